@@ -1,0 +1,145 @@
+/**
+ * Record layouts of the firmware's state in board RAM, declared once.
+ *
+ * RAM starts with the firmware's own area, which the page allocator never
+ * hands out:
+ * ```
+ * RAM_BASE + 0x000   kernel globals (GLOBALS_BYTES)
+ *                     0x00 magic "PPK1"    0x04 ram base    0x08 ram size
+ *                     0x0C page size       0x10 nr_pages    0x14 mem_map
+ *                     0x18 reserved pages  0x1C nr_zones
+ *                     0x20 zone records, ZONE_BYTES each
+ * RAM_BASE + GLOBALS_BYTES
+ *                     mem_map: one struct page per page of RAM, in pfn order
+ * ...up to the end of the last reserved page
+ * ```
+ *
+ * struct page (PAGE_STRUCT_BYTES = 32):
+ * ```
+ * 0x00 flags   bits 0-1 state (PageState), bits 4-7 order of the pile it
+ *              heads, bits 16-23 owner (PageOwner)
+ * 0x04 next    next struct page on a list, 0 at the end
+ * 0x08 prev    previous struct page on a list, 0 at the start
+ * 0x0C-0x1F    five private words for the page's owner
+ * ```
+ * Invariant: a pile's first page is its head and carries the pile's state and
+ * order; the other pages of the pile have state NONE.
+ *
+ * zone record (ZONE_BYTES = 0x68):
+ * ```
+ * 0x00 first page index   0x04 nr_pages   0x08 nr_free (pages)   0x0C unused
+ * 0x10 free_area[MAX_ORDER + 1]: { head struct page, count of piles }, 8 bytes each
+ * ```
+ * @module
+ */
+
+/** Largest order of a pile: 2^10 = 1024 pages (4 MiB). */
+export const MAX_ORDER = 10;
+/** Number of orders, 0..MAX_ORDER. */
+export const NR_ORDERS = MAX_ORDER + 1;
+
+/** "PPK1": marks RAM that the firmware has laid out. */
+export const KERNEL_MAGIC = 0x314B_5050;
+/** Bytes reserved for the kernel globals at RAM_BASE. */
+export const GLOBALS_BYTES = 0x400;
+/** Offsets of the kernel globals. */
+export const G_MAGIC = 0x00;
+/** RAM base as read from the system-information registers. */
+export const G_RAM_BASE = 0x04;
+/** RAM size as read from the system-information registers. */
+export const G_RAM_SIZE = 0x08;
+/** Page size as read from the system-information registers. */
+export const G_PAGE_SIZE = 0x0C;
+/** Number of pages of RAM. */
+export const G_NR_PAGES = 0x10;
+/** Address of the struct page array. */
+export const G_MEM_MAP = 0x14;
+/** Pages at the start of RAM held by the firmware. */
+export const G_RESERVED_PAGES = 0x18;
+/** Number of zone records. */
+export const G_NR_ZONES = 0x1C;
+/** Offset of the first zone record. */
+export const G_ZONES = 0x20;
+
+/** Size of a struct page. */
+export const PAGE_STRUCT_BYTES = 32;
+/** struct page: flags word. */
+export const PG_FLAGS = 0x00;
+/** struct page: next on a list. */
+export const PG_NEXT = 0x04;
+/** struct page: previous on a list. */
+export const PG_PREV = 0x08;
+/** struct page: first private word (owner's use). */
+export const PG_PRIVATE = 0x0C;
+
+/** The state of a page, in bits 0-1 of its flags. */
+export const PageState = {
+  /** Not the head of a pile: inside one, or not yet laid out. */
+  NONE: 0,
+  /** Head of a free pile, on its zone's free list for its order. */
+  FREE: 1,
+  /** Head of an allocated pile. */
+  ALLOCATED: 2,
+  /** Held by the firmware for its own structures; never handed out. */
+  RESERVED: 3,
+} as const;
+
+/** Who holds an allocated pile, in bits 16-23 of its head's flags. */
+export const PageOwner = {
+  /** Nobody (free or inside a pile). */
+  NONE: 0,
+  /** The firmware's own structures. */
+  FIRMWARE: 1,
+  /** A caller of alloc_pages/get_pages. */
+  PAGES: 2,
+} as const;
+
+/** Mask of the state bits of a struct page's flags. */
+export const PG_STATE_MASK = 0x3;
+/** Shift of the order bits of a struct page's flags. */
+export const PG_ORDER_SHIFT = 4;
+/** Shift of the owner bits of a struct page's flags. */
+export const PG_OWNER_SHIFT = 16;
+
+/** Size of a zone record. */
+export const ZONE_BYTES = 0x68;
+/** zone: index of its first page. */
+export const Z_FIRST_PAGE = 0x00;
+/** zone: number of pages. */
+export const Z_NR_PAGES = 0x04;
+/** zone: number of free pages. */
+export const Z_NR_FREE = 0x08;
+/** zone: first free_area entry. */
+export const Z_FREE_AREA = 0x10;
+/** Size of a free_area entry. */
+export const FREE_AREA_BYTES = 8;
+/** free_area entry: head of the free list. */
+export const FA_HEAD = 0x00;
+/** free_area entry: number of piles on the list. */
+export const FA_COUNT = 0x04;
+
+/**
+ * Packs a struct page flags word.
+ * @param state a PageState
+ * @param order the order of the pile the page heads
+ * @param owner a PageOwner
+ * @returns the flags word
+ */
+export function pageFlags(state: number, order: number, owner: number): number {
+  return (state | (order << PG_ORDER_SHIFT) | (owner << PG_OWNER_SHIFT)) >>> 0;
+}
+
+/** The state field of a flags word. */
+export function flagsState(flags: number): number {
+  return flags & PG_STATE_MASK;
+}
+
+/** The order field of a flags word. */
+export function flagsOrder(flags: number): number {
+  return (flags >>> PG_ORDER_SHIFT) & 0xF;
+}
+
+/** The owner field of a flags word. */
+export function flagsOwner(flags: number): number {
+  return (flags >>> PG_OWNER_SHIFT) & 0xFF;
+}

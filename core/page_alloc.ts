@@ -1,0 +1,565 @@
+/**
+ * The page allocator: a buddy allocator over piles of 2^order pages, whose
+ * whole state — the struct page array and each zone's free lists — lives in
+ * board RAM and is reached only through the bus.
+ *
+ * The one idea it depends on: a pile of order n at page index i (i aligned to
+ * 2^n) has its buddy at index i ^ 2^n. Freeing a pile merges it with its
+ * buddy while the buddy is inside the same zone and its head is marked FREE
+ * with the same order, then repeats one order up. Allocation takes the head
+ * of the lowest non-empty free list of order >= n and splits it, giving the
+ * upper halves back. So both cost O(MAX_ORDER) bus accesses, whatever the RAM
+ * size or the length of any list.
+ * @module
+ */
+
+import type { Board } from "../hw/board.ts";
+import { hex32 } from "../hw/hex.ts";
+import {
+  DoubleFreeError,
+  InvalidAddressError,
+  InvalidArgumentError,
+  InvalidFreeError,
+} from "./errors.ts";
+import { GFP_DMA, GFP_VALID_MASK, GFP_ZERO, GFP_ZONE_MASK } from "./gfp.ts";
+import {
+  FA_COUNT,
+  FA_HEAD,
+  flagsOrder,
+  flagsOwner,
+  flagsState,
+  FREE_AREA_BYTES,
+  MAX_ORDER,
+  NR_ORDERS,
+  PAGE_STRUCT_BYTES,
+  pageFlags,
+  PageOwner,
+  PageState,
+  PG_FLAGS,
+  PG_NEXT,
+  PG_PREV,
+  Z_FIRST_PAGE,
+  Z_FREE_AREA,
+  Z_NR_FREE,
+  Z_NR_PAGES,
+} from "./layout.ts";
+
+/** Where a zone sits: its record in RAM and the page indexes it covers. */
+export interface ZoneHandle {
+  /** "DMA" or "Normal". */
+  readonly name: string;
+  /** Address of the zone record in RAM. */
+  readonly record: number;
+  /** Index of the zone's first page. */
+  readonly first: number;
+  /** Index one past the zone's last page. */
+  readonly end: number;
+}
+
+/** Boot-time constants the page allocator works from (held in registers). */
+export interface PageAllocatorLayout {
+  /** Physical address of the first RAM byte. */
+  readonly ramBase: number;
+  /** Page size in bytes (a power of two). */
+  readonly pageSize: number;
+  /** Number of pages of RAM. */
+  readonly nrPages: number;
+  /** Address of the struct page array. */
+  readonly memMap: number;
+  /** Pages at the start of RAM held by the firmware. */
+  readonly reservedPages: number;
+  /** Zones in address order. */
+  readonly zones: readonly ZoneHandle[];
+}
+
+/** Page counts of one zone, or of all zones together. */
+export interface PageCounts {
+  /** Pages of RAM. */
+  total: number;
+  /** Pages held by the firmware's own structures. */
+  reserved: number;
+  /** Free pages. */
+  free: number;
+  /** `freeByOrder[n]`: number of free piles of order n. */
+  freeByOrder: number[];
+}
+
+/** Page statistics: totals, and the same per zone. */
+export interface PageStats extends PageCounts {
+  /** One entry per zone, in address order. */
+  zones: (PageCounts & { name: string })[];
+}
+
+/** A free pile as found on a free list. */
+export interface FreePile {
+  /** The zone's name. */
+  zone: string;
+  /** The pile's order. */
+  order: number;
+  /** Physical address of the pile's first page. */
+  addr: number;
+}
+
+/** The buddy allocator. Internal: the Kernel exposes it with the document's names. */
+export class PageAllocator {
+  readonly #bus: Board;
+  /** Boot-time constants. */
+  readonly layout: PageAllocatorLayout;
+  readonly #pageShift: number;
+  readonly #memMapEnd: number;
+  /** Zones to try, in order, for each value of the flags' zone bits. */
+  readonly #zonelists: (readonly ZoneHandle[] | undefined)[];
+
+  /**
+   * @param bus the board the firmware runs on
+   * @param layout the boot-time constants; mem_map must already hold the
+   *   reserved pages and zeroed struct pages (see {@link formatZones})
+   */
+  constructor(bus: Board, layout: PageAllocatorLayout) {
+    this.#bus = bus;
+    this.layout = layout;
+    this.#pageShift = Math.log2(layout.pageSize);
+    this.#memMapEnd = layout.memMap + layout.nrPages * PAGE_STRUCT_BYTES;
+    const dma = layout.zones.filter((z) => z.name === "DMA");
+    const populated = [...layout.zones].reverse().filter((z) => z.end > z.first);
+    this.#zonelists = [populated, dma, undefined, undefined];
+  }
+
+  /**
+   * Allocates a pile of 2^order pages.
+   * @param flags GFP flags: zone bits and GFP_ZERO
+   * @param order 0..MAX_ORDER
+   * @param owner the PageOwner recorded in the pile's head
+   * @returns the pile's first struct page, or 0 when no zone has a free pile
+   *   large enough
+   */
+  alloc(flags: number, order: number, owner: number): number {
+    const zonelist = this.#zonelist(flags);
+    checkOrder(order);
+    for (const zone of zonelist) {
+      const page = this.#allocFromZone(zone, order, owner);
+      if (page !== 0) {
+        if (flags & GFP_ZERO) this.#zero(this.pageToAddr(page), order);
+        return page;
+      }
+    }
+    return 0;
+  }
+
+  /**
+   * Frees an allocated pile, merging it with its free buddies.
+   * @param page the pile's first struct page
+   * @param owner the PageOwner the pile must have been allocated for
+   */
+  free(page: number, owner: number): void {
+    this.#checkPageStruct(page);
+    const flags = this.#bus.read32(page + PG_FLAGS);
+    this.#checkFreeable(page, flags, owner);
+    const order = flagsOrder(flags);
+    const index = this.#indexOf(page);
+    this.#freeToZone(this.#zoneOf(index), index, order);
+  }
+
+  /**
+   * The order of the allocated pile that `page` heads, checked as {@link free}
+   * checks it, without freeing.
+   */
+  allocatedOrder(page: number, owner: number): number {
+    this.#checkPageStruct(page);
+    const flags = this.#bus.read32(page + PG_FLAGS);
+    this.#checkFreeable(page, flags, owner);
+    return flagsOrder(flags);
+  }
+
+  /** The physical address of the page a struct page describes. */
+  pageToAddr(page: number): number {
+    this.#checkPageStruct(page);
+    return this.layout.ramBase + (this.#indexOf(page) << this.#pageShift);
+  }
+
+  /** The struct page of the page that holds `addr` (any byte of it). */
+  addrToPage(addr: number): number {
+    const { ramBase, nrPages, memMap } = this.layout;
+    const offset = addr - ramBase;
+    if (!Number.isInteger(addr) || offset < 0 || (offset >> this.#pageShift) >= nrPages) {
+      throw new InvalidAddressError(
+        `address ${fmt(addr)} is outside RAM (${hex32(ramBase)}-${
+          hex32(ramBase + nrPages * this.layout.pageSize - 1)
+        })`,
+        addr,
+      );
+    }
+    return memMap + (offset >> this.#pageShift) * PAGE_STRUCT_BYTES;
+  }
+
+  /** Page counts, in total and per zone, read from the zone records. */
+  stats(): PageStats {
+    const bus = this.#bus;
+    const zones = this.layout.zones.map((zone) => {
+      const freeByOrder: number[] = [];
+      for (let order = 0; order < NR_ORDERS; order++) {
+        freeByOrder.push(bus.read32(freeArea(zone, order) + FA_COUNT));
+      }
+      const total = bus.read32(zone.record + Z_NR_PAGES);
+      const first = bus.read32(zone.record + Z_FIRST_PAGE);
+      return {
+        name: zone.name,
+        total,
+        reserved: Math.max(0, Math.min(total, this.layout.reservedPages - first)),
+        free: bus.read32(zone.record + Z_NR_FREE),
+        freeByOrder,
+      };
+    });
+    const sum = (key: "total" | "reserved" | "free"): number =>
+      zones.reduce((n, z) => n + z[key], 0);
+    return {
+      total: sum("total"),
+      reserved: sum("reserved"),
+      free: sum("free"),
+      freeByOrder: Array.from(
+        { length: NR_ORDERS },
+        (_, order) => zones.reduce((n, z) => n + z.freeByOrder[order], 0),
+      ),
+      zones,
+    };
+  }
+
+  /** Every free pile, walking each zone's free lists from their heads. */
+  freePiles(): FreePile[] {
+    const piles: FreePile[] = [];
+    for (const zone of this.layout.zones) {
+      for (let order = 0; order < NR_ORDERS; order++) {
+        const count = this.#bus.read32(freeArea(zone, order) + FA_COUNT);
+        let page = this.#bus.read32(freeArea(zone, order) + FA_HEAD);
+        // The count bounds the walk, so a corrupted cycle cannot hang it.
+        for (let i = 0; i < count && page !== 0; i++) {
+          piles.push({ zone: zone.name, order, addr: this.pageToAddr(page) });
+          page = this.#bus.read32(page + PG_NEXT);
+        }
+      }
+    }
+    return piles;
+  }
+
+  /**
+   * Checks every invariant of the buddy state and returns what is broken
+   * (nothing, when all holds): the piles tile each zone exactly, each aligned
+   * to its order; every free pile is on the list of its order and nothing else
+   * is; list links and counts agree; each zone's free page count is right.
+   */
+  audit(): string[] {
+    const problems: string[] = [];
+    for (const zone of this.layout.zones) this.#auditZone(zone, problems);
+    return problems;
+  }
+
+  #auditZone(zone: ZoneHandle, problems: string[]): void {
+    const bus = this.#bus;
+    const freeHeads = new Set<number>();
+    const piles = Array.from({ length: NR_ORDERS }, () => 0);
+    let freePages = 0;
+    let index = zone.first;
+    while (index < zone.end) {
+      const page = this.#pageAt(index);
+      const flags = bus.read32(page + PG_FLAGS);
+      const state = flagsState(flags);
+      const order = state === PageState.RESERVED ? 0 : flagsOrder(flags);
+      const where = `zone ${zone.name} page ${index} (${hex32(this.#addrAt(index))})`;
+      if (state === PageState.NONE) {
+        problems.push(`${where} is not covered by any pile`);
+        index++;
+        continue;
+      }
+      const size = 1 << order;
+      if (order > MAX_ORDER || (index - zone.first) % size !== 0 || index + size > zone.end) {
+        problems.push(
+          `${where} heads a pile of order ${order} that is misaligned or overruns the zone`,
+        );
+        index++;
+        continue;
+      }
+      for (let i = 1; i < size; i++) {
+        if (flagsState(bus.read32(this.#pageAt(index + i) + PG_FLAGS)) !== PageState.NONE) {
+          problems.push(
+            `${where}: page ${index + i} inside its order-${order} pile is marked as a head`,
+          );
+        }
+      }
+      if (state === PageState.FREE) {
+        freeHeads.add(page);
+        piles[order]++;
+        freePages += size;
+        const buddy = index ^ size;
+        if (order < MAX_ORDER && buddy >= zone.first && buddy < zone.end) {
+          const buddyFlags = bus.read32(this.#pageAt(buddy) + PG_FLAGS);
+          if (buddyFlags === pageFlags(PageState.FREE, order, PageOwner.NONE)) {
+            problems.push(
+              `${where}: free pile of order ${order} and its free buddy were not merged`,
+            );
+          }
+        }
+      }
+      index += size;
+    }
+    const nrFree = bus.read32(zone.record + Z_NR_FREE);
+    if (nrFree !== freePages) {
+      problems.push(`zone ${zone.name}: nr_free says ${nrFree} pages, the piles hold ${freePages}`);
+    }
+    for (let order = 0; order < NR_ORDERS; order++) {
+      this.#auditList(zone, order, piles[order], freeHeads, problems);
+    }
+    if (freeHeads.size !== 0) {
+      problems.push(`zone ${zone.name}: ${freeHeads.size} free piles are on no free list`);
+    }
+  }
+
+  #auditList(
+    zone: ZoneHandle,
+    order: number,
+    expected: number,
+    freeHeads: Set<number>,
+    problems: string[],
+  ): void {
+    const bus = this.#bus;
+    const area = freeArea(zone, order);
+    const count = bus.read32(area + FA_COUNT);
+    const list = `zone ${zone.name} order-${order} free list`;
+    if (count !== expected) {
+      problems.push(
+        `${list}: count says ${count}, the zone has ${expected} free piles of that order`,
+      );
+    }
+    let prev = 0;
+    let page = bus.read32(area + FA_HEAD);
+    for (let n = 0; page !== 0; n++) {
+      if (n > expected) {
+        problems.push(`${list} is longer than its ${expected} piles (a cycle?)`);
+        return;
+      }
+      if (!this.#isPageStruct(page) || !freeHeads.delete(page)) {
+        problems.push(
+          `${list} holds ${hex32(page)}, which is not a free pile of order ${order} in this zone`,
+        );
+        return;
+      }
+      if (bus.read32(page + PG_PREV) !== prev) {
+        problems.push(`${list}: ${hex32(page)} has a wrong prev link`);
+      }
+      if (flagsOrder(bus.read32(page + PG_FLAGS)) !== order) {
+        problems.push(`${list} holds ${hex32(page)}, a free pile of another order`);
+      }
+      prev = page;
+      page = bus.read32(page + PG_NEXT);
+    }
+  }
+
+  #allocFromZone(zone: ZoneHandle, order: number, owner: number): number {
+    const bus = this.#bus;
+    let found = order;
+    let page = 0;
+    for (; found <= MAX_ORDER; found++) {
+      page = bus.read32(freeArea(zone, found) + FA_HEAD);
+      if (page !== 0) break;
+    }
+    if (page === 0) return 0;
+    this.#unlink(zone, page, found);
+    // Split: keep the lower half, give the upper half back, one order down.
+    while (found > order) {
+      found--;
+      this.#pushFree(zone, page + (PAGE_STRUCT_BYTES << found), found);
+    }
+    bus.write32(page + PG_FLAGS, pageFlags(PageState.ALLOCATED, order, owner));
+    const nrFree = zone.record + Z_NR_FREE;
+    bus.write32(nrFree, bus.read32(nrFree) - (1 << order));
+    return page;
+  }
+
+  #freeToZone(zone: ZoneHandle, index: number, order: number): void {
+    const bus = this.#bus;
+    const pages = 1 << order;
+    bus.write32(this.#pageAt(index) + PG_FLAGS, 0);
+    while (order < MAX_ORDER) {
+      const buddy = index ^ (1 << order);
+      if (buddy < zone.first || buddy + (1 << order) > zone.end) break;
+      const buddyPage = this.#pageAt(buddy);
+      const buddyFlags = bus.read32(buddyPage + PG_FLAGS);
+      if (buddyFlags !== pageFlags(PageState.FREE, order, PageOwner.NONE)) break;
+      this.#unlink(zone, buddyPage, order);
+      bus.write32(buddyPage + PG_FLAGS, 0);
+      index = Math.min(index, buddy);
+      order++;
+    }
+    this.#pushFree(zone, this.#pageAt(index), order);
+    const nrFree = zone.record + Z_NR_FREE;
+    bus.write32(nrFree, bus.read32(nrFree) + pages);
+  }
+
+  /** Marks `page` as a free pile of `order` and puts it at the head of its list. */
+  #pushFree(zone: ZoneHandle, page: number, order: number): void {
+    const bus = this.#bus;
+    const area = freeArea(zone, order);
+    const head = bus.read32(area + FA_HEAD);
+    bus.write32(page + PG_FLAGS, pageFlags(PageState.FREE, order, PageOwner.NONE));
+    bus.write32(page + PG_NEXT, head);
+    bus.write32(page + PG_PREV, 0);
+    if (head !== 0) bus.write32(head + PG_PREV, page);
+    bus.write32(area + FA_HEAD, page);
+    bus.write32(area + FA_COUNT, bus.read32(area + FA_COUNT) + 1);
+  }
+
+  /** Takes `page` off the free list of `order`; O(1) through its prev link. */
+  #unlink(zone: ZoneHandle, page: number, order: number): void {
+    const bus = this.#bus;
+    const area = freeArea(zone, order);
+    const next = bus.read32(page + PG_NEXT);
+    const prev = bus.read32(page + PG_PREV);
+    if (prev !== 0) bus.write32(prev + PG_NEXT, next);
+    else bus.write32(area + FA_HEAD, next);
+    if (next !== 0) bus.write32(next + PG_PREV, prev);
+    bus.write32(area + FA_COUNT, bus.read32(area + FA_COUNT) - 1);
+  }
+
+  #zero(addr: number, order: number): void {
+    const end = addr + (this.layout.pageSize << order);
+    for (let a = addr; a < end; a += 4) this.#bus.write32(a, 0);
+  }
+
+  #zonelist(flags: number): readonly ZoneHandle[] {
+    if (!Number.isInteger(flags) || (flags & ~GFP_VALID_MASK) !== 0) {
+      throw new InvalidArgumentError(
+        `flags ${fmt(flags)} has bits set that no GFP flag defines (valid mask ${
+          hex32(GFP_VALID_MASK)
+        })`,
+      );
+    }
+    const zonelist = this.#zonelists[flags & GFP_ZONE_MASK];
+    if (zonelist === undefined) {
+      throw new InvalidArgumentError(
+        `flags ${fmt(flags)} select zone ${flags & GFP_ZONE_MASK}, which does not exist ` +
+          `(GFP_KERNEL ${0}: Normal then DMA; GFP_DMA ${GFP_DMA}: DMA)`,
+      );
+    }
+    return zonelist;
+  }
+
+  #checkFreeable(page: number, flags: number, owner: number): void {
+    const state = flagsState(flags);
+    if (state === PageState.ALLOCATED && flagsOwner(flags) === owner) return;
+    const what = `struct page ${hex32(page)} (page ${hex32(this.pageToAddr(page))})`;
+    if (state === PageState.FREE) {
+      throw new DoubleFreeError(`double free: ${what} heads a free pile`, page);
+    }
+    if (state === PageState.RESERVED) {
+      throw new InvalidFreeError(`${what} holds the firmware's own structures`, page);
+    }
+    if (state === PageState.NONE) {
+      throw new InvalidFreeError(
+        `${what} does not start an allocated pile (it lies inside a free or allocated pile)`,
+        page,
+      );
+    }
+    throw new InvalidFreeError(
+      `${what} starts a pile held by ${ownerName(flagsOwner(flags))}, not by ${ownerName(owner)}`,
+      page,
+    );
+  }
+
+  #checkPageStruct(page: number): void {
+    if (!this.#isPageStruct(page)) {
+      throw new InvalidAddressError(
+        `${fmt(page)} is not a struct page: mem_map holds ${this.layout.nrPages} of ` +
+          `${PAGE_STRUCT_BYTES} bytes at ${hex32(this.layout.memMap)}-${
+            hex32(this.#memMapEnd - 1)
+          }`,
+        page,
+      );
+    }
+  }
+
+  #isPageStruct(page: number): boolean {
+    return Number.isInteger(page) && page >= this.layout.memMap && page < this.#memMapEnd &&
+      (page - this.layout.memMap) % PAGE_STRUCT_BYTES === 0;
+  }
+
+  #indexOf(page: number): number {
+    return (page - this.layout.memMap) / PAGE_STRUCT_BYTES;
+  }
+
+  #pageAt(index: number): number {
+    return this.layout.memMap + index * PAGE_STRUCT_BYTES;
+  }
+
+  #addrAt(index: number): number {
+    return this.layout.ramBase + (index << this.#pageShift);
+  }
+
+  #zoneOf(index: number): ZoneHandle {
+    return this.layout.zones.find((z) => index >= z.first && index < z.end)!;
+  }
+}
+
+/**
+ * Lays out the zone records and puts every page not held by the firmware on
+ * the free lists, as the largest aligned piles that fit in each zone. Piles are
+ * pushed from the top of each zone down, so the lowest address of each order
+ * is handed out first.
+ */
+export function formatZones(bus: Board, layout: PageAllocatorLayout): void {
+  const allocator = new PageAllocator(bus, layout);
+  for (const zone of layout.zones) {
+    bus.write32(zone.record + Z_FIRST_PAGE, zone.first);
+    bus.write32(zone.record + Z_NR_PAGES, zone.end - zone.first);
+    bus.write32(zone.record + Z_NR_FREE, 0);
+    for (let order = 0; order < NR_ORDERS; order++) {
+      bus.write32(freeArea(zone, order) + FA_HEAD, 0);
+      bus.write32(freeArea(zone, order) + FA_COUNT, 0);
+    }
+    const start = Math.max(zone.first, layout.reservedPages);
+    for (const [index, order] of tile(start, zone.end, zone.first).reverse()) {
+      // Mark the head allocated, then free it: the one path that keeps lists right.
+      bus.write32(
+        layout.memMap + index * PAGE_STRUCT_BYTES + PG_FLAGS,
+        pageFlags(PageState.ALLOCATED, order, PageOwner.PAGES),
+      );
+      allocator.free(layout.memMap + index * PAGE_STRUCT_BYTES, PageOwner.PAGES);
+    }
+  }
+}
+
+/** Splits [start, end) into the largest piles aligned relative to `base`. */
+function tile(start: number, end: number, base: number): [number, number][] {
+  const piles: [number, number][] = [];
+  let index = start;
+  while (index < end) {
+    let order = MAX_ORDER;
+    while ((index - base) % (1 << order) !== 0 || index + (1 << order) > end) order--;
+    piles.push([index, order]);
+    index += 1 << order;
+  }
+  return piles;
+}
+
+function freeArea(zone: ZoneHandle, order: number): number {
+  return zone.record + Z_FREE_AREA + order * FREE_AREA_BYTES;
+}
+
+function checkOrder(order: number): void {
+  if (!Number.isInteger(order) || order < 0 || order > MAX_ORDER) {
+    throw new InvalidArgumentError(`order ${order} is out of range 0..${MAX_ORDER}`);
+  }
+}
+
+function ownerName(owner: number): string {
+  const names: Record<number, string> = {
+    [PageOwner.NONE]: "nobody",
+    [PageOwner.FIRMWARE]: "the firmware",
+    [PageOwner.PAGES]: "the page allocator's callers",
+  };
+  return names[owner] ?? `owner ${owner}`;
+}
+
+function fmt(value: number): string {
+  return Number.isInteger(value) && value >= 0 && value <= 0xFFFF_FFFF
+    ? hex32(value)
+    : String(value);
+}

@@ -1,0 +1,245 @@
+/**
+ * The board: RAM and MMIO devices behind one bus that counts cycles.
+ * @module
+ */
+
+import { BusFault, type BusFaultReason } from "./bus_fault.ts";
+import { ConsoleUart } from "./console_uart.ts";
+import { CycleCounter } from "./cycle_counter.ts";
+import { FaultStatus } from "./fault_status.ts";
+import {
+  CONSOLE_BASE,
+  CYCLE_COUNTER_BASE,
+  FAULT_STATUS_BASE,
+  MMIO_BLOCK_BYTES,
+  MMU_BASE,
+  PAGE_SIZE,
+  RAM_BASE,
+  RAM_DEFAULT_BYTES,
+  RAM_MAX_BYTES,
+  RAM_MIN_BYTES,
+  SYSINFO_BASE,
+} from "./memory_map.ts";
+import type { MmioDevice } from "./mmio_device.ts";
+import { SysInfo } from "./sysinfo.ts";
+import { MMIO_ACCESS_CYCLES, RAM_ACCESS_CYCLES } from "./timing.ts";
+
+/** Options for {@link Board}. */
+export interface BoardOptions {
+  /**
+   * RAM size in bytes: 64 KiB to 1 GiB; a multiple of 4 KiB up to 4 MiB and a
+   * multiple of 4 MiB above. Default 64 MiB.
+   */
+  ramBytes?: number;
+}
+
+/** One region of the physical memory map. */
+export interface MemoryRegion {
+  /** What answers there: "ram", a device name, or "reserved". */
+  name: string;
+  /** First physical address. */
+  base: number;
+  /** Size in bytes. */
+  size: number;
+}
+
+const FOUR_MIB = 4 * 1024 * 1024;
+
+/**
+ * A simulated board: RAM at {@link RAM_BASE} and MMIO register blocks, reached
+ * through 8/16/32-bit little-endian reads and writes on physical addresses.
+ * Every access adds its cost ({@link RAM_ACCESS_CYCLES} or
+ * {@link MMIO_ACCESS_CYCLES}) to `cycles`; an access nothing answers raises a
+ * {@link BusFault} and latches it in the fault-status registers. RAM is zero
+ * at power-on.
+ *
+ * @example
+ * ```ts
+ * import { Board, RAM_BASE } from "@pagepile/pagepile";
+ * const board = new Board({ ramBytes: 1024 * 1024 });
+ * board.write32(RAM_BASE, 0xCAFEF00D);
+ * console.log(board.read8(RAM_BASE).toString(16)); // "d" (little-endian)
+ * console.log(board.cycles); // 4: two RAM accesses of 2 cycles
+ * ```
+ */
+export class Board {
+  /** Physical address of the first RAM byte. */
+  readonly ramBase: number = RAM_BASE;
+  /** RAM size in bytes. */
+  readonly ramBytes: number;
+  /** Bus cycles spent since power-on. */
+  cycles = 0;
+  /** The console UART; `console.text()` is what the firmware printed. */
+  readonly console: ConsoleUart = new ConsoleUart();
+  /** The fault-status device, where the bus latches faults. */
+  readonly faultStatus: FaultStatus = new FaultStatus();
+
+  readonly #view: DataView;
+  readonly #bytes: Uint8Array;
+  /** MMIO devices by block index from SYSINFO_BASE. */
+  readonly #blocks: MmioDevice[] = [];
+
+  /** @param options the RAM size; see {@link BoardOptions} */
+  constructor(options: BoardOptions = {}) {
+    const ramBytes = options.ramBytes ?? RAM_DEFAULT_BYTES;
+    checkRamBytes(ramBytes);
+    this.ramBytes = ramBytes;
+    const buffer = new ArrayBuffer(ramBytes);
+    this.#view = new DataView(buffer);
+    this.#bytes = new Uint8Array(buffer);
+    this.#attach(SYSINFO_BASE, new SysInfo(ramBytes));
+    this.#attach(CYCLE_COUNTER_BASE, new CycleCounter(() => this.cycles));
+    this.#attach(CONSOLE_BASE, this.console);
+    this.#attach(FAULT_STATUS_BASE, this.faultStatus);
+  }
+
+  /** Reads a byte. */
+  read8(addr: number): number {
+    const offset = addr - RAM_BASE;
+    if (offset >>> 0 === offset && offset < this.ramBytes) {
+      this.cycles += RAM_ACCESS_CYCLES;
+      return this.#bytes[offset];
+    }
+    return this.#mmioRead(addr, 1);
+  }
+
+  /** Reads a little-endian 16-bit value. */
+  read16(addr: number): number {
+    const offset = addr - RAM_BASE;
+    if (offset >>> 0 === offset && offset <= this.ramBytes - 2) {
+      this.cycles += RAM_ACCESS_CYCLES;
+      return this.#view.getUint16(offset, true);
+    }
+    return this.#mmioRead(addr, 2);
+  }
+
+  /** Reads a little-endian 32-bit value (unsigned). */
+  read32(addr: number): number {
+    const offset = addr - RAM_BASE;
+    if (offset >>> 0 === offset && offset <= this.ramBytes - 4) {
+      this.cycles += RAM_ACCESS_CYCLES;
+      return this.#view.getUint32(offset, true);
+    }
+    return this.#mmioRead(addr, 4);
+  }
+
+  /** Writes the low byte of `value`. */
+  write8(addr: number, value: number): void {
+    const offset = addr - RAM_BASE;
+    if (offset >>> 0 === offset && offset < this.ramBytes) {
+      this.cycles += RAM_ACCESS_CYCLES;
+      this.#bytes[offset] = value;
+      return;
+    }
+    this.#mmioWrite(addr, 1, value);
+  }
+
+  /** Writes the low 16 bits of `value`, little-endian. */
+  write16(addr: number, value: number): void {
+    const offset = addr - RAM_BASE;
+    if (offset >>> 0 === offset && offset <= this.ramBytes - 2) {
+      this.cycles += RAM_ACCESS_CYCLES;
+      this.#view.setUint16(offset, value, true);
+      return;
+    }
+    this.#mmioWrite(addr, 2, value);
+  }
+
+  /** Writes the low 32 bits of `value`, little-endian. */
+  write32(addr: number, value: number): void {
+    const offset = addr - RAM_BASE;
+    if (offset >>> 0 === offset && offset <= this.ramBytes - 4) {
+      this.cycles += RAM_ACCESS_CYCLES;
+      this.#view.setUint32(offset, value, true);
+      return;
+    }
+    this.#mmioWrite(addr, 4, value);
+  }
+
+  /** The physical memory map: RAM, each MMIO block, the reserved MMU block. */
+  memoryMap(): MemoryRegion[] {
+    const regions: MemoryRegion[] = [
+      { name: "ram", base: RAM_BASE, size: this.ramBytes },
+    ];
+    this.#blocks.forEach((device, index) =>
+      regions.push({
+        name: device.name,
+        base: SYSINFO_BASE + index * MMIO_BLOCK_BYTES,
+        size: MMIO_BLOCK_BYTES,
+      })
+    );
+    regions.push({
+      name: "reserved (mmu)",
+      base: MMU_BASE,
+      size: MMIO_BLOCK_BYTES,
+    });
+    return regions;
+  }
+
+  #attach(base: number, device: MmioDevice): void {
+    this.#blocks[(base - SYSINFO_BASE) / MMIO_BLOCK_BYTES] = device;
+  }
+
+  #device(addr: number): MmioDevice | undefined {
+    if (!Number.isInteger(addr)) return undefined;
+    const index = Math.floor((addr - SYSINFO_BASE) / MMIO_BLOCK_BYTES);
+    return index >= 0 ? this.#blocks[index] : undefined;
+  }
+
+  #mmioRead(addr: number, width: number): number {
+    const device = this.#device(addr);
+    const offset = addr & (MMIO_BLOCK_BYTES - 1);
+    const reason = mmioFaultReason(device, offset, width, "R");
+    if (reason !== undefined) this.#fault(addr, width, "read", reason);
+    const value = device!.read32(offset);
+    this.cycles += MMIO_ACCESS_CYCLES;
+    return value >>> 0;
+  }
+
+  #mmioWrite(addr: number, width: number, value: number): void {
+    const device = this.#device(addr);
+    const offset = addr & (MMIO_BLOCK_BYTES - 1);
+    const reason = mmioFaultReason(device, offset, width, "W");
+    if (reason !== undefined) this.#fault(addr, width, "write", reason);
+    this.cycles += MMIO_ACCESS_CYCLES;
+    device!.write32(offset, value >>> 0);
+  }
+
+  #fault(
+    addr: number,
+    width: number,
+    access: "read" | "write",
+    reason: BusFaultReason,
+  ): never {
+    this.cycles += MMIO_ACCESS_CYCLES;
+    this.faultStatus.latch(addr, width, access === "write");
+    throw new BusFault(addr, width, access, reason);
+  }
+}
+
+/** Why an MMIO access may not proceed, or undefined when it may. */
+function mmioFaultReason(
+  device: MmioDevice | undefined,
+  offset: number,
+  width: number,
+  want: "R" | "W",
+): BusFaultReason | undefined {
+  if (device === undefined) return "unmapped";
+  if (width !== 4 || offset % 4 !== 0) return "misaligned-mmio";
+  const access = device.registers.get(offset);
+  if (access === undefined) return "unmapped";
+  if (!access.includes(want)) return want === "R" ? "write-only" : "read-only";
+  return undefined;
+}
+
+function checkRamBytes(ramBytes: number): void {
+  const ok = Number.isInteger(ramBytes) && ramBytes >= RAM_MIN_BYTES &&
+    ramBytes <= RAM_MAX_BYTES &&
+    ramBytes % (ramBytes <= FOUR_MIB ? PAGE_SIZE : FOUR_MIB) === 0;
+  if (!ok) {
+    throw new RangeError(
+      `ramBytes ${ramBytes} is not a valid RAM size: it must be 64 KiB to 1 GiB, ` +
+        `a multiple of 4 KiB up to 4 MiB and a multiple of 4 MiB above`,
+    );
+  }
+}

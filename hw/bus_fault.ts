@@ -1,0 +1,70 @@
+/**
+ * The error a bad bus access raises.
+ * @module
+ */
+
+import { hex32 } from "./hex.ts";
+
+/** Why an access faulted. */
+export type BusFaultReason =
+  | "unmapped"
+  | "read-only"
+  | "write-only"
+  | "misaligned-mmio";
+
+/**
+ * A bus access that no RAM byte or device register could serve: an address
+ * outside RAM and outside every MMIO block (including an access that crosses
+ * the end of RAM), a write to a read-only register, a read of a write-only
+ * one, or an MMIO access that is not 32 bits wide and aligned.
+ *
+ * @example
+ * ```ts
+ * import { Board, BusFault } from "@pagepile/pagepile";
+ * const board = new Board({ ramBytes: 64 * 1024 });
+ * try {
+ *   board.read32(0);
+ * } catch (e) {
+ *   console.log(e instanceof BusFault && e.address === 0); // true
+ * }
+ * ```
+ */
+export class BusFault extends Error {
+  /** The physical address of the access. */
+  readonly address: number;
+  /** The access width in bytes: 1, 2 or 4. */
+  readonly width: number;
+  /** Whether the access was a read or a write. */
+  readonly access: "read" | "write";
+  /** Why it faulted. */
+  readonly reason: BusFaultReason;
+
+  /**
+   * @param address the physical address of the access
+   * @param width the access width in bytes
+   * @param access read or write
+   * @param reason why it faulted
+   */
+  constructor(
+    address: number,
+    width: number,
+    access: "read" | "write",
+    reason: BusFaultReason,
+  ) {
+    super(
+      `bus fault: ${width * 8}-bit ${access} at ${hex32(address)} (${REASON_TEXT[reason]})`,
+    );
+    this.name = "BusFault";
+    this.address = address;
+    this.width = width;
+    this.access = access;
+    this.reason = reason;
+  }
+}
+
+const REASON_TEXT: Record<BusFaultReason, string> = {
+  "unmapped": "no RAM or device at this address",
+  "read-only": "register is read-only",
+  "write-only": "register is write-only",
+  "misaligned-mmio": "MMIO registers take aligned 32-bit accesses only",
+};

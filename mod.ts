@@ -1,0 +1,65 @@
+/**
+ * pagepile: a small kernel's memory management, running as firmware on a
+ * simulated board whose bus counts every access in cycles.
+ *
+ * @example
+ * ```ts
+ * import { Board, boot, formatBuddyinfo, GFP_KERNEL } from "@pagepile/pagepile";
+ * const board = new Board({ ramBytes: 16 * 1024 * 1024 });
+ * const k = boot(board);
+ * const before = board.cycles;
+ * const addr = k.get_pages(GFP_KERNEL, 4);
+ * console.log(`get_pages took ${board.cycles - before} bus cycles`);
+ * k.put_pages(addr);
+ * console.log(formatBuddyinfo(k.stats().pages));
+ * ```
+ * @module
+ */
+
+export { Board, type BoardOptions, type MemoryRegion } from "./hw/board.ts";
+export { BusFault, type BusFaultReason } from "./hw/bus_fault.ts";
+export { hex32 } from "./hw/hex.ts";
+export {
+  BOARD_ID,
+  CONSOLE_BASE,
+  CYCLE_COUNTER_BASE,
+  FAULT_STATUS_BASE,
+  MMIO_BLOCK_BYTES,
+  MMU_BASE,
+  PAGE_SIZE,
+  RAM_BASE,
+  RAM_DEFAULT_BYTES,
+  RAM_MAX_BYTES,
+  RAM_MIN_BYTES,
+  SYSINFO_BASE,
+} from "./hw/memory_map.ts";
+export { MMIO_ACCESS_CYCLES, RAM_ACCESS_CYCLES } from "./hw/timing.ts";
+export {
+  SYSINFO_BOARD_ID,
+  SYSINFO_PAGE_SIZE,
+  SYSINFO_RAM_BASE,
+  SYSINFO_RAM_SIZE,
+} from "./hw/sysinfo.ts";
+export { CYCLES_HI, CYCLES_LO } from "./hw/cycle_counter.ts";
+export { CONSOLE_STATUS, CONSOLE_STATUS_READY, CONSOLE_TX } from "./hw/console_uart.ts";
+export {
+  FAULT_ADDR,
+  FAULT_COUNT,
+  FAULT_INFO,
+  FAULT_INFO_VALID,
+  FAULT_INFO_WIDTH_SHIFT,
+  FAULT_INFO_WRITE,
+} from "./hw/fault_status.ts";
+export { boot, type BootInfo } from "./core/boot.ts";
+export { Kernel, type KernelStats } from "./core/kernel.ts";
+export type { FreePile, PageCounts, PageStats } from "./core/page_alloc.ts";
+export { MAX_ORDER } from "./core/layout.ts";
+export { GFP_DMA, GFP_KERNEL, GFP_ZERO } from "./core/gfp.ts";
+export {
+  DoubleFreeError,
+  InvalidAddressError,
+  InvalidArgumentError,
+  InvalidFreeError,
+  KernelError,
+} from "./core/errors.ts";
+export { formatBuddyinfo } from "./core/buddyinfo.ts";

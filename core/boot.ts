@@ -157,7 +157,7 @@ function initMemMap(board: Board, layout: PageAllocatorLayout): void {
 function logBoot(board: Board, info: BootInfo, layout: PageAllocatorLayout): void {
   const lines = [
     `pagepile: RAM ${hex32(info.ramBase)}-${hex32(info.ramBase + info.ramSize - 1)} ` +
-    `(${info.ramSize / 1024} KiB), ${info.pageSize}-byte pages`,
+    `(${sizeText(info.ramSize)}), ${info.pageSize}-byte pages`,
     `pagepile: mem_map at ${
       hex32(layout.memMap)
     }, ${layout.reservedPages} pages held by the firmware`,
@@ -168,4 +168,8 @@ function logBoot(board: Board, info: BootInfo, layout: PageAllocatorLayout): voi
   for (const byte of new TextEncoder().encode(lines.join("\n") + "\n")) {
     board.write32(CONSOLE_BASE + CONSOLE_TX, byte);
   }
+}
+
+function sizeText(bytes: number): string {
+  return bytes % (1024 * 1024) === 0 ? `${bytes / (1024 * 1024)} MiB` : `${bytes / 1024} KiB`;
 }

@@ -453,15 +453,39 @@ export class PageAllocator {
       throw new InvalidFreeError(`${what} holds the firmware's own structures`, page);
     }
     if (state === PageState.NONE) {
-      throw new InvalidFreeError(
-        `${what} does not start an allocated pile (it lies inside a free or allocated pile)`,
-        page,
-      );
+      const pile = this.#enclosingPile(this.#indexOf(page));
+      const inside = pile === undefined
+        ? ""
+        : ` (it lies inside the ${pile.free ? "free" : "allocated"} order-${pile.order} pile at ${
+          hex32(this.#addrAt(pile.index))
+        })`;
+      const ErrorClass = pile?.free ? DoubleFreeError : InvalidFreeError;
+      throw new ErrorClass(`${what} does not start an allocated pile${inside}`, page);
     }
     throw new InvalidFreeError(
       `${what} starts a pile held by ${ownerName(flagsOwner(flags))}, not by ${ownerName(owner)}`,
       page,
     );
+  }
+
+  /**
+   * The pile whose interior holds page `index`: its head is the nearest page
+   * below, aligned to some order, that heads a pile reaching past `index`.
+   * O(MAX_ORDER) reads; used only to explain a refused free.
+   */
+  #enclosingPile(index: number): { index: number; order: number; free: boolean } | undefined {
+    const zone = this.#zoneOf(index);
+    for (let order = 1; order <= MAX_ORDER; order++) {
+      const head = zone.first + ((index - zone.first) & ~((1 << order) - 1));
+      const flags = this.#bus.read32(this.#pageAt(head) + PG_FLAGS);
+      const state = flagsState(flags);
+      if (state === PageState.NONE) continue;
+      if (state === PageState.RESERVED || head + (1 << flagsOrder(flags)) <= index) {
+        return undefined;
+      }
+      return { index: head, order: flagsOrder(flags), free: state === PageState.FREE };
+    }
+    return undefined;
   }
 
   #checkPageStruct(page: number): void {

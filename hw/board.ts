@@ -156,6 +156,15 @@ export class Board {
     this.#mmioWrite(addr, 4, value);
   }
 
+  /**
+   * A copy of all of RAM, taken through the debug port: no bus cycles, no
+   * faults. For tests and checkers that compare memory before and after; the
+   * firmware never uses it.
+   */
+  snapshot(): Uint8Array {
+    return this.#bytes.slice();
+  }
+
   /** The physical memory map: RAM, each MMIO block, the reserved MMU block. */
   memoryMap(): MemoryRegion[] {
     const regions: MemoryRegion[] = [

@@ -18,6 +18,7 @@
 
 export { Board, type BoardOptions, type MemoryRegion } from "./hw/board.ts";
 export { BusFault, type BusFaultReason } from "./hw/bus_fault.ts";
+export type { MmioDevice, RegisterAccess } from "./hw/mmio_device.ts";
 export { hex32 } from "./hw/hex.ts";
 export {
   BOARD_ID,
@@ -41,7 +42,12 @@ export {
   SYSINFO_RAM_SIZE,
 } from "./hw/sysinfo.ts";
 export { CYCLES_HI, CYCLES_LO } from "./hw/cycle_counter.ts";
-export { CONSOLE_STATUS, CONSOLE_STATUS_READY, CONSOLE_TX } from "./hw/console_uart.ts";
+export {
+  CONSOLE_STATUS,
+  CONSOLE_STATUS_READY,
+  CONSOLE_TX,
+  ConsoleUart,
+} from "./hw/console_uart.ts";
 export {
   FAULT_ADDR,
   FAULT_COUNT,

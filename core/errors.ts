@@ -23,6 +23,7 @@ export class KernelError extends Error {
   readonly address: number | undefined;
 
   /**
+   * Describes a refused call.
    * @param message what went wrong, naming the address
    * @param address the address the error is about
    */

@@ -72,14 +72,17 @@ export class Board {
   /** The console UART; `console.text()` is what the firmware printed. */
   readonly console: ConsoleUart = new ConsoleUart();
   /** The fault-status device, where the bus latches faults. */
-  readonly faultStatus: FaultStatus = new FaultStatus();
+  readonly #faultStatus: FaultStatus = new FaultStatus();
 
   readonly #view: DataView;
   readonly #bytes: Uint8Array;
   /** MMIO devices by block index from SYSINFO_BASE. */
   readonly #blocks: MmioDevice[] = [];
 
-  /** @param options the RAM size; see {@link BoardOptions} */
+  /**
+   * Powers on a board with zeroed RAM and its cycle count at 0.
+   * @param options the RAM size; see {@link BoardOptions}
+   */
   constructor(options: BoardOptions = {}) {
     const ramBytes = options.ramBytes ?? RAM_DEFAULT_BYTES;
     checkRamBytes(ramBytes);
@@ -90,7 +93,7 @@ export class Board {
     this.#attach(SYSINFO_BASE, new SysInfo(ramBytes));
     this.#attach(CYCLE_COUNTER_BASE, new CycleCounter(() => this.cycles));
     this.#attach(CONSOLE_BASE, this.console);
-    this.#attach(FAULT_STATUS_BASE, this.faultStatus);
+    this.#attach(FAULT_STATUS_BASE, this.#faultStatus);
   }
 
   /** Reads a byte. */
@@ -221,7 +224,7 @@ export class Board {
     reason: BusFaultReason,
   ): never {
     this.cycles += MMIO_ACCESS_CYCLES;
-    this.faultStatus.latch(addr, width, access === "write");
+    this.#faultStatus.latch(addr, width, access === "write");
     throw new BusFault(addr, width, access, reason);
   }
 }

@@ -40,6 +40,7 @@ export class BusFault extends Error {
   readonly reason: BusFaultReason;
 
   /**
+   * Describes a faulting access.
    * @param address the physical address of the access
    * @param width the access width in bytes
    * @param access read or write

@@ -80,6 +80,15 @@ export class BuddyModel {
     return piles.sort();
   }
 
+  /** Whether the zone has a free, aligned block of 2^order pages. */
+  hasFreeBlock(zoneName: string, order: number): boolean {
+    const zone = this.zones.find((z) => z.name === zoneName)!;
+    for (let index = zone.first; index + (1 << order) <= zone.end; index += 1 << order) {
+      if (this.#isFreeBlock(zone, index, order)) return true;
+    }
+    return false;
+  }
+
   indexOf(addr: number): number {
     return (addr - this.ramBase) / PAGE_SIZE;
   }

@@ -1,0 +1,54 @@
+import { assertEquals } from "./_assert.ts";
+import { Board, boot, GFP_KERNEL } from "../mod.ts";
+
+const MiB = 1024 * 1024;
+const TOP_ORDER = 7; // the largest pile a 1 MiB board can hold next to its firmware pages
+
+/**
+ * Allocates every page as a single page, frees the top 2^TOP_ORDER pages of RAM
+ * (they merge into one pile) and every other remaining page (isolated single
+ * pages: their buddies stay allocated), then measures the bus cycles of
+ * alloc_pages and free_pages for each order up to TOP_ORDER.
+ */
+function measure(ramBytes: number): { alloc: number[]; free: number[]; freeSingles: number } {
+  const board = new Board({ ramBytes });
+  const k = boot(board);
+  const pages: number[] = [];
+  for (let p = k.alloc_page(GFP_KERNEL); p !== 0; p = k.alloc_page(GFP_KERNEL)) pages.push(p);
+  pages.sort((a, b) => a - b);
+  const top = pages.splice(pages.length - (1 << TOP_ORDER));
+  for (const page of top) k.free_pages(page);
+  for (const page of pages) if (((page - pages[0]) / 32) % 2 === 1) k.free_pages(page);
+  const alloc: number[] = [];
+  const free: number[] = [];
+  for (let order = 0; order <= TOP_ORDER; order++) {
+    let before = board.cycles;
+    const page = k.alloc_pages(GFP_KERNEL, order);
+    alloc.push(board.cycles - before);
+    before = board.cycles;
+    k.free_pages(page);
+    free.push(board.cycles - before);
+  }
+  return { alloc, free, freeSingles: k.stats().pages.freeByOrder[0] };
+}
+
+Deno.test("allocPages() and freePages() cost the same bus cycles on 1 MiB and on a fragmented 1 GiB", () => {
+  const small = measure(1 * MiB);
+  const large = measure(1024 * MiB);
+  // Half of the 1 GiB board's pages are free as isolated single pages.
+  assertEquals(large.freeSingles >= (262144 - 2049 - 128) / 2 - 1, true);
+  assertEquals(small.freeSingles, 62);
+  assertEquals(large.alloc, small.alloc);
+  assertEquals(large.free, small.free);
+  // 2 cycles per RAM access. Order 0 takes an isolated page: read the list
+  // head, unlink it (5 accesses), write its flags, update nr_free (2): 10
+  // accesses. Order n >= 1 reads the heads of orders n..7 (8 - n), unlinks
+  // the order-7 pile (5), splits it 7 - n times (7 accesses each) and
+  // finishes (3): 2 * (65 - 8n) cycles. Freeing order n >= 1 checks the flags,
+  // clears them, merges 7 - n times (7 each), finds the order-7 buddy taken,
+  // pushes (7) and updates nr_free (2): 2 * (61 - 7n). Freeing an isolated
+  // page merges nothing: 13 accesses.
+  assertEquals(small.alloc, [20, 114, 98, 82, 66, 50, 34, 18]);
+  assertEquals(small.free, [26, 108, 94, 80, 66, 52, 38, 24]);
+  assertEquals([Math.max(...large.alloc), Math.max(...large.free)], [114, 108]);
+});

@@ -57,15 +57,22 @@ export {
   FAULT_INFO_WRITE,
 } from "./hw/fault_status.ts";
 export { boot, type BootInfo } from "./core/boot.ts";
-export { Kernel, type KernelStats } from "./core/kernel.ts";
+export { type Allocators, Kernel, type KernelStats, type SlicePoolOptions } from "./core/kernel.ts";
 export type { FreePile, PageCounts, PageStats } from "./core/page_alloc.ts";
+export { type PoolStats, SlicePool } from "./core/slice_alloc.ts";
+export { type GenericClassStats, type GenericStats, ZERO_SIZE_PTR } from "./core/generic_alloc.ts";
+export { CLASS_SIZES, MAX_CLASS_SIZE } from "./core/size_classes.ts";
+export { MAX_SLICE_SIZE } from "./core/slab_geometry.ts";
 export { MAX_ORDER } from "./core/layout.ts";
 export { GFP_DMA, GFP_KERNEL, GFP_ZERO } from "./core/gfp.ts";
 export {
+  CorruptionError,
   DoubleFreeError,
   InvalidAddressError,
   InvalidArgumentError,
   InvalidFreeError,
   KernelError,
+  PoolBusyError,
 } from "./core/errors.ts";
 export { formatBuddyinfo } from "./core/buddyinfo.ts";
+export { formatSlabinfo } from "./core/slabinfo.ts";

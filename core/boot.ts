@@ -15,7 +15,10 @@ import {
   SYSINFO_RAM_BASE,
   SYSINFO_RAM_SIZE,
 } from "../hw/sysinfo.ts";
+import { GenericAllocator } from "./generic_alloc.ts";
 import { Kernel } from "./kernel.ts";
+import { SliceAllocator } from "./slice_alloc.ts";
+import { CLASS_SIZES, MAX_CLASS_SIZE } from "./size_classes.ts";
 import {
   G_MAGIC,
   G_MEM_MAP,
@@ -82,9 +85,13 @@ export function boot(board: Board): Kernel {
   writeGlobals(board, info, layout);
   initMemMap(board, layout);
   formatZones(board, layout);
-  const kernel = new Kernel(board, info, new PageAllocator(board, layout));
+  const pages = new PageAllocator(board, layout);
+  const slices = new SliceAllocator(board, pages, info.ramBase, info.pageSize);
+  slices.format();
+  const generic = new GenericAllocator(board, pages, slices, info.ramBase);
+  generic.format();
   logBoot(board, info, layout);
-  return kernel;
+  return new Kernel(board, info, { pages, slices, generic });
 }
 
 function readBootInfo(board: Board): BootInfo {
@@ -164,6 +171,9 @@ function logBoot(board: Board, info: BootInfo, layout: PageAllocatorLayout): voi
     ...layout.zones.filter((z) => z.end > z.first).map((z) =>
       `pagepile: zone ${z.name}: pages ${z.first}-${z.end - 1}`
     ),
+    `pagepile: generic allocator: ${CLASS_SIZES.length} classes of ${
+      CLASS_SIZES[0]
+    }-${MAX_CLASS_SIZE} bytes per zone`,
   ];
   for (const byte of new TextEncoder().encode(lines.join("\n") + "\n")) {
     board.write32(CONSOLE_BASE + CONSOLE_TX, byte);

@@ -45,3 +45,27 @@ export class DoubleFreeError extends KernelError {}
 
 /** A free of an address that does not start a block the caller may free. */
 export class InvalidFreeError extends KernelError {}
+
+/** A pool recycled while slices are still live; says how many. */
+export class PoolBusyError extends KernelError {
+  /** Slices still live in the pool. */
+  readonly live: number;
+
+  /**
+   * Describes a refused recycle.
+   * @param message what went wrong, naming the pool
+   * @param address the pool record's address
+   * @param live slices still live
+   */
+  constructor(message: string, address: number, live: number) {
+    super(message, address);
+    this.live = live;
+  }
+}
+
+/**
+ * Allocator metadata found broken while serving a call: something wrote
+ * where it must not (a write after free, an overflow). The call changed
+ * nothing before it noticed.
+ */
+export class CorruptionError extends KernelError {}

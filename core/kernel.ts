@@ -7,21 +7,44 @@
 import type { Board } from "../hw/board.ts";
 import type { BootInfo } from "./boot.ts";
 import { InvalidFreeError } from "./errors.ts";
+import type { GenericAllocator, GenericStats } from "./generic_alloc.ts";
 import { PageOwner } from "./layout.ts";
 import type { FreePile, PageAllocator, PageStats } from "./page_alloc.ts";
+import type { PoolStats, SliceAllocator, SlicePool } from "./slice_alloc.ts";
 import { hex32 } from "../hw/hex.ts";
 
 /** Everything `stats()` reports. */
 export interface KernelStats {
   /** The page allocator's counts, like /proc/buddyinfo. */
   pages: PageStats;
+  /** Every slice pool, like /proc/slabinfo: created pools and the firmware's own. */
+  slices: PoolStats[];
+  /** The generic allocator's classes and large blocks. */
+  generic: GenericStats;
+}
+
+/** Options of {@link Kernel.slice_pool_create}. */
+export interface SlicePoolOptions {
+  /** A name for statistics and messages (up to 32 ASCII bytes kept); default "pool-ID". */
+  name?: string;
+}
+
+/** The allocators boot brought up, for the Kernel to expose. */
+export interface Allocators {
+  /** The buddy page allocator. */
+  pages: PageAllocator;
+  /** The slice allocator. */
+  slices: SliceAllocator;
+  /** The generic allocator. */
+  generic: GenericAllocator;
 }
 
 /**
  * The running firmware, as `boot(board)` returns it. A "page" is the physical
  * address of a struct page in RAM; an "addr" is the physical address of the
- * page itself; NULL is 0. Allocations that cannot be served return 0. Misuse
- * raises a {@link KernelError} subclass and changes no allocator state.
+ * page itself; NULL is 0. Allocations that cannot be served return 0 (a pool
+ * creation, null). Misuse raises a {@link KernelError} subclass and changes
+ * no allocator state.
  *
  * @example
  * ```ts
@@ -31,6 +54,15 @@ export interface KernelStats {
  * const addr = k.page_to_addr(page);
  * console.log(k.addr_to_page(addr) === page); // true
  * k.free_pages(page);
+ *
+ * const pool = k.slice_pool_create(GFP_KERNEL, 40, { name: "inode" })!;
+ * const slice = k.slice_alloc(pool);
+ * k.slice_free(slice, pool);
+ * k.slice_pool_recycle(pool);
+ *
+ * const block = k.galloc(GFP_KERNEL, 100); // from the 112-byte class
+ * console.log(k.gsize(block)); // 112
+ * k.gfree(block);
  * ```
  */
 export class Kernel {
@@ -39,17 +71,21 @@ export class Kernel {
   /** What the firmware read from the system-information registers. */
   readonly bootInfo: BootInfo;
   readonly #pages: PageAllocator;
+  readonly #slices: SliceAllocator;
+  readonly #generic: GenericAllocator;
 
   /**
    * Use {@link boot} rather than this constructor.
    * @param board the board
    * @param bootInfo what boot read from the board
-   * @param pages the page allocator boot brought up
+   * @param allocators the allocators boot brought up
    */
-  constructor(board: Board, bootInfo: BootInfo, pages: PageAllocator) {
+  constructor(board: Board, bootInfo: BootInfo, allocators: Allocators) {
     this.board = board;
     this.bootInfo = bootInfo;
-    this.#pages = pages;
+    this.#pages = allocators.pages;
+    this.#slices = allocators.slices;
+    this.#generic = allocators.generic;
   }
 
   /**
@@ -148,9 +184,107 @@ export class Kernel {
     return this.#pages.addrToPage(addr);
   }
 
+  /**
+   * Creates a pool to allocate slices of `obj_size` bytes from. Slices are
+   * aligned to 8 bytes (4 for sizes under 8), and a power-of-two size up to
+   * the page size to itself.
+   * @param flags GFP flags for the pool's slabs; GFP_ZERO makes every slice zeroed
+   * @param obj_size 1..32768 bytes
+   * @param options a name for statistics
+   * @returns the pool's handle, or null when no memory is left for its record
+   */
+  slice_pool_create(
+    flags: number,
+    obj_size: number,
+    options: SlicePoolOptions = {},
+  ): SlicePool | null {
+    return this.#slices.createPool(flags, obj_size, options.name);
+  }
+
+  /**
+   * Destroys a pool, giving back all its memory, record included. Refused
+   * with a {@link PoolBusyError} (which says how many) while slices are live.
+   * @param pool the pool
+   */
+  slice_pool_recycle(pool: SlicePool): void {
+    this.#slices.recycle(pool);
+  }
+
+  /**
+   * Gets a slice from the pool.
+   * @param pool the pool
+   * @returns the slice's address, or 0 when no memory is left for a new slab
+   */
+  slice_alloc(pool: SlicePool): number {
+    return this.#slices.alloc(pool);
+  }
+
+  /**
+   * Returns a slice to its pool. O(1): the slab is found through the
+   * slice's struct page. Refused, changing nothing, when the slice is not a
+   * live slice of this pool.
+   * @param slice the slice's address
+   * @param pool the pool it came from
+   */
+  slice_free(slice: number, pool: SlicePool): void {
+    this.#slices.free(pool, slice);
+  }
+
+  /**
+   * Gives every slab of the pool with no live slice back to the page allocator.
+   * @param pool the pool
+   * @returns the number of pages given back
+   */
+  slice_pool_shrink(pool: SlicePool): number {
+    return this.#slices.shrink(pool);
+  }
+
+  /**
+   * Allocates `size` bytes: up to 8192 from a size class, larger as whole
+   * pages. `galloc(flags, 0)` returns ZERO_SIZE_PTR (0x10): not NULL, no
+   * block, and any access through it faults; `gfree` accepts it.
+   * @param flags GFP flags: zone bits (GFP_DMA for DMA memory) and GFP_ZERO
+   * @param size bytes
+   * @returns the block's address, or 0 when memory is short
+   */
+  galloc(flags: number, size: number): number {
+    return this.#generic.alloc(flags, size);
+  }
+
+  /**
+   * Frees a block from {@link galloc}. NULL and ZERO_SIZE_PTR are accepted
+   * and do nothing; anything else that does not start a live block is refused.
+   * @param addr the block's address
+   */
+  gfree(addr: number): void {
+    this.#generic.free(addr);
+  }
+
+  /**
+   * The usable size of a live block: its class size, or its pages' bytes.
+   * @param addr the block's address
+   * @returns bytes the caller may use (0 for ZERO_SIZE_PTR)
+   */
+  gsize(addr: number): number {
+    return this.#generic.size(addr);
+  }
+
+  /**
+   * Gives every empty slab of the generic allocator's pools and of the
+   * firmware's own pools (the pool of pools included) back to the page allocator.
+   * @returns the number of pages given back
+   */
+  gshrink(): number {
+    return this.#generic.shrink();
+  }
+
   /** The allocators' statistics, read from their state in RAM. */
   stats(): KernelStats {
-    return { pages: this.#pages.stats() };
+    return {
+      pages: this.#pages.stats(),
+      slices: this.#slices.pools().map((record) => this.#slices.poolStats(record)),
+      generic: this.#generic.stats(),
+    };
   }
 
   /** Every free pile, as the free lists in RAM hold them. */
@@ -159,10 +293,15 @@ export class Kernel {
   }
 
   /**
-   * Checks every allocator's invariants against its state in RAM.
+   * Checks every allocator's invariants against its state in RAM: buddy
+   * tiling and free lists, slab lists, counts and bitmaps, large-block counts.
    * @returns a description of each broken invariant; empty when all hold
    */
   audit(): string[] {
-    return this.#pages.audit();
+    const problems = this.#pages.audit();
+    const piles = this.#pages.allocatedPiles();
+    this.#slices.audit(piles, problems);
+    this.#generic.audit(piles, problems);
+    return problems;
   }
 }

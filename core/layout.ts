@@ -9,6 +9,12 @@
  *                     0x0C page size       0x10 nr_pages    0x14 mem_map
  *                     0x18 reserved pages  0x1C nr_zones
  *                     0x20 zone records, ZONE_BYTES each
+ *                     0xF0 first pool on the list of all pools
+ *                     0xF4 next pool id
+ *                     0x100 generic allocator's large blocks: live blocks,
+ *                           live pages, allocations (64-bit), requested bytes (64-bit)
+ *                     0x140 the pool of pools (a pool record)
+ *                     0x200 the generic allocator's class pools (pool records)
  * RAM_BASE + GLOBALS_BYTES
  *                     mem_map: one struct page per page of RAM, in pfn order
  * ...up to the end of the last reserved page
@@ -41,7 +47,7 @@ export const NR_ORDERS = MAX_ORDER + 1;
 /** "PPK1": marks RAM that the firmware has laid out. */
 export const KERNEL_MAGIC = 0x314B_5050;
 /** Bytes reserved for the kernel globals at RAM_BASE. */
-export const GLOBALS_BYTES = 0x400;
+export const GLOBALS_BYTES = 0x3000;
 /** Offsets of the kernel globals. */
 export const G_MAGIC = 0x00;
 /** RAM base as read from the system-information registers. */
@@ -60,6 +66,22 @@ export const G_RESERVED_PAGES = 0x18;
 export const G_NR_ZONES = 0x1C;
 /** Offset of the first zone record. */
 export const G_ZONES = 0x20;
+/** First pool record on the list of all pools. */
+export const G_POOLS = 0xF0;
+/** Id the next pool created gets. */
+export const G_NEXT_POOL_ID = 0xF4;
+/** Generic allocator, large blocks: number live. */
+export const G_LARGE_LIVE = 0x100;
+/** Generic allocator, large blocks: pages they hold. */
+export const G_LARGE_PAGES = 0x104;
+/** Generic allocator, large blocks: allocations since boot (64-bit). */
+export const G_LARGE_ALLOCS = 0x108;
+/** Generic allocator, large blocks: bytes requested since boot (64-bit). */
+export const G_LARGE_REQUESTED = 0x110;
+/** The pool of pools' record. */
+export const G_POOL_OF_POOLS = 0x140;
+/** The generic allocator's class pool records, POOL_BYTES apart. */
+export const G_CLASS_POOLS = 0x200;
 
 /** Size of a struct page. */
 export const PAGE_STRUCT_BYTES = 32;
@@ -71,6 +93,81 @@ export const PG_NEXT = 0x04;
 export const PG_PREV = 0x08;
 /** struct page: first private word (owner's use). */
 export const PG_PRIVATE = 0x0C;
+/** Slab head: its pool record. Slab tail: its head's struct page. */
+export const PG_SLAB_POOL = 0x0C;
+/** Slab head: first free slice on the slab's free list, 0 when none. */
+export const PG_SLAB_FREELIST = 0x10;
+/** Slab head: slices handed out. */
+export const PG_SLAB_INUSE = 0x14;
+/** Slab head: index of the first slice never handed out. */
+export const PG_SLAB_BUMP = 0x18;
+/** Slab head: the in-use bitmap, when the slab holds 32 slices or fewer. */
+export const PG_SLAB_BITMAP = 0x1C;
+
+/**
+ * pool record (POOL_BYTES = 0x70), for every slice pool:
+ * ```
+ * 0x00 magic (POOL_MAGIC ^ record address; 0 once recycled)
+ * 0x04 obj_size   0x08 slot_size   0x0C slab order   0x10 slices per slab
+ * 0x14 offset of the in-slab bitmap, 0 when it is in the head's struct page
+ * 0x18 gfp flags  0x1C pool flags (POOL_GENERIC, POOL_INTERNAL)
+ * 0x20 partial slabs (list head)   0x24 empty slabs (list head)
+ * 0x28 slabs   0x2C empty slabs   0x30 active slices
+ * 0x34 next pool   0x38 prev pool   0x3C id
+ * 0x40 allocations since boot (64-bit)   0x48 bytes requested since boot (64-bit)
+ * 0x50 name: up to 32 bytes of ASCII, NUL-padded
+ * ```
+ * Slabs are piles from the page allocator; partial and empty slabs are on
+ * the pool's lists, linked through their heads' next and prev; full slabs
+ * are on no list.
+ */
+export const POOL_BYTES = 0x70;
+/** pool: magic word. */
+export const P_MAGIC = 0x00;
+/** pool: object size asked for. */
+export const P_OBJ_SIZE = 0x04;
+/** pool: bytes between slices. */
+export const P_SLOT_SIZE = 0x08;
+/** pool: order of each slab. */
+export const P_SLAB_ORDER = 0x0C;
+/** pool: slices per slab. */
+export const P_SLAB_OBJS = 0x10;
+/** pool: offset of the in-slab bitmap (0: in the head's struct page). */
+export const P_BITMAP_OFFSET = 0x14;
+/** pool: gfp flags given at creation. */
+export const P_GFP = 0x18;
+/** pool: POOL_GENERIC / POOL_INTERNAL bits. */
+export const P_FLAGS = 0x1C;
+/** pool: first partial slab. */
+export const P_PARTIAL = 0x20;
+/** pool: first empty slab. */
+export const P_EMPTY = 0x24;
+/** pool: number of slabs. */
+export const P_NR_SLABS = 0x28;
+/** pool: number of empty slabs. */
+export const P_NR_EMPTY = 0x2C;
+/** pool: slices handed out and not freed. */
+export const P_ACTIVE = 0x30;
+/** pool: next on the list of all pools. */
+export const P_NEXT = 0x34;
+/** pool: previous on the list of all pools. */
+export const P_PREV = 0x38;
+/** pool: id. */
+export const P_ID = 0x3C;
+/** pool: allocations since boot, 64-bit. */
+export const P_ALLOCS = 0x40;
+/** pool: bytes requested since boot, 64-bit (generic classes). */
+export const P_REQUESTED = 0x48;
+/** pool: name, NUL-padded ASCII. */
+export const P_NAME = 0x50;
+/** Longest pool name kept, in bytes. */
+export const POOL_NAME_BYTES = 32;
+/** Magic of a live pool record, XORed with its address. */
+export const POOL_MAGIC = 0x504C_4353;
+/** pool flag: a class pool of the generic allocator. */
+export const POOL_GENERIC = 1;
+/** pool flag: the firmware's own pool (not recyclable by callers). */
+export const POOL_INTERNAL = 2;
 
 /** The state of a page, in bits 0-1 of its flags. */
 export const PageState = {
@@ -92,6 +189,10 @@ export const PageOwner = {
   FIRMWARE: 1,
   /** A caller of alloc_pages/get_pages. */
   PAGES: 2,
+  /** A slab of the slice allocator (head and tail pages alike). */
+  SLAB: 3,
+  /** A large block of the generic allocator. */
+  GENERIC: 4,
 } as const;
 
 /** Mask of the state bits of a struct page's flags. */

@@ -146,6 +146,27 @@ export class PageAllocator {
     return 0;
   }
 
+  /** Refuses flags with unknown bits or naming no zone. */
+  checkFlags(flags: number): void {
+    this.#zonelist(flags);
+  }
+
+  /**
+   * Every allocated pile, walking mem_map: its first struct page, order and
+   * owner. O(pages) bus reads; for audits.
+   */
+  allocatedPiles(): { page: number; order: number; owner: number }[] {
+    const piles: { page: number; order: number; owner: number }[] = [];
+    for (let index = 0; index < this.layout.nrPages; index++) {
+      const page = this.#pageAt(index);
+      const flags = this.#bus.read32(page + PG_FLAGS);
+      if (flagsState(flags) === PageState.ALLOCATED) {
+        piles.push({ page, order: flagsOrder(flags), owner: flagsOwner(flags) });
+      }
+    }
+    return piles;
+  }
+
   /**
    * Frees an allocated pile, merging it with its free buddies.
    * @param page the pile's first struct page
@@ -459,8 +480,8 @@ export class PageAllocator {
         : ` (it lies inside the ${pile.free ? "free" : "allocated"} order-${pile.order} pile at ${
           hex32(this.#addrAt(pile.index))
         })`;
-      const ErrorClass = pile?.free ? DoubleFreeError : InvalidFreeError;
-      throw new ErrorClass(`${what} does not start an allocated pile${inside}`, page);
+      if (pile?.free) throw new DoubleFreeError(`double free: ${what} is free${inside}`, page);
+      throw new InvalidFreeError(`${what} does not start an allocated pile${inside}`, page);
     }
     throw new InvalidFreeError(
       `${what} starts a pile held by ${ownerName(flagsOwner(flags))}, not by ${ownerName(owner)}`,
@@ -578,6 +599,8 @@ function ownerName(owner: number): string {
     [PageOwner.NONE]: "nobody",
     [PageOwner.FIRMWARE]: "the firmware",
     [PageOwner.PAGES]: "the page allocator's callers",
+    [PageOwner.SLAB]: "the slice allocator",
+    [PageOwner.GENERIC]: "the generic allocator",
   };
   return names[owner] ?? `owner ${owner}`;
 }

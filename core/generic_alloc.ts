@@ -1,0 +1,267 @@
+/**
+ * The generic allocator: any size, no header. Requests up to MAX_CLASS_SIZE
+ * come from size-class slice pools; larger ones are piles straight from the
+ * page allocator. `gfree` and `gsize` learn a block's size from its page's
+ * struct page — the slab's pool, or the pile's order — so an 8-byte object
+ * costs 8 bytes.
+ * @module
+ */
+
+import type { Board } from "../hw/board.ts";
+import { hex32 } from "../hw/hex.ts";
+import { InvalidArgumentError, InvalidFreeError } from "./errors.ts";
+import { GFP_DMA, GFP_ZERO, GFP_ZONE_MASK } from "./gfp.ts";
+import {
+  G_CLASS_POOLS,
+  G_LARGE_ALLOCS,
+  G_LARGE_LIVE,
+  G_LARGE_PAGES,
+  G_LARGE_REQUESTED,
+  MAX_ORDER,
+  P_ACTIVE,
+  PageOwner,
+  POOL_BYTES,
+  POOL_GENERIC,
+  POOL_INTERNAL,
+} from "./layout.ts";
+import { add64, read64 } from "./counter64.ts";
+import type { PageAllocator } from "./page_alloc.ts";
+import { CLASS_SIZES, classIndex, MAX_CLASS_SIZE } from "./size_classes.ts";
+import type { SliceAllocator } from "./slice_alloc.ts";
+
+/**
+ * What `galloc(flags, 0)` returns: a non-NULL address that is no block and
+ * that nothing answers on the bus, so any access through it faults (as
+ * Linux's ZERO_SIZE_PTR). `gfree` accepts it; `gsize` says 0.
+ */
+export const ZERO_SIZE_PTR = 0x10;
+
+/** Figures of one size class, since boot and live. */
+export interface GenericClassStats {
+  /** The class's block size in bytes. */
+  size: number;
+  /** The zone its slabs come from: "Normal" (GFP_KERNEL) or "DMA" (GFP_DMA). */
+  zone: string;
+  /** Allocations since boot. */
+  allocs: number;
+  /** Bytes requested by those allocations. */
+  requestedBytes: number;
+  /** Bytes handed out for them: allocs × size. */
+  allocatedBytes: number;
+  /** Blocks live now. */
+  liveBlocks: number;
+  /** Bytes of the live blocks: liveBlocks × size. */
+  liveBytes: number;
+}
+
+/** The generic allocator's figures. */
+export interface GenericStats {
+  /** One entry per class and zone. */
+  classes: GenericClassStats[];
+  /** Blocks larger than MAX_CLASS_SIZE, served as page piles. */
+  large: {
+    /** Blocks live now. */
+    liveBlocks: number;
+    /** Pages they hold. */
+    livePages: number;
+    /** Allocations since boot. */
+    allocs: number;
+    /** Bytes requested by those allocations. */
+    requestedBytes: number;
+  };
+}
+
+const ZONES = [{ name: "Normal", flags: 0 }, { name: "DMA", flags: GFP_DMA }];
+
+/** The generic allocator. Internal: the Kernel exposes it as galloc/gfree/gsize/gshrink. */
+export class GenericAllocator {
+  readonly #bus: Board;
+  readonly #pages: PageAllocator;
+  readonly #slices: SliceAllocator;
+  readonly #globals: number;
+  readonly #pageSize: number;
+
+  /**
+   * @param bus the board
+   * @param pages the page allocator large blocks come from
+   * @param slices the slice allocator the classes live in
+   * @param globals address of the kernel globals
+   */
+  constructor(bus: Board, pages: PageAllocator, slices: SliceAllocator, globals: number) {
+    this.#bus = bus;
+    this.#pages = pages;
+    this.#slices = slices;
+    this.#globals = globals;
+    this.#pageSize = pages.layout.pageSize;
+  }
+
+  /** Boot: lays out the class pools' records in the globals, and zeroes the counters. */
+  format(): void {
+    ZONES.forEach((zone, z) =>
+      CLASS_SIZES.forEach((size, c) => {
+        const name = `galloc${z === 0 ? "" : "-dma"}-${size}`;
+        this.#slices.initPool(
+          this.#classRecord(z, c),
+          zone.flags,
+          size,
+          name,
+          POOL_GENERIC | POOL_INTERNAL,
+        );
+      })
+    );
+    for (const offset of [G_LARGE_LIVE, G_LARGE_PAGES, G_LARGE_ALLOCS, G_LARGE_REQUESTED]) {
+      this.#bus.write32(this.#globals + offset, 0);
+      this.#bus.write32(this.#globals + offset + 4, 0);
+    }
+  }
+
+  /**
+   * Allocates `size` bytes.
+   * @returns the block's address; ZERO_SIZE_PTR for size 0; 0 when memory is short
+   */
+  alloc(flags: number, size: number): number {
+    this.#pages.checkFlags(flags);
+    if (!Number.isInteger(size) || size < 0) {
+      throw new InvalidArgumentError(`size ${size} is not a byte count`);
+    }
+    if (size === 0) return ZERO_SIZE_PTR;
+    if (size <= MAX_CLASS_SIZE) {
+      const zone = (flags & GFP_ZONE_MASK) === GFP_DMA ? 1 : 0;
+      const record = this.#classRecord(zone, classIndex(size));
+      const addr = this.#slices.allocFrom(record);
+      if (addr === 0) return 0;
+      this.#slices.addRequested(record, size);
+      if (flags & GFP_ZERO) {
+        const end = addr + CLASS_SIZES[classIndex(size)];
+        for (let a = addr; a < end; a += 4) this.#bus.write32(a, 0);
+      }
+      return addr;
+    }
+    const order = Math.ceil(Math.log2(Math.ceil(size / this.#pageSize)));
+    if (order > MAX_ORDER) return 0;
+    const page = this.#pages.alloc(flags, order, PageOwner.GENERIC);
+    if (page === 0) return 0;
+    const g = this.#globals;
+    this.#add(g + G_LARGE_LIVE, 1);
+    this.#add(g + G_LARGE_PAGES, 1 << order);
+    add64(this.#bus, g + G_LARGE_ALLOCS, 1);
+    add64(this.#bus, g + G_LARGE_REQUESTED, size);
+    return this.#pages.pageToAddr(page);
+  }
+
+  /** Frees a block; 0 (NULL) and ZERO_SIZE_PTR are accepted and do nothing. */
+  free(addr: number): void {
+    if (addr === 0 || addr === ZERO_SIZE_PTR) return;
+    const record = this.#generalPoolOf(addr);
+    if (record !== 0) {
+      this.#slices.freeTo(record, addr);
+      return;
+    }
+    const page = this.#largeBlock(addr);
+    const order = this.#pages.allocatedOrder(page, PageOwner.GENERIC);
+    this.#pages.free(page, PageOwner.GENERIC);
+    this.#add(this.#globals + G_LARGE_LIVE, -1);
+    this.#add(this.#globals + G_LARGE_PAGES, -(1 << order));
+  }
+
+  /** The usable size of a live block: its class size, or its pile's bytes. */
+  size(addr: number): number {
+    if (addr === ZERO_SIZE_PTR) return 0;
+    const record = this.#generalPoolOf(addr);
+    if (record !== 0) return this.#slices.liveSliceSize(record, addr);
+    return this.#pageSize << this.#pages.allocatedOrder(this.#largeBlock(addr), PageOwner.GENERIC);
+  }
+
+  /**
+   * Gives every empty slab of the class pools and of the pool of pools back
+   * to the page allocator.
+   * @returns the pages given back
+   */
+  shrink(): number {
+    let freed = 0;
+    ZONES.forEach((_, z) =>
+      CLASS_SIZES.forEach((_, c) => freed += this.#slices.shrinkRecord(this.#classRecord(z, c)))
+    );
+    return freed + this.#slices.shrinkRecord(this.#slices.poolOfPools.address);
+  }
+
+  /** The class figures and the large-block figures, read from RAM. */
+  stats(): GenericStats {
+    const classes: GenericClassStats[] = [];
+    ZONES.forEach((zone, z) =>
+      CLASS_SIZES.forEach((size, c) => {
+        const record = this.#classRecord(z, c);
+        const { allocs, requested } = this.#slices.counters(record);
+        const live = this.#bus.read32(record + P_ACTIVE);
+        classes.push({
+          size,
+          zone: zone.name,
+          allocs,
+          requestedBytes: requested,
+          allocatedBytes: allocs * size,
+          liveBlocks: live,
+          liveBytes: live * size,
+        });
+      })
+    );
+    const g = this.#globals;
+    return {
+      classes,
+      large: {
+        liveBlocks: this.#bus.read32(g + G_LARGE_LIVE),
+        livePages: this.#bus.read32(g + G_LARGE_PAGES),
+        allocs: read64(this.#bus, g + G_LARGE_ALLOCS),
+        requestedBytes: read64(this.#bus, g + G_LARGE_REQUESTED),
+      },
+    };
+  }
+
+  /** Checks the large-block counters against the generic piles in mem_map. */
+  audit(piles: { page: number; order: number; owner: number }[], problems: string[]): void {
+    const large = piles.filter((p) => p.owner === PageOwner.GENERIC);
+    const pages = large.reduce((n, p) => n + (1 << p.order), 0);
+    const live = this.#bus.read32(this.#globals + G_LARGE_LIVE);
+    const livePages = this.#bus.read32(this.#globals + G_LARGE_PAGES);
+    if (live !== large.length || livePages !== pages) {
+      problems.push(
+        `generic allocator: counters say ${live} large blocks of ${livePages} pages, ` +
+          `mem_map holds ${large.length} of ${pages}`,
+      );
+    }
+  }
+
+  /**
+   * The class pool holding `addr`, or 0 when `addr` is in no slab. Refused
+   * when it is a slice of another pool: that one is freed with slice_free.
+   */
+  #generalPoolOf(addr: number): number {
+    const record = this.#slices.poolOf(addr);
+    if (record !== 0 && !this.#slices.hasFlags(record, POOL_GENERIC)) {
+      const owner = this.#slices.hasFlags(record, POOL_INTERNAL)
+        ? "the firmware's own pool"
+        : "slice pool";
+      throw new InvalidFreeError(
+        `${hex32(addr)} is not a generic block: it is in ${owner} ${this.#slices.describe(record)}`,
+        addr,
+      );
+    }
+    return record;
+  }
+
+  /** The struct page of a large block's first page; refused unless `addr` starts a page. */
+  #largeBlock(addr: number): number {
+    const page = this.#pages.addrToPage(addr);
+    if (this.#pages.pageToAddr(page) !== addr) {
+      throw new InvalidFreeError(`${hex32(addr)} does not start a generic block`, addr);
+    }
+    return page;
+  }
+
+  #classRecord(zone: number, classIdx: number): number {
+    return this.#globals + G_CLASS_POOLS + (zone * CLASS_SIZES.length + classIdx) * POOL_BYTES;
+  }
+
+  #add(addr: number, n: number): void {
+    this.#bus.write32(addr, this.#bus.read32(addr) + n);
+  }
+}

@@ -1,0 +1,73 @@
+/**
+ * How a slice pool lays out its slabs: the slot each slice takes, the slab's
+ * order, how many slices fit, and where the in-use bitmap goes.
+ *
+ * The rule: slots are the object size rounded up to 4 bytes (sizes under 8)
+ * or 8 bytes; slices sit back to back from the slab's first byte, so a
+ * power-of-two size up to the page size is aligned to itself. A slab holding
+ * 32 slices or fewer keeps its in-use bitmap in its head's struct page; a
+ * larger one keeps it in its last words. The slab order is the smallest whose
+ * waste — the tail no slice fits in, plus an in-slab bitmap — is at most 1/8
+ * of the slab.
+ * @module
+ */
+
+/** Largest object a slice pool takes, in bytes. */
+export const MAX_SLICE_SIZE = 32 * 1024;
+/** Largest slab order: 64 pages hold 8 slices of MAX_SLICE_SIZE. */
+export const MAX_SLAB_ORDER = 6;
+/** Slices whose in-use bits fit in the head's struct page. */
+export const STRUCT_PAGE_BITMAP_SLICES = 32;
+
+/** The layout of every slab of one pool. */
+export interface SlabGeometry {
+  /** Bytes from one slice to the next. */
+  slotSize: number;
+  /** The slab is a pile of 2^order pages. */
+  order: number;
+  /** Slices per slab. */
+  objs: number;
+  /** Byte offset of the in-slab bitmap; 0 when it is in the struct page. */
+  bitmapOffset: number;
+  /** Bytes of each slab no slice can use: the tail and an in-slab bitmap. */
+  wasteBytes: number;
+}
+
+/**
+ * The slab layout for objects of `objSize` bytes.
+ * @param objSize 1..MAX_SLICE_SIZE
+ * @param pageSize the page size
+ * @returns the layout
+ */
+export function slabGeometry(objSize: number, pageSize: number): SlabGeometry {
+  const slotSize = objSize < 8 ? roundUp(objSize, 4) : roundUp(objSize, 8);
+  for (let order = 0; order <= MAX_SLAB_ORDER; order++) {
+    const slabBytes = pageSize << order;
+    let objs = Math.floor(slabBytes / slotSize);
+    let bitmapBytes = 0;
+    if (objs > STRUCT_PAGE_BITMAP_SLICES) {
+      while (objs * slotSize + bitmapWords(objs) * 4 > slabBytes) objs--;
+      bitmapBytes = bitmapWords(objs) * 4;
+    }
+    const wasteBytes = slabBytes - objs * slotSize;
+    if (objs > 0 && wasteBytes * 8 <= slabBytes) {
+      return {
+        slotSize,
+        order,
+        objs,
+        bitmapOffset: bitmapBytes === 0 ? 0 : slabBytes - bitmapBytes,
+        wasteBytes,
+      };
+    }
+  }
+  throw new RangeError(`no slab of order <= ${MAX_SLAB_ORDER} fits ${objSize}-byte objects`);
+}
+
+/** 32-bit words of an in-use bitmap for `objs` slices. */
+export function bitmapWords(objs: number): number {
+  return Math.ceil(objs / 32);
+}
+
+function roundUp(value: number, to: number): number {
+  return Math.ceil(value / to) * to;
+}

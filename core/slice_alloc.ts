@@ -1,0 +1,768 @@
+/**
+ * The slice allocator: pools of equal-sized slices carved from slabs, which
+ * are piles from the page allocator. All of its state is in board RAM: pool
+ * records (from the pool of pools), and each slab's metadata in its head's
+ * struct page — pool, free list, in-use count, bump index, in-use bitmap.
+ *
+ * The one idea it depends on: a slab is a pile, so the struct page of any
+ * slice's page leads to the slab's head (a tail page points to it), and the
+ * head leads to the pool. Freeing is therefore O(1): no list is searched.
+ * The in-use bitmap makes "already free" a one-bit question, so a double free
+ * is refused, never half-done.
+ * @module
+ */
+
+import type { Board } from "../hw/board.ts";
+import { hex32 } from "../hw/hex.ts";
+import {
+  CorruptionError,
+  DoubleFreeError,
+  InvalidAddressError,
+  InvalidArgumentError,
+  InvalidFreeError,
+  PoolBusyError,
+} from "./errors.ts";
+import { GFP_ZERO, GFP_ZONE_MASK } from "./gfp.ts";
+import {
+  flagsOwner,
+  flagsState,
+  G_NEXT_POOL_ID,
+  G_POOL_OF_POOLS,
+  G_POOLS,
+  P_ACTIVE,
+  P_ALLOCS,
+  P_BITMAP_OFFSET,
+  P_EMPTY,
+  P_FLAGS,
+  P_GFP,
+  P_ID,
+  P_MAGIC,
+  P_NAME,
+  P_NEXT,
+  P_NR_EMPTY,
+  P_NR_SLABS,
+  P_OBJ_SIZE,
+  P_PARTIAL,
+  P_PREV,
+  P_REQUESTED,
+  P_SLAB_OBJS,
+  P_SLAB_ORDER,
+  P_SLOT_SIZE,
+  PAGE_STRUCT_BYTES,
+  pageFlags,
+  PageOwner,
+  PageState,
+  PG_FLAGS,
+  PG_NEXT,
+  PG_PREV,
+  PG_SLAB_BITMAP,
+  PG_SLAB_BUMP,
+  PG_SLAB_FREELIST,
+  PG_SLAB_INUSE,
+  PG_SLAB_POOL,
+  POOL_BYTES,
+  POOL_INTERNAL,
+  POOL_MAGIC,
+  POOL_NAME_BYTES,
+} from "./layout.ts";
+import { add64, read64 } from "./counter64.ts";
+import type { PageAllocator } from "./page_alloc.ts";
+import { bitmapWords, MAX_SLICE_SIZE, slabGeometry } from "./slab_geometry.ts";
+
+/**
+ * A handle on a slice pool: the address of its record in board RAM. The
+ * record is the pool; the handle only names it.
+ */
+export class SlicePool {
+  /** Physical address of the pool record. */
+  readonly address: number;
+
+  /**
+   * Names the pool record at `address`; `slice_pool_create` makes these.
+   * @param address the record's physical address
+   */
+  constructor(address: number) {
+    this.address = address;
+  }
+}
+
+/** One pool's figures, like a line of Linux's /proc/slabinfo. */
+export interface PoolStats {
+  /** The pool's id. */
+  id: number;
+  /** Physical address of its record (what its {@link SlicePool} handle holds). */
+  address: number;
+  /** Its name. */
+  name: string;
+  /** Object size asked for at creation, in bytes. */
+  objSize: number;
+  /** Bytes each slice takes in its slab. */
+  slotSize: number;
+  /** Slices per slab. */
+  objsPerSlab: number;
+  /** Pages per slab. */
+  pagesPerSlab: number;
+  /** Slices handed out and not freed. */
+  activeObjs: number;
+  /** Slices the pool's slabs hold. */
+  totalObjs: number;
+  /** Slabs the pool holds. */
+  slabs: number;
+  /** Of those, slabs with no slice handed out (`slice_pool_shrink` gives them back). */
+  emptySlabs: number;
+  /** Bytes the pool's slabs hold that no live object uses: slabs' bytes - active × objSize. */
+  bytesWasted: number;
+  /** Whether it is one of the firmware's own pools (generic classes, pool of pools). */
+  internal: boolean;
+}
+
+/** Geometry of the pool of pools, whose slices are pool records. */
+const POOL_OF_POOLS_NAME = "pool-of-pools";
+
+/** The slice allocator. Internal: the Kernel exposes it with the document's names. */
+export class SliceAllocator {
+  readonly #bus: Board;
+  readonly #pages: PageAllocator;
+  readonly #globals: number;
+  readonly #pageSize: number;
+  /** The pool of pools, whose record is in the kernel globals. */
+  readonly poolOfPools: SlicePool;
+
+  /**
+   * @param bus the board
+   * @param pages the page allocator slabs come from
+   * @param globals address of the kernel globals
+   * @param pageSize the page size
+   */
+  constructor(bus: Board, pages: PageAllocator, globals: number, pageSize: number) {
+    this.#bus = bus;
+    this.#pages = pages;
+    this.#globals = globals;
+    this.#pageSize = pageSize;
+    this.poolOfPools = new SlicePool(globals + G_POOL_OF_POOLS);
+  }
+
+  /** Boot: an empty list of pools, and the pool of pools on it. */
+  format(): void {
+    this.#bus.write32(this.#globals + G_POOLS, 0);
+    this.#bus.write32(this.#globals + G_NEXT_POOL_ID, 1);
+    this.initPool(this.poolOfPools.address, 0, POOL_BYTES, POOL_OF_POOLS_NAME, POOL_INTERNAL);
+  }
+
+  /**
+   * Creates a pool whose record comes from the pool of pools.
+   * @returns its handle, or null when no page is left for the record
+   */
+  createPool(flags: number, objSize: number, name: string | undefined): SlicePool | null {
+    this.#pages.checkFlags(flags);
+    checkObjSize(objSize);
+    const record = this.allocFrom(this.poolOfPools.address);
+    if (record === 0) return null;
+    const id = this.#bus.read32(this.#globals + G_NEXT_POOL_ID);
+    this.initPool(record, flags, objSize, name ?? `pool-${id}`, 0);
+    return new SlicePool(record);
+  }
+
+  /**
+   * Lays out a pool record at `record` and puts it on the list of all pools.
+   * Used for created pools and for the firmware's static ones.
+   */
+  initPool(record: number, flags: number, objSize: number, name: string, poolFlags: number): void {
+    const bus = this.#bus;
+    const geometry = slabGeometry(objSize, this.#pageSize);
+    const idAddr = this.#globals + G_NEXT_POOL_ID;
+    const id = bus.read32(idAddr);
+    bus.write32(idAddr, id + 1);
+    const fields: [number, number][] = [
+      [P_MAGIC, (POOL_MAGIC ^ record) >>> 0],
+      [P_OBJ_SIZE, objSize],
+      [P_SLOT_SIZE, geometry.slotSize],
+      [P_SLAB_ORDER, geometry.order],
+      [P_SLAB_OBJS, geometry.objs],
+      [P_BITMAP_OFFSET, geometry.bitmapOffset],
+      [P_GFP, flags],
+      [P_FLAGS, poolFlags],
+      [P_PARTIAL, 0],
+      [P_EMPTY, 0],
+      [P_NR_SLABS, 0],
+      [P_NR_EMPTY, 0],
+      [P_ACTIVE, 0],
+      [P_ID, id],
+      [P_ALLOCS, 0],
+      [P_ALLOCS + 4, 0],
+      [P_REQUESTED, 0],
+      [P_REQUESTED + 4, 0],
+    ];
+    for (const [offset, value] of fields) bus.write32(record + offset, value);
+    const bytes = new Uint8Array(POOL_NAME_BYTES);
+    for (let i = 0; i < Math.min(name.length, POOL_NAME_BYTES); i++) {
+      const code = name.charCodeAt(i);
+      bytes[i] = code >= 0x20 && code < 0x7F ? code : 0x3F; // "?" for non-ASCII
+    }
+    const words = new DataView(bytes.buffer);
+    for (let i = 0; i < POOL_NAME_BYTES; i += 4) {
+      bus.write32(record + P_NAME + i, words.getUint32(i, true));
+    }
+    // Link at the head of the list of all pools.
+    const head = bus.read32(this.#globals + G_POOLS);
+    bus.write32(record + P_NEXT, head);
+    bus.write32(record + P_PREV, 0);
+    if (head !== 0) bus.write32(head + P_PREV, record);
+    bus.write32(this.#globals + G_POOLS, record);
+  }
+
+  /**
+   * Hands out a slice: from a partial slab, else an empty one, else a new slab.
+   * @returns the slice's address, or 0 when no page is left for a new slab
+   */
+  alloc(pool: SlicePool): number {
+    return this.allocFrom(this.#checkPool(pool));
+  }
+
+  /** {@link alloc} from a record already checked. */
+  allocFrom(record: number): number {
+    const bus = this.#bus;
+    let slab = bus.read32(record + P_PARTIAL);
+    if (slab === 0) {
+      slab = bus.read32(record + P_EMPTY);
+      if (slab !== 0) {
+        this.#unlink(record + P_EMPTY, slab);
+        bus.write32(record + P_NR_EMPTY, bus.read32(record + P_NR_EMPTY) - 1);
+      } else {
+        slab = this.#newSlab(record);
+        if (slab === 0) return 0;
+      }
+      this.#push(record + P_PARTIAL, slab);
+    }
+    const slot = bus.read32(record + P_SLOT_SIZE);
+    const objs = bus.read32(record + P_SLAB_OBJS);
+    const base = this.#pages.pageToAddr(slab);
+    let slice = bus.read32(slab + PG_SLAB_FREELIST);
+    if (slice !== 0) {
+      const next = bus.read32(slice);
+      if (next !== 0 && !isSliceOf(next, base, slot, objs)) {
+        throw new CorruptionError(
+          `slab ${hex32(base)}: the free slice ${hex32(slice)} links to ${hex32(next)}, ` +
+            `not a slice of the slab (was it written after it was freed?)`,
+          slice,
+        );
+      }
+      bus.write32(slab + PG_SLAB_FREELIST, next);
+    } else {
+      const bump = bus.read32(slab + PG_SLAB_BUMP);
+      slice = base + bump * slot;
+      bus.write32(slab + PG_SLAB_BUMP, bump + 1);
+    }
+    const index = (slice - base) / slot;
+    const word = this.#bitmapWord(record, slab, base, index);
+    bus.write32(word, bus.read32(word) | (1 << (index & 31)));
+    const inuse = bus.read32(slab + PG_SLAB_INUSE) + 1;
+    bus.write32(slab + PG_SLAB_INUSE, inuse);
+    if (inuse === objs) this.#unlink(record + P_PARTIAL, slab);
+    bus.write32(record + P_ACTIVE, bus.read32(record + P_ACTIVE) + 1);
+    add64(bus, record + P_ALLOCS, 1);
+    if (bus.read32(record + P_GFP) & GFP_ZERO) {
+      for (let a = slice; a < slice + slot; a += 4) bus.write32(a, 0);
+    }
+    return slice;
+  }
+
+  /**
+   * Takes a slice back. Refused, changing nothing, when the slice is not a
+   * slice boundary of a slab of this pool, or is already free.
+   */
+  free(pool: SlicePool, slice: number): void {
+    this.freeTo(this.#checkPool(pool), slice);
+  }
+
+  /** {@link free} to a record already checked. */
+  freeTo(record: number, slice: number): void {
+    const slab = this.#slabOf(slice);
+    this.#checkOwnPool(record, slab, slice);
+    const index = this.#liveIndex(record, slab, slice);
+    this.#release(record, slab, slice, index);
+  }
+
+  /**
+   * The pool record of the slab that holds `addr`, or 0 when `addr` is in no
+   * slab. Reads the page's struct page and, for a tail page, its head.
+   */
+  poolOf(addr: number): number {
+    const slab = this.#slabHeadOf(this.#pages.addrToPage(addr));
+    return slab === 0 ? 0 : this.#bus.read32(slab + PG_SLAB_POOL);
+  }
+
+  /**
+   * Checks that `addr` is a live slice of the slab-holding pool `record`
+   * (which {@link poolOf} found) and returns the pool's slot size.
+   */
+  liveSliceSize(record: number, addr: number): number {
+    const slab = this.#slabOf(addr);
+    this.#liveIndex(record, slab, addr);
+    return this.#bus.read32(record + P_SLOT_SIZE);
+  }
+
+  /** Gives every empty slab of the pool back to the page allocator; returns the pages freed. */
+  shrink(pool: SlicePool): number {
+    return this.shrinkRecord(this.#checkPool(pool));
+  }
+
+  /** {@link shrink} for a record already checked. */
+  shrinkRecord(record: number): number {
+    const bus = this.#bus;
+    const order = bus.read32(record + P_SLAB_ORDER);
+    let freed = 0;
+    for (let slab = bus.read32(record + P_EMPTY); slab !== 0; slab = bus.read32(record + P_EMPTY)) {
+      this.#unlink(record + P_EMPTY, slab);
+      this.#freeSlab(slab, order);
+      freed += 1 << order;
+    }
+    const slabs = bus.read32(record + P_NR_SLABS) - bus.read32(record + P_NR_EMPTY);
+    bus.write32(record + P_NR_SLABS, slabs);
+    bus.write32(record + P_NR_EMPTY, 0);
+    return freed;
+  }
+
+  /**
+   * Destroys a pool with no live slice: gives back its slabs and its record.
+   * Refused with {@link PoolBusyError} while slices are live.
+   */
+  recycle(pool: SlicePool): void {
+    const record = this.#checkPool(pool);
+    const bus = this.#bus;
+    if (bus.read32(record + P_FLAGS) !== 0) {
+      throw new InvalidArgumentError(
+        `pool ${this.#describe(record)} belongs to the firmware and cannot be recycled`,
+        record,
+      );
+    }
+    const live = bus.read32(record + P_ACTIVE);
+    if (live !== 0) {
+      throw new PoolBusyError(
+        `pool ${this.#describe(record)} still has ${live} live slice${live === 1 ? "" : "s"}; ` +
+          `free them before recycling it`,
+        record,
+        live,
+      );
+    }
+    this.shrinkRecord(record);
+    const next = bus.read32(record + P_NEXT);
+    const prev = bus.read32(record + P_PREV);
+    if (prev !== 0) bus.write32(prev + P_NEXT, next);
+    else bus.write32(this.#globals + G_POOLS, next);
+    if (next !== 0) bus.write32(next + P_PREV, prev);
+    bus.write32(record + P_MAGIC, 0);
+    this.freeTo(this.poolOfPools.address, record);
+  }
+
+  /** Whether a live pool record has any of the pool flags in `mask`. */
+  hasFlags(record: number, mask: number): boolean {
+    return (this.#bus.read32(record + P_FLAGS) & mask) !== 0;
+  }
+
+  /** "'name' (id N)", for messages about a pool record. */
+  describe(record: number): string {
+    return this.#describe(record);
+  }
+
+  /** Every pool on the list of all pools, newest first. */
+  pools(): number[] {
+    const records: number[] = [];
+    for (
+      let r = this.#bus.read32(this.#globals + G_POOLS);
+      r !== 0;
+      r = this.#bus.read32(r + P_NEXT)
+    ) {
+      records.push(r);
+    }
+    return records;
+  }
+
+  /** The figures of one pool, read from its record. */
+  poolStats(record: number): PoolStats {
+    const bus = this.#bus;
+    const objSize = bus.read32(record + P_OBJ_SIZE);
+    const objsPerSlab = bus.read32(record + P_SLAB_OBJS);
+    const order = bus.read32(record + P_SLAB_ORDER);
+    const slabs = bus.read32(record + P_NR_SLABS);
+    const activeObjs = bus.read32(record + P_ACTIVE);
+    return {
+      id: bus.read32(record + P_ID),
+      address: record,
+      name: this.#name(record),
+      objSize,
+      slotSize: bus.read32(record + P_SLOT_SIZE),
+      objsPerSlab,
+      pagesPerSlab: 1 << order,
+      activeObjs,
+      totalObjs: slabs * objsPerSlab,
+      slabs,
+      emptySlabs: bus.read32(record + P_NR_EMPTY),
+      bytesWasted: slabs * (this.#pageSize << order) - activeObjs * objSize,
+      internal: bus.read32(record + P_FLAGS) !== 0,
+    };
+  }
+
+  /** Allocations since boot and bytes requested since boot, from a record's 64-bit counters. */
+  counters(record: number): { allocs: number; requested: number } {
+    return {
+      allocs: read64(this.#bus, record + P_ALLOCS),
+      requested: read64(this.#bus, record + P_REQUESTED),
+    };
+  }
+
+  /** Adds `bytes` to a pool's bytes-requested counter (the generic allocator's figures). */
+  addRequested(record: number, bytes: number): void {
+    add64(this.#bus, record + P_REQUESTED, bytes);
+  }
+
+  /**
+   * Checks every pool against its slabs: list membership and counts, each
+   * slab's in-use count against its bitmap and free list, and every slab page
+   * in mem_map belonging to a live pool.
+   */
+  audit(piles: { page: number; order: number; owner: number }[], problems: string[]): void {
+    const bus = this.#bus;
+    const slabHeads = new Map<number, number>(); // slab head -> its pool record
+    const tail = pageFlags(PageState.NONE, 0, PageOwner.SLAB);
+    for (const { page, order, owner } of piles) {
+      if (owner !== PageOwner.SLAB) continue;
+      slabHeads.set(page, bus.read32(page + PG_SLAB_POOL));
+      for (let i = 1; i < 1 << order; i++) {
+        const p = page + i * PAGE_STRUCT_BYTES;
+        if (bus.read32(p + PG_FLAGS) !== tail || bus.read32(p + PG_SLAB_POOL) !== page) {
+          problems.push(
+            `slab ${
+              hex32(this.#pages.pageToAddr(page))
+            }: tail page ${i} does not point to its head`,
+          );
+        }
+      }
+    }
+    const seen = new Map<number, number>(); // record -> slabs found on mem_map
+    for (const [slab, record] of slabHeads) seen.set(record, (seen.get(record) ?? 0) + 1);
+    for (const record of this.pools()) {
+      const name = `pool ${this.#describe(record)}`;
+      if (bus.read32(record + P_MAGIC) !== ((POOL_MAGIC ^ record) >>> 0)) {
+        problems.push(`${name}: bad magic`);
+        continue;
+      }
+      const objs = bus.read32(record + P_SLAB_OBJS);
+      const slot = bus.read32(record + P_SLOT_SIZE);
+      const slabs = bus.read32(record + P_NR_SLABS);
+      if ((seen.get(record) ?? 0) !== slabs) {
+        problems.push(`${name}: nr_slabs says ${slabs}, mem_map holds ${seen.get(record) ?? 0}`);
+      }
+      seen.delete(record);
+      let active = 0;
+      let empty = 0;
+      for (const [slab, owner] of slabHeads) {
+        if (owner !== record) continue;
+        const inuse = bus.read32(slab + PG_SLAB_INUSE);
+        active += inuse;
+        if (inuse === 0) empty++;
+        this.#auditSlab(
+          record,
+          slab,
+          objs,
+          slot,
+          inuse,
+          `${name} slab ${hex32(this.#pages.pageToAddr(slab))}`,
+          problems,
+        );
+      }
+      if (bus.read32(record + P_ACTIVE) !== active) {
+        problems.push(
+          `${name}: active says ${bus.read32(record + P_ACTIVE)}, its slabs hold ${active}`,
+        );
+      }
+      if (bus.read32(record + P_NR_EMPTY) !== empty) {
+        problems.push(
+          `${name}: nr_empty says ${bus.read32(record + P_NR_EMPTY)}, ${empty} slabs are empty`,
+        );
+      }
+      this.#auditList(
+        record + P_PARTIAL,
+        (n) => n > 0 && n < objs,
+        `${name} partial list`,
+        slabHeads,
+        record,
+        problems,
+      );
+      this.#auditList(
+        record + P_EMPTY,
+        (n) => n === 0,
+        `${name} empty list`,
+        slabHeads,
+        record,
+        problems,
+      );
+    }
+    for (const record of seen.keys()) {
+      problems.push(`slabs in mem_map belong to ${hex32(record)}, which is not a live pool`);
+    }
+  }
+
+  #auditSlab(
+    record: number,
+    slab: number,
+    objs: number,
+    slot: number,
+    inuse: number,
+    name: string,
+    problems: string[],
+  ): void {
+    const bus = this.#bus;
+    const base = this.#pages.pageToAddr(slab);
+    const bump = bus.read32(slab + PG_SLAB_BUMP);
+    let set = 0;
+    for (let i = 0; i < objs; i++) {
+      if (bus.read32(this.#bitmapWord(record, slab, base, i)) & (1 << (i & 31))) {
+        set++;
+        if (i >= bump) {
+          problems.push(`${name}: slice ${i} is marked in use but was never handed out`);
+        }
+      }
+    }
+    if (set !== inuse) problems.push(`${name}: inuse says ${inuse}, the bitmap has ${set}`);
+    let free = 0;
+    for (let s = bus.read32(slab + PG_SLAB_FREELIST); s !== 0; s = bus.read32(s)) {
+      if (!isSliceOf(s, base, slot, objs) || free > objs) {
+        problems.push(`${name}: the free list holds ${hex32(s)}, not a slice of the slab`);
+        return;
+      }
+      const i = (s - base) / slot;
+      if (bus.read32(this.#bitmapWord(record, slab, base, i)) & (1 << (i & 31))) {
+        problems.push(`${name}: the free list holds slice ${i}, which is marked in use`);
+      }
+      free++;
+    }
+    if (free + (objs - bump) + inuse !== objs) {
+      problems.push(
+        `${name}: ${free} on the free list + ${
+          objs - bump
+        } never used + ${inuse} in use != ${objs}`,
+      );
+    }
+  }
+
+  #auditList(
+    head: number,
+    fits: (inuse: number) => boolean,
+    name: string,
+    slabHeads: Map<number, number>,
+    record: number,
+    problems: string[],
+  ): void {
+    const bus = this.#bus;
+    let prev = 0;
+    let n = 0;
+    for (let slab = bus.read32(head); slab !== 0; slab = bus.read32(slab + PG_NEXT)) {
+      if (slabHeads.get(slab) !== record || n++ > slabHeads.size) {
+        problems.push(`${name} holds ${hex32(slab)}, not a slab of the pool`);
+        return;
+      }
+      if (!fits(bus.read32(slab + PG_SLAB_INUSE))) {
+        problems.push(`${name} holds ${hex32(slab)}, whose in-use count does not belong there`);
+      }
+      if (bus.read32(slab + PG_PREV) !== prev) {
+        problems.push(`${name}: ${hex32(slab)} has a wrong prev link`);
+      }
+      prev = slab;
+    }
+  }
+
+  /** Takes a new slab from the page allocator and lays it out; 0 when none. */
+  #newSlab(record: number): number {
+    const bus = this.#bus;
+    const order = bus.read32(record + P_SLAB_ORDER);
+    const flags = bus.read32(record + P_GFP) & GFP_ZONE_MASK;
+    const slab = this.#pages.alloc(flags, order, PageOwner.SLAB);
+    if (slab === 0) return 0;
+    const tail = pageFlags(PageState.NONE, 0, PageOwner.SLAB);
+    for (let i = 1; i < 1 << order; i++) {
+      const page = slab + i * PAGE_STRUCT_BYTES;
+      bus.write32(page + PG_FLAGS, tail);
+      bus.write32(page + PG_SLAB_POOL, slab);
+    }
+    bus.write32(slab + PG_SLAB_POOL, record);
+    bus.write32(slab + PG_SLAB_FREELIST, 0);
+    bus.write32(slab + PG_SLAB_INUSE, 0);
+    bus.write32(slab + PG_SLAB_BUMP, 0);
+    bus.write32(slab + PG_SLAB_BITMAP, 0);
+    const bitmapOffset = bus.read32(record + P_BITMAP_OFFSET);
+    if (bitmapOffset !== 0) {
+      const bitmap = this.#pages.pageToAddr(slab) + bitmapOffset;
+      const words = bitmapWords(bus.read32(record + P_SLAB_OBJS));
+      for (let i = 0; i < words; i++) bus.write32(bitmap + i * 4, 0);
+    }
+    bus.write32(record + P_NR_SLABS, bus.read32(record + P_NR_SLABS) + 1);
+    return slab;
+  }
+
+  #freeSlab(slab: number, order: number): void {
+    for (let i = 1; i < 1 << order; i++) {
+      const page = slab + i * PAGE_STRUCT_BYTES;
+      this.#bus.write32(page + PG_FLAGS, 0);
+      this.#bus.write32(page + PG_SLAB_POOL, 0);
+    }
+    this.#pages.free(slab, PageOwner.SLAB);
+  }
+
+  /** Frees a slice known to be live at `index`, moving its slab between lists. */
+  #release(record: number, slab: number, slice: number, index: number): void {
+    const bus = this.#bus;
+    const objs = bus.read32(record + P_SLAB_OBJS);
+    const word = this.#bitmapWord(record, slab, this.#pages.pageToAddr(slab), index);
+    bus.write32(word, bus.read32(word) & ~(1 << (index & 31)));
+    bus.write32(slice, bus.read32(slab + PG_SLAB_FREELIST));
+    bus.write32(slab + PG_SLAB_FREELIST, slice);
+    const inuse = bus.read32(slab + PG_SLAB_INUSE) - 1;
+    bus.write32(slab + PG_SLAB_INUSE, inuse);
+    if (inuse + 1 !== objs) {
+      // It was partial.
+      if (inuse === 0) {
+        this.#unlink(record + P_PARTIAL, slab);
+        this.#toEmpty(record, slab);
+      }
+    } else if (inuse === 0) {
+      this.#toEmpty(record, slab); // a one-slice slab goes from full to empty
+    } else {
+      this.#push(record + P_PARTIAL, slab);
+    }
+    bus.write32(record + P_ACTIVE, bus.read32(record + P_ACTIVE) - 1);
+  }
+
+  #toEmpty(record: number, slab: number): void {
+    this.#push(record + P_EMPTY, slab);
+    this.#bus.write32(record + P_NR_EMPTY, this.#bus.read32(record + P_NR_EMPTY) + 1);
+  }
+
+  /** The slab head holding `addr`; refused when `addr` is in no slab. */
+  #slabOf(addr: number): number {
+    const page = this.#pages.addrToPage(addr);
+    const slab = this.#slabHeadOf(page);
+    if (slab === 0) {
+      throw new InvalidFreeError(`${hex32(addr)} is not a slice: its page is in no slab`, addr);
+    }
+    return slab;
+  }
+
+  /** The slab head of a page: itself, its head for a tail page, or 0. */
+  #slabHeadOf(page: number): number {
+    const bus = this.#bus;
+    const flags = bus.read32(page + PG_FLAGS);
+    if (flagsOwner(flags) !== PageOwner.SLAB) return 0;
+    if (flagsState(flags) === PageState.ALLOCATED) return page;
+    return flagsState(flags) === PageState.NONE ? bus.read32(page + PG_SLAB_POOL) : 0;
+  }
+
+  #checkOwnPool(record: number, slab: number, slice: number): void {
+    const owner = this.#bus.read32(slab + PG_SLAB_POOL);
+    if (owner !== record) {
+      throw new InvalidFreeError(
+        `slice ${hex32(slice)} belongs to pool ${this.#describe(owner)}, not to pool ${
+          this.#describe(record)
+        }`,
+        slice,
+      );
+    }
+  }
+
+  /** The index of a live slice in its slab; refused if not a boundary or not live. */
+  #liveIndex(record: number, slab: number, slice: number): number {
+    const bus = this.#bus;
+    const slot = bus.read32(record + P_SLOT_SIZE);
+    const objs = bus.read32(record + P_SLAB_OBJS);
+    const base = this.#pages.pageToAddr(slab);
+    if (!isSliceOf(slice, base, slot, objs)) {
+      throw new InvalidFreeError(
+        `${hex32(slice)} is not at a slice boundary of pool ${this.#describe(record)} ` +
+          `(slab ${hex32(base)}, ${slot}-byte slots, ${objs} slices)`,
+        slice,
+      );
+    }
+    const index = (slice - base) / slot;
+    if ((bus.read32(this.#bitmapWord(record, slab, base, index)) & (1 << (index & 31))) === 0) {
+      throw new DoubleFreeError(
+        `double free: slice ${hex32(slice)} of pool ${this.#describe(record)} is not in use`,
+        slice,
+      );
+    }
+    return index;
+  }
+
+  #bitmapWord(record: number, slab: number, base: number, index: number): number {
+    const offset = this.#bus.read32(record + P_BITMAP_OFFSET);
+    return offset === 0 ? slab + PG_SLAB_BITMAP : base + offset + (index >>> 5) * 4;
+  }
+
+  /** Checks a handle names a live pool record; returns the record's address. */
+  #checkPool(pool: SlicePool): number {
+    const record = pool?.address;
+    if (
+      !Number.isInteger(record) || record < this.#globals || record > this.#globals + this.#ramEnd()
+    ) {
+      throw new InvalidAddressError(`${String(record)} is not a pool record address`, record);
+    }
+    if (this.#bus.read32(record + P_MAGIC) !== ((POOL_MAGIC ^ record) >>> 0)) {
+      throw new InvalidArgumentError(
+        `${hex32(record)} is not a live pool (recycled, or never created)`,
+        record,
+      );
+    }
+    return record;
+  }
+
+  #ramEnd(): number {
+    return this.#pages.layout.nrPages * this.#pageSize - POOL_BYTES;
+  }
+
+  #push(head: number, slab: number): void {
+    const bus = this.#bus;
+    const first = bus.read32(head);
+    bus.write32(slab + PG_NEXT, first);
+    bus.write32(slab + PG_PREV, 0);
+    if (first !== 0) bus.write32(first + PG_PREV, slab);
+    bus.write32(head, slab);
+  }
+
+  #unlink(head: number, slab: number): void {
+    const bus = this.#bus;
+    const next = bus.read32(slab + PG_NEXT);
+    const prev = bus.read32(slab + PG_PREV);
+    if (prev !== 0) bus.write32(prev + PG_NEXT, next);
+    else bus.write32(head, next);
+    if (next !== 0) bus.write32(next + PG_PREV, prev);
+    bus.write32(slab + PG_NEXT, 0);
+    bus.write32(slab + PG_PREV, 0);
+  }
+
+  #name(record: number): string {
+    let name = "";
+    for (let i = 0; i < POOL_NAME_BYTES; i += 4) {
+      const word = this.#bus.read32(record + P_NAME + i);
+      for (let b = 0; b < 4; b++) {
+        const code = (word >>> (b * 8)) & 0xFF;
+        if (code === 0) return name;
+        name += String.fromCharCode(code);
+      }
+    }
+    return name;
+  }
+
+  #describe(record: number): string {
+    return `'${this.#name(record)}' (id ${this.#bus.read32(record + P_ID)})`;
+  }
+}
+
+function isSliceOf(addr: number, base: number, slot: number, objs: number): boolean {
+  const offset = addr - base;
+  return Number.isInteger(offset) && offset >= 0 && offset % slot === 0 && offset / slot < objs;
+}
+
+function checkObjSize(objSize: number): void {
+  if (!Number.isInteger(objSize) || objSize < 1 || objSize > MAX_SLICE_SIZE) {
+    throw new InvalidArgumentError(`object size ${objSize} is out of range 1..${MAX_SLICE_SIZE}`);
+  }
+}

@@ -440,7 +440,7 @@ export class SliceAllocator {
       }
     }
     const seen = new Map<number, number>(); // record -> slabs found on mem_map
-    for (const [slab, record] of slabHeads) seen.set(record, (seen.get(record) ?? 0) + 1);
+    for (const record of slabHeads.values()) seen.set(record, (seen.get(record) ?? 0) + 1);
     for (const record of this.pools()) {
       const name = `pool ${this.#describe(record)}`;
       if (bus.read32(record + P_MAGIC) !== ((POOL_MAGIC ^ record) >>> 0)) {

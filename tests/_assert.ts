@@ -10,14 +10,17 @@ export function assertEquals<T>(actual: T, expected: T, message?: string): void 
   deepStrictEqual(actual, expected, message);
 }
 
+/** A class of errors, whatever its constructor's parameters. */
+// deno-lint-ignore no-explicit-any
+export type ErrorClass<E extends Error> = new (...args: any[]) => E;
+
 /**
  * Asserts that `fn` throws an instance of `ErrorClass` whose message contains
  * `includes` (when given), and returns the error for further checks.
  */
 export function assertThrows<E extends Error>(
   fn: () => unknown,
-  // deno-lint-ignore no-explicit-any
-  ErrorClass: new (...args: any[]) => E,
+  ErrorClass: ErrorClass<E>,
   includes?: string,
 ): E {
   try {

@@ -1,4 +1,4 @@
-import { assertEquals, assertThrows } from "./_assert.ts";
+import { assertEquals, assertThrows, type ErrorClass } from "./_assert.ts";
 import { actualPiles, BuddyModel } from "./_buddy_model.ts";
 import {
   Board,
@@ -146,7 +146,7 @@ Deno.test("every page-allocator misuse raises its typed error and changes nothin
   k.free_pages(freed);
   const reserved = k.addr_to_page(RAM_BASE);
   const end = RAM_BASE + MiB;
-  const cases: [string, () => unknown, typeof KernelError, string][] = [
+  const cases: [string, () => unknown, ErrorClass<KernelError>, string][] = [
     ["double free", () => k.free_pages(freed), DoubleFreeError, "double free"],
     [
       "double free after a merge",

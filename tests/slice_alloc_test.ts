@@ -1,0 +1,245 @@
+import { assertEquals, assertThrows, type ErrorClass } from "./_assert.ts";
+import { Shadow } from "./_shadow.ts";
+import {
+  Board,
+  boot,
+  DoubleFreeError,
+  formatSlabinfo,
+  GFP_KERNEL,
+  GFP_ZERO,
+  InvalidAddressError,
+  InvalidArgumentError,
+  InvalidFreeError,
+  type Kernel,
+  KernelError,
+  PAGE_SIZE,
+  PoolBusyError,
+  RAM_BASE,
+  SlicePool,
+} from "../mod.ts";
+
+const MiB = 1024 * 1024;
+
+/** Slice alignment the allocator promises for objects of `size` bytes. */
+function promisedAlign(size: number): number {
+  if (size <= PAGE_SIZE && (size & (size - 1)) === 0) return Math.max(size, 4);
+  return size < 8 ? 4 : 8;
+}
+
+function allPagesBack(k: Kernel): void {
+  k.gshrink();
+  const pages = k.stats().pages;
+  assertEquals(pages.free, pages.total - pages.reserved, "every page is back");
+  assertEquals(k.audit(), []);
+}
+
+Deno.test("slice_alloc() passes the original kernel's test_slice_alloc for sizes 4, 40 and 200", () => {
+  const board = new Board({ ramBytes: 8 * MiB });
+  const k = boot(board);
+  for (const size of [4, 40, 200]) {
+    const pool = k.slice_pool_create(GFP_KERNEL, size, { name: `test-${size}` })!;
+    const shadow = new Shadow(board);
+    const slices: number[] = [];
+    const take = (i: number): void => {
+      slices[i] = k.slice_alloc(pool);
+      shadow.add(slices[i], size, promisedAlign(size));
+    };
+    const give = (i: number): void => {
+      shadow.remove(slices[i]);
+      k.slice_free(slices[i], pool);
+    };
+    for (let i = 0; i < 1024; i++) take(i);
+    for (let i = 0; i < 1024; i += 2) give(i);
+    for (let i = 0; i < 1024; i += 2) take(i);
+    shadow.verifyAll();
+    assertEquals(new Set(slices).size, 1024);
+    for (let i = 1; i < 1024; i += 2) give(i);
+    for (let i = 0; i < 1024; i += 2) give(i);
+    assertEquals(k.audit(), []);
+    k.slice_pool_recycle(pool);
+  }
+  allPagesBack(k);
+});
+
+Deno.test("slice_pool_create() wastes at most 1/8 of a slab for every object size from 8 to 8192", () => {
+  const k = boot(new Board({ ramBytes: 8 * MiB }));
+  let worst = 0;
+  for (let size = 8; size <= 8192; size++) {
+    const pool = k.slice_pool_create(GFP_KERNEL, size)!;
+    const stats = k.stats().slices.find((p) => p.address === pool.address)!;
+    const slabBytes = stats.pagesPerSlab * PAGE_SIZE;
+    // Waste: the tail no slot fits in, plus the in-use bitmap when it is kept in the slab.
+    const waste = slabBytes - stats.objsPerSlab * stats.slotSize;
+    assertEquals(
+      waste * 8 <= slabBytes,
+      true,
+      `${size}-byte objects waste ${waste} of ${slabBytes}`,
+    );
+    assertEquals(stats.slotSize - size < 8, true);
+    worst = Math.max(worst, waste / slabBytes);
+    k.slice_pool_recycle(pool);
+  }
+  assertEquals(worst <= 1 / 8, true);
+  allPagesBack(k);
+});
+
+Deno.test("slice_alloc() aligns slices to 8 bytes, 4 under 8, and powers of two to themselves", () => {
+  const k = boot(new Board({ ramBytes: 8 * MiB }));
+  const sizes = [1, 2, 3, 4, 5, 7, 8, 12, 24, 40, 100, 200, 1000, 3000, 5000, 8192, 32768];
+  for (let shift = 0; shift <= 12; shift++) sizes.push(1 << shift);
+  for (const size of sizes) {
+    const pool = k.slice_pool_create(GFP_KERNEL, size)!;
+    const slices = Array.from({ length: 40 }, () => k.slice_alloc(pool));
+    for (const slice of slices) {
+      assertEquals(slice % promisedAlign(size), 0, `${size}-byte slice at 0x${slice.toString(16)}`);
+    }
+    for (const slice of slices) k.slice_free(slice, pool);
+    k.slice_pool_recycle(pool);
+  }
+  allPagesBack(k);
+});
+
+Deno.test("slice_pool_shrink() gives back every empty slab, and GFP_ZERO pools zero slices", () => {
+  const board = new Board({ ramBytes: 4 * MiB });
+  const k = boot(board);
+  const pool = k.slice_pool_create(GFP_KERNEL | GFP_ZERO, 1000, { name: "zeroed" })!;
+  const slices = Array.from({ length: 40 }, () => k.slice_alloc(pool)); // 10 slabs of 4
+  const stats = (): { slabs: number; emptySlabs: number; activeObjs: number } =>
+    k.stats().slices.find((p) => p.name === "zeroed")!;
+  assertEquals([stats().slabs, stats().activeObjs], [10, 40]);
+  // Leave one slice in each of the first two slabs; the other eight slabs empty.
+  slices.forEach((slice, i) => (i === 0 || i === 4 || k.slice_free(slice, pool)));
+  assertEquals([stats().slabs, stats().emptySlabs], [10, 8]);
+  const free = k.stats().pages.free;
+  assertEquals(k.slice_pool_shrink(pool), 8);
+  assertEquals(k.stats().pages.free, free + 8);
+  assertEquals([stats().slabs, stats().emptySlabs, stats().activeObjs], [2, 0, 2]);
+  // A slice is zeroed even where an earlier one was written: a slab that
+  // stays partial hands its last freed slice out first.
+  const dirty = k.slice_alloc(pool);
+  for (let a = dirty; a < dirty + 1000; a += 4) board.write32(a, 0xFFFFFFFF);
+  k.slice_free(dirty, pool);
+  const again = k.slice_alloc(pool);
+  assertEquals(again, dirty);
+  for (let a = again; a < again + 1000; a += 4) assertEquals(board.read32(a), 0);
+  assertEquals(k.audit(), []);
+});
+
+Deno.test("stats().slices and formatSlabinfo() report each pool like /proc/slabinfo", () => {
+  const k = boot(new Board({ ramBytes: 4 * MiB }));
+  const pool = k.slice_pool_create(GFP_KERNEL, 200, { name: "dentry" })!;
+  for (let i = 0; i < 30; i++) k.slice_alloc(pool);
+  const dentry = k.stats().slices.find((p) => p.name === "dentry")!;
+  // 200-byte objects: 20 per one-page slab, the bitmap in the struct page.
+  assertEquals(
+    {
+      objSize: dentry.objSize,
+      objsPerSlab: dentry.objsPerSlab,
+      pagesPerSlab: dentry.pagesPerSlab,
+      activeObjs: dentry.activeObjs,
+      totalObjs: dentry.totalObjs,
+      slabs: dentry.slabs,
+      bytesWasted: dentry.bytesWasted,
+    },
+    {
+      objSize: 200,
+      objsPerSlab: 20,
+      pagesPerSlab: 1,
+      activeObjs: 30,
+      totalObjs: 40,
+      slabs: 2,
+      bytesWasted: 2 * 4096 - 30 * 200,
+    },
+  );
+  const table = formatSlabinfo(k.stats().slices).split("\n");
+  assertEquals(table[0].startsWith("# name"), true);
+  assertEquals(
+    table.find((l) => l.startsWith("dentry"))!.split(/ +/),
+    ["dentry", "30", "40", "200", "20", "1", "2", "2192"],
+  );
+  // The pool of pools holds the dentry pool's record.
+  assertEquals(table.some((l) => l.startsWith("pool-of-pools")), true);
+});
+
+Deno.test("every slice-allocator misuse raises its typed error and changes nothing", () => {
+  const board = new Board({ ramBytes: 2 * MiB });
+  const k = boot(board);
+  const small = k.slice_pool_create(GFP_KERNEL, 40, { name: "small" })!;
+  const large = k.slice_pool_create(GFP_KERNEL, 1000, { name: "large" })!;
+  const a = k.slice_alloc(small);
+  const b = k.slice_alloc(small);
+  const freed = k.slice_alloc(small);
+  k.slice_free(freed, small);
+  const big = k.slice_alloc(large);
+  const page = k.get_page(GFP_KERNEL);
+  const gone = k.slice_pool_create(GFP_KERNEL, 8)!;
+  k.slice_pool_recycle(gone);
+  const firmwarePool = new SlicePool(k.stats().slices.find((p) => p.name === "galloc-64")!.address);
+  const cases: [string, () => unknown, ErrorClass<KernelError>, string][] = [
+    [
+      "slice of another pool",
+      () => k.slice_free(big, small),
+      InvalidFreeError,
+      "belongs to pool 'large'",
+    ],
+    [
+      "not at a boundary",
+      () => k.slice_free(a + 4, small),
+      InvalidFreeError,
+      "not at a slice boundary",
+    ],
+    [
+      "past the slab's last slice",
+      () => k.slice_free(a + 102 * 40, small),
+      InvalidFreeError,
+      "boundary",
+    ],
+    ["already free", () => k.slice_free(freed, small), DoubleFreeError, "double free"],
+    ["never handed out", () => k.slice_free(b + 40 * 5, small), DoubleFreeError, "not in use"],
+    ["a page-allocator page", () => k.slice_free(page, small), InvalidFreeError, "in no slab"],
+    ["outside RAM", () => k.slice_free(0x1000, small), InvalidAddressError, "outside RAM"],
+    ["a recycled pool", () => k.slice_alloc(gone), InvalidArgumentError, "not a live pool"],
+    [
+      "free to a recycled pool",
+      () => k.slice_free(a, gone),
+      InvalidArgumentError,
+      "not a live pool",
+    ],
+    [
+      "a forged pool",
+      () => k.slice_alloc(new SlicePool(RAM_BASE + 0x5000)),
+      InvalidArgumentError,
+      "live pool",
+    ],
+    [
+      "a pool outside RAM",
+      () => k.slice_alloc(new SlicePool(16)),
+      InvalidAddressError,
+      "not a pool record",
+    ],
+    ["recycle with live slices", () => k.slice_pool_recycle(small), PoolBusyError, "2 live slices"],
+    [
+      "recycle a firmware pool",
+      () => k.slice_pool_recycle(firmwarePool),
+      InvalidArgumentError,
+      "firmware",
+    ],
+    ["size 0", () => k.slice_pool_create(GFP_KERNEL, 0), InvalidArgumentError, "size 0"],
+    ["size 32769", () => k.slice_pool_create(GFP_KERNEL, 32769), InvalidArgumentError, "1..32768"],
+    ["size 1.5", () => k.slice_pool_create(GFP_KERNEL, 1.5), InvalidArgumentError, "size 1.5"],
+    ["bad flags", () => k.slice_pool_create(3, 16), InvalidArgumentError, "zone 3"],
+  ];
+  for (const [name, misuse, ErrorClass, text] of cases) {
+    const before = board.snapshot();
+    assertThrows(misuse, ErrorClass, text);
+    assertEquals(board.snapshot(), before, `${name} changed RAM`);
+  }
+  assertEquals(assertThrows(() => k.slice_pool_recycle(small), PoolBusyError).live, 2);
+  assertEquals(k.audit(), []);
+  for (const slice of [a, b]) k.slice_free(slice, small);
+  k.slice_free(big, large);
+  k.put_page(page);
+  k.slice_pool_recycle(small);
+  k.slice_pool_recycle(large);
+  allPagesBack(k);
+});

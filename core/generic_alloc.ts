@@ -9,7 +9,7 @@
 
 import type { Board } from "../hw/board.ts";
 import { hex32 } from "../hw/hex.ts";
-import { InvalidArgumentError, InvalidFreeError } from "./errors.ts";
+import { DoubleFreeError, InvalidArgumentError, InvalidFreeError } from "./errors.ts";
 import { GFP_DMA, GFP_ZERO, GFP_ZONE_MASK } from "./gfp.ts";
 import {
   G_CLASS_POOLS,
@@ -167,9 +167,15 @@ export class GenericAllocator {
   /** The usable size of a live block: its class size, or its pile's bytes. */
   size(addr: number): number {
     if (addr === ZERO_SIZE_PTR) return 0;
-    const record = this.#generalPoolOf(addr);
-    if (record !== 0) return this.#slices.liveSliceSize(record, addr);
-    return this.#pageSize << this.#pages.allocatedOrder(this.#largeBlock(addr), PageOwner.GENERIC);
+    try {
+      const record = this.#generalPoolOf(addr);
+      if (record !== 0) return this.#slices.liveSliceSize(record, addr);
+      return this.#pageSize << this.#pages.allocatedOrder(this.#largeBlock(addr), PageOwner.GENERIC);
+    } catch (error) {
+      // The checks are the free path's; a block already free is no double free here.
+      if (!(error instanceof DoubleFreeError)) throw error;
+      throw new InvalidFreeError(`${hex32(addr)} is not a live block: it is free`, addr);
+    }
   }
 
   /**

@@ -27,7 +27,7 @@ Deno.test("allocPages() and freePages() keep the piles tiling each zone, whateve
   fc.assert(
     fc.property(
       fc.constantFrom(64 * KiB, 1 * MiB, 20 * MiB),
-      fc.array(opArbitrary, { maxLength: 80 }),
+      fc.array(opArbitrary, { maxLength: 80, size: "max" }),
       (ramBytes, ops) => {
         const k = boot(new Board({ ramBytes }));
         const model = new BuddyModel(k);

@@ -57,7 +57,7 @@ export {
   FAULT_INFO_WRITE,
 } from "./hw/fault_status.ts";
 export { boot, type BootInfo } from "./core/boot.ts";
-export { type Allocators, Kernel, type KernelStats, type SlicePoolOptions } from "./core/kernel.ts";
+export { Kernel, type KernelStats, type SlicePoolOptions } from "./core/kernel.ts";
 export type { FreePile, PageCounts, PageStats } from "./core/page_alloc.ts";
 export { type PoolStats, SlicePool } from "./core/slice_alloc.ts";
 export { type GenericClassStats, type GenericStats, ZERO_SIZE_PTR } from "./core/generic_alloc.ts";

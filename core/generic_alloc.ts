@@ -170,7 +170,8 @@ export class GenericAllocator {
     try {
       const record = this.#generalPoolOf(addr);
       if (record !== 0) return this.#slices.liveSliceSize(record, addr);
-      return this.#pageSize << this.#pages.allocatedOrder(this.#largeBlock(addr), PageOwner.GENERIC);
+      return this.#pageSize <<
+        this.#pages.allocatedOrder(this.#largeBlock(addr), PageOwner.GENERIC);
     } catch (error) {
       // The checks are the free path's; a block already free is no double free here.
       if (!(error instanceof DoubleFreeError)) throw error;

@@ -12,7 +12,7 @@ import {
   InvalidArgumentError,
   InvalidFreeError,
   type Kernel,
-  KernelError,
+  type KernelError,
   PAGE_SIZE,
   RAM_BASE,
   ZERO_SIZE_PTR,

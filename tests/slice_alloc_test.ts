@@ -11,7 +11,7 @@ import {
   InvalidArgumentError,
   InvalidFreeError,
   type Kernel,
-  KernelError,
+  type KernelError,
   PAGE_SIZE,
   PoolBusyError,
   RAM_BASE,

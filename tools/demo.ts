@@ -1,7 +1,8 @@
 /**
  * `deno task demo`: boots a board, shows its memory map and what the firmware
- * read from the system-information registers, runs a page-allocation scenario
- * with the bus cycles of each call, and prints the buddyinfo table.
+ * read from the system-information registers, runs page, slice and generic
+ * allocation scenarios with the bus cycles of each call, and prints the
+ * buddyinfo and slabinfo tables.
  * @module
  */
 
@@ -9,6 +10,7 @@ import {
   Board,
   boot,
   formatBuddyinfo,
+  formatSlabinfo,
   GFP_DMA,
   GFP_KERNEL,
   GFP_ZERO,
@@ -86,6 +88,9 @@ function main(): void {
     }
   }
 
+  sliceScenario(k, run);
+  genericScenario(k, run);
+
   console.log("\nbuddyinfo at the end (as after boot: everything came back):");
   console.log(indent(formatBuddyinfo(k.stats().pages)));
   const problems = k.audit();
@@ -93,6 +98,46 @@ function main(): void {
   console.log(
     `\nCosts: ${RAM_ACCESS_CYCLES} cycles per RAM access, ${MMIO_ACCESS_CYCLES} per MMIO access.`,
   );
+}
+
+type Run = <T extends number | void>(call: string, what: string, run: () => T) => T;
+
+function sliceScenario(k: Kernel, run: Run): void {
+  console.log("\nThe slice allocator: a pool of 600-byte objects (think inodes).");
+  const pool = k.slice_pool_create(GFP_KERNEL, 600, { name: "inode" })!;
+  const inodes = [run("slice_alloc(inode)", "first: takes a new slab", () => k.slice_alloc(pool))];
+  inodes.push(run("slice_alloc(inode)", "second: from that slab", () => k.slice_alloc(pool)));
+  for (let i = 2; i < 60; i++) inodes.push(k.slice_alloc(pool));
+  console.log("  ... 58 more slice_alloc(inode)");
+  run("slice_free(slice, inode)", "from a full slab", () => k.slice_free(inodes[0], pool));
+  run("slice_free(slice, inode)", "from a partial slab", () => k.slice_free(inodes[59], pool));
+  console.log("\nslabinfo (only pools that hold slabs, and pools callers made):");
+  console.log(indent(formatSlabinfo(k.stats().slices)));
+  for (const slice of inodes.slice(1, 59)) k.slice_free(slice, pool);
+  let pages = 0;
+  run("slice_pool_shrink(inode)", "gives back empty slabs", () => {
+    pages = k.slice_pool_shrink(pool);
+  });
+  console.log(`  (${pages} pages went back to the page allocator)`);
+  run("slice_pool_recycle(inode)", "gives back its record", () => k.slice_pool_recycle(pool));
+}
+
+function genericScenario(k: Kernel, run: Run): void {
+  console.log("\nThe generic allocator: no header; small sizes from classes, large ones as pages.");
+  const blocks = [8, 100, 700, 3000, 20000, 0].map((size) => {
+    const before = k.board.cycles;
+    const addr = k.galloc(GFP_KERNEL, size);
+    const cycles = k.board.cycles - before;
+    const what = `usable: gsize = ${k.gsize(addr)}`;
+    printCall(`galloc(GFP_KERNEL, ${size})`, what, cycles, hex32(addr));
+    return addr;
+  });
+  for (const addr of blocks) run(`gfree(${hex32(addr)})`, "", () => k.gfree(addr));
+  let pages = 0;
+  run("gshrink()", "gives back empty slabs", () => {
+    pages = k.gshrink();
+  });
+  console.log(`  (${pages} pages went back to the page allocator)`);
 }
 
 function printMemoryMap(board: Board): void {
@@ -110,20 +155,27 @@ function printMemoryMap(board: Board): void {
 function timer(
   board: Board,
   k: Kernel,
-): <T extends number | void>(call: string, what: string, run: () => T) => T {
+): Run {
   return (call, what, run) => {
     const before = board.cycles;
     const result = run();
-    const cycles = String(board.cycles - before).padStart(5);
     let shown = "";
     if (typeof result === "number") {
       shown = call.startsWith("alloc_")
         ? `page ${hex32(result)} = ${hex32(k.page_to_addr(result))}`
         : `${hex32(result)}`;
     }
-    console.log(`  ${call.padEnd(26)} ${what.padEnd(25)} ${cycles} cycles  ${shown}`.trimEnd());
+    printCall(call, what, board.cycles - before, shown);
     return result;
   };
+}
+
+/** One line per call: the call, what it is for, its bus cycles, what it returned. */
+function printCall(call: string, what: string, cycles: number, shown: string): void {
+  const line = `  ${call.padEnd(26)} ${what.padEnd(25)} ${
+    String(cycles).padStart(5)
+  } cycles  ${shown}`;
+  console.log(line.trimEnd());
 }
 
 function indent(text: string): string {

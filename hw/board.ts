@@ -168,6 +168,55 @@ export class Board {
     return this.#bytes.slice();
   }
 
+  /**
+   * Fills `length` bytes of RAM at `addr` with the little-endian repetition
+   * of `word`, through the debug port: no bus cycles, no faults. For
+   * checkers that mark blocks with a pattern.
+   * @returns false, filling nothing, when the range is not all in RAM
+   */
+  debugFill(addr: number, length: number, word: number): boolean {
+    const offset = addr - RAM_BASE;
+    if (!this.#inRam(offset, length)) return false;
+    const words = length >>> 2;
+    if (offset % 4 === 0 && words > 0) {
+      new Uint32Array(this.#bytes.buffer, offset, words).fill(word);
+    } else {
+      for (let i = 0; i < words; i++) this.#view.setUint32(offset + i * 4, word, true);
+    }
+    for (let i = words * 4; i < length; i++) this.#bytes[offset + i] = word >>> ((i & 3) * 8);
+    return true;
+  }
+
+  /**
+   * Finds the first byte of `length` bytes at `addr` that differs from the
+   * pattern {@link debugFill} writes for `word`, through the debug port.
+   * @returns the address of that byte, or -1 when all match (or the range is not in RAM)
+   */
+  debugFindMismatch(addr: number, length: number, word: number): number {
+    const offset = addr - RAM_BASE;
+    if (!this.#inRam(offset, length)) return -1;
+    const want = word >>> 0;
+    const words = length >>> 2;
+    for (let i = 0; i < words; i++) {
+      if (this.#view.getUint32(offset + i * 4, true) !== want) {
+        for (let b = 0; b < 4; b++) {
+          if (this.#bytes[offset + i * 4 + b] !== ((want >>> (b * 8)) & 0xFF)) {
+            return addr + i * 4 + b;
+          }
+        }
+      }
+    }
+    for (let i = words * 4; i < length; i++) {
+      if (this.#bytes[offset + i] !== ((want >>> ((i & 3) * 8)) & 0xFF)) return addr + i;
+    }
+    return -1;
+  }
+
+  #inRam(offset: number, length: number): boolean {
+    return Number.isInteger(offset) && offset >= 0 && length >= 0 &&
+      offset + length <= this.ramBytes;
+  }
+
   /** The physical memory map: RAM, each MMIO block, the reserved MMU block. */
   memoryMap(): MemoryRegion[] {
     const regions: MemoryRegion[] = [

@@ -287,6 +287,14 @@ export class Kernel {
     };
   }
 
+  /**
+   * Pages the allocators hold, for any caller or for their own slabs: all
+   * pages but the free ones and the firmware's. Two bus reads.
+   */
+  pagesInUse(): number {
+    return this.#pages.usedPages();
+  }
+
   /** Every free pile, as the free lists in RAM hold them. */
   freePiles(): FreePile[] {
     return this.#pages.freePiles();

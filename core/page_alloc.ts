@@ -245,6 +245,13 @@ export class PageAllocator {
     };
   }
 
+  /** Pages handed out (allocated, to anyone but the firmware): one read per zone. */
+  usedPages(): number {
+    let free = 0;
+    for (const zone of this.layout.zones) free += this.#bus.read32(zone.record + Z_NR_FREE);
+    return this.layout.nrPages - this.layout.reservedPages - free;
+  }
+
   /** Every free pile, walking each zone's free lists from their heads. */
   freePiles(): FreePile[] {
     const piles: FreePile[] = [];

@@ -1,0 +1,569 @@
+/**
+ * Replays a trace against the firmware on a board: every event becomes a
+ * Kernel call, timed by the board's cycle counter and checked by a shadow
+ * model that shares nothing with the allocators' metadata.
+ * @module
+ */
+
+import type { Board } from "../hw/board.ts";
+import { BusFault } from "../hw/bus_fault.ts";
+import { CYCLES_LO } from "../hw/cycle_counter.ts";
+import { hex32 } from "../hw/hex.ts";
+import { CYCLE_COUNTER_BASE, PAGE_SIZE } from "../hw/memory_map.ts";
+import { MMIO_ACCESS_CYCLES } from "../hw/timing.ts";
+import { KernelError } from "../core/errors.ts";
+import { ZERO_SIZE_PTR } from "../core/generic_alloc.ts";
+import type { Kernel } from "../core/kernel.ts";
+import { POOL_BYTES } from "../core/layout.ts";
+import type { SlicePool } from "../core/slice_alloc.ts";
+import type { TraceEvent, TraceSink } from "../traces/trace_event.ts";
+import { type CheckMode, ShadowMemory } from "./shadow_memory.ts";
+import { CycleStats, type OpFigures } from "./cycle_stats.ts";
+
+/** Options of a {@link Replayer}. */
+export interface ReplayOptions {
+  /** How much of each block to fill and verify; default "full". */
+  check?: CheckMode;
+  /** Run the allocators' own audit every this many events (0: only at the end). */
+  auditEvery?: number;
+}
+
+/** A check that failed: what, and the event that caused it. */
+export interface Violation {
+  /** Trace line of the event. */
+  line: number;
+  /** What went wrong. */
+  message: string;
+}
+
+/** An allocation the firmware could not serve. */
+export interface AllocationFailure {
+  /** Trace line of the event. */
+  line: number;
+  /** The Kernel method called. */
+  op: string;
+  /** Bytes (or, for alloc_pages, the order) asked for. */
+  request: string;
+  /** Free piles per order, all zones together, at that moment. */
+  freeByOrder: number[];
+}
+
+/** Memory figures of a replay. */
+export interface MemoryFigures {
+  /** Peak of live requested bytes: objects' requested sizes plus page allocations at full size. */
+  peakRequestedBytes: number;
+  /** The trace line where that peak was reached. */
+  peakLine: number;
+  /** At that peak: bytes of the live objects alone, as requested. */
+  objectRequestedBytes: number;
+  /** At that peak: bytes pagepile handed out for those objects (their slot and class sizes). */
+  objectAllocatedBytes: number;
+  /** At that peak: bytes the traced kernel handed out for them (Linux's bytes_alloc). */
+  linuxAllocatedBytes: number;
+  /** At that peak: bytes of live page allocations. */
+  pageBytes: number;
+  /** Peak of pages the allocators held (all but free and firmware pages), in bytes. */
+  peakFootprintBytes: number;
+  /** Firmware structures at the start of RAM, in bytes. */
+  firmwareBytes: number;
+}
+
+/** Everything a replay found. */
+export interface ReplayResult {
+  /** Events read (lines that are events). */
+  events: number;
+  /** Events replayed as Kernel calls. */
+  applied: number;
+  /** Events replayed as nothing, counted by reason. */
+  skipped: Record<string, number>;
+  /** Lines that are not valid events: how many, and the first ones. */
+  problems: { count: number; first: Violation[] };
+  /** Failed checks: how many. */
+  violations: number;
+  /** The first failed checks. */
+  violationList: Violation[];
+  /** Allocations the firmware could not serve: how many. */
+  failures: number;
+  /** The first of those. */
+  failureList: AllocationFailure[];
+  /** Bus cycles per Kernel method. */
+  ops: Record<string, OpFigures>;
+  /** Memory at the peak. */
+  memory: MemoryFigures;
+  /** How the trace was recorded. */
+  trace: {
+    /** CPUs that made calls. */
+    cpus: number[];
+    /** Frees on another CPU than their allocation. */
+    crossCpuFrees: number;
+    /** Events the tracer reported lost. */
+    lostEvents: number;
+    /** Allocations of a key still live: the old block was freed first (an unseen free). */
+    implicitFrees: number;
+  };
+}
+
+/** Lists stop growing here; their counts go on. */
+const LIST_LIMIT = 100;
+
+const enum Kind {
+  Pages,
+  Slice,
+  Generic,
+}
+
+/** A live block, as the replayer knows it. */
+interface Block {
+  kind: Kind;
+  /** Physical address (Pages: of the pile; the struct page is `page`). */
+  addr: number;
+  /** Bytes requested (Pages: the pile's bytes). */
+  size: number;
+  /** Bytes handed out. */
+  usable: number;
+  /** Bytes the traced kernel handed out (objects), or 0. */
+  linuxBytes: number;
+  /** Pattern id. */
+  id: number;
+  cpu: number;
+  page: number;
+  pool: PoolEntry | undefined;
+}
+
+interface PoolEntry {
+  handle: SlicePool | null;
+  size: number;
+  slotSize: number;
+  align: number;
+  /** The cache name a free revealed, for reports. */
+  cacheName: string;
+}
+
+/**
+ * Replays events into a Kernel. A {@link TraceSink}: hand it to `readTrace`,
+ * then read {@link result}.
+ *
+ * @example
+ * ```ts
+ * import { Board, boot, readTrace, Replayer } from "@pagepile/pagepile";
+ * const path = await Deno.makeTempFile();
+ * await Deno.writeTextFile(path, "# pagepile trace 1\ngalloc 0x10 0 24\ngfree 0x10\n");
+ * const replayer = new Replayer(boot(new Board({ ramBytes: 1024 * 1024 })));
+ * await readTrace(path, replayer);
+ * const result = replayer.finish();
+ * console.log(result.applied, result.violations); // 2 0
+ * ```
+ */
+export class Replayer implements TraceSink {
+  readonly #k: Kernel;
+  readonly #board: Board;
+  readonly #shadow: ShadowMemory;
+  readonly #auditEvery: number;
+  readonly #pages = new Map<number, Block>();
+  readonly #objects = new Map<number, Block>();
+  readonly #pools = new Map<string, PoolEntry>();
+  readonly #ops = new Map<string, CycleStats>();
+  readonly #skipped: Record<string, number> = {};
+  readonly #cpus = new Set<number>();
+  readonly #problems: Violation[] = [];
+  readonly #violations: Violation[] = [];
+  readonly #failures: AllocationFailure[] = [];
+  #problemCount = 0;
+  #violationCount = 0;
+  #failureCount = 0;
+  #events = 0;
+  #applied = 0;
+  #nextId = 1;
+  #crossCpuFrees = 0;
+  #lost = 0;
+  #implicitFrees = 0;
+  #liveObjectRequested = 0;
+  #liveObjectAllocated = 0;
+  #liveLinux = 0;
+  #livePageBytes = 0;
+  readonly #memory: MemoryFigures;
+
+  /**
+   * @param kernel a freshly booted kernel to replay into
+   * @param options check mode and audit interval
+   */
+  constructor(kernel: Kernel, options: ReplayOptions = {}) {
+    this.#k = kernel;
+    this.#board = kernel.board;
+    this.#shadow = new ShadowMemory(this.#board, options.check ?? "full");
+    this.#auditEvery = options.auditEvery ?? 0;
+    const firmwareBytes = kernel.stats().pages.reserved * PAGE_SIZE;
+    this.#shadow.claimFirmware(kernel.bootInfo.ramBase, firmwareBytes);
+    this.#memory = {
+      peakRequestedBytes: 0,
+      peakLine: 0,
+      objectRequestedBytes: 0,
+      objectAllocatedBytes: 0,
+      linuxAllocatedBytes: 0,
+      pageBytes: 0,
+      peakFootprintBytes: 0,
+      firmwareBytes,
+    };
+  }
+
+  /** Replays one event. */
+  event(e: TraceEvent): void {
+    this.#events++;
+    if (e.cpu >= 0) this.#cpus.add(e.cpu);
+    try {
+      if (!this.#apply(e)) return;
+    } catch (error) {
+      // The call was made and the firmware refused it or faulted: the
+      // replayer only makes calls the shadow model says are valid.
+      if (!(error instanceof KernelError || error instanceof BusFault)) throw error;
+      this.#violation(e.line, `${e.op} was refused: ${error.message}`);
+    }
+    this.#applied++;
+    this.#trackMemory(e.line);
+    if (this.#auditEvery > 0 && this.#applied % this.#auditEvery === 0) this.#audit(e.line);
+  }
+
+  /** Records a line that is not a valid event. */
+  problem(line: number, message: string): void {
+    this.#problemCount++;
+    if (this.#problems.length < LIST_LIMIT) this.#problems.push({ line, message });
+  }
+
+  /** Records events the tracer lost. */
+  lost(_line: number, count: number): void {
+    this.#lost += count;
+  }
+
+  /** Events read so far. */
+  get events(): number {
+    return this.#events;
+  }
+
+  /**
+   * Ends the replay: verifies every block still live, runs the audit, and
+   * returns the figures.
+   * @param lastLine the trace's last line, for what is found at the end
+   */
+  finish(lastLine = 0): ReplayResult {
+    for (const table of [this.#pages, this.#objects]) {
+      for (const block of table.values()) {
+        this.#verifyBlock(block, lastLine, "at the end of the trace");
+      }
+    }
+    this.#audit(lastLine);
+    const ops: Record<string, OpFigures> = {};
+    for (const [name, stats] of this.#ops) ops[name] = stats.figures();
+    return {
+      events: this.#events,
+      applied: this.#applied,
+      skipped: { ...this.#skipped },
+      problems: { count: this.#problemCount, first: [...this.#problems] },
+      violations: this.#violationCount,
+      violationList: [...this.#violations],
+      failures: this.#failureCount,
+      failureList: [...this.#failures],
+      ops,
+      memory: { ...this.#memory },
+      trace: {
+        cpus: [...this.#cpus].sort((a, b) => a - b),
+        crossCpuFrees: this.#crossCpuFrees,
+        lostEvents: this.#lost,
+        implicitFrees: this.#implicitFrees,
+      },
+    };
+  }
+
+  /** The cache name learned for each pool from the trace's frees. */
+  poolNames(): Map<string, string> {
+    const names = new Map<string, string>();
+    for (const [key, pool] of this.#pools) {
+      if (pool.cacheName !== "") names.set(key, pool.cacheName);
+    }
+    return names;
+  }
+
+  /** Replays an event; false when it was skipped or failed. */
+  #apply(e: TraceEvent): boolean {
+    switch (e.op) {
+      case "alloc_pages":
+        return this.#allocPages(e);
+      case "free_pages": {
+        const block = this.#pages.get(e.key);
+        if (block === undefined) {
+          return this.#skip(
+            e.batched
+              ? "batched free of a page already freed (mm_page_free_batched)"
+              : "free of a page not allocated in the trace (boot-time memory, or a bulk allocation)",
+          );
+        }
+        this.#free(block, e);
+        return true;
+      }
+      case "slice_pool_create":
+        return this.#createPool(e);
+      case "slice_pool_recycle":
+      case "slice_pool_shrink":
+        return this.#poolCall(e);
+      case "slice_alloc":
+        return this.#sliceAlloc(e);
+      case "galloc":
+        return this.#galloc(e);
+      case "slice_free":
+      case "gfree":
+        return this.#objectFree(e);
+      case "gshrink":
+        this.#timed("gshrink", e.line, () => this.#k.gshrink());
+        return true;
+      case "vmalloc":
+      case "vfree":
+        return this.#skip("vmalloc event (no virtual memory allocator yet)");
+      case "skip":
+        return this.#skip(e.reason);
+    }
+  }
+
+  #allocPages(e: TraceEvent): boolean {
+    this.#freeIfLive(this.#pages, e);
+    const page = this.#timed("alloc_pages", e.line, () => this.#k.alloc_pages(e.flags, e.order));
+    if (page === 0) return this.#failure(e, "alloc_pages", `order ${e.order}`);
+    const size = PAGE_SIZE << e.order;
+    const addr = this.#k.page_to_addr(page);
+    return this.#add(this.#pages, e, { kind: Kind.Pages, addr, size, usable: size, page }, size);
+  }
+
+  #sliceAlloc(e: TraceEvent): boolean {
+    const pool = this.#pools.get(e.pool);
+    if (pool === undefined) {
+      return this.#invalid(
+        e.line,
+        `slice_alloc from pool "${e.pool}", which no slice_pool_create made`,
+      );
+    }
+    if (pool.handle === null) return this.#skip("allocation from a pool that could not be created");
+    this.#freeIfLive(this.#objects, e);
+    const handle = pool.handle;
+    const addr = this.#timed("slice_alloc", e.line, () => this.#k.slice_alloc(handle));
+    if (addr === 0) return this.#failure(e, "slice_alloc", `${pool.size} bytes`);
+    return this.#add(
+      this.#objects,
+      e,
+      { kind: Kind.Slice, addr, size: pool.size, usable: pool.slotSize, pool },
+      pool.align,
+    );
+  }
+
+  #galloc(e: TraceEvent): boolean {
+    this.#freeIfLive(this.#objects, e);
+    const addr = this.#timed("galloc", e.line, () => this.#k.galloc(e.flags, e.size));
+    if (addr === 0) return this.#failure(e, "galloc", `${e.size} bytes`);
+    const usable = addr === ZERO_SIZE_PTR ? 0 : this.#k.gsize(addr);
+    return this.#add(this.#objects, e, { kind: Kind.Generic, addr, size: e.size, usable }, 8);
+  }
+
+  #objectFree(e: TraceEvent): boolean {
+    if (e.op === "gfree" && e.key === 0) return this.#skip("kfree(NULL) (a no-op)");
+    const block = this.#objects.get(e.key);
+    if (block === undefined) {
+      return this.#skip(
+        "free of an object not allocated in the trace (allocated before recording, or in bulk)",
+      );
+    }
+    const freedAs = e.op === "gfree" ? Kind.Generic : Kind.Slice;
+    if (block.kind !== freedAs) {
+      const by = e.op === "gfree" ? "galloc" : "slice_alloc";
+      return this.#invalid(e.line, `${e.op} of ${hex32(block.addr)}, which ${by} did not allocate`);
+    }
+    if (e.name !== "" && block.pool !== undefined) block.pool.cacheName = e.name;
+    this.#free(block, e);
+    return true;
+  }
+
+  #createPool(e: TraceEvent): boolean {
+    if (this.#pools.get(e.pool)?.handle) {
+      return this.#invalid(e.line, `slice_pool_create of pool "${e.pool}", which is already live`);
+    }
+    const entry: PoolEntry = {
+      handle: null,
+      size: e.size,
+      slotSize: 0,
+      align: promisedAlign(e.size),
+      cacheName: "",
+    };
+    this.#pools.set(e.pool, entry);
+    try {
+      entry.handle = this.#timed(
+        "slice_pool_create",
+        e.line,
+        () => this.#k.slice_pool_create(e.flags, e.size, { name: e.name || e.pool }),
+      );
+    } catch (error) {
+      // A size no pool takes (over 32 KiB): the trace's cache cannot be replayed.
+      if (!(error instanceof KernelError)) throw error;
+      return this.#invalid(e.line, `slice_pool_create refused: ${error.message}`);
+    }
+    const handle = entry.handle;
+    if (handle === null) return this.#failure(e, "slice_pool_create", `${e.size}-byte objects`);
+    entry.slotSize = this.#k.stats().slices.find((p) => p.address === handle.address)!.slotSize;
+    this.#shadow.claimFirmware(handle.address, POOL_BYTES);
+    return true;
+  }
+
+  #poolCall(e: TraceEvent): boolean {
+    const pool = this.#pools.get(e.pool);
+    if (pool?.handle == null) {
+      return this.#invalid(e.line, `${e.op} of pool "${e.pool}", which is not live`);
+    }
+    const handle = pool.handle;
+    if (e.op === "slice_pool_shrink") {
+      this.#timed("slice_pool_shrink", e.line, () => this.#k.slice_pool_shrink(handle));
+      return true;
+    }
+    this.#timed("slice_pool_recycle", e.line, () => this.#k.slice_pool_recycle(handle));
+    this.#shadow.releaseFirmware(handle.address, POOL_BYTES);
+    this.#pools.delete(e.pool);
+    return true;
+  }
+
+  /** An allocation of a key still live means its free went unseen: free it first. */
+  #freeIfLive(table: Map<number, Block>, e: TraceEvent): void {
+    const old = table.get(e.key);
+    if (old === undefined) return;
+    this.#implicitFrees++;
+    this.#free(old, e);
+  }
+
+  #add(
+    table: Map<number, Block>,
+    e: TraceEvent,
+    block: Pick<Block, "kind" | "addr" | "size" | "usable"> & Partial<Block>,
+    align: number,
+  ): boolean {
+    const entry: Block = {
+      kind: block.kind,
+      addr: block.addr,
+      size: block.size,
+      usable: block.usable,
+      linuxBytes: e.linuxBytes,
+      id: this.#nextId++,
+      cpu: e.cpu,
+      page: block.page ?? 0,
+      pool: block.pool,
+    };
+    table.set(e.key, entry);
+    if (entry.addr !== ZERO_SIZE_PTR) {
+      const wrong = this.#shadow.add(entry.id, entry.addr, entry.size, align);
+      if (wrong !== undefined) this.#violation(e.line, `${e.op} returned a bad block: ${wrong}`);
+    }
+    if (entry.kind === Kind.Pages) {
+      this.#livePageBytes += entry.size;
+    } else {
+      this.#liveObjectRequested += entry.size;
+      this.#liveObjectAllocated += entry.usable;
+      this.#liveLinux += entry.linuxBytes || entry.size;
+    }
+    return true;
+  }
+
+  /** Verifies, then frees a block the way it was allocated. */
+  #free(block: Block, e: TraceEvent): void {
+    const table = block.kind === Kind.Pages ? this.#pages : this.#objects;
+    this.#verifyBlock(block, e.line, `when freed (block allocated as event ${block.id})`);
+    if (block.addr !== ZERO_SIZE_PTR) this.#shadow.remove(block.addr, block.size);
+    table.delete(e.key);
+    if (block.cpu >= 0 && e.cpu >= 0 && block.cpu !== e.cpu) this.#crossCpuFrees++;
+    if (block.kind === Kind.Pages) {
+      this.#livePageBytes -= block.size;
+      this.#timed("free_pages", e.line, () => this.#k.free_pages(block.page));
+      return;
+    }
+    this.#liveObjectRequested -= block.size;
+    this.#liveObjectAllocated -= block.usable;
+    this.#liveLinux -= block.linuxBytes || block.size;
+    if (block.kind === Kind.Slice) {
+      const handle = block.pool!.handle!;
+      this.#timed("slice_free", e.line, () => this.#k.slice_free(block.addr, handle));
+    } else {
+      this.#timed("gfree", e.line, () => this.#k.gfree(block.addr));
+    }
+  }
+
+  #verifyBlock(block: Block, line: number, when: string): void {
+    if (block.addr === ZERO_SIZE_PTR) return;
+    const changed = this.#shadow.verify(block.id, block.addr, block.size);
+    if (changed !== -1) {
+      this.#violation(
+        line,
+        `block ${hex32(block.addr)} (${block.size} bytes, event ${block.id}) changed at ${
+          hex32(changed)
+        } ${when}`,
+      );
+    }
+  }
+
+  /** Calls `call`, charging its bus cycles, read from the cycle counter, to `op`. */
+  #timed<T>(op: string, line: number, call: () => T): T {
+    const counter = CYCLE_COUNTER_BASE + CYCLES_LO;
+    const before = this.#board.read32(counter);
+    const result = call();
+    const cycles = (this.#board.read32(counter) - before - MMIO_ACCESS_CYCLES) >>> 0;
+    let stats = this.#ops.get(op);
+    if (stats === undefined) this.#ops.set(op, stats = new CycleStats());
+    stats.add(cycles, line);
+    return result;
+  }
+
+  #trackMemory(line: number): void {
+    const m = this.#memory;
+    const requested = this.#liveObjectRequested + this.#livePageBytes;
+    if (requested > m.peakRequestedBytes) {
+      m.peakRequestedBytes = requested;
+      m.peakLine = line;
+      m.objectRequestedBytes = this.#liveObjectRequested;
+      m.objectAllocatedBytes = this.#liveObjectAllocated;
+      m.linuxAllocatedBytes = this.#liveLinux;
+      m.pageBytes = this.#livePageBytes;
+    }
+    const footprint = this.#k.pagesInUse() * PAGE_SIZE;
+    if (footprint > m.peakFootprintBytes) m.peakFootprintBytes = footprint;
+  }
+
+  #audit(line: number): void {
+    for (const problem of this.#k.audit()) this.#violation(line, `audit: ${problem}`);
+  }
+
+  #skip(reason: string): false {
+    this.#skipped[reason] = (this.#skipped[reason] ?? 0) + 1;
+    return false;
+  }
+
+  /** An allocation that returned 0: applied (the call was made), and listed. */
+  #failure(e: TraceEvent, op: string, request: string): true {
+    this.#failureCount++;
+    if (this.#failures.length < LIST_LIMIT) {
+      this.#failures.push({
+        line: e.line,
+        op,
+        request,
+        freeByOrder: this.#k.stats().pages.freeByOrder,
+      });
+    }
+    return true;
+  }
+
+  /** An event that cannot be replayed as it stands: listed with the problems, skipped. */
+  #invalid(line: number, message: string): false {
+    this.problem(line, message);
+    return this.#skip("invalid event (listed under problems)");
+  }
+
+  #violation(line: number, message: string): void {
+    this.#violationCount++;
+    if (this.#violations.length < LIST_LIMIT) this.#violations.push({ line, message });
+  }
+}
+
+/** The alignment slice_alloc promises for objects of `size` bytes. */
+function promisedAlign(size: number): number {
+  if (size <= PAGE_SIZE && (size & (size - 1)) === 0) return Math.max(size, 4);
+  return size < 8 ? 4 : 8;
+}

@@ -76,3 +76,34 @@ export {
 } from "./core/errors.ts";
 export { formatBuddyinfo } from "./core/buddyinfo.ts";
 export { formatSlabinfo } from "./core/slabinfo.ts";
+export {
+  type LineHandler,
+  MAX_LINE_CHARS,
+  readLines,
+  type ReadLinesOptions,
+  TraceInputError,
+} from "./traces/line_reader.ts";
+export {
+  emptyEvent,
+  TRACE_OPS,
+  type TraceEvent,
+  type TraceOp,
+  type TraceSink,
+} from "./traces/trace_event.ts";
+export { LinuxTraceParser } from "./traces/linux_ftrace.ts";
+export { formatNativeEvent, NATIVE_HEADER, NativeTraceParser } from "./traces/native_format.ts";
+export { readTrace, type TraceInfo } from "./traces/trace_reader.ts";
+export {
+  type AllocationFailure,
+  type MemoryFigures,
+  Replayer,
+  type ReplayOptions,
+  type ReplayResult,
+  type Violation,
+} from "./tools/replayer.ts";
+export { type ReplayReport, replayTrace, type ReplayTraceOptions } from "./tools/replay_trace.ts";
+export { formatReplayReport } from "./tools/replay_report.ts";
+export { Recorder } from "./tools/recorder.ts";
+export { type BoardSize, boardSizeForTrace } from "./tools/board_size.ts";
+export { CHECK_MODES, type CheckMode } from "./tools/shadow_memory.ts";
+export type { OpFigures } from "./tools/cycle_stats.ts";

@@ -1,8 +1,9 @@
 /**
  * `deno task demo`: boots a board, shows its memory map and what the firmware
  * read from the system-information registers, runs page, slice and generic
- * allocation scenarios with the bus cycles of each call, and prints the
- * buddyinfo and slabinfo tables.
+ * allocation scenarios with the bus cycles of each call, prints the
+ * buddyinfo and slabinfo tables, and ends with the replay of a bundled
+ * excerpt of a real Linux boot trace.
  * @module
  */
 
@@ -20,10 +21,13 @@ import {
   MMIO_ACCESS_CYCLES,
   RAM_ACCESS_CYCLES,
 } from "../mod.ts";
+import { fileURLToPath as fromFileUrl } from "node:url";
+import { formatReplayReport } from "./replay_report.ts";
+import { replayTrace } from "./replay_trace.ts";
 
 const RAM_BYTES = 64 * 1024 * 1024;
 
-function main(): void {
+async function main(): Promise<void> {
   const board = new Board({ ramBytes: RAM_BYTES });
   printMemoryMap(board);
   const bootCycles = board.cycles;
@@ -98,7 +102,16 @@ function main(): void {
   console.log(
     `\nCosts: ${RAM_ACCESS_CYCLES} cycles per RAM access, ${MMIO_ACCESS_CYCLES} per MMIO access.`,
   );
+
+  console.log(`\n${"=".repeat(100)}`);
+  console.log("Replaying the first 3,000 events of a real Linux 6.1 boot trace (bundled excerpt):");
+  console.log(`(the whole traces: deno task replay ../shared/traces/linux/boot.trace.gz)\n`);
+  const report = await replayTrace(EXCERPT);
+  console.log(formatReplayReport(report, { stats: false }));
 }
+
+/** The bundled excerpt: the first 3,000 events of ../shared/traces/linux/boot.trace.gz. */
+const EXCERPT = fromFileUrl(new URL("../tests/fixtures/boot_excerpt.trace.gz", import.meta.url));
 
 type Run = <T extends number | void>(call: string, what: string, run: () => T) => T;
 
@@ -182,4 +195,4 @@ function indent(text: string): string {
   return text.trimEnd().split("\n").map((line) => `  ${line}`).join("\n");
 }
 
-if (import.meta.main) main();
+if (import.meta.main) await main();

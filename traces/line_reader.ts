@@ -69,9 +69,18 @@ export async function readLines(
   let lineNumber = 0;
   let carry = "";
   let cutting = false; // inside a line already delivered cut short
+  let handlerThrew = false; // an error from onLine is the caller's, passed on as it is
+  const handle = (text: string, cut: boolean): void => {
+    try {
+      onLine(text, ++lineNumber, cut);
+    } catch (error) {
+      handlerThrew = true;
+      throw error;
+    }
+  };
   const deliver = (text: string): void => {
     const end = text.endsWith("\r") ? text.length - 1 : text.length;
-    onLine(end === text.length ? text : text.slice(0, end), ++lineNumber, false);
+    handle(end === text.length ? text : text.slice(0, end), false);
   };
   try {
     const reader = file.readable.getReader();
@@ -111,7 +120,7 @@ export async function readLines(
       if (!cutting) {
         carry += chunk.slice(start);
         if (carry.length > MAX_LINE_CHARS) {
-          onLine(carry.slice(0, MAX_LINE_CHARS), ++lineNumber, true);
+          handle(carry.slice(0, MAX_LINE_CHARS), true);
           carry = "";
           cutting = true;
         }
@@ -120,7 +129,7 @@ export async function readLines(
     }
     if (carry.length > 0 && !cutting) deliver(carry);
   } catch (error) {
-    if (error instanceof TraceInputError) throw error;
+    if (error instanceof TraceInputError || handlerThrew) throw error;
     throw new TraceInputError(
       `${path}: cannot read past line ${lineNumber}: ${(error as Error).message}` +
         " (a truncated or corrupt gzip stream?)",

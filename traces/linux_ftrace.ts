@@ -246,7 +246,7 @@ export class LinuxTraceParser {
  * select the DMA zone (GFP_DMA32 does not), __GFP_ZERO zeroes.
  */
 function gfpFlags(text: string): number {
-  let flags = text.includes("__GFP_ZERO") ? GFP_ZERO : 0;
+  const flags = text.includes("__GFP_ZERO") ? GFP_ZERO : 0;
   for (let at = text.indexOf("GFP_DMA"); at !== -1; at = text.indexOf("GFP_DMA", at + 7)) {
     if (text.charCodeAt(at + 7) !== 51 /* "3" of GFP_DMA32 */) return flags | GFP_DMA;
   }

@@ -27,7 +27,9 @@
  *
  * KEY names a block by a number — decimal, or hex with `0x` — unique among
  * live blocks (the recorder uses the block's address; a converted Linux trace,
- * its pointer or pfn); `gfree 0` frees NULL. POOL is any token without spaces.
+ * its pointer or pfn); `gfree 0` frees NULL. POOL is any token without spaces;
+ * for `slice_free` it may be `-`: the pool the slice came from (a Linux
+ * `kmem_cache_free` names no pool).
  * FLAGS are GFP flags as a number. Optional fields: `name=` (a pool's name),
  * `linux_bytes=` (what the traced kernel handed out), `site=` (the call site),
  * `cpu=`, `batched=1` (a free repeating an earlier one).
@@ -111,7 +113,7 @@ export class NativeTraceParser {
   #operand(name: string, token: string): string | undefined {
     const e = this.#event;
     if (name === "pool") {
-      e.pool = token;
+      e.pool = token === "-" ? "" : token;
       return undefined;
     }
     const value = name === "key" ? parseKey(token) : parseCount(token);
@@ -161,7 +163,7 @@ export function formatNativeEvent(event: TraceEvent): string {
   const parts: string[] = [event.op];
   for (const operand of OPERANDS[event.op]) {
     if (operand === "key") parts.push("0x" + event.key.toString(16));
-    else if (operand === "pool") parts.push(event.pool);
+    else if (operand === "pool") parts.push(event.pool === "" ? "-" : event.pool);
     else if (operand === "flags") parts.push(String(event.flags));
     else if (operand === "order") parts.push(String(event.order));
     else parts.push(String(event.size));

@@ -1,0 +1,107 @@
+/**
+ * `deno task replay <trace>`: replays a recorded allocation trace against
+ * the firmware and reports correctness, bus cycles and memory.
+ * @module
+ */
+
+import { parseArgs } from "node:util";
+import { CHECK_MODES, type CheckMode } from "./shadow_memory.ts";
+import { parseByteSize } from "./byte_size.ts";
+import { ProgressBar } from "./progress_bar.ts";
+import { formatReplayReport } from "./replay_report.ts";
+import { replayTrace } from "./replay_trace.ts";
+
+const HELP = `Usage: deno task replay <trace> [options]
+
+Replays a Linux ftrace kmem trace or a pagepile native trace (plain or gzip)
+against the firmware on a simulated board. Every event becomes a Kernel call,
+timed in bus cycles and checked by a shadow model; the report lists skipped
+events by reason, violations, allocation failures, cycles per operation and
+memory. The exit status is 0 when every check passed, 1 when one failed or the
+trace could not be read to its end, 2 for bad usage or a --strict stop.
+
+Options:
+  --ram SIZE         board RAM, e.g. 256M or 1G (default: sized from the trace:
+                     2 x its peak live bytes + 16 MiB, to a power of two)
+  --check MODE       full (default): fill and verify whole blocks; light: the
+                     first and last words; off: no pattern (bounds, alignment
+                     and overlap are still checked)
+  --audit-every N    run the allocators' consistency audit every N events
+                     (it always runs at the end)
+  --strict           stop at the first malformed or unknown line
+  --stats            print the buddyinfo and slabinfo tables at the end
+  --json             print one JSON object on stdout instead of the report
+  --help             show this
+
+Example:
+  deno task replay ../shared/traces/linux/boot.trace.gz --check=light
+`;
+
+async function main(args: string[]): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args,
+      allowPositionals: true,
+      options: {
+        ram: { type: "string" },
+        check: { type: "string", default: "full" },
+        "audit-every": { type: "string" },
+        strict: { type: "boolean", default: false },
+        stats: { type: "boolean", default: false },
+        json: { type: "boolean", default: false },
+        help: { type: "boolean", default: false },
+      },
+    });
+  } catch (error) {
+    return usage((error as Error).message);
+  }
+  const { values, positionals } = parsed;
+  if (values.help) {
+    console.log(HELP);
+    return 0;
+  }
+  if (positionals.length !== 1) return usage("give exactly one trace file");
+  const ramBytes = values.ram === undefined ? undefined : parseByteSize(values.ram);
+  if (values.ram !== undefined && ramBytes === undefined) {
+    return usage(`--ram ${values.ram} is not a size (try 256M or 1G)`);
+  }
+  if (!CHECK_MODES.includes(values.check as CheckMode)) {
+    return usage(`--check ${values.check} is not one of ${CHECK_MODES.join(", ")}`);
+  }
+  const auditEvery = values["audit-every"] === undefined ? 0 : Number(values["audit-every"]);
+  if (!Number.isInteger(auditEvery) || auditEvery < 0) {
+    return usage(`--audit-every ${values["audit-every"]} is not a count of events`);
+  }
+  const bar = !values.json && Deno.stderr.isTerminal() ? new ProgressBar() : undefined;
+  let report;
+  try {
+    report = await replayTrace(positionals[0], {
+      ramBytes,
+      check: values.check as CheckMode,
+      auditEvery,
+      strict: values.strict,
+      onProgress: bar && ((read, size, events) => bar.update(read, size, events)),
+    });
+  } catch (error) {
+    bar?.done();
+    if (error instanceof RangeError) return usage(error.message);
+    throw error;
+  }
+  bar?.done();
+  if (values.json) {
+    const { tables: _tables, ...figures } = report;
+    console.log(JSON.stringify(values.stats ? report : figures));
+  } else {
+    console.log(formatReplayReport(report, { stats: values.stats }));
+  }
+  if (report.stoppedAt) return 2;
+  return report.violations > 0 || report.inputError ? 1 : 0;
+}
+
+function usage(message: string): number {
+  console.error(`replay: ${message}\n\n${HELP}`);
+  return 2;
+}
+
+if (import.meta.main) Deno.exit(await main(Deno.args));

@@ -1,0 +1,114 @@
+/**
+ * The text report of a replay, for people.
+ * @module
+ */
+
+import { formatBuddyinfo } from "../core/buddyinfo.ts";
+import { formatSlabinfo } from "../core/slabinfo.ts";
+import type { ReplayReport } from "./replay_trace.ts";
+
+/**
+ * Formats a replay report as text: what ran, every event accounted for,
+ * violations, failures, bus cycles per operation, and memory.
+ * @param report what replayTrace returned
+ * @param options `stats` adds the buddyinfo and slabinfo tables
+ * @returns the report, ending in a newline
+ */
+export function formatReplayReport(
+  report: ReplayReport,
+  options: { stats?: boolean } = {},
+): string {
+  const n = (x: number): string => x.toLocaleString("en-US");
+  const mib = (bytes: number): string => `${(bytes / 1048576).toFixed(2)} MiB`;
+  const out: string[] = [];
+  out.push(
+    `pagepile replay of ${report.tracePath} (${report.format} trace, ${n(report.lines)} lines)`,
+  );
+  out.push(
+    `board: ${report.ramBytes / 1048576} MiB of RAM (${report.ramRule}); checks: ${report.check}`,
+  );
+  if (report.inputError) {
+    out.push(`\nINPUT ERROR: ${report.inputError}\n(the report covers the lines before it)`);
+  }
+  if (report.stoppedAt) {
+    out.push(`\nSTOPPED (--strict) at line ${report.stoppedAt.line}: ${report.stoppedAt.message}`);
+  }
+
+  const skippedTotal = Object.values(report.skipped).reduce((a, b) => a + b, 0);
+  out.push(
+    `\nevents: ${n(report.events)} = ${n(report.applied)} applied + ${n(skippedTotal)} skipped`,
+  );
+  for (const [reason, count] of Object.entries(report.skipped).sort((a, b) => b[1] - a[1])) {
+    out.push(`  ${n(count).padStart(10)}  skipped: ${reason}`);
+  }
+  out.push(`lines that are not valid events: ${n(report.problems.count)}`);
+  for (const p of report.problems.first.slice(0, 10)) out.push(`  line ${p.line}: ${p.message}`);
+  const t = report.trace;
+  out.push(
+    `trace: CPUs ${t.cpus.join(", ") || "-"}; frees on another CPU ${n(t.crossCpuFrees)}; ` +
+      `lost events ${n(t.lostEvents)}; timestamps going back ${n(report.timestampsBackwards)}; ` +
+      `implicit frees ${n(t.implicitFrees)}`,
+  );
+
+  out.push(`\nviolations: ${n(report.violations)}`);
+  for (const v of report.violationList.slice(0, 20)) out.push(`  line ${v.line}: ${v.message}`);
+  out.push(`allocation failures (out of memory): ${n(report.failures)}`);
+  for (const f of report.failureList.slice(0, 10)) {
+    out.push(
+      `  line ${f.line}: ${f.op} of ${f.request}; free piles by order: ${f.freeByOrder.join(" ")}`,
+    );
+  }
+
+  out.push("\nbus cycles per operation:");
+  out.push(
+    `  ${"operation".padEnd(20)}${"count".padStart(10)}${"mean".padStart(10)}${"p50".padStart(8)}` +
+      `${"p99".padStart(8)}${"max".padStart(9)}  worst at line`,
+  );
+  for (const [op, f] of Object.entries(report.ops)) {
+    out.push(
+      `  ${op.padEnd(20)}${n(f.count).padStart(10)}${f.cycles.mean.toFixed(1).padStart(10)}` +
+        `${String(f.cycles.p50).padStart(8)}${String(f.cycles.p99).padStart(8)}` +
+        `${String(f.cycles.max).padStart(9)}  ${f.worst.line}`,
+    );
+  }
+
+  const m = report.memory;
+  const ratio = (a: number, b: number): string => (b === 0 ? "-" : (a / b).toFixed(3));
+  out.push("\nmemory:");
+  out.push(
+    `  peak live requested       ${mib(m.peakRequestedBytes)} at line ${m.peakLine}` +
+      ` (objects ${mib(m.objectRequestedBytes)}, page allocations ${mib(m.pageBytes)})`,
+  );
+  out.push(
+    `  objects at that peak      requested ${mib(m.objectRequestedBytes)}; pagepile handed out ` +
+      `${mib(m.objectAllocatedBytes)} (x${
+        ratio(m.objectAllocatedBytes, m.objectRequestedBytes)
+      }); ` +
+      `Linux handed out ${mib(m.linuxAllocatedBytes)} (x${
+        ratio(m.linuxAllocatedBytes, m.objectRequestedBytes)
+      })`,
+  );
+  out.push(
+    `  peak footprint            ${mib(m.peakFootprintBytes)} of pages held by the allocators` +
+      ` (x${ratio(m.peakFootprintBytes, m.peakRequestedBytes)} the peak live requested)`,
+  );
+  out.push(`  firmware structures       ${mib(m.firmwareBytes)}`);
+  out.push(`\nwall time ${report.wallSeconds.toFixed(2)} s, ${n(report.eventsPerSecond)} events/s`);
+
+  if (options.stats) {
+    out.push("\nbuddyinfo at the end:");
+    out.push(formatBuddyinfo(report.tables.pages).trimEnd());
+    out.push("\nslabinfo at the end:");
+    out.push(formatSlabinfo(report.tables.slices).trimEnd());
+    const names = Object.entries(report.poolNames);
+    if (names.length > 0) {
+      out.push("\ncaches the trace's frees named, by pool:");
+      for (const [pool, name] of names) out.push(`  ${pool.padEnd(40)} ${name}`);
+    }
+  }
+  const verdict = report.violations === 0 && !report.inputError && !report.stoppedAt
+    ? "OK: every check passed"
+    : "FAILED: see above";
+  out.push(`\n${verdict}`);
+  return out.join("\n") + "\n";
+}

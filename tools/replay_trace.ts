@@ -1,0 +1,149 @@
+/**
+ * Replays a trace file end to end: sizes and boots a board, streams the
+ * trace through a Replayer, and returns its figures with what the run was.
+ * @module
+ */
+
+import { Board } from "../hw/board.ts";
+import { boot } from "../core/boot.ts";
+import type { PoolStats } from "../core/slice_alloc.ts";
+import type { PageStats } from "../core/page_alloc.ts";
+import { TraceInputError } from "../traces/line_reader.ts";
+import { readTrace } from "../traces/trace_reader.ts";
+import { boardSizeForTrace } from "./board_size.ts";
+import { Replayer, type ReplayResult } from "./replayer.ts";
+import type { CheckMode } from "./shadow_memory.ts";
+
+/** Options of {@link replayTrace}. */
+export interface ReplayTraceOptions {
+  /** Board RAM in bytes; default: sized from the trace (see boardSizeForTrace). */
+  ramBytes?: number;
+  /** How much of each block to fill and verify; default "full". */
+  check?: CheckMode;
+  /** Run the allocators' audit every N events; default only at the end. */
+  auditEvery?: number;
+  /** Stop at the first malformed or unknown line (it is then in `stoppedAt`). */
+  strict?: boolean;
+  /** Called now and then with file bytes read, file size, and events so far. */
+  onProgress?: (bytesRead: number, fileBytes: number, events: number) => void;
+}
+
+/** A replay's figures and what the run was. */
+export interface ReplayReport extends ReplayResult {
+  /** The trace file. */
+  tracePath: string;
+  /** Its format. */
+  format: "linux" | "native";
+  /** Lines read. */
+  lines: number;
+  /** Board RAM in bytes. */
+  ramBytes: number;
+  /** How the board size was chosen. */
+  ramRule: string;
+  /** The check mode. */
+  check: CheckMode;
+  /** Events whose timestamp goes back. */
+  timestampsBackwards: number;
+  /** Why the trace could not be read to its end, if it could not. */
+  inputError: string | null;
+  /** With --strict: the line that stopped the replay. */
+  stoppedAt: { line: number; message: string } | null;
+  /** Seconds from start to end, sizing pass included. */
+  wallSeconds: number;
+  /** Events per second of wall time. */
+  eventsPerSecond: number;
+  /** The allocators' tables at the end. */
+  tables: { pages: PageStats; slices: PoolStats[] };
+  /** Cache names learned from the trace's frees, by pool. */
+  poolNames: Record<string, string>;
+}
+
+/** Thrown through the reader to stop a strict replay. */
+class StrictStop extends Error {
+  constructor(readonly line: number, message: string) {
+    super(message);
+  }
+}
+
+/**
+ * Replays a trace file and returns its report.
+ * @param path a Linux ftrace or native trace, plain or gzip
+ * @param options board size, checks, audit interval, strictness, progress
+ * @returns the report
+ * @example
+ * ```ts
+ * import { replayTrace } from "@pagepile/pagepile";
+ * const path = await Deno.makeTempFile();
+ * await Deno.writeTextFile(path, "# pagepile trace 1\nalloc_pages 0x1 0 2\nfree_pages 0x1\n");
+ * const report = await replayTrace(path, { ramBytes: 1024 * 1024 });
+ * console.log(report.applied, report.violations); // 2 0
+ * ```
+ */
+export async function replayTrace(
+  path: string,
+  options: ReplayTraceOptions = {},
+): Promise<ReplayReport> {
+  const start = performance.now();
+  let ramBytes = options.ramBytes;
+  let ramRule = "given";
+  if (ramBytes === undefined) {
+    const size = await boardSizeForTrace(path);
+    ramBytes = size.ramBytes;
+    ramRule =
+      `sized from the trace: 2 x its peak live ${(size.peakLiveBytes / 1048576).toFixed(1)} MiB` +
+      " + 16 MiB, to a power of two";
+  }
+  const kernel = boot(new Board({ ramBytes }));
+  const check = options.check ?? "full";
+  const replayer = new Replayer(kernel, { check, auditEvery: options.auditEvery });
+  let inputError: string | null = null;
+  let stoppedAt: ReplayReport["stoppedAt"] = null;
+  let lines = 0;
+  let format: ReplayReport["format"] = "linux";
+  let timestampsBackwards = 0;
+  const sink = options.strict
+    ? {
+      event: replayer.event.bind(replayer),
+      lost: replayer.lost.bind(replayer),
+      problem(line: number, message: string): void {
+        replayer.problem(line, message);
+        throw new StrictStop(line, message);
+      },
+    }
+    : replayer;
+  try {
+    const info = await readTrace(path, sink, {
+      onProgress: (read, size) => options.onProgress?.(read, size, replayer.events),
+    });
+    ({ lines, format, timestampsBackwards } = info);
+  } catch (error) {
+    if (error instanceof StrictStop) {
+      stoppedAt = { line: error.line, message: error.message };
+      lines = error.line;
+    } else if (error instanceof TraceInputError) {
+      inputError = error.message;
+      lines = error.line;
+    } else {
+      throw error;
+    }
+  }
+  const result = replayer.finish(lines);
+  const wallSeconds = (performance.now() - start) / 1000;
+  const stats = kernel.stats();
+  return {
+    ...result,
+    tracePath: path,
+    format,
+    lines,
+    ramBytes,
+    ramRule,
+    check,
+    timestampsBackwards,
+    inputError,
+    stoppedAt,
+    wallSeconds: Math.round(wallSeconds * 1000) / 1000,
+    eventsPerSecond: Math.round(result.events / wallSeconds),
+    tables: { pages: stats.pages, slices: stats.slices },
+    poolNames: Object.fromEntries(replayer.poolNames()),
+  };
+}

@@ -7,7 +7,7 @@
 import type { Kernel, KernelStats, SlicePoolOptions } from "../core/kernel.ts";
 import { ZERO_SIZE_PTR } from "../core/generic_alloc.ts";
 import type { SlicePool } from "../core/slice_alloc.ts";
-import { NATIVE_HEADER } from "../traces/native_format.ts";
+import { escapeField, NATIVE_HEADER } from "../traces/native_format.ts";
 
 /**
  * Keys for blocks that have no address of their own (failed allocations,
@@ -115,7 +115,7 @@ export class Recorder {
   ): SlicePool | null {
     const pool = this.kernel.slice_pool_create(flags, obj_size, options);
     const key = pool === null ? this.#synthetic() : pool.address;
-    const name = options.name ? ` name=${options.name.replaceAll(" ", "_")}` : "";
+    const name = options.name ? ` name=${escapeField(options.name)}` : "";
     this.#write(`slice_pool_create ${poolToken(key)} ${flags} ${obj_size}${name}`);
     return pool;
   }

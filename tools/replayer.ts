@@ -184,6 +184,7 @@ export class Replayer implements TraceSink {
   readonly #memory: MemoryFigures;
 
   /**
+   * Starts a replay into `kernel`, claiming its firmware area in the shadow.
    * @param kernel a freshly booted kernel to replay into
    * @param options check mode and audit interval
    */

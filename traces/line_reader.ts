@@ -112,8 +112,16 @@ export async function readLines(
     for await (const chunk of bytes.pipeThrough(new TextDecoderStream())) {
       let start = 0;
       for (let nl = chunk.indexOf("\n"); nl !== -1; nl = chunk.indexOf("\n", start)) {
-        if (cutting) cutting = false;
-        else deliver(carry + chunk.slice(start, nl));
+        if (cutting) {
+          cutting = false;
+        } else if (carry.length + nl - start > MAX_LINE_CHARS) {
+          handle(
+            (carry + chunk.slice(start, start + MAX_LINE_CHARS)).slice(0, MAX_LINE_CHARS),
+            true,
+          );
+        } else {
+          deliver(carry + chunk.slice(start, nl));
+        }
         carry = "";
         start = nl + 1;
       }

@@ -38,7 +38,10 @@ export class LinuxTraceParser {
   /** Events whose timestamp is earlier than the event before them. */
   timestampsBackwards = 0;
 
-  /** @param sink receives the events and problems */
+  /**
+   * Starts a parser at the first line of a trace.
+   * @param sink receives the events and problems
+   */
   constructor(sink: TraceSink) {
     this.#sink = sink;
   }

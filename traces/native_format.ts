@@ -32,7 +32,9 @@
  * `kmem_cache_free` names no pool).
  * FLAGS are GFP flags as a number. Optional fields: `name=` (a pool's name),
  * `linux_bytes=` (what the traced kernel handed out), `site=` (the call site),
- * `cpu=`, `batched=1` (a free repeating an earlier one).
+ * `cpu=`, `batched=1` (a free repeating an earlier one). In `name=` and
+ * `site=` values, `%`, space, tab and line ends are written `%25`, `%20`,
+ * `%09`, `%0A`, `%0D`.
  * @module
  */
 
@@ -70,7 +72,10 @@ export class NativeTraceParser {
   readonly #sink: TraceSink;
   readonly #event: TraceEvent = emptyEvent();
 
-  /** @param sink receives the events and problems */
+  /**
+   * Starts a parser at the first line of a trace.
+   * @param sink receives the events and problems
+   */
   constructor(sink: TraceSink) {
     this.#sink = sink;
   }
@@ -131,8 +136,8 @@ export class NativeTraceParser {
     if (eq <= 0) return `"${field}" is neither an operand nor a key=value field`;
     const key = field.slice(0, eq);
     const value = field.slice(eq + 1);
-    if (key === "name") e.name = value;
-    else if (key === "site") e.site = value;
+    if (key === "name") e.name = unescapeField(value);
+    else if (key === "site") e.site = unescapeField(value);
     else if (key === "linux_bytes" || key === "cpu") {
       const n = parseCount(value);
       if (n < 0) return `${key}="${value}" is not a number`;
@@ -168,12 +173,35 @@ export function formatNativeEvent(event: TraceEvent): string {
     else if (operand === "order") parts.push(String(event.order));
     else parts.push(String(event.size));
   }
-  if (event.name !== "") parts.push(`name=${event.name.replaceAll(" ", "_")}`);
+  if (event.name !== "") parts.push(`name=${escapeField(event.name)}`);
   if (event.linuxBytes !== 0) parts.push(`linux_bytes=${event.linuxBytes}`);
-  if (event.site !== "") parts.push(`site=${event.site.replaceAll(" ", "_")}`);
+  if (event.site !== "") parts.push(`site=${escapeField(event.site)}`);
   if (event.cpu >= 0) parts.push(`cpu=${event.cpu}`);
   if (event.batched) parts.push("batched=1");
   return parts.join(" ");
+}
+
+const ESCAPES: Record<string, string> = {
+  "%": "%25",
+  " ": "%20",
+  "\t": "%09",
+  "\n": "%0A",
+  "\r": "%0D",
+};
+
+/**
+ * Escapes a `name=` or `site=` value for a native trace line.
+ * @param value any text
+ * @returns the text with `%`, space, tab and line ends escaped
+ */
+export function escapeField(value: string): string {
+  return value.replace(/[% \t\n\r]/g, (c) => ESCAPES[c]);
+}
+
+function unescapeField(value: string): string {
+  return value.includes("%")
+    ? value.replace(/%(25|20|09|0A|0D)/g, (_, hex) => String.fromCharCode(parseInt(hex, 16)))
+    : value;
 }
 
 /** A key: hex with 0x, or decimal; -1 when malformed. */

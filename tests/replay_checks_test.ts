@@ -1,0 +1,159 @@
+import { assertEquals } from "./_assert.ts";
+import { Board, boot, type Kernel, readTrace, Replayer, replayTrace } from "../mod.ts";
+import { fileURLToPath } from "node:url";
+
+const EXCERPT = fileURLToPath(new URL("./fixtures/boot_excerpt.trace.gz", import.meta.url));
+const BOOT = fileURLToPath(new URL("../../shared/traces/linux/boot.trace.gz", import.meta.url));
+
+/** A kernel whose methods named in `faults` are replaced; the rest go to the real one. */
+function faulty(k: Kernel, faults: Partial<Record<keyof Kernel, unknown>>): Kernel {
+  return new Proxy(k, {
+    get(target, prop) {
+      if (prop in faults) return faults[prop as keyof Kernel];
+      const value = Reflect.get(target, prop, target);
+      return typeof value === "function" ? value.bind(target) : value;
+    },
+  });
+}
+
+async function replayInto(k: Kernel, path: string) {
+  const replayer = new Replayer(k);
+  const info = await readTrace(path, replayer);
+  return replayer.finish(info.lines);
+}
+
+Deno.test("Replayer catches an allocator that hands out overlapping blocks", async () => {
+  const k = boot(new Board({ ramBytes: 32 * 1024 * 1024 }));
+  const handedOut: number[] = [];
+  let calls = 0;
+  const report = await replayInto(
+    faulty(k, {
+      galloc(flags: number, size: number): number {
+        // Every 50th call returns an address already handed out.
+        if (++calls % 50 === 0 && handedOut.length > 0) return handedOut[handedOut.length - 1];
+        const addr = k.galloc(flags, size);
+        handedOut.push(addr);
+        return addr;
+      },
+      gfree(): void {}, // the doubled blocks cannot really be freed twice
+    }),
+    EXCERPT,
+  );
+  assertEquals(report.violations > 0, true);
+  const overlap = report.violationList.find((v) => v.message.includes("overlaps a live block"));
+  assertEquals(overlap !== undefined && overlap.line > 0, true);
+  assertEquals(overlap!.message.startsWith("galloc returned a bad block: 0x"), true);
+});
+
+Deno.test("Replayer catches an allocator that clobbers a live block, naming block and line", async () => {
+  const k = boot(new Board({ ramBytes: 32 * 1024 * 1024 }));
+  let calls = 0;
+  let victim = 0;
+  const report = await replayInto(
+    faulty(k, {
+      slice_alloc(pool: Parameters<Kernel["slice_alloc"]>[0]): number {
+        const slice = k.slice_alloc(pool);
+        if (++calls === 100) victim = slice;
+        // Later, a stray write lands in the victim (the first slice byte is the pattern).
+        if (calls === 200) k.board.write8(victim, 0x00);
+        return slice;
+      },
+    }),
+    EXCERPT,
+  );
+  assertEquals(report.violations, 1);
+  const [violation] = report.violationList;
+  assertEquals(violation.message.includes(`block 0x${victim.toString(16).padStart(8, "0")}`), true);
+  assertEquals(violation.message.includes("changed at"), true);
+});
+
+Deno.test("Replayer reports the allocators' own audit failures", async () => {
+  const k = boot(new Board({ ramBytes: 32 * 1024 * 1024 }));
+  // Corrupt a zone's free-page count once the replay is under way.
+  let calls = 0;
+  const report = await replayInto(
+    faulty(k, {
+      alloc_pages(flags: number, order: number): number {
+        const page = k.alloc_pages(flags, order);
+        if (++calls === 10) k.board.write32(k.bootInfo.ramBase + 0x28, 12345);
+        return page;
+      },
+    }),
+    EXCERPT,
+  );
+  assertEquals(
+    report.violationList.some((v) => v.message.includes("audit: zone DMA: nr_free says")),
+    true,
+  );
+});
+
+Deno.test("replayTrace() reports a truncated gzip trace and what it replayed before", async () => {
+  const path = await Deno.makeTempFile({ suffix: ".gz" });
+  await Deno.writeFile(path, (await Deno.readFile(BOOT)).slice(0, 200_000));
+  const report = await replayTrace(path, { ramBytes: 64 * 1024 * 1024 });
+  assertEquals(report.inputError!.includes("cannot read past line"), true);
+  assertEquals(report.events > 10_000 && report.lines > 10_000, true);
+  assertEquals(report.violations, 0);
+  await Deno.remove(path);
+});
+
+const HEADER = "# tracer: nop\n";
+const line = (event: string): string =>
+  `            init-1       [000] .....     3.303073: ${event}\n`;
+
+Deno.test("replayTrace() counts garbage lines with their line numbers and goes on; --strict stops", async () => {
+  const path = await Deno.makeTempFile();
+  await Deno.writeTextFile(
+    path,
+    HEADER +
+      line(
+        "kmalloc: call_site=f+0x1/0x2 ptr=ff1d8de8893d4e40 bytes_req=64 bytes_alloc=64 gfp_flags=GFP_KERNEL",
+      ) + // 2
+      "hello world\n" + // 3
+      "\x00\x01\xff\xfe binary garbage\n" + // 4
+      line(
+        "kmalloc: call_site=f ptr=ff1d8de8893d5000 bytes_req=abc bytes_alloc=64 gfp_flags=GFP_KERNEL",
+      ) + // 5
+      line(
+        "mm_page_alloc: page=fff90e96400a4c00 pfn=0x2930 order=11 migratetype=0 gfp_flags=GFP_KERNEL",
+      ) + // 6
+      line("sched_switch: prev_comm=a") + // 7
+      line("kmalloc: call_site=f ptr=zzzz bytes_req=8 bytes_alloc=8 gfp_flags=GFP_KERNEL") + // 8
+      line("kfree: call_site=g+0x1/0x2 ptr=ff1d8de8893d4e40") + // 9
+      "x".repeat(70_000) + "\n" + // 10
+      line("kfree: call_site=g+0x1/0x2 ptr=ff1d8de8893d4e40") + // 11: a double free inside the trace
+      line("kfree: call_site=g+0x1/0x2 ptr=ff1d8de889999999"), // 12: never allocated
+  );
+  const report = await replayTrace(path, { ramBytes: 1024 * 1024 });
+  assertEquals(report.problems.first.map((p) => [p.line, p.message]), [
+    [3, "not an ftrace event line: no [CPU] field"],
+    [4, "not an ftrace event line: no [CPU] field"],
+    [5, "kmalloc: bytes_req is missing or not a byte count"],
+    [6, "mm_page_alloc: order 11 is above 10"],
+    [7, 'unknown event "sched_switch"'],
+    [8, "kmalloc: ptr is missing or not a hex pointer"],
+    [10, "line is longer than 64 KiB; ignored"],
+  ]);
+  assertEquals([report.events, report.applied, report.violations], [4, 2, 0]);
+  assertEquals(report.skipped, {
+    "free of an object not allocated in the trace (allocated before recording, or in bulk)": 2,
+  });
+  const strict = await replayTrace(path, { ramBytes: 1024 * 1024, strict: true });
+  assertEquals(strict.stoppedAt, { line: 3, message: "not an ftrace event line: no [CPU] field" });
+  assertEquals(strict.events, 1);
+  await Deno.remove(path);
+});
+
+Deno.test("replayTrace() treats an allocation of a key still live as an implicit free", async () => {
+  const path = await Deno.makeTempFile();
+  await Deno.writeTextFile(
+    path,
+    "# pagepile trace 1\ngalloc 0x10 0 24\ngalloc 0x10 0 9000\ngfree 0x10\nalloc_pages 0x5 0 1\n" +
+      "alloc_pages 0x5 0 0\nfree_pages 0x5\n",
+  );
+  const report = await replayTrace(path, { ramBytes: 1024 * 1024 });
+  assertEquals([report.events, report.applied, report.trace.implicitFrees], [6, 6, 2]);
+  assertEquals([report.ops.gfree.count, report.ops.free_pages.count], [2, 2]);
+  assertEquals(report.violations, 0);
+  await Deno.remove(path);
+});

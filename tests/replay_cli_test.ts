@@ -1,0 +1,78 @@
+import { assertEquals } from "./_assert.ts";
+import { fileURLToPath } from "node:url";
+
+const ROOT = fileURLToPath(new URL("..", import.meta.url));
+const EXCERPT = "tests/fixtures/boot_excerpt.trace.gz";
+
+async function run(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  const output = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "--allow-read", "--allow-write", ...args],
+    cwd: ROOT,
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const decode = (bytes: Uint8Array): string => new TextDecoder().decode(bytes);
+  return { code: output.code, stdout: decode(output.stdout), stderr: decode(output.stderr) };
+}
+
+Deno.test("replay --json prints exactly one JSON object with the promised fields", async () => {
+  const { code, stdout } = await run("tools/replay.ts", "--json", EXCERPT);
+  assertEquals(code, 0);
+  const lines = stdout.trim().split("\n");
+  assertEquals(lines.length, 1);
+  const result = JSON.parse(lines[0]);
+  for (const key of ["events", "applied", "skipped", "violations", "failures", "ops", "memory"]) {
+    assertEquals(key in result, true, key);
+  }
+  assertEquals(typeof result.wallSeconds === "number" && result.eventsPerSecond > 0, true);
+  assertEquals(Object.keys(result.ops.slice_alloc.cycles), ["mean", "p50", "p99", "max"]);
+  assertEquals([result.events, result.applied, result.violations], [3031, 1998, 0]);
+});
+
+Deno.test("replay prints a readable report, and exits 2 on bad usage or a --strict stop", async () => {
+  const ok = await run("tools/replay.ts", "--ram=64M", "--check=light", "--stats", EXCERPT);
+  assertEquals(ok.code, 0);
+  for (
+    const text of [
+      "events: 3,031 = 1,998 applied",
+      "violations: 0",
+      "bus cycles per operation",
+      "slabinfo",
+    ]
+  ) {
+    assertEquals(ok.stdout.includes(text), true, text);
+  }
+  assertEquals(ok.stdout.trimEnd().endsWith("OK: every check passed"), true);
+  const badRam = await run("tools/replay.ts", "--ram=lots", EXCERPT);
+  assertEquals([badRam.code, badRam.stderr.includes("--ram lots is not a size")], [2, true]);
+  const badCheck = await run("tools/replay.ts", "--check=most", EXCERPT);
+  assertEquals(badCheck.code, 2);
+  const garbage = await Deno.makeTempFile();
+  await Deno.writeTextFile(garbage, "# pagepile trace 1\ngalloc 0x1 0 8\nfrobnicate 0x1\n");
+  const strict = await run("tools/replay.ts", "--strict", garbage);
+  assertEquals(strict.code, 2);
+  assertEquals(
+    strict.stdout.includes('STOPPED (--strict) at line 3: unknown operation "frobnicate"'),
+    true,
+  );
+  await Deno.remove(garbage);
+});
+
+Deno.test("convert writes a native trace that replays to the same counts as the Linux one", async () => {
+  const out = await Deno.makeTempFile({ suffix: ".gz" });
+  const converted = await run("tools/convert.ts", EXCERPT, out);
+  assertEquals(converted.code, 0);
+  assertEquals(converted.stderr.includes("3031 events written"), true);
+  const linux = JSON.parse((await run("tools/replay.ts", "--json", "--ram=32M", EXCERPT)).stdout);
+  const native = JSON.parse((await run("tools/replay.ts", "--json", "--ram=32M", out)).stdout);
+  // Line numbers differ (the native file has its own); every figure is the same.
+  for (const key of ["events", "applied", "skipped", "violations"]) {
+    assertEquals(native[key], linux[key], key);
+  }
+  for (const op of Object.keys(linux.ops)) {
+    assertEquals(native.ops[op].count, linux.ops[op].count, op);
+    assertEquals(native.ops[op].cycles, linux.ops[op].cycles, op);
+  }
+  assertEquals({ ...native.memory, peakLine: 0 }, { ...linux.memory, peakLine: 0 });
+  await Deno.remove(out);
+});

@@ -5,13 +5,15 @@
 
 /** Draws progress at most five times a second; `done` clears the line. */
 export class ProgressBar {
-  readonly #start = performance.now();
   readonly #encoder = new TextEncoder();
+  /** When the first update came: the replay's start (a sizing pass before it is not counted). */
+  #start = -1;
   #lastDraw = 0;
 
   /** Redraws the bar for `done` of `total` bytes and `events` so far. */
   update(done: number, total: number, events: number): void {
     const now = performance.now();
+    if (this.#start < 0) this.#start = now;
     if (now - this.#lastDraw < 200) return;
     this.#lastDraw = now;
     const seconds = (now - this.#start) / 1000;

@@ -57,7 +57,13 @@ export {
   FAULT_INFO_WRITE,
 } from "./hw/fault_status.ts";
 export { boot, type BootInfo } from "./core/boot.ts";
-export { Kernel, type KernelStats, type SlicePoolOptions } from "./core/kernel.ts";
+export {
+  Kernel,
+  type KernelStats,
+  type SlicePoolOptions,
+  type VmallocOptions,
+} from "./core/kernel.ts";
+export { VM_WINDOW_BASE, type VmArea, type VmStats } from "./core/vmalloc.ts";
 export type { FreePile, PageCounts, PageStats } from "./core/page_alloc.ts";
 export { type PoolStats, SlicePool } from "./core/slice_alloc.ts";
 export { type GenericClassStats, type GenericStats, ZERO_SIZE_PTR } from "./core/generic_alloc.ts";
@@ -107,3 +113,21 @@ export { Recorder } from "./tools/recorder.ts";
 export { type BoardSize, boardSizeForTrace } from "./tools/board_size.ts";
 export { CHECK_MODES, type CheckMode } from "./tools/shadow_memory.ts";
 export type { OpFigures } from "./tools/cycle_stats.ts";
+export {
+  Mmu,
+  MMU_CONTROL,
+  MMU_ENABLE,
+  MMU_FAULT_CAUSE,
+  MMU_FAULT_VADDR,
+  MMU_PT_BASE,
+  MMU_TLB_FLUSH,
+  MMU_TLB_FLUSH_PAGE,
+  MMU_TLB_HITS,
+  MMU_TLB_MISSES,
+  PageFault,
+  PageFaultCause,
+  PTE_FRAME_MASK,
+  PTE_PRESENT,
+  PTE_WRITABLE,
+  TLB_ENTRIES,
+} from "./hw/mmu.ts";

@@ -18,6 +18,7 @@ import {
 import { GenericAllocator } from "./generic_alloc.ts";
 import { Kernel } from "./kernel.ts";
 import { SliceAllocator } from "./slice_alloc.ts";
+import { VmAllocator } from "./vmalloc.ts";
 import { CLASS_SIZES, MAX_CLASS_SIZE } from "./size_classes.ts";
 import {
   G_MAGIC,
@@ -90,8 +91,10 @@ export function boot(board: Board): Kernel {
   slices.format();
   const generic = new GenericAllocator(board, pages, slices, info.ramBase);
   generic.format();
+  const vm = new VmAllocator(board, pages, slices, info.ramBase);
+  vm.format();
   logBoot(board, info, layout);
-  return new Kernel(board, info, { pages, slices, generic });
+  return new Kernel(board, info, { pages, slices, generic, vm });
 }
 
 function readBootInfo(board: Board): BootInfo {

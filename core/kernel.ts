@@ -11,6 +11,7 @@ import type { GenericAllocator, GenericStats } from "./generic_alloc.ts";
 import { PageOwner } from "./layout.ts";
 import type { FreePile, PageAllocator, PageStats } from "./page_alloc.ts";
 import type { PoolStats, SliceAllocator, SlicePool } from "./slice_alloc.ts";
+import type { VmAllocator, VmStats } from "./vmalloc.ts";
 import { hex32 } from "../hw/hex.ts";
 
 /** Everything `stats()` reports. */
@@ -21,6 +22,14 @@ export interface KernelStats {
   slices: PoolStats[];
   /** The generic allocator's classes and large blocks. */
   generic: GenericStats;
+  /** The virtual memory allocator's window and live areas, like /proc/vmallocinfo. */
+  vm: VmStats;
+}
+
+/** Options of {@link Kernel.vmalloc}. */
+export interface VmallocOptions {
+  /** Who asked, for vmallocinfo (up to 16 ASCII bytes kept); default "". */
+  caller?: string;
 }
 
 /** Options of {@link Kernel.slice_pool_create}. */
@@ -37,6 +46,8 @@ export interface Allocators {
   slices: SliceAllocator;
   /** The generic allocator. */
   generic: GenericAllocator;
+  /** The virtual memory allocator. */
+  vm: VmAllocator;
 }
 
 /**
@@ -73,6 +84,7 @@ export class Kernel {
   readonly #pages: PageAllocator;
   readonly #slices: SliceAllocator;
   readonly #generic: GenericAllocator;
+  readonly #vm: VmAllocator;
 
   /**
    * Use {@link boot} rather than this constructor.
@@ -86,6 +98,7 @@ export class Kernel {
     this.#pages = allocators.pages;
     this.#slices = allocators.slices;
     this.#generic = allocators.generic;
+    this.#vm = allocators.vm;
   }
 
   /**
@@ -271,11 +284,35 @@ export class Kernel {
 
   /**
    * Gives every empty slab of the generic allocator's pools and of the
-   * firmware's own pools (the pool of pools included) back to the page allocator.
+   * firmware's own pools (the pool of pools and the vmap-area pool included)
+   * back to the page allocator, and, when no vmalloc area is live, the
+   * virtual memory allocator's tree and page directory.
    * @returns the number of pages given back
    */
   gshrink(): number {
-    return this.#generic.shrink();
+    return this.#vm.shrink() + this.#generic.shrink();
+  }
+
+  /**
+   * Maps `size` bytes of physically scattered pages at consecutive virtual
+   * addresses in the vmalloc window, followed by an unmapped guard page.
+   * Virtual accesses go through the MMU: `board.vread32(addr)`.
+   * @param size bytes (rounded up to whole pages)
+   * @param options a caller tag for vmallocinfo
+   * @returns the area's first virtual address, or 0 when memory or window
+   *   space is short (then nothing stays taken) or size is 0
+   */
+  vmalloc(size: number, options: VmallocOptions = {}): number {
+    return this.#vm.alloc(size, options.caller ?? "");
+  }
+
+  /**
+   * Unmaps an area, flushes it from the TLB and gives every page back.
+   * Refused, changing nothing, unless `vaddr` starts a live area.
+   * @param vaddr the area's first virtual address
+   */
+  vfree(vaddr: number): void {
+    this.#vm.free(vaddr);
   }
 
   /** The allocators' statistics, read from their state in RAM. */
@@ -284,6 +321,7 @@ export class Kernel {
       pages: this.#pages.stats(),
       slices: this.#slices.pools().map((record) => this.#slices.poolStats(record)),
       generic: this.#generic.stats(),
+      vm: this.#vm.stats(),
     };
   }
 
@@ -310,6 +348,7 @@ export class Kernel {
     const piles = this.#pages.allocatedPiles();
     this.#slices.audit(piles, problems);
     this.#generic.audit(piles, problems);
+    this.#vm.audit(problems);
     return problems;
   }
 }

@@ -15,6 +15,8 @@
  *                           live pages, allocations (64-bit), requested bytes (64-bit)
  *                     0x140 the pool of pools (a pool record)
  *                     0x200 the generic allocator's class pools (pool records)
+ *                     0x2200 the vmap-area pool (a pool record)
+ *                     0x2280 the virtual memory allocator's globals (VM_*)
  * RAM_BASE + GLOBALS_BYTES
  *                     mem_map: one struct page per page of RAM, in pfn order
  * ...up to the end of the last reserved page
@@ -82,6 +84,70 @@ export const G_LARGE_REQUESTED = 0x110;
 export const G_POOL_OF_POOLS = 0x140;
 /** The generic allocator's class pool records, POOL_BYTES apart. */
 export const G_CLASS_POOLS = 0x200;
+/** The vmap-area pool's record. */
+export const G_VMAP_POOL = 0x2200;
+/** The virtual memory allocator's globals. */
+export const G_VM = 0x2280;
+
+/**
+ * Virtual memory allocator globals, at G_VM:
+ * ```
+ * 0x00 window start (virtual)   0x04 window pages (a power of two)
+ * 0x08 area tree (physical; 0 until the first vmalloc)   0x0C its pile's order
+ * 0x10 page directory (physical)   0x14 first live area   0x18 live areas
+ * 0x1C pages mapped   0x20 page-table pages   0x24 window pages reserved by areas
+ * ```
+ */
+export const VM_WINDOW_START = 0x00;
+/** VM globals: window pages. */
+export const VM_WINDOW_PAGES = 0x04;
+/** VM globals: the area tree's address, 0 when not set up. */
+export const VM_TREE = 0x08;
+/** VM globals: the area tree pile's order. */
+export const VM_TREE_ORDER = 0x0C;
+/** VM globals: the page directory's address. */
+export const VM_DIRECTORY = 0x10;
+/** VM globals: first record on the list of live areas. */
+export const VM_AREAS = 0x14;
+/** VM globals: live areas. */
+export const VM_NR_AREAS = 0x18;
+/** VM globals: pages mapped into areas. */
+export const VM_MAPPED_PAGES = 0x1C;
+/** VM globals: page-table pages. */
+export const VM_TABLE_PAGES = 0x20;
+/** VM globals: window pages reserved by live areas (guards and rounding included). */
+export const VM_RESERVED_PAGES = 0x24;
+
+/**
+ * vmap area record (VM_AREA_BYTES = 0x30), a slice of the vmap-area pool:
+ * ```
+ * 0x00 magic (VM_AREA_MAGIC ^ record address)   0x04 start (virtual)
+ * 0x08 bytes asked for   0x0C pages mapped   0x10 order of its window block
+ * 0x14 next live area    0x18 previous live area
+ * 0x20 caller tag: up to 16 bytes of ASCII, NUL-padded
+ * ```
+ */
+export const VM_AREA_BYTES = 0x30;
+/** area: magic. */
+export const VA_MAGIC = 0x00;
+/** area: start address. */
+export const VA_START = 0x04;
+/** area: bytes asked for. */
+export const VA_SIZE = 0x08;
+/** area: pages mapped. */
+export const VA_PAGES = 0x0C;
+/** area: order of its block of the window. */
+export const VA_ORDER = 0x10;
+/** area: next live area. */
+export const VA_NEXT = 0x14;
+/** area: previous live area. */
+export const VA_PREV = 0x18;
+/** area: caller tag. */
+export const VA_CALLER = 0x20;
+/** Longest caller tag kept. */
+export const VA_CALLER_BYTES = 16;
+/** Magic of a live area record, XORed with its address. */
+export const VM_AREA_MAGIC = 0x564D_4152;
 
 /** Size of a struct page. */
 export const PAGE_STRUCT_BYTES = 32;
@@ -193,6 +259,12 @@ export const PageOwner = {
   SLAB: 3,
   /** A large block of the generic allocator. */
   GENERIC: 4,
+  /** A page backing a vmalloc area. */
+  VMALLOC: 5,
+  /** An MMU page table or directory. */
+  PAGETABLE: 6,
+  /** The virtual memory allocator's area tree. */
+  VMAP_TREE: 7,
 } as const;
 
 /** Mask of the state bits of a struct page's flags. */

@@ -608,6 +608,9 @@ function ownerName(owner: number): string {
     [PageOwner.PAGES]: "the page allocator's callers",
     [PageOwner.SLAB]: "the slice allocator",
     [PageOwner.GENERIC]: "the generic allocator",
+    [PageOwner.VMALLOC]: "a vmalloc area",
+    [PageOwner.PAGETABLE]: "the MMU's page tables",
+    [PageOwner.VMAP_TREE]: "the vmalloc area tree",
   };
   return names[owner] ?? `owner ${owner}`;
 }

@@ -65,6 +65,7 @@ import {
   POOL_MAGIC,
   POOL_NAME_BYTES,
 } from "./layout.ts";
+import { readAscii, writeAscii } from "./ascii_field.ts";
 import { add64, read64 } from "./counter64.ts";
 import type { PageAllocator } from "./page_alloc.ts";
 import { bitmapWords, MAX_SLICE_SIZE, slabGeometry } from "./slab_geometry.ts";
@@ -194,15 +195,7 @@ export class SliceAllocator {
       [P_REQUESTED + 4, 0],
     ];
     for (const [offset, value] of fields) bus.write32(record + offset, value);
-    const bytes = new Uint8Array(POOL_NAME_BYTES);
-    for (let i = 0; i < Math.min(name.length, POOL_NAME_BYTES); i++) {
-      const code = name.charCodeAt(i);
-      bytes[i] = code >= 0x20 && code < 0x7F ? code : 0x3F; // "?" for non-ASCII
-    }
-    const words = new DataView(bytes.buffer);
-    for (let i = 0; i < POOL_NAME_BYTES; i += 4) {
-      bus.write32(record + P_NAME + i, words.getUint32(i, true));
-    }
+    writeAscii(bus, record + P_NAME, POOL_NAME_BYTES, name);
     // Link at the head of the list of all pools.
     const head = bus.read32(this.#globals + G_POOLS);
     bus.write32(record + P_NEXT, head);
@@ -739,16 +732,7 @@ export class SliceAllocator {
   }
 
   #name(record: number): string {
-    let name = "";
-    for (let i = 0; i < POOL_NAME_BYTES; i += 4) {
-      const word = this.#bus.read32(record + P_NAME + i);
-      for (let b = 0; b < 4; b++) {
-        const code = (word >>> (b * 8)) & 0xFF;
-        if (code === 0) return name;
-        name += String.fromCharCode(code);
-      }
-    }
-    return name;
+    return readAscii(this.#bus, record + P_NAME, POOL_NAME_BYTES);
   }
 
   #describe(record: number): string {

@@ -21,6 +21,7 @@ import {
   SYSINFO_BASE,
 } from "./memory_map.ts";
 import type { MmioDevice } from "./mmio_device.ts";
+import { Mmu, PTE_FRAME_MASK, PTE_PRESENT } from "./mmu.ts";
 import { SysInfo } from "./sysinfo.ts";
 import { MMIO_ACCESS_CYCLES, RAM_ACCESS_CYCLES } from "./timing.ts";
 
@@ -51,7 +52,8 @@ const FOUR_MIB = 4 * 1024 * 1024;
  * Every access adds its cost ({@link RAM_ACCESS_CYCLES} or
  * {@link MMIO_ACCESS_CYCLES}) to `cycles`; an access nothing answers raises a
  * {@link BusFault} and latches it in the fault-status registers. RAM is zero
- * at power-on.
+ * at power-on. `vread*`/`vwrite*` go through the MMU first (a TLB miss walks
+ * the page tables with bus reads; an unmapped page raises a PageFault).
  *
  * @example
  * ```ts
@@ -73,6 +75,8 @@ export class Board {
   readonly console: ConsoleUart = new ConsoleUart();
   /** The fault-status device, where the bus latches faults. */
   readonly #faultStatus: FaultStatus = new FaultStatus();
+  /** The MMU, which `vread*`/`vwrite*` go through. */
+  readonly #mmu: Mmu = new Mmu((addr) => this.read32(addr));
 
   readonly #view: DataView;
   readonly #bytes: Uint8Array;
@@ -94,6 +98,7 @@ export class Board {
     this.#attach(CYCLE_COUNTER_BASE, new CycleCounter(() => this.cycles));
     this.#attach(CONSOLE_BASE, this.console);
     this.#attach(FAULT_STATUS_BASE, this.#faultStatus);
+    this.#attach(MMU_BASE, this.#mmu);
   }
 
   /** Reads a byte. */
@@ -159,6 +164,68 @@ export class Board {
     this.#mmioWrite(addr, 4, value);
   }
 
+  /** Reads a byte at a virtual address, through the MMU. */
+  vread8(vaddr: number): number {
+    return this.read8(this.#mmu.translate(vaddr, false));
+  }
+
+  /** Reads a little-endian 16-bit value at a virtual address, through the MMU. */
+  vread16(vaddr: number): number {
+    if ((vaddr & 0xFFF) > 0xFFE) return this.vread8(vaddr) | (this.vread8(vaddr + 1) << 8);
+    return this.read16(this.#mmu.translate(vaddr, false));
+  }
+
+  /** Reads a little-endian 32-bit value at a virtual address, through the MMU. */
+  vread32(vaddr: number): number {
+    if ((vaddr & 0xFFF) > 0xFFC) {
+      return (this.vread16(vaddr) | (this.vread16(vaddr + 2) << 16)) >>> 0;
+    }
+    return this.read32(this.#mmu.translate(vaddr, false));
+  }
+
+  /** Writes a byte at a virtual address, through the MMU. */
+  vwrite8(vaddr: number, value: number): void {
+    this.write8(this.#mmu.translate(vaddr, true), value);
+  }
+
+  /** Writes a little-endian 16-bit value at a virtual address, through the MMU. */
+  vwrite16(vaddr: number, value: number): void {
+    if ((vaddr & 0xFFF) > 0xFFE) {
+      this.vwrite8(vaddr, value);
+      this.vwrite8(vaddr + 1, value >>> 8);
+      return;
+    }
+    this.write16(this.#mmu.translate(vaddr, true), value);
+  }
+
+  /** Writes a little-endian 32-bit value at a virtual address, through the MMU. */
+  vwrite32(vaddr: number, value: number): void {
+    if ((vaddr & 0xFFF) > 0xFFC) {
+      this.vwrite16(vaddr, value);
+      this.vwrite16(vaddr + 2, value >>> 16);
+      return;
+    }
+    this.write32(this.#mmu.translate(vaddr, true), value);
+  }
+
+  /**
+   * Translates a virtual address by walking the page tables through the
+   * debug port: no bus cycles, no TLB, no fault. For checkers.
+   * @returns the physical address, or -1 when the page is not mapped
+   */
+  debugTranslate(vaddr: number): number {
+    if (!this.#mmu.enabled) return vaddr;
+    const peek = (addr: number): number => {
+      const offset = addr - RAM_BASE;
+      return this.#inRam(offset, 4) ? this.#view.getUint32(offset, true) : 0;
+    };
+    const pde = peek(this.#mmu.read32(0) + (vaddr >>> 22) * 4);
+    if ((pde & PTE_PRESENT) === 0) return -1;
+    const pte = peek((pde & PTE_FRAME_MASK) + ((vaddr >>> 12) & 0x3FF) * 4);
+    if ((pte & PTE_PRESENT) === 0) return -1;
+    return ((pte & PTE_FRAME_MASK) | (vaddr & 0xFFF)) >>> 0;
+  }
+
   /**
    * A copy of all of RAM, taken through the debug port: no bus cycles, no
    * faults. For tests and checkers that compare memory before and after; the
@@ -217,7 +284,7 @@ export class Board {
       offset + length <= this.ramBytes;
   }
 
-  /** The physical memory map: RAM, each MMIO block, the reserved MMU block. */
+  /** The physical memory map: RAM and each MMIO block. */
   memoryMap(): MemoryRegion[] {
     const regions: MemoryRegion[] = [
       { name: "ram", base: RAM_BASE, size: this.ramBytes },
@@ -229,11 +296,6 @@ export class Board {
         size: MMIO_BLOCK_BYTES,
       })
     );
-    regions.push({
-      name: "reserved (mmu)",
-      base: MMU_BASE,
-      size: MMIO_BLOCK_BYTES,
-    });
     return regions;
   }
 

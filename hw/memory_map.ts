@@ -9,7 +9,7 @@
  * 0xF000_1000 - 0xF000_1FFF   cycle counter (read-only)
  * 0xF000_2000 - 0xF000_2FFF   console UART
  * 0xF000_3000 - 0xF000_3FFF   fault status
- * 0xF000_4000 - 0xF000_4FFF   reserved for the MMU (faults until it exists)
+ * 0xF000_4000 - 0xF000_4FFF   MMU
  * 0xF000_5000 - 0xFFFF_FFFF   unmapped
  * ```
  *
@@ -39,7 +39,7 @@ export const CYCLE_COUNTER_BASE = 0xF000_1000;
 export const CONSOLE_BASE = 0xF000_2000;
 /** Base of the fault-status register block. */
 export const FAULT_STATUS_BASE = 0xF000_3000;
-/** Base reserved for the MMU's register block. */
+/** Base of the MMU's register block. */
 export const MMU_BASE = 0xF000_4000;
 
 /** Identifier the board reports in its BOARD_ID register ("PP", revision 1). */

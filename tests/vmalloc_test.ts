@@ -1,0 +1,225 @@
+import { assertEquals, assertThrows, type ErrorClass } from "./_assert.ts";
+import {
+  Board,
+  boot,
+  GFP_KERNEL,
+  InvalidAddressError,
+  InvalidArgumentError,
+  InvalidFreeError,
+  type Kernel,
+  type KernelError,
+  MMU_BASE,
+  MMU_FAULT_VADDR,
+  PAGE_SIZE,
+  PageFault,
+  VM_WINDOW_BASE,
+} from "../mod.ts";
+
+const MiB = 1024 * 1024;
+
+function lcg(seed: number): () => number {
+  let state = seed;
+  return () => (state = (Math.imul(state, 1664525) + 1013904223) >>> 0) / 2 ** 32;
+}
+
+function allPagesBack(k: Kernel): void {
+  k.gshrink();
+  const pages = k.stats().pages;
+  assertEquals(pages.free, pages.total - pages.reserved, "every page is back");
+  assertEquals(k.audit(), []);
+}
+
+Deno.test("vmalloc() builds thousands of areas from scattered pages; all come back", () => {
+  const board = new Board({ ramBytes: 128 * MiB });
+  const k = boot(board);
+  k.vfree(k.vmalloc(1)); // set up the area tree and the page directory
+  // Fragment physical memory: every other page taken, so no two free pages touch.
+  const singles: number[] = [];
+  for (let p = k.alloc_page(GFP_KERNEL); p !== 0; p = k.alloc_page(GFP_KERNEL)) singles.push(p);
+  singles.sort((a, b) => a - b);
+  for (let i = 0; i < singles.length; i += 2) k.free_pages(singles[i]);
+  assertEquals(k.stats().pages.freeByOrder.slice(1).every((n) => n === 0), true);
+
+  const random = lcg(7);
+  const areas: { vaddr: number; size: number; seed: number }[] = [];
+  for (let i = 0; i < 2000; i++) {
+    const size = 1 + Math.floor(random() * 8 * PAGE_SIZE); // up to 8 pages: no free run fits
+    const vaddr = k.vmalloc(size, { caller: `area ${i}` });
+    assertEquals(vaddr !== 0 && vaddr % PAGE_SIZE === 0, true);
+    areas.push({ vaddr, size, seed: i * 7919 });
+  }
+  // Write through the virtual addresses: a word every 256 bytes and the last one.
+  const offsets = (size: number): number[] => {
+    const list: number[] = [];
+    for (let o = 0; o + 4 <= size; o += 256) list.push(o);
+    if (size >= 4) list.push((size - 4) & ~3);
+    return list;
+  };
+  for (const a of areas) for (const o of offsets(a.size)) board.vwrite32(a.vaddr + o, a.seed + o);
+  for (const a of areas) {
+    for (const o of offsets(a.size)) assertEquals(board.vread32(a.vaddr + o), a.seed + o);
+  }
+  // The pages behind an area are scattered: none is next to the one before.
+  const first = areas.find((a) => a.size > 4 * PAGE_SIZE)!;
+  for (let p = 1; p < 4; p++) {
+    const gap = board.debugTranslate(first.vaddr + p * PAGE_SIZE) -
+      board.debugTranslate(first.vaddr + (p - 1) * PAGE_SIZE);
+    assertEquals(gap !== PAGE_SIZE, true);
+  }
+  assertEquals(k.stats().vm.areas.length, 2000);
+  assertEquals(k.audit(), []);
+  // Free in random order, checking the others stay intact halfway.
+  for (let i = areas.length - 1; i > 0; i--) {
+    const j = Math.floor(random() * (i + 1));
+    [areas[i], areas[j]] = [areas[j], areas[i]];
+  }
+  for (const a of areas.splice(0, 1000)) k.vfree(a.vaddr);
+  for (const a of areas) {
+    for (const o of offsets(a.size)) assertEquals(board.vread32(a.vaddr + o), a.seed + o);
+  }
+  for (const a of areas) k.vfree(a.vaddr);
+  for (let i = 1; i < singles.length; i += 2) k.free_pages(singles[i]);
+  const vm = k.stats().vm;
+  assertEquals([vm.areas.length, vm.mappedPages, vm.pageTablePages, vm.reservedBytes], [
+    0,
+    0,
+    1,
+    0,
+  ]);
+  allPagesBack(k); // page-table pages, the tree and the area records included
+  assertEquals(k.stats().vm.treePages, 0);
+});
+
+Deno.test("vmalloc() areas end in a guard page: one byte past the end faults there", () => {
+  const board = new Board({ ramBytes: 4 * MiB });
+  const k = boot(board);
+  const vaddr = k.vmalloc(3 * PAGE_SIZE);
+  const next = k.vmalloc(PAGE_SIZE);
+  board.vwrite8(vaddr + 3 * PAGE_SIZE - 1, 1);
+  const fault = assertThrows(() => board.vwrite8(vaddr + 3 * PAGE_SIZE, 1), PageFault);
+  assertEquals([fault.vaddr, fault.access], [vaddr + 3 * PAGE_SIZE, "write"]);
+  assertEquals(board.read32(MMU_BASE + MMU_FAULT_VADDR), vaddr + 3 * PAGE_SIZE);
+  assertEquals(next >= vaddr + 4 * PAGE_SIZE, true);
+  // A size that is not a whole number of pages gets whole pages; the guard follows them.
+  const odd = k.vmalloc(100);
+  board.vwrite32(odd + PAGE_SIZE - 4, 7);
+  assertThrows(() => board.vread8(odd + PAGE_SIZE), PageFault);
+});
+
+Deno.test("vfree() flushes the TLB: the old address faults even right after it was cached", () => {
+  const board = new Board({ ramBytes: 4 * MiB });
+  const k = boot(board);
+  const keep = k.vmalloc(PAGE_SIZE); // keeps the page table alive: the walk reaches the entry
+  const gone = k.vmalloc(2 * PAGE_SIZE);
+  board.vwrite32(gone, 42);
+  assertEquals(board.vread32(gone), 42); // now in the TLB
+  k.vfree(gone);
+  const fault = assertThrows(() => board.vread32(gone), PageFault, "the page is not mapped");
+  assertEquals(fault.vaddr, gone);
+  // With no area left in its table, the table itself is gone.
+  k.vfree(keep);
+  assertThrows(() => board.vread32(keep), PageFault, "no page table covers it");
+});
+
+Deno.test("vmalloc() that cannot get every page returns 0 and gives back what it took", () => {
+  const k = boot(new Board({ ramBytes: 4 * MiB }));
+  k.vfree(k.vmalloc(1));
+  const held: number[] = [];
+  while (k.stats().pages.free > 10) held.push(k.alloc_page(GFP_KERNEL));
+  const before = k.stats();
+  assertEquals(k.vmalloc(20 * PAGE_SIZE), 0);
+  assertEquals(k.stats().pages, before.pages);
+  assertEquals(k.stats().vm.areas.length, 0);
+  assertEquals(k.audit(), []);
+  assertEquals(k.vmalloc(0), 0);
+  assertEquals(k.vmalloc(256 * MiB), 0); // larger than the window
+  held.forEach((p) => k.free_pages(p));
+  allPagesBack(k);
+});
+
+Deno.test("vmalloc() and vfree() cost within a small factor with 10 live areas and with 10,000", () => {
+  /** With `live` one-page areas in place, 1,000 three-page areas made, then freed newest first. */
+  const worst = (live: number): { alloc: number; free: number } => {
+    const board = new Board({ ramBytes: 64 * MiB });
+    const k = boot(board);
+    for (let i = 0; i < live; i++) k.vmalloc(PAGE_SIZE);
+    let alloc = 0;
+    let free = 0;
+    const areas: number[] = [];
+    for (let i = 0; i < 1000; i++) {
+      const before = board.cycles;
+      areas.push(k.vmalloc(3 * PAGE_SIZE));
+      alloc = Math.max(alloc, board.cycles - before);
+    }
+    for (const vaddr of areas.reverse()) {
+      const before = board.cycles;
+      k.vfree(vaddr);
+      free = Math.max(free, board.cycles - before);
+    }
+    return { alloc, free };
+  };
+  const few = worst(10);
+  const many = worst(10_000);
+  // Both worst cases take a new page table (zeroing it is 1,024 word writes);
+  // the tree walk is 15 levels either way. What differs is where in the
+  // window the areas land, and how much splitting the page allocator does.
+  assertEquals(few, { alloc: 2420, free: 470 });
+  assertEquals(many, { alloc: 2492, free: 432 });
+  assertEquals(many.alloc / few.alloc < 1.1 && many.free / few.free < 1.1, true);
+});
+
+Deno.test("stats().vm lists live areas like /proc/vmallocinfo", () => {
+  const k = boot(new Board({ ramBytes: 4 * MiB }));
+  const a = k.vmalloc(90112 - PAGE_SIZE, { caller: "load_module" });
+  const b = k.vmalloc(16384, { caller: "kernel_stack" });
+  const vm = k.stats().vm;
+  assertEquals(vm.window.start, VM_WINDOW_BASE);
+  assertEquals(vm.window.bytes, 2048 * PAGE_SIZE); // 2 x the board's 1024 pages
+  assertEquals(vm.areas, [
+    { start: b, end: b + 16384, size: 16384, pages: 4, caller: "kernel_stack" },
+    { start: a, end: a + 86016, size: 86016, pages: 21, caller: "load_module" },
+  ]);
+  assertEquals(vm.reservedBytes, (32 + 8) * PAGE_SIZE); // 22 -> 32 pages, 5 -> 8 pages
+  assertEquals(vm.mappedPages, 25);
+});
+
+Deno.test("every vmalloc misuse raises its typed error and changes nothing", () => {
+  const board = new Board({ ramBytes: 4 * MiB });
+  const k = boot(board);
+  const area = k.vmalloc(2 * PAGE_SIZE);
+  const freed = k.vmalloc(PAGE_SIZE);
+  k.vfree(freed);
+  const cases: [string, () => unknown, ErrorClass<KernelError>, string][] = [
+    ["inside an area", () => k.vfree(area + PAGE_SIZE), InvalidFreeError, "inside the area at"],
+    ["unaligned", () => k.vfree(area + 8), InvalidFreeError, "inside the area"],
+    ["double vfree", () => k.vfree(freed), InvalidFreeError, "no live vmalloc area starts"],
+    [
+      "the guard page",
+      () => k.vfree(area + 2 * PAGE_SIZE),
+      InvalidFreeError,
+      "no live vmalloc area",
+    ],
+    [
+      "outside the window",
+      () => k.vfree(0x1000),
+      InvalidAddressError,
+      "outside the vmalloc window",
+    ],
+    [
+      "a physical address",
+      () => k.vfree(board.ramBase),
+      InvalidAddressError,
+      "outside the vmalloc window",
+    ],
+    ["not an integer", () => k.vfree(VM_WINDOW_BASE + 0.5), InvalidAddressError, "outside"],
+    ["negative size", () => k.vmalloc(-1), InvalidArgumentError, "size -1"],
+    ["fractional size", () => k.vmalloc(1.5), InvalidArgumentError, "size 1.5"],
+  ];
+  for (const [name, misuse, ErrorClass, text] of cases) {
+    const before = board.snapshot();
+    assertThrows(misuse, ErrorClass, text);
+    assertEquals(board.snapshot(), before, `${name} changed RAM`);
+  }
+  k.vfree(area);
+  allPagesBack(k);
+});

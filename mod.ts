@@ -82,6 +82,7 @@ export {
 } from "./core/errors.ts";
 export { formatBuddyinfo } from "./core/buddyinfo.ts";
 export { formatSlabinfo } from "./core/slabinfo.ts";
+export { formatVmallocinfo } from "./core/vmallocinfo.ts";
 export {
   type LineHandler,
   MAX_LINE_CHARS,

@@ -30,6 +30,7 @@ export interface BoardSize {
 export async function boardSizeForTrace(path: string): Promise<BoardSize> {
   const pages = new Map<number, number>();
   const objects = new Map<number, number>();
+  const areas = new Map<number, number>();
   let live = 0;
   let peak = 0;
   const allocate = (table: Map<number, number>, key: number, bytes: number): void => {
@@ -59,6 +60,10 @@ export async function boardSizeForTrace(path: string): Promise<BoardSize> {
         case "slice_free":
         case "gfree":
           return release(objects, e.key);
+        case "vmalloc":
+          return allocate(areas, e.key, Math.ceil(e.size / PAGE_SIZE) * PAGE_SIZE);
+        case "vfree":
+          return release(areas, e.key);
       }
     },
     problem(): void {},

@@ -4,7 +4,7 @@
  * @module
  */
 
-import type { Kernel, KernelStats, SlicePoolOptions } from "../core/kernel.ts";
+import type { Kernel, KernelStats, SlicePoolOptions, VmallocOptions } from "../core/kernel.ts";
 import { ZERO_SIZE_PTR } from "../core/generic_alloc.ts";
 import type { SlicePool } from "../core/slice_alloc.ts";
 import { escapeField, NATIVE_HEADER } from "../traces/native_format.ts";
@@ -176,6 +176,20 @@ export class Recorder {
     const pages = this.kernel.gshrink();
     this.#write("gshrink");
     return pages;
+  }
+
+  /** {@link Kernel.vmalloc}, recorded with its caller tag as the site. */
+  vmalloc(size: number, options: VmallocOptions = {}): number {
+    const vaddr = this.kernel.vmalloc(size, options);
+    const site = options.caller ? ` site=${escapeField(options.caller)}` : "";
+    this.#write(`vmalloc ${hex(vaddr === 0 ? this.#synthetic() : vaddr)} ${size}${site}`);
+    return vaddr;
+  }
+
+  /** {@link Kernel.vfree}, recorded. */
+  vfree(vaddr: number): void {
+    this.kernel.vfree(vaddr);
+    this.#write(`vfree ${hex(vaddr)}`);
   }
 
   /** {@link Kernel.stats} (not recorded). */

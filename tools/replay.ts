@@ -29,7 +29,7 @@ Options:
   --audit-every N    run the allocators' consistency audit every N events
                      (it always runs at the end)
   --strict           stop at the first malformed or unknown line
-  --stats            print the buddyinfo and slabinfo tables at the end
+  --stats            print the buddyinfo, slabinfo and vmallocinfo tables at the end
   --json             print one JSON object on stdout instead of the report
   --help             show this
 

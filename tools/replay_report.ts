@@ -5,13 +5,14 @@
 
 import { formatBuddyinfo } from "../core/buddyinfo.ts";
 import { formatSlabinfo } from "../core/slabinfo.ts";
+import { formatVmallocinfo } from "../core/vmallocinfo.ts";
 import type { ReplayReport } from "./replay_trace.ts";
 
 /**
  * Formats a replay report as text: what ran, every event accounted for,
  * violations, failures, bus cycles per operation, and memory.
  * @param report what replayTrace returned
- * @param options `stats` adds the buddyinfo and slabinfo tables
+ * @param options `stats` adds the buddyinfo, slabinfo and vmallocinfo tables
  * @returns the report, ending in a newline
  */
 export function formatReplayReport(
@@ -92,7 +93,16 @@ export function formatReplayReport(
     `  peak footprint            ${mib(m.peakFootprintBytes)} of pages held by the allocators` +
       ` (x${ratio(m.peakFootprintBytes, m.peakRequestedBytes)} the peak live requested)`,
   );
+  out.push(`  vmalloc areas at the peak ${mib(m.vmallocBytes)}`);
   out.push(`  firmware structures       ${mib(m.firmwareBytes)}`);
+  const tlb = report.tlb;
+  if (tlb.hits + tlb.misses > 0) {
+    out.push(
+      `  TLB                       ${n(tlb.hits)} hits, ${
+        n(tlb.misses)
+      } misses (hit rate ${tlb.hitRate})`,
+    );
+  }
   out.push(`\nwall time ${report.wallSeconds.toFixed(2)} s, ${n(report.eventsPerSecond)} events/s`);
 
   if (options.stats) {
@@ -100,6 +110,8 @@ export function formatReplayReport(
     out.push(formatBuddyinfo(report.tables.pages).trimEnd());
     out.push("\nslabinfo at the end:");
     out.push(formatSlabinfo(report.tables.slices).trimEnd());
+    out.push("\nvmallocinfo at the end:");
+    out.push(formatVmallocinfo(report.tables.vm).trimEnd());
     const names = Object.entries(report.poolNames);
     if (names.length > 0) {
       out.push("\ncaches the trace's frees named, by pool:");

@@ -8,6 +8,7 @@ import { Board } from "../hw/board.ts";
 import { boot } from "../core/boot.ts";
 import type { PoolStats } from "../core/slice_alloc.ts";
 import type { PageStats } from "../core/page_alloc.ts";
+import type { VmStats } from "../core/vmalloc.ts";
 import { TraceInputError } from "../traces/line_reader.ts";
 import { readTrace } from "../traces/trace_reader.ts";
 import { boardSizeForTrace } from "./board_size.ts";
@@ -53,7 +54,7 @@ export interface ReplayReport extends ReplayResult {
   /** Events per second of wall time. */
   eventsPerSecond: number;
   /** The allocators' tables at the end. */
-  tables: { pages: PageStats; slices: PoolStats[] };
+  tables: { pages: PageStats; slices: PoolStats[]; vm: VmStats };
   /** Cache names learned from the trace's frees, by pool. */
   poolNames: Record<string, string>;
 }
@@ -143,7 +144,7 @@ export async function replayTrace(
     stoppedAt,
     wallSeconds: Math.round(wallSeconds * 1000) / 1000,
     eventsPerSecond: Math.round(result.events / wallSeconds),
-    tables: { pages: stats.pages, slices: stats.slices },
+    tables: { pages: stats.pages, slices: stats.slices, vm: stats.vm },
     poolNames: Object.fromEntries(replayer.poolNames()),
   };
 }

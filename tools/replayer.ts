@@ -9,7 +9,8 @@ import type { Board } from "../hw/board.ts";
 import { BusFault } from "../hw/bus_fault.ts";
 import { CYCLES_LO } from "../hw/cycle_counter.ts";
 import { hex32 } from "../hw/hex.ts";
-import { CYCLE_COUNTER_BASE, PAGE_SIZE } from "../hw/memory_map.ts";
+import { CYCLE_COUNTER_BASE, MMU_BASE, PAGE_SIZE } from "../hw/memory_map.ts";
+import { MMU_TLB_HITS, MMU_TLB_MISSES } from "../hw/mmu.ts";
 import { MMIO_ACCESS_CYCLES } from "../hw/timing.ts";
 import { KernelError } from "../core/errors.ts";
 import { ZERO_SIZE_PTR } from "../core/generic_alloc.ts";
@@ -62,6 +63,8 @@ export interface MemoryFigures {
   linuxAllocatedBytes: number;
   /** At that peak: bytes of live page allocations. */
   pageBytes: number;
+  /** At that peak: bytes of live vmalloc areas, as requested. */
+  vmallocBytes: number;
   /** Peak of pages the allocators held (all but free and firmware pages), in bytes. */
   peakFootprintBytes: number;
   /** Firmware structures at the start of RAM, in bytes. */
@@ -101,6 +104,8 @@ export interface ReplayResult {
     /** Allocations of a key still live: the old block was freed first (an unseen free). */
     implicitFrees: number;
   };
+  /** The MMU's TLB over the replay (the checker's accesses to vmalloc areas). */
+  tlb: { hits: number; misses: number; hitRate: number };
 }
 
 /** Lists stop growing here; their counts go on. */
@@ -110,6 +115,7 @@ const enum Kind {
   Pages,
   Slice,
   Generic,
+  Vmalloc,
 }
 
 /** A live block, as the replayer knows it. */
@@ -161,6 +167,7 @@ export class Replayer implements TraceSink {
   readonly #auditEvery: number;
   readonly #pages = new Map<number, Block>();
   readonly #objects = new Map<number, Block>();
+  readonly #areas = new Map<number, Block>();
   readonly #pools = new Map<string, PoolEntry>();
   readonly #ops = new Map<string, CycleStats>();
   readonly #skipped: Record<string, number> = {};
@@ -181,6 +188,7 @@ export class Replayer implements TraceSink {
   #liveObjectAllocated = 0;
   #liveLinux = 0;
   #livePageBytes = 0;
+  #liveVmallocBytes = 0;
   readonly #memory: MemoryFigures;
 
   /**
@@ -191,7 +199,7 @@ export class Replayer implements TraceSink {
   constructor(kernel: Kernel, options: ReplayOptions = {}) {
     this.#k = kernel;
     this.#board = kernel.board;
-    this.#shadow = new ShadowMemory(this.#board, options.check ?? "full");
+    this.#shadow = new ShadowMemory(this.#board, options.check ?? "full", kernel.stats().vm.window);
     this.#auditEvery = options.auditEvery ?? 0;
     const firmwareBytes = kernel.stats().pages.reserved * PAGE_SIZE;
     this.#shadow.claimFirmware(kernel.bootInfo.ramBase, firmwareBytes);
@@ -202,6 +210,7 @@ export class Replayer implements TraceSink {
       objectAllocatedBytes: 0,
       linuxAllocatedBytes: 0,
       pageBytes: 0,
+      vmallocBytes: 0,
       peakFootprintBytes: 0,
       firmwareBytes,
     };
@@ -246,7 +255,7 @@ export class Replayer implements TraceSink {
    * @param lastLine the trace's last line, for what is found at the end
    */
   finish(lastLine = 0): ReplayResult {
-    for (const table of [this.#pages, this.#objects]) {
+    for (const table of [this.#pages, this.#objects, this.#areas]) {
       for (const block of table.values()) {
         this.#verifyBlock(block, lastLine, "at the end of the trace");
       }
@@ -271,7 +280,15 @@ export class Replayer implements TraceSink {
         lostEvents: this.#lost,
         implicitFrees: this.#implicitFrees,
       },
+      tlb: this.#tlb(),
     };
+  }
+
+  #tlb(): ReplayResult["tlb"] {
+    const hits = this.#board.read32(MMU_BASE + MMU_TLB_HITS);
+    const misses = this.#board.read32(MMU_BASE + MMU_TLB_MISSES);
+    const total = hits + misses;
+    return { hits, misses, hitRate: total === 0 ? 0 : Math.round((hits / total) * 1000) / 1000 };
   }
 
   /** The cache name learned for each pool from the trace's frees. */
@@ -316,8 +333,15 @@ export class Replayer implements TraceSink {
         this.#timed("gshrink", e.line, () => this.#k.gshrink());
         return true;
       case "vmalloc":
-      case "vfree":
-        return this.#skip("vmalloc event (no virtual memory allocator yet)");
+        return this.#vmalloc(e);
+      case "vfree": {
+        const block = this.#areas.get(e.key);
+        if (block === undefined) {
+          return this.#skip("vfree of an area not allocated in the trace (before recording)");
+        }
+        this.#free(block, e);
+        return true;
+      }
       case "skip":
         return this.#skip(e.reason);
     }
@@ -359,6 +383,15 @@ export class Replayer implements TraceSink {
     if (addr === 0) return this.#failure(e, "galloc", `${e.size} bytes`);
     const usable = addr === ZERO_SIZE_PTR ? 0 : this.#k.gsize(addr);
     return this.#add(this.#objects, e, { kind: Kind.Generic, addr, size: e.size, usable }, 8);
+  }
+
+  #vmalloc(e: TraceEvent): boolean {
+    this.#freeIfLive(this.#areas, e);
+    const caller = e.site;
+    const addr = this.#timed("vmalloc", e.line, () => this.#k.vmalloc(e.size, { caller }));
+    if (addr === 0) return this.#failure(e, "vmalloc", `${e.size} bytes`);
+    const usable = Math.ceil(e.size / PAGE_SIZE) * PAGE_SIZE;
+    return this.#add(this.#areas, e, { kind: Kind.Vmalloc, addr, size: e.size, usable }, PAGE_SIZE);
   }
 
   #objectFree(e: TraceEvent): boolean {
@@ -451,12 +484,17 @@ export class Replayer implements TraceSink {
       pool: block.pool,
     };
     table.set(e.key, entry);
-    if (entry.addr !== ZERO_SIZE_PTR) {
+    if (entry.kind === Kind.Vmalloc) {
+      const wrong = this.#shadow.addArea(entry.id, entry.addr, entry.usable);
+      if (wrong !== undefined) this.#violation(e.line, `vmalloc returned a bad area: ${wrong}`);
+    } else if (entry.addr !== ZERO_SIZE_PTR) {
       const wrong = this.#shadow.add(entry.id, entry.addr, entry.size, align);
       if (wrong !== undefined) this.#violation(e.line, `${e.op} returned a bad block: ${wrong}`);
     }
     if (entry.kind === Kind.Pages) {
       this.#livePageBytes += entry.size;
+    } else if (entry.kind === Kind.Vmalloc) {
+      this.#liveVmallocBytes += entry.size;
     } else {
       this.#liveObjectRequested += entry.size;
       this.#liveObjectAllocated += entry.usable;
@@ -467,8 +505,15 @@ export class Replayer implements TraceSink {
 
   /** Verifies, then frees a block the way it was allocated. */
   #free(block: Block, e: TraceEvent): void {
-    const table = block.kind === Kind.Pages ? this.#pages : this.#objects;
     this.#verifyBlock(block, e.line, `when freed (block allocated as event ${block.id})`);
+    if (block.kind === Kind.Vmalloc) {
+      this.#areas.delete(e.key);
+      this.#shadow.removeArea(block.addr, block.usable);
+      this.#liveVmallocBytes -= block.size;
+      this.#timed("vfree", e.line, () => this.#k.vfree(block.addr));
+      return;
+    }
+    const table = block.kind === Kind.Pages ? this.#pages : this.#objects;
     if (block.addr !== ZERO_SIZE_PTR) this.#shadow.remove(block.addr, block.size);
     table.delete(e.key);
     if (block.cpu >= 0 && e.cpu >= 0 && block.cpu !== e.cpu) this.#crossCpuFrees++;
@@ -490,7 +535,9 @@ export class Replayer implements TraceSink {
 
   #verifyBlock(block: Block, line: number, when: string): void {
     if (block.addr === ZERO_SIZE_PTR) return;
-    const changed = this.#shadow.verify(block.id, block.addr, block.size);
+    const changed = block.kind === Kind.Vmalloc
+      ? this.#shadow.verifyArea(block.id, block.addr, block.usable)
+      : this.#shadow.verify(block.id, block.addr, block.size);
     if (changed !== -1) {
       this.#violation(
         line,
@@ -515,7 +562,7 @@ export class Replayer implements TraceSink {
 
   #trackMemory(line: number): void {
     const m = this.#memory;
-    const requested = this.#liveObjectRequested + this.#livePageBytes;
+    const requested = this.#liveObjectRequested + this.#livePageBytes + this.#liveVmallocBytes;
     if (requested > m.peakRequestedBytes) {
       m.peakRequestedBytes = requested;
       m.peakLine = line;
@@ -523,6 +570,7 @@ export class Replayer implements TraceSink {
       m.objectAllocatedBytes = this.#liveObjectAllocated;
       m.linuxAllocatedBytes = this.#liveLinux;
       m.pageBytes = this.#livePageBytes;
+      m.vmallocBytes = this.#liveVmallocBytes;
     }
     const footprint = this.#k.pagesInUse() * PAGE_SIZE;
     if (footprint > m.peakFootprintBytes) m.peakFootprintBytes = footprint;

@@ -1,12 +1,14 @@
 /**
  * The replay checker's own picture of memory, kept apart from every
  * allocator's metadata: which 4-byte words of RAM belong to a live block or
- * to the firmware (one bit each), and a pattern in every live block.
+ * to the firmware (one bit each), which pages of the vmalloc window belong to
+ * a live area or its guard, and a pattern in every live block.
  * @module
  */
 
 import type { Board } from "../hw/board.ts";
 import { hex32 } from "../hw/hex.ts";
+import { PAGE_SIZE } from "../hw/memory_map.ts";
 
 /** How much of each block the checker fills and verifies. */
 export type CheckMode = "full" | "light" | "off";
@@ -24,15 +26,93 @@ export class ShadowMemory {
   readonly #mode: CheckMode;
   /** One bit per 4-byte word of RAM: set while a live block or the firmware holds it. */
   readonly #used: Uint32Array;
+  readonly #window: { start: number; bytes: number };
+  /** One byte per page of the vmalloc window: 1 while a live area or its guard holds it. */
+  readonly #windowUsed: Uint8Array;
 
   /**
    * @param board the board whose RAM is checked
    * @param mode how much of each block to fill and verify
+   * @param window the vmalloc window
    */
-  constructor(board: Board, mode: CheckMode) {
+  constructor(board: Board, mode: CheckMode, window: { start: number; bytes: number }) {
     this.#board = board;
     this.#mode = mode;
     this.#used = new Uint32Array(Math.ceil(board.ramBytes / 128));
+    this.#window = window;
+    this.#windowUsed = new Uint8Array(window.bytes / PAGE_SIZE);
+  }
+
+  /**
+   * Checks a new vmalloc area — in the window, page-aligned, clear of every
+   * live area and guard, each page mapped to a physical page that overlaps
+   * nothing live, its guard page unmapped — then claims it and fills its
+   * pattern, writing its first and last words through the MMU.
+   * @returns what is wrong with it, or undefined
+   */
+  addArea(id: number, vaddr: number, bytes: number): string | undefined {
+    const first = (vaddr - this.#window.start) / PAGE_SIZE;
+    const pages = bytes / PAGE_SIZE;
+    if (!Number.isInteger(first) || first < 0 || first + pages + 1 > this.#windowUsed.length) {
+      return `${
+        hex32(vaddr)
+      } + ${bytes} bytes and its guard page are not page-aligned inside the window`;
+    }
+    for (let p = first; p <= first + pages; p++) {
+      if (this.#windowUsed[p]) {
+        return `${hex32(vaddr)} + ${bytes} bytes overlaps a live area or guard page`;
+      }
+    }
+    const board = this.#board;
+    if (board.debugTranslate(vaddr + bytes) !== -1) {
+      return `the guard page after ${hex32(vaddr)} is mapped`;
+    }
+    for (let i = 0; i < pages; i++) {
+      const physical = board.debugTranslate(vaddr + i * PAGE_SIZE);
+      if (physical === -1) return `page ${i} of ${hex32(vaddr)} is not mapped`;
+      const wrong = this.add(id, physical, PAGE_SIZE, PAGE_SIZE);
+      if (wrong !== undefined) {
+        for (let j = 0; j < i; j++) {
+          this.remove(board.debugTranslate(vaddr + j * PAGE_SIZE), PAGE_SIZE);
+        }
+        return `page ${i} of ${hex32(vaddr)}: ${wrong}`;
+      }
+    }
+    this.#windowUsed.fill(1, first, first + pages + 1);
+    if (this.#mode !== "off") {
+      board.vwrite32(vaddr, patternWord(id));
+      board.vwrite32(vaddr + bytes - 4, patternWord(id));
+    }
+    return undefined;
+  }
+
+  /**
+   * Verifies an area's pattern, page by page through its mapping, and its
+   * first and last words through the MMU.
+   * @returns the virtual address of the first changed (or unmapped) byte, or -1
+   */
+  verifyArea(id: number, vaddr: number, bytes: number): number {
+    const board = this.#board;
+    for (let offset = 0; offset < bytes; offset += PAGE_SIZE) {
+      const physical = board.debugTranslate(vaddr + offset);
+      if (physical === -1) return vaddr + offset;
+      const changed = this.verify(id, physical, PAGE_SIZE);
+      if (changed !== -1) return vaddr + offset + (changed - physical);
+    }
+    if (this.#mode === "off") return -1;
+    if (board.vread32(vaddr) !== patternWord(id)) return vaddr;
+    if (board.vread32(vaddr + bytes - 4) !== patternWord(id)) return vaddr + bytes - 4;
+    return -1;
+  }
+
+  /** Releases an area's pages and guard (before vfree unmaps them). */
+  removeArea(vaddr: number, bytes: number): void {
+    for (let offset = 0; offset < bytes; offset += PAGE_SIZE) {
+      const physical = this.#board.debugTranslate(vaddr + offset);
+      if (physical !== -1) this.remove(physical, PAGE_SIZE);
+    }
+    const first = (vaddr - this.#window.start) / PAGE_SIZE;
+    this.#windowUsed.fill(0, first, first + bytes / PAGE_SIZE + 1);
   }
 
   /** Marks a firmware structure (a range no block may overlap). */

@@ -14,8 +14,11 @@
  * - `mm_page_alloc` → alloc_pages of its order, keyed by pfn (`pfn=0x0`:
  *   skipped, the allocation failed); `mm_page_free` → free_pages;
  *   `mm_page_free_batched` → free_pages marked as a repeat of an earlier free.
- * - `alloc_vmap_area`, `free_vmap_area_noflush` → skipped until the virtual
- *   memory allocator exists; `purge_vmap_area_lazy` → skipped (informational).
+ * - `alloc_vmap_area` (Linux 6.2 on) → vmalloc of `size` less its guard page
+ *   (Linux counts the guard in `size`), keyed by `va_start`, which it prints
+ *   in decimal, above 2^53 (`failed=1`: skipped); `free_vmap_area_noflush` →
+ *   vfree, keyed by the same address printed in hex; `purge_vmap_area_lazy`
+ *   → skipped (Linux giving address space back later: informational).
  * - `CPU:N [LOST M EVENTS]` lines and a header whose entries-in-buffer is below
  *   entries-written report lost events.
  * Any other line is a problem with its line number.
@@ -110,13 +113,44 @@ export class LinuxTraceParser {
       case "mm_page_free_batched":
         return this.#pageFree(name, fields);
       case "alloc_vmap_area":
-      case "free_vmap_area_noflush":
-        return this.#skip("vmalloc event (no virtual memory allocator yet)");
+        return this.#vmapAlloc(fields);
+      case "free_vmap_area_noflush": {
+        const start = parseHexKey(fieldValue(fields, "va_start"));
+        if (start < 0) return "free_vmap_area_noflush: va_start is missing or not a hex address";
+        e.op = "vfree";
+        e.key = start;
+        this.#sink.event(e);
+        return undefined;
+      }
       case "purge_vmap_area_lazy":
         return this.#skip("purge_vmap_area_lazy (informational)");
       default:
         return `unknown event "${name}"`;
     }
+  }
+
+  #vmapAlloc(fields: string): string | undefined {
+    const e = this.#event;
+    const decimal = fields.startsWith("va_start: ")
+      ? fields.slice(10, fields.indexOf(" ", 10) === -1 ? undefined : fields.indexOf(" ", 10))
+      : "";
+    // Exact above 2^53 as a BigInt; the key keeps the low 52 bits, as hex keys do.
+    if (
+      decimal.length === 0 || decimal.length > 20 || parseCount(decimal.slice(-15)) < 0 ||
+      parseCount(decimal.slice(0, -15) || "0") < 0
+    ) {
+      return "alloc_vmap_area: va_start is missing or not a decimal address";
+    }
+    const size = parseCount(fieldValue(fields, "size"));
+    if (size < 0) return "alloc_vmap_area: size is missing or not a byte count";
+    if (fieldValue(fields, "failed") === "1") {
+      return this.#skip("allocation that failed in the traced kernel");
+    }
+    e.op = "vmalloc";
+    e.key = Number(BigInt(decimal) & 0xF_FFFF_FFFF_FFFFn);
+    e.size = Math.max(size - 4096, 0); // Linux's size includes the guard page
+    this.#sink.event(e);
+    return undefined;
   }
 
   #kmalloc(name: string, fields: string): string | undefined {

@@ -33,7 +33,7 @@ export function formatVmallocinfo(vm: VmStats): string {
     `# window ${hex32(vm.window.start)}-${hex32(vm.window.end - 1)}: ` +
       `${vm.reservedBytes / 1024} KiB of ${
         vm.window.bytes / 1024
-      } KiB reserved by ${vm.areas.length} areas; ` +
+      } KiB reserved by ${vm.areas.length} area${vm.areas.length === 1 ? "" : "s"}; ` +
       `${vm.mappedPages} pages mapped, ${vm.pageTablePages} page-table pages`,
   );
   return lines.join("\n") + "\n";

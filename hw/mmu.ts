@@ -144,7 +144,10 @@ export class Mmu implements MmioDevice {
   readonly #slotWritable = new Uint8Array(TLB_ENTRIES);
   #nextSlot = 0;
 
-  /** @param read32 the bus read used to walk the tables (it charges cycles) */
+  /**
+   * Powers on an MMU with translation off and an empty TLB.
+   * @param read32 the bus read used to walk the tables (it charges cycles)
+   */
   constructor(read32: (addr: number) => number) {
     this.#read32 = read32;
   }

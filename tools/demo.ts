@@ -12,6 +12,7 @@ import {
   boot,
   formatBuddyinfo,
   formatSlabinfo,
+  formatVmallocinfo,
   GFP_DMA,
   GFP_KERNEL,
   GFP_ZERO,
@@ -19,6 +20,7 @@ import {
   type Kernel,
   KernelError,
   MMIO_ACCESS_CYCLES,
+  PAGE_SIZE,
   RAM_ACCESS_CYCLES,
 } from "../mod.ts";
 import { fileURLToPath as fromFileUrl } from "node:url";
@@ -94,6 +96,7 @@ async function main(): Promise<void> {
 
   sliceScenario(k, run);
   genericScenario(k, run);
+  vmallocScenario(k, run);
 
   console.log("\nbuddyinfo at the end (as after boot: everything came back):");
   console.log(indent(formatBuddyinfo(k.stats().pages)));
@@ -151,6 +154,41 @@ function genericScenario(k: Kernel, run: Run): void {
     pages = k.gshrink();
   });
   console.log(`  (${pages} pages went back to the page allocator)`);
+}
+
+function vmallocScenario(k: Kernel, run: Run): void {
+  console.log(
+    "\nThe virtual memory allocator: contiguous virtual areas of scattered physical pages.",
+  );
+  // Scatter physical memory first: take 24 pages, give back every other one.
+  const pages = Array.from({ length: 24 }, () => k.alloc_page(GFP_KERNEL));
+  pages.filter((_, i) => i % 2 === 0).forEach((page) => k.free_page(page));
+  const area = run(
+    "vmalloc(40000)",
+    "10 pages + a guard page",
+    () => k.vmalloc(40000, { caller: "demo_module" }),
+  );
+  console.log("  its pages, virtual -> physical (read from the page tables):");
+  for (let offset = 0; offset < 40000; offset += PAGE_SIZE) {
+    console.log(`    ${hex32(area + offset)} -> ${hex32(k.board.debugTranslate(area + offset))}`);
+  }
+  const before = k.board.cycles;
+  k.board.vwrite32(area + 4096 * 9, 0x1234);
+  console.log(`  a write through the MMU (a TLB miss): ${k.board.cycles - before} cycles`);
+  try {
+    k.board.vwrite8(area + 10 * PAGE_SIZE, 1);
+  } catch (e) {
+    console.log(`  one byte past the area hits the guard page: ${(e as Error).message}`);
+  }
+  console.log("\nvmallocinfo:");
+  console.log(indent(formatVmallocinfo(k.stats().vm)));
+  run("vfree(area)", "unmaps, flushes the TLB", () => k.vfree(area));
+  pages.filter((_, i) => i % 2 === 1).forEach((page) => k.free_page(page));
+  let freed = 0;
+  run("gshrink()", "gives back the area tree", () => {
+    freed = k.gshrink();
+  });
+  console.log(`  (${freed} pages went back: the tree, the page directory, the area records' slab)`);
 }
 
 function printMemoryMap(board: Board): void {

@@ -131,10 +131,7 @@ export class GenericAllocator {
       const addr = this.#slices.allocFrom(record);
       if (addr === 0) return 0;
       this.#slices.addRequested(record, size);
-      if (flags & GFP_ZERO) {
-        const end = addr + CLASS_SIZES[classIndex(size)];
-        for (let a = addr; a < end; a += 4) this.#bus.write32(a, 0);
-      }
+      if (flags & GFP_ZERO) this.#bus.fill32(addr, CLASS_SIZES[classIndex(size)] / 4, 0);
       return addr;
     }
     const order = Math.ceil(Math.log2(Math.ceil(size / this.#pageSize)));

@@ -448,8 +448,7 @@ export class PageAllocator {
   }
 
   #zero(addr: number, order: number): void {
-    const end = addr + (this.layout.pageSize << order);
-    for (let a = addr; a < end; a += 4) this.#bus.write32(a, 0);
+    this.#bus.fill32(addr, (this.layout.pageSize << order) / 4, 0);
   }
 
   #zonelist(flags: number): readonly ZoneHandle[] {

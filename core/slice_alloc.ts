@@ -254,9 +254,7 @@ export class SliceAllocator {
     if (inuse === objs) this.#unlink(record + P_PARTIAL, slab);
     bus.write32(record + P_ACTIVE, bus.read32(record + P_ACTIVE) + 1);
     add64(bus, record + P_ALLOCS, 1);
-    if (bus.read32(record + P_GFP) & GFP_ZERO) {
-      for (let a = slice; a < slice + slot; a += 4) bus.write32(a, 0);
-    }
+    if (bus.read32(record + P_GFP) & GFP_ZERO) bus.fill32(slice, slot / 4, 0);
     return slice;
   }
 

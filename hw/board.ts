@@ -164,6 +164,22 @@ export class Board {
     this.#mmioWrite(addr, 4, value);
   }
 
+  /**
+   * Writes `value` to `words` consecutive 32-bit words of RAM from `addr`:
+   * a burst that costs exactly what `words` single write32 calls cost, and
+   * faults where the first of them would (before writing anything).
+   */
+  fill32(addr: number, words: number, value: number): void {
+    const offset = addr - RAM_BASE;
+    if (words <= 0) return;
+    if (offset >>> 0 !== offset || offset + words * 4 > this.ramBytes || offset % 4 !== 0) {
+      for (let i = 0; i < words; i++) this.write32(addr + i * 4, value);
+      return;
+    }
+    new Uint32Array(this.#bytes.buffer, offset, words).fill(value);
+    this.cycles += words * RAM_ACCESS_CYCLES;
+  }
+
   /** Reads a byte at a virtual address, through the MMU. */
   vread8(vaddr: number): number {
     return this.read8(this.#mmu.translate(vaddr, false));

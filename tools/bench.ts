@@ -1,63 +1,53 @@
 /**
- * `deno task bench`: replay throughput on each shared Linux trace, in events
- * per second and as a ratio to a parse-only pass over the same file, from one
- * process that alternates the contenders and takes the median of its rounds.
+ * `deno task bench`: the figures users choose a tool by, from one process
+ * that alternates the contenders and takes the median of several rounds:
+ * 1. replay throughput per shared Linux trace and check mode, as a ratio to
+ *    a parse-only pass over the same file;
+ * 2. the traces' kmalloc/kfree stream on pagepile's generic allocator and on
+ *    @thi.ng/malloc's MemPool: operations per second and peak footprint;
+ * 3. memory per trace: internal waste beside Linux's, footprint ÷ peak live;
+ * 4. bus cycles per operation on a 16 MiB and a 1 GiB board;
+ * 5. the generic allocator's rate and worst cycles as its live set grows.
  * @module
  */
 
 import { parseArgs } from "node:util";
 import { fileURLToPath } from "node:url";
+import { MemPool } from "@thi.ng/malloc";
+import { Board } from "../hw/board.ts";
+import { boot } from "../core/boot.ts";
+import { GFP_KERNEL } from "../core/gfp.ts";
+import type { TraceEvent } from "../traces/trace_event.ts";
 import { readTrace } from "../traces/trace_reader.ts";
-import { replayTrace } from "./replay_trace.ts";
+import type { OpFigures } from "./cycle_stats.ts";
+import { type ReplayReport, replayTrace } from "./replay_trace.ts";
 import type { CheckMode } from "./shadow_memory.ts";
 
-const HELP = `Usage: deno task bench [--rounds N] [--json] [trace ...]
+const HELP = `Usage: deno task bench [--rounds N] [--json] [--only SECTIONS]
 
-Measures, for each trace (default: every trace in ../shared/traces/linux/),
-a parse-only pass and a replay with each check mode, alternating them round
-after round in one process, and prints the median events per second of each
-and its ratio to the parse-only pass (the limit for a streaming replayer).
-Machines here are shared and noisy: read the ratios, not the absolute rates.
+Prints the benchmark tables (see BENCHMARKS.md for the latest) from one run:
+  throughput  replay events/s per trace and check mode, and the ratio to a
+              parse-only pass over the same file (targets: full >= 0.40, off >= 0.70)
+  malloc      the traces' kmalloc/kfree stream on pagepile's galloc and on
+              @thi.ng/malloc MemPool: ops/s and peak footprint, as ratios
+              (targets: >= 1.5x the ops/s, footprint no larger)
+  memory      per trace: internal waste beside Linux's, and peak footprint
+              / peak live requested (target on fs: <= 1.25)
+  cycles      bus cycles per operation (p50, p99, max) on 16 MiB and 1 GiB
+  scaling     galloc events/s and worst bus cycles with 10^3..10^6 live objects
+Machines here are shared and noisy: contenders alternate within each round,
+and the tables show medians; read the ratios rather than the absolute rates.
+
+Options:
+  --rounds N        rounds per measurement (default 3)
+  --only LIST       comma-separated sections to run (default: all)
+  --json            print one JSON object instead of the tables
 `;
 
+const MiB = 1024 * 1024;
+const SHARED = fileURLToPath(new URL("../../shared/traces/", import.meta.url));
+const LINUX_TRACES = ["boot", "fs", "procs"].map((name) => `${SHARED}linux/${name}.trace.gz`);
 const MODES: CheckMode[] = ["full", "light", "off"];
-
-interface Row {
-  trace: string;
-  events: number;
-  parseOnly: number;
-  replay: Record<CheckMode, number>;
-}
-
-async function parseOnly(path: string): Promise<number> {
-  let events = 0;
-  await readTrace(path, { event: () => events++, problem: () => {}, lost: () => {} });
-  return events;
-}
-
-async function measure(path: string, rounds: number): Promise<Row> {
-  const times: Record<string, number[]> = { parse: [], full: [], light: [], off: [] };
-  let events = 0;
-  // Size the board once, as replay would, so every round measures only the replay.
-  const { ramBytes } = await replayTrace(path, { check: "off" });
-  for (let round = 0; round < rounds; round++) {
-    let start = performance.now();
-    events = await parseOnly(path);
-    times.parse.push(performance.now() - start);
-    for (const check of MODES) {
-      start = performance.now();
-      await replayTrace(path, { ramBytes, check });
-      times[check].push(performance.now() - start);
-    }
-  }
-  const rate = (ms: number[]): number => Math.round(events / (median(ms) / 1000));
-  return {
-    trace: path.split("/").pop()!,
-    events,
-    parseOnly: rate(times.parse),
-    replay: { full: rate(times.full), light: rate(times.light), off: rate(times.off) },
-  };
-}
 
 function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
@@ -65,30 +55,391 @@ function median(values: number[]): number {
   return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 }
 
-function table(rows: Row[]): string {
-  const n = (x: number): string => x.toLocaleString("en-US");
+function timeIt(run: () => void): number {
+  const start = performance.now();
+  run();
+  return performance.now() - start;
+}
+
+const n = (x: number): string => Math.round(x).toLocaleString("en-US");
+const name = (path: string): string => path.split("/").pop()!.replace(".trace.gz", "");
+
+// 1. Replay throughput ----------------------------------------------------
+
+interface ThroughputRow {
+  trace: string;
+  events: number;
+  parseOnly: number;
+  replay: Record<CheckMode, number>;
+  ratio: Record<CheckMode, number>;
+}
+
+async function throughput(
+  rounds: number,
+  reports: Map<string, ReplayReport>,
+): Promise<ThroughputRow[]> {
+  const rows: ThroughputRow[] = [];
+  for (const path of LINUX_TRACES) {
+    const times: Record<string, number[]> = { parse: [], full: [], light: [], off: [] };
+    let events = 0;
+    const { ramBytes } = await replayTrace(path, { check: "off" }); // sized once
+    for (let round = 0; round < rounds; round++) {
+      let start = performance.now();
+      events = 0;
+      await readTrace(path, { event: () => events++, problem: () => {}, lost: () => {} });
+      times.parse.push(performance.now() - start);
+      for (const check of MODES) {
+        start = performance.now();
+        const report = await replayTrace(path, { ramBytes, check });
+        times[check].push(performance.now() - start);
+        if (check === "full") reports.set(path, report);
+      }
+    }
+    const rate = (ms: number[]): number => events / (median(ms) / 1000);
+    const replay = { full: rate(times.full), light: rate(times.light), off: rate(times.off) };
+    const parseOnly = rate(times.parse);
+    rows.push({
+      trace: name(path),
+      events,
+      parseOnly,
+      replay,
+      ratio: {
+        full: replay.full / parseOnly,
+        light: replay.light / parseOnly,
+        off: replay.off / parseOnly,
+      },
+    });
+  }
+  return rows;
+}
+
+function throughputTable(rows: ThroughputRow[]): string {
   const lines = [
-    "replay throughput, events/s (ratio to parse-only)",
-    `${"trace".padEnd(16)}${"events".padStart(10)}${"parse-only".padStart(12)}` +
+    "1. Replay throughput, events/s (ratio to parse-only; targets: full >= 0.40, off >= 0.70)",
+    `${"trace".padEnd(8)}${"events".padStart(10)}${"parse-only".padStart(12)}` +
     MODES.map((m) => `replay ${m}`.padStart(22)).join(""),
   ];
-  for (const row of rows) {
+  for (const r of rows) {
     lines.push(
-      `${row.trace.padEnd(16)}${n(row.events).padStart(10)}${n(row.parseOnly).padStart(12)}` +
-        MODES.map((m) =>
-          `${n(row.replay[m])} (${(row.replay[m] / row.parseOnly).toFixed(2)})`.padStart(22)
-        ).join(""),
+      `${r.trace.padEnd(8)}${n(r.events).padStart(10)}${n(r.parseOnly).padStart(12)}` +
+        MODES.map((m) => `${n(r.replay[m])} (${r.ratio[m].toFixed(2)})`.padStart(22)).join(""),
     );
   }
   return lines.join("\n");
 }
 
+// 2. The kmalloc/kfree stream on pagepile and on @thi.ng/malloc -----------
+
+/** A trace's kmalloc/kfree events, as flat arrays: op (1 alloc, 0 free), key, size. */
+interface Stream {
+  ops: Uint8Array;
+  keys: Float64Array;
+  sizes: Uint32Array;
+  length: number;
+}
+
+async function kmallocStream(path: string): Promise<Stream> {
+  const ops: number[] = [];
+  const keys: number[] = [];
+  const sizes: number[] = [];
+  await readTrace(path, {
+    event(e: TraceEvent): void {
+      if (e.op === "galloc") {
+        ops.push(1);
+        keys.push(e.key);
+        sizes.push(e.size);
+      } else if (e.op === "gfree" && e.key !== 0) {
+        ops.push(0);
+        keys.push(e.key);
+        sizes.push(0);
+      }
+    },
+    problem: () => {},
+    lost: () => {},
+  });
+  return {
+    ops: Uint8Array.from(ops),
+    keys: Float64Array.from(keys),
+    sizes: Uint32Array.from(sizes),
+    length: ops.length,
+  };
+}
+
+/**
+ * Runs the stream on an allocator, freeing what is still live at the end.
+ * @param footprint when given, read after every allocation: returns the peak
+ */
+function runStream(
+  stream: Stream,
+  malloc: (size: number) => number,
+  free: (addr: number) => void,
+  footprint?: () => number,
+): number {
+  const live = new Map<number, number>();
+  let peak = 0;
+  for (let i = 0; i < stream.length; i++) {
+    const key = stream.keys[i];
+    if (stream.ops[i] === 1) {
+      const old = live.get(key);
+      if (old !== undefined) free(old);
+      live.set(key, malloc(stream.sizes[i]));
+      if (footprint !== undefined) peak = Math.max(peak, footprint());
+    } else {
+      const addr = live.get(key);
+      if (addr !== undefined) {
+        free(addr);
+        live.delete(key);
+      }
+    }
+  }
+  for (const addr of live.values()) free(addr);
+  return peak;
+}
+
+interface MallocRow {
+  trace: string;
+  operations: number;
+  opsPerSecond: Record<string, number>;
+  peakFootprintBytes: Record<string, number>;
+}
+
+const CONTENDERS = ["pagepile", "MemPool", "MemPool compact:false"];
+/** Each timed run repeats a trace's stream to at least this many operations. */
+const TIMED_OPERATIONS = 300_000;
+
+/** A contender: its malloc, free and footprint (bytes of memory it holds). */
+function contender(which: string): {
+  malloc: (size: number) => number;
+  free: (addr: number) => void;
+  footprint: () => number;
+} {
+  if (which === "pagepile") {
+    const k = boot(new Board({ ramBytes: 64 * MiB }));
+    const base = k.pagesInUse();
+    return {
+      malloc: (size) => k.galloc(GFP_KERNEL, size),
+      free: (addr) => k.gfree(addr),
+      footprint: () => (k.pagesInUse() - base) * 4096,
+    };
+  }
+  const pool = new MemPool({ size: 64 * MiB, compact: which === "MemPool" });
+  const top = pool as unknown as { top: number };
+  const base = top.top;
+  return {
+    malloc: (size) => pool.malloc(size),
+    free: (addr) => void pool.free(addr),
+    footprint: () => top.top - base,
+  };
+}
+
+async function mallocComparison(rounds: number): Promise<MallocRow[]> {
+  const rows: MallocRow[] = [];
+  for (const path of LINUX_TRACES) {
+    const stream = await kmallocStream(path);
+    const repeats = Math.ceil(TIMED_OPERATIONS / stream.length);
+    const peakFootprintBytes: Record<string, number> = {};
+    for (const which of CONTENDERS) {
+      const c = contender(which);
+      peakFootprintBytes[which] = runStream(stream, c.malloc, c.free, c.footprint);
+    }
+    const times: Record<string, number[]> = {};
+    for (let round = 0; round < rounds; round++) {
+      for (const which of CONTENDERS) {
+        const c = contender(which);
+        runStream(stream, c.malloc, c.free); // warm up this instance
+        (times[which] ??= []).push(timeIt(() => {
+          for (let r = 0; r < repeats; r++) runStream(stream, c.malloc, c.free);
+        }));
+      }
+    }
+    const opsPerSecond: Record<string, number> = {};
+    for (const which of CONTENDERS) {
+      opsPerSecond[which] = (repeats * stream.length) / (median(times[which]) / 1000);
+    }
+    rows.push({ trace: name(path), operations: stream.length, opsPerSecond, peakFootprintBytes });
+  }
+  return rows;
+}
+
+function mallocTable(rows: MallocRow[]): string {
+  const lines = [
+    "2. The traces' kmalloc/kfree stream: pagepile galloc vs @thi.ng/malloc MemPool",
+    "   (targets: pagepile >= 1.5x MemPool's ops/s, peak footprint no larger; MemPool's",
+    "   default is compact:true, so its two configurations are default and compact:false)",
+    `${"trace".padEnd(8)}${"ops".padStart(9)}` +
+    CONTENDERS.map((c) => `${c} ops/s`.padStart(28)).join("") +
+    CONTENDERS.map((c) => `${c} peak`.padStart(28)).join(""),
+  ];
+  for (const r of rows) {
+    const ours = r.opsPerSecond.pagepile;
+    const oursPeak = r.peakFootprintBytes.pagepile;
+    lines.push(
+      `${r.trace.padEnd(8)}${n(r.operations).padStart(9)}` +
+        CONTENDERS.map((c) =>
+          `${n(r.opsPerSecond[c])} (${(ours / r.opsPerSecond[c]).toFixed(2)}x)`.padStart(28)
+        ).join("") +
+        CONTENDERS.map((c) =>
+          `${(r.peakFootprintBytes[c] / 1024).toFixed(0)} KiB (${
+            (oursPeak / r.peakFootprintBytes[c]).toFixed(2)
+          })`.padStart(28)
+        ).join(""),
+    );
+  }
+  lines.push("   (ratios in parentheses: pagepile's figure over the contender's)");
+  return lines.join("\n");
+}
+
+// 3. Memory per trace ------------------------------------------------------
+
+interface MemoryRow {
+  trace: string;
+  wastePagepile: number;
+  wasteLinux: number;
+  footprintRatio: number;
+}
+
+function memoryRows(reports: Map<string, ReplayReport>): MemoryRow[] {
+  return LINUX_TRACES.filter((p) => reports.has(p)).map((path) => {
+    const m = reports.get(path)!.memory;
+    return {
+      trace: name(path),
+      wastePagepile: m.objectAllocatedBytes / m.objectRequestedBytes,
+      wasteLinux: m.linuxAllocatedBytes / m.objectRequestedBytes,
+      footprintRatio: m.peakFootprintBytes / m.peakRequestedBytes,
+    };
+  });
+}
+
+function memoryTable(rows: MemoryRow[]): string {
+  const lines = [
+    "3. Memory at the peak of live requested bytes (targets: waste <= Linux's; footprint on fs <= 1.25)",
+    `${"trace".padEnd(8)}${"pagepile handed out / requested".padStart(34)}` +
+    `${"Linux bytes_alloc / bytes_req".padStart(32)}${"footprint / peak live".padStart(24)}`,
+  ];
+  for (const r of rows) {
+    lines.push(
+      `${r.trace.padEnd(8)}${r.wastePagepile.toFixed(3).padStart(34)}${
+        r.wasteLinux.toFixed(3).padStart(32)
+      }` +
+        `${r.footprintRatio.toFixed(3).padStart(24)}`,
+    );
+  }
+  lines.push(
+    "   (footprint: pages the allocators hold, metadata included; page allocations count whole)",
+  );
+  return lines.join("\n");
+}
+
+// 4. Bus cycles per operation on two board sizes --------------------------
+
+interface CyclesRow {
+  ramMiB: number;
+  ops: Record<string, OpFigures>;
+}
+
+async function cyclesPerOp(): Promise<CyclesRow[]> {
+  // The Linux 6.12 trace calls every allocator, vmalloc included.
+  const path = `${SHARED}linux-6.12/vm.trace.gz`;
+  const rows: CyclesRow[] = [];
+  for (const ramMiB of [16, 1024]) {
+    const report = await replayTrace(path, { ramBytes: ramMiB * MiB, check: "off" });
+    rows.push({ ramMiB, ops: report.ops });
+  }
+  return rows;
+}
+
+function cyclesTable(rows: CyclesRow[]): string {
+  const lines = [
+    "4. Bus cycles per operation replaying the Linux 6.12 vm trace (p50 / p99 / max)",
+    `${"operation".padEnd(20)}` + rows.map((r) => `${r.ramMiB} MiB board`.padStart(24)).join(""),
+  ];
+  for (const op of Object.keys(rows[0].ops)) {
+    lines.push(
+      op.padEnd(20) +
+        rows.map((r) => {
+          const c = r.ops[op]?.cycles;
+          return (c ? `${c.p50} / ${c.p99} / ${c.max}` : "-").padStart(24);
+        }).join(""),
+    );
+  }
+  return lines.join("\n");
+}
+
+// 5. Scaling of the generic allocator with its live set -------------------
+
+interface ScalingRow {
+  live: number;
+  opsPerSecond: number;
+  cyclesP99: number;
+  cyclesMax: number;
+}
+
+/** A small deterministic generator, so every run sees the same stream. */
+function lcg(seed: number): () => number {
+  let state = seed;
+  return () => (state = (Math.imul(state, 1664525) + 1013904223) >>> 0) / 2 ** 32;
+}
+
+function scaling(): ScalingRow[] {
+  const rows: ScalingRow[] = [];
+  const operations = 200_000;
+  for (const live of [1e3, 1e4, 1e5, 1e6]) {
+    const random = lcg(1);
+    const size = (): number => 8 + Math.floor(random() ** 3 * 1000); // mostly small, as kmalloc
+    const board = new Board({ ramBytes: 512 * MiB });
+    const k = boot(board);
+    const blocks = Array.from({ length: live }, () => k.galloc(GFP_KERNEL, size()));
+    const cycles = new Uint32Array(operations);
+    const elapsed = timeIt(() => {
+      for (let i = 0; i < operations; i += 2) {
+        const slot = Math.floor(random() * live);
+        let before = board.cycles;
+        k.gfree(blocks[slot]);
+        cycles[i] = board.cycles - before;
+        before = board.cycles;
+        blocks[slot] = k.galloc(GFP_KERNEL, size());
+        cycles[i + 1] = board.cycles - before;
+      }
+    });
+    cycles.sort();
+    rows.push({
+      live,
+      opsPerSecond: operations / (elapsed / 1000),
+      cyclesP99: cycles[Math.ceil(0.99 * operations) - 1],
+      cyclesMax: cycles[operations - 1],
+    });
+  }
+  return rows;
+}
+
+function scalingTable(rows: ScalingRow[]): string {
+  const lines = [
+    "5. galloc/gfree with a live set of N objects (200,000 operations; cost must stay flat)",
+    `${"live objects".padEnd(14)}${"ops/s".padStart(12)}${"p99 cycles".padStart(12)}${
+      "max cycles".padStart(12)
+    }`,
+  ];
+  for (const r of rows) {
+    lines.push(
+      `${n(r.live).padEnd(14)}${n(r.opsPerSecond).padStart(12)}${
+        String(r.cyclesP99).padStart(12)
+      }` +
+        `${String(r.cyclesMax).padStart(12)}`,
+    );
+  }
+  return lines.join("\n");
+}
+
+// ---------------------------------------------------------------------------
+
+const SECTIONS = ["throughput", "malloc", "memory", "cycles", "scaling"];
+
 async function main(args: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
+  const { values } = parseArgs({
     args,
-    allowPositionals: true,
     options: {
       rounds: { type: "string", default: "3" },
+      only: { type: "string", default: SECTIONS.join(",") },
       json: { type: "boolean", default: false },
       help: { type: "boolean", default: false },
     },
@@ -98,20 +449,39 @@ async function main(args: string[]): Promise<number> {
     return 0;
   }
   const rounds = Number(values.rounds);
-  if (!Number.isInteger(rounds) || rounds < 1) {
-    console.error(`bench: --rounds ${values.rounds} is not a positive count\n\n${HELP}`);
+  const only = values.only.split(",");
+  const unknown = only.filter((s) => !SECTIONS.includes(s));
+  if (!Number.isInteger(rounds) || rounds < 1 || unknown.length > 0) {
+    console.error(`bench: bad --rounds or --only (${unknown.join(", ")})\n\n${HELP}`);
     return 2;
   }
-  const shared = fileURLToPath(new URL("../../shared/traces/linux/", import.meta.url));
-  const traces = positionals.length > 0
-    ? positionals
-    : ["boot", "fs", "procs"].map((name) => `${shared}${name}.trace.gz`);
-  const rows: Row[] = [];
-  for (const path of traces) {
-    if (!values.json) console.error(`measuring ${path} (${rounds} rounds)...`);
-    rows.push(await measure(path, rounds));
+  const say = (text: string): void => {
+    if (!values.json) console.log(text + "\n");
+  };
+  const note = (text: string): void => {
+    if (!values.json) console.error(text);
+  };
+  const result: Record<string, unknown> = {};
+  const reports = new Map<string, ReplayReport>();
+  if (only.includes("throughput") || only.includes("memory")) {
+    note(`measuring replay throughput (${rounds} rounds)...`);
+    const rows = await throughput(rounds, reports);
+    if (only.includes("throughput")) say(throughputTable(result.throughput = rows));
   }
-  console.log(values.json ? JSON.stringify({ replayThroughput: rows }) : table(rows));
+  if (only.includes("malloc")) {
+    note("measuring the kmalloc stream on each allocator...");
+    say(mallocTable(result.malloc = await mallocComparison(rounds) as MallocRow[]));
+  }
+  if (only.includes("memory")) say(memoryTable(result.memory = memoryRows(reports) as MemoryRow[]));
+  if (only.includes("cycles")) {
+    note("measuring bus cycles on 16 MiB and 1 GiB boards...");
+    say(cyclesTable(result.cycles = await cyclesPerOp() as CyclesRow[]));
+  }
+  if (only.includes("scaling")) {
+    note("measuring the generic allocator's scaling...");
+    say(scalingTable(result.scaling = scaling() as ScalingRow[]));
+  }
+  if (values.json) console.log(JSON.stringify(result));
   return 0;
 }
 

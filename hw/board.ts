@@ -45,6 +45,8 @@ export interface MemoryRegion {
 }
 
 const FOUR_MIB = 4 * 1024 * 1024;
+/** Whether this machine stores words little-endian, as the board does. */
+const LITTLE_ENDIAN_HOST = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
 
 /**
  * A simulated board: RAM at {@link RAM_BASE} and MMIO register blocks, reached
@@ -80,6 +82,8 @@ export class Board {
 
   readonly #view: DataView;
   readonly #bytes: Uint8Array;
+  /** RAM as 32-bit words, for the debug port's fills and compares; null on a big-endian host. */
+  readonly #words: Uint32Array | null;
   /** MMIO devices by block index from SYSINFO_BASE. */
   readonly #blocks: MmioDevice[] = [];
 
@@ -94,6 +98,7 @@ export class Board {
     const buffer = new ArrayBuffer(ramBytes);
     this.#view = new DataView(buffer);
     this.#bytes = new Uint8Array(buffer);
+    this.#words = LITTLE_ENDIAN_HOST ? new Uint32Array(buffer) : null;
     this.#attach(SYSINFO_BASE, new SysInfo(ramBytes));
     this.#attach(CYCLE_COUNTER_BASE, new CycleCounter(() => this.cycles));
     this.#attach(CONSOLE_BASE, this.console);
@@ -176,7 +181,8 @@ export class Board {
       for (let i = 0; i < words; i++) this.write32(addr + i * 4, value);
       return;
     }
-    new Uint32Array(this.#bytes.buffer, offset, words).fill(value);
+    if (this.#words !== null) this.#words.fill(value, offset >>> 2, (offset >>> 2) + words);
+    else for (let i = 0; i < words; i++) this.#view.setUint32(offset + i * 4, value, true);
     this.cycles += words * RAM_ACCESS_CYCLES;
   }
 
@@ -261,8 +267,8 @@ export class Board {
     const offset = addr - RAM_BASE;
     if (!this.#inRam(offset, length)) return false;
     const words = length >>> 2;
-    if (offset % 4 === 0 && words > 0) {
-      new Uint32Array(this.#bytes.buffer, offset, words).fill(word);
+    if (this.#words !== null && offset % 4 === 0) {
+      this.#words.fill(word, offset >>> 2, (offset >>> 2) + words);
     } else {
       for (let i = 0; i < words; i++) this.#view.setUint32(offset + i * 4, word, true);
     }
@@ -280,17 +286,31 @@ export class Board {
     if (!this.#inRam(offset, length)) return -1;
     const want = word >>> 0;
     const words = length >>> 2;
-    for (let i = 0; i < words; i++) {
-      if (this.#view.getUint32(offset + i * 4, true) !== want) {
-        for (let b = 0; b < 4; b++) {
-          if (this.#bytes[offset + i * 4 + b] !== ((want >>> (b * 8)) & 0xFF)) {
-            return addr + i * 4 + b;
-          }
+    const ram = this.#words;
+    if (ram !== null && offset % 4 === 0) {
+      // Fast path: skip the matching words, then find the byte in the first that differs.
+      const first = offset >>> 2;
+      let i = 0;
+      while (i < words && ram[first + i] === want) i++;
+      if (i < words) return this.#firstDifferingByte(offset + i * 4, 4, want, addr + i * 4);
+    } else {
+      for (let i = 0; i < words; i++) {
+        if (this.#view.getUint32(offset + i * 4, true) !== want) {
+          return this.#firstDifferingByte(offset + i * 4, 4, want, addr + i * 4);
         }
       }
     }
-    for (let i = words * 4; i < length; i++) {
-      if (this.#bytes[offset + i] !== ((want >>> ((i & 3) * 8)) & 0xFF)) return addr + i;
+    const tail = words * 4;
+    return tail < length
+      ? this.#firstDifferingByte(offset + tail, length - tail, want, addr + tail)
+      : -1;
+  }
+
+  /** The address of the first of `length` bytes at RAM `offset` that differs from `word`'s pattern. */
+  #firstDifferingByte(offset: number, length: number, word: number, addr: number): number {
+    for (let i = 0; i < length; i++) {
+      // Every chunk compared starts a multiple of 4 bytes into its block: i & 3 is the lane.
+      if (this.#bytes[offset + i] !== ((word >>> ((i & 3) * 8)) & 0xFF)) return addr + i;
     }
     return -1;
   }

@@ -20,6 +20,7 @@ import type { SlicePool } from "../core/slice_alloc.ts";
 import type { TraceEvent, TraceSink } from "../traces/trace_event.ts";
 import { type CheckMode, ShadowMemory } from "./shadow_memory.ts";
 import { CycleStats, type OpFigures } from "./cycle_stats.ts";
+import { KeyTable } from "./key_table.ts";
 
 /** Options of a {@link Replayer}. */
 export interface ReplayOptions {
@@ -165,13 +166,16 @@ export class Replayer implements TraceSink {
   readonly #board: Board;
   readonly #shadow: ShadowMemory;
   readonly #auditEvery: number;
-  readonly #pages = new Map<number, Block>();
-  readonly #objects = new Map<number, Block>();
-  readonly #areas = new Map<number, Block>();
+  readonly #pages = new KeyTable<Block>();
+  readonly #objects = new KeyTable<Block>();
+  readonly #areas = new KeyTable<Block>();
   readonly #pools = new Map<string, PoolEntry>();
   readonly #ops = new Map<string, CycleStats>();
   readonly #skipped: Record<string, number> = {};
-  readonly #cpus = new Set<number>();
+  /** cpuSeen[n] is 1 once CPU n made a call (ftrace prints CPU numbers of 3 digits). */
+  readonly #cpuSeen = new Uint8Array(1000);
+  /** Freed Block records, reused by the next allocations (fewer objects for the GC). */
+  readonly #spareBlocks: Block[] = [];
   readonly #problems: Violation[] = [];
   readonly #violations: Violation[] = [];
   readonly #failures: AllocationFailure[] = [];
@@ -219,7 +223,7 @@ export class Replayer implements TraceSink {
   /** Replays one event. */
   event(e: TraceEvent): void {
     this.#events++;
-    if (e.cpu >= 0) this.#cpus.add(e.cpu);
+    if (e.cpu >= 0 && e.cpu < 1000) this.#cpuSeen[e.cpu] = 1;
     try {
       if (!this.#apply(e)) return;
     } catch (error) {
@@ -229,7 +233,7 @@ export class Replayer implements TraceSink {
       this.#violation(e.line, `${e.op} was refused: ${error.message}`);
     }
     this.#applied++;
-    this.#trackMemory(e.line);
+    this.#trackMemory(e);
     if (this.#auditEvery > 0 && this.#applied % this.#auditEvery === 0) this.#audit(e.line);
   }
 
@@ -275,7 +279,7 @@ export class Replayer implements TraceSink {
       ops,
       memory: { ...this.#memory },
       trace: {
-        cpus: [...this.#cpus].sort((a, b) => a - b),
+        cpus: [...this.#cpuSeen.keys()].filter((cpu) => this.#cpuSeen[cpu] === 1),
         crossCpuFrees: this.#crossCpuFrees,
         lostEvents: this.#lost,
         implicitFrees: this.#implicitFrees,
@@ -349,7 +353,9 @@ export class Replayer implements TraceSink {
 
   #allocPages(e: TraceEvent): boolean {
     this.#freeIfLive(this.#pages, e);
-    const page = this.#timed("alloc_pages", e.line, () => this.#k.alloc_pages(e.flags, e.order));
+    const before = this.#clock();
+    const page = this.#k.alloc_pages(e.flags, e.order);
+    this.#charge("alloc_pages", e.line, before);
     if (page === 0) return this.#failure(e, "alloc_pages", `order ${e.order}`);
     const size = PAGE_SIZE << e.order;
     const addr = this.#k.page_to_addr(page);
@@ -367,7 +373,9 @@ export class Replayer implements TraceSink {
     if (pool.handle === null) return this.#skip("allocation from a pool that could not be created");
     this.#freeIfLive(this.#objects, e);
     const handle = pool.handle;
-    const addr = this.#timed("slice_alloc", e.line, () => this.#k.slice_alloc(handle));
+    const before = this.#clock();
+    const addr = this.#k.slice_alloc(handle);
+    this.#charge("slice_alloc", e.line, before);
     if (addr === 0) return this.#failure(e, "slice_alloc", `${pool.size} bytes`);
     return this.#add(
       this.#objects,
@@ -379,7 +387,9 @@ export class Replayer implements TraceSink {
 
   #galloc(e: TraceEvent): boolean {
     this.#freeIfLive(this.#objects, e);
-    const addr = this.#timed("galloc", e.line, () => this.#k.galloc(e.flags, e.size));
+    const before = this.#clock();
+    const addr = this.#k.galloc(e.flags, e.size);
+    this.#charge("galloc", e.line, before);
     if (addr === 0) return this.#failure(e, "galloc", `${e.size} bytes`);
     const usable = addr === ZERO_SIZE_PTR ? 0 : this.#k.gsize(addr);
     return this.#add(this.#objects, e, { kind: Kind.Generic, addr, size: e.size, usable }, 8);
@@ -388,7 +398,9 @@ export class Replayer implements TraceSink {
   #vmalloc(e: TraceEvent): boolean {
     this.#freeIfLive(this.#areas, e);
     const caller = e.site;
-    const addr = this.#timed("vmalloc", e.line, () => this.#k.vmalloc(e.size, { caller }));
+    const before = this.#clock();
+    const addr = this.#k.vmalloc(e.size, { caller });
+    this.#charge("vmalloc", e.line, before);
     if (addr === 0) return this.#failure(e, "vmalloc", `${e.size} bytes`);
     const usable = Math.ceil(e.size / PAGE_SIZE) * PAGE_SIZE;
     return this.#add(this.#areas, e, { kind: Kind.Vmalloc, addr, size: e.size, usable }, PAGE_SIZE);
@@ -459,7 +471,7 @@ export class Replayer implements TraceSink {
   }
 
   /** An allocation of a key still live means its free went unseen: free it first. */
-  #freeIfLive(table: Map<number, Block>, e: TraceEvent): void {
+  #freeIfLive(table: KeyTable<Block>, e: TraceEvent): void {
     const old = table.get(e.key);
     if (old === undefined) return;
     this.#implicitFrees++;
@@ -467,22 +479,21 @@ export class Replayer implements TraceSink {
   }
 
   #add(
-    table: Map<number, Block>,
+    table: KeyTable<Block>,
     e: TraceEvent,
     block: Pick<Block, "kind" | "addr" | "size" | "usable"> & Partial<Block>,
     align: number,
   ): boolean {
-    const entry: Block = {
-      kind: block.kind,
-      addr: block.addr,
-      size: block.size,
-      usable: block.usable,
-      linuxBytes: e.linuxBytes,
-      id: this.#nextId++,
-      cpu: e.cpu,
-      page: block.page ?? 0,
-      pool: block.pool,
-    };
+    const entry = this.#spareBlocks.pop() ?? {} as Block;
+    entry.kind = block.kind;
+    entry.addr = block.addr;
+    entry.size = block.size;
+    entry.usable = block.usable;
+    entry.linuxBytes = e.linuxBytes;
+    entry.id = this.#nextId++;
+    entry.cpu = e.cpu;
+    entry.page = block.page ?? 0;
+    entry.pool = block.pool;
     table.set(e.key, entry);
     if (entry.kind === Kind.Vmalloc) {
       const wrong = this.#shadow.addArea(entry.id, entry.addr, entry.usable);
@@ -503,14 +514,17 @@ export class Replayer implements TraceSink {
     return true;
   }
 
-  /** Verifies, then frees a block the way it was allocated. */
+  /** Verifies, then frees a block the way it was allocated; its record is then reused. */
   #free(block: Block, e: TraceEvent): void {
     this.#verifyBlock(block, e.line, `when freed (block allocated as event ${block.id})`);
     if (block.kind === Kind.Vmalloc) {
       this.#areas.delete(e.key);
       this.#shadow.removeArea(block.addr, block.usable);
       this.#liveVmallocBytes -= block.size;
-      this.#timed("vfree", e.line, () => this.#k.vfree(block.addr));
+      const before = this.#clock();
+      this.#k.vfree(block.addr);
+      this.#charge("vfree", e.line, before);
+      this.#spareBlocks.push(block);
       return;
     }
     const table = block.kind === Kind.Pages ? this.#pages : this.#objects;
@@ -519,7 +533,10 @@ export class Replayer implements TraceSink {
     if (block.cpu >= 0 && e.cpu >= 0 && block.cpu !== e.cpu) this.#crossCpuFrees++;
     if (block.kind === Kind.Pages) {
       this.#livePageBytes -= block.size;
-      this.#timed("free_pages", e.line, () => this.#k.free_pages(block.page));
+      const before = this.#clock();
+      this.#k.free_pages(block.page);
+      this.#charge("free_pages", e.line, before);
+      this.#spareBlocks.push(block);
       return;
     }
     this.#liveObjectRequested -= block.size;
@@ -527,10 +544,15 @@ export class Replayer implements TraceSink {
     this.#liveLinux -= block.linuxBytes || block.size;
     if (block.kind === Kind.Slice) {
       const handle = block.pool!.handle!;
-      this.#timed("slice_free", e.line, () => this.#k.slice_free(block.addr, handle));
+      const before = this.#clock();
+      this.#k.slice_free(block.addr, handle);
+      this.#charge("slice_free", e.line, before);
     } else {
-      this.#timed("gfree", e.line, () => this.#k.gfree(block.addr));
+      const before = this.#clock();
+      this.#k.gfree(block.addr);
+      this.#charge("gfree", e.line, before);
     }
+    this.#spareBlocks.push(block);
   }
 
   #verifyBlock(block: Block, line: number, when: string): void {
@@ -550,30 +572,43 @@ export class Replayer implements TraceSink {
 
   /** Calls `call`, charging its bus cycles, read from the cycle counter, to `op`. */
   #timed<T>(op: string, line: number, call: () => T): T {
-    const counter = CYCLE_COUNTER_BASE + CYCLES_LO;
-    const before = this.#board.read32(counter);
+    const before = this.#clock();
     const result = call();
-    const cycles = (this.#board.read32(counter) - before - MMIO_ACCESS_CYCLES) >>> 0;
-    let stats = this.#ops.get(op);
-    if (stats === undefined) this.#ops.set(op, stats = new CycleStats());
-    stats.add(cycles, line);
+    this.#charge(op, line, before);
     return result;
   }
 
-  #trackMemory(line: number): void {
+  /** The cycle counter, read through its MMIO register, before a call. */
+  #clock(): number {
+    return this.#board.read32(CYCLE_COUNTER_BASE + CYCLES_LO);
+  }
+
+  /** Charges the cycles since `before` (less the counter read's own) to `op`. */
+  #charge(op: string, line: number, before: number): void {
+    const cycles =
+      (this.#board.read32(CYCLE_COUNTER_BASE + CYCLES_LO) - before - MMIO_ACCESS_CYCLES) >>> 0;
+    let stats = this.#ops.get(op);
+    if (stats === undefined) this.#ops.set(op, stats = new CycleStats());
+    stats.add(cycles, line);
+  }
+
+  /** Raises the peaks; the footprint can only grow on an allocation, so it is read only then. */
+  #trackMemory(e: TraceEvent): void {
     const m = this.#memory;
     const requested = this.#liveObjectRequested + this.#livePageBytes + this.#liveVmallocBytes;
     if (requested > m.peakRequestedBytes) {
       m.peakRequestedBytes = requested;
-      m.peakLine = line;
+      m.peakLine = e.line;
       m.objectRequestedBytes = this.#liveObjectRequested;
       m.objectAllocatedBytes = this.#liveObjectAllocated;
       m.linuxAllocatedBytes = this.#liveLinux;
       m.pageBytes = this.#livePageBytes;
       m.vmallocBytes = this.#liveVmallocBytes;
     }
-    const footprint = this.#k.pagesInUse() * PAGE_SIZE;
-    if (footprint > m.peakFootprintBytes) m.peakFootprintBytes = footprint;
+    if (ALLOCATING.has(e.op)) {
+      const footprint = this.#k.pagesInUse() * PAGE_SIZE;
+      if (footprint > m.peakFootprintBytes) m.peakFootprintBytes = footprint;
+    }
   }
 
   #audit(line: number): void {
@@ -610,6 +645,15 @@ export class Replayer implements TraceSink {
     if (this.#violations.length < LIST_LIMIT) this.#violations.push({ line, message });
   }
 }
+
+/** Operations that can make the allocators take pages. */
+const ALLOCATING: ReadonlySet<string> = new Set([
+  "alloc_pages",
+  "slice_pool_create",
+  "slice_alloc",
+  "galloc",
+  "vmalloc",
+]);
 
 /** The alignment slice_alloc promises for objects of `size` bytes. */
 function promisedAlign(size: number): number {

@@ -1,41 +1,89 @@
 /**
  * A map from trace keys (integers below 2^52: kernel pointers, pfns) to
- * values. A pointer above 2^31 used directly as a Map key is a heap number
- * that V8 boxes on every lookup; this table keys two maps by the key's high
- * and low 26 bits, both small integers, so no lookup allocates.
+ * values, for the replay's hot path. A JavaScript Map keyed by such numbers
+ * boxes every key above 2^31 and allocates an entry per insertion; this
+ * table keeps keys in a Float64Array with open addressing (linear probing,
+ * backward-shift deletion), so lookups, inserts and deletes allocate nothing
+ * until it grows. It stays at most half full.
  * @module
  */
 
-const HALF = 2 ** 26;
+const EMPTY = -1; // keys are never negative
 
-/** A Map keyed by integers below 2^52, stored under two small-integer halves. */
+/** A hash map from integers in [0, 2^52) to values. */
 export class KeyTable<V> {
-  readonly #byHigh = new Map<number, Map<number, V>>();
+  #keys = new Float64Array(1024).fill(EMPTY);
+  #values: (V | undefined)[] = new Array(1024);
+  #mask = 1023;
+  #size = 0;
 
   /** The value stored under `key`, or undefined. */
   get(key: number): V | undefined {
-    return this.#byHigh.get(Math.floor(key / HALF))?.get(key % HALF);
+    const keys = this.#keys;
+    for (let i = this.#slot(key);; i = (i + 1) & this.#mask) {
+      const k = keys[i];
+      if (k === key) return this.#values[i];
+      if (k === EMPTY) return undefined;
+    }
   }
 
   /** Stores `value` under `key`. */
   set(key: number, value: V): void {
-    const high = Math.floor(key / HALF);
-    let low = this.#byHigh.get(high);
-    if (low === undefined) this.#byHigh.set(high, low = new Map());
-    low.set(key % HALF, value);
+    if ((this.#size + 1) * 2 > this.#keys.length) this.#grow();
+    const keys = this.#keys;
+    let i = this.#slot(key);
+    while (keys[i] !== EMPTY && keys[i] !== key) i = (i + 1) & this.#mask;
+    if (keys[i] === EMPTY) this.#size++;
+    keys[i] = key;
+    this.#values[i] = value;
   }
 
-  /** Removes `key`. */
+  /** Removes `key`, moving later entries of its probe run back so no tombstone is left. */
   delete(key: number): void {
-    const high = Math.floor(key / HALF);
-    const low = this.#byHigh.get(high);
-    if (low === undefined) return;
-    low.delete(key % HALF);
-    if (low.size === 0) this.#byHigh.delete(high);
+    const keys = this.#keys;
+    const mask = this.#mask;
+    let i = this.#slot(key);
+    while (keys[i] !== key) {
+      if (keys[i] === EMPTY) return;
+      i = (i + 1) & mask;
+    }
+    let hole = i;
+    for (let j = (i + 1) & mask; keys[j] !== EMPTY; j = (j + 1) & mask) {
+      const home = this.#slot(keys[j]);
+      // Move entry j into the hole unless its home lies cyclically in (hole, j].
+      const stays = hole <= j ? home > hole && home <= j : home > hole || home <= j;
+      if (!stays) {
+        keys[hole] = keys[j];
+        this.#values[hole] = this.#values[j];
+        hole = j;
+      }
+    }
+    keys[hole] = EMPTY;
+    this.#values[hole] = undefined;
+    this.#size--;
   }
 
   /** Every value, in no promised order. */
   *values(): IterableIterator<V> {
-    for (const low of this.#byHigh.values()) yield* low.values();
+    for (let i = 0; i < this.#keys.length; i++) {
+      if (this.#keys[i] !== EMPTY) yield this.#values[i]!;
+    }
+  }
+
+  /** The home slot of `key`: its two 26-bit halves mixed. */
+  #slot(key: number): number {
+    const low = key % 0x400_0000;
+    const high = (key - low) / 0x400_0000;
+    return (Math.imul(low, 0x9E3779B1) ^ Math.imul(high, 0x85EBCA6B)) >>> 7 & this.#mask;
+  }
+
+  #grow(): void {
+    const keys = this.#keys;
+    const values = this.#values;
+    this.#keys = new Float64Array(keys.length * 2).fill(EMPTY);
+    this.#values = new Array(keys.length * 2);
+    this.#mask = keys.length * 2 - 1;
+    this.#size = 0;
+    for (let i = 0; i < keys.length; i++) if (keys[i] !== EMPTY) this.set(keys[i], values[i]!);
   }
 }

@@ -10,7 +10,7 @@ import type { PoolStats } from "../core/slice_alloc.ts";
 import type { PageStats } from "../core/page_alloc.ts";
 import type { VmStats } from "../core/vmalloc.ts";
 import { TraceInputError } from "../traces/line_reader.ts";
-import { readTrace } from "../traces/trace_reader.ts";
+import { streamTrace } from "../traces/trace_stream.ts";
 import { boardSizeForTrace } from "./board_size.ts";
 import { Replayer, type ReplayResult } from "./replayer.ts";
 import type { CheckMode } from "./shadow_memory.ts";
@@ -113,7 +113,9 @@ export async function replayTrace(
     }
     : replayer;
   try {
-    const info = await readTrace(path, sink, {
+    // The trace is read and parsed in a worker, on another core, while this
+    // thread replays: the replay runs at nearly the slower of the two rates.
+    const info = await streamTrace(path, sink, {
       onProgress: (read, size) => options.onProgress?.(read, size, replayer.events),
     });
     ({ lines, format, timestampsBackwards } = info);

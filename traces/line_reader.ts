@@ -32,6 +32,11 @@ export type LineHandler = (line: string, lineNumber: number, cut: boolean) => vo
 export interface ReadLinesOptions {
   /** Called now and then with the file bytes read so far and the file's size. */
   onProgress?: (bytesRead: number, fileBytes: number) => void;
+  /**
+   * Called after each chunk's lines; when it returns a promise, reading waits
+   * for it (so a slow consumer bounds what is read ahead).
+   */
+  backpressure?: () => Promise<void> | void;
 }
 
 /**
@@ -134,6 +139,8 @@ export async function readLines(
         }
       }
       options.onProgress?.(bytesRead, fileBytes);
+      const wait = options.backpressure?.();
+      if (wait !== undefined) await wait;
     }
     if (carry.length > 0 && !cutting) deliver(carry);
   } catch (error) {

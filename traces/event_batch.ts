@@ -1,0 +1,183 @@
+/**
+ * Trace events packed into batches of typed arrays, to cross from a worker
+ * that parses to the thread that replays without an object per event.
+ * Problems and lost-event reports travel in the same stream, in order.
+ * @module
+ */
+
+import {
+  emptyEvent,
+  TRACE_OPS,
+  type TraceEvent,
+  type TraceOp,
+  type TraceSink,
+} from "./trace_event.ts";
+
+/** Events per batch. */
+export const BATCH_EVENTS = 4096;
+
+/** Op codes: the index in TRACE_OPS, then these. */
+const SKIP = TRACE_OPS.length;
+const PROBLEM = SKIP + 1;
+const LOST = SKIP + 2;
+const OP_CODE = new Map<TraceOp, number>(TRACE_OPS.map((op, i) => [op, i]));
+
+/** One batch, as posted between threads. */
+export interface EventBatch {
+  count: number;
+  op: Uint8Array;
+  line: Float64Array;
+  key: Float64Array;
+  order: Uint8Array;
+  size: Float64Array;
+  flags: Float64Array;
+  linuxBytes: Float64Array;
+  cpu: Int32Array;
+  batched: Uint8Array;
+  /** Indexes into `strings` for pool, site, name and reason/message; -1 for "". */
+  pool: Int32Array;
+  site: Int32Array;
+  name: Int32Array;
+  reason: Int32Array;
+  strings: string[];
+}
+
+/** The typed arrays of a batch, for posting as transferables. */
+export function batchBuffers(batch: EventBatch): ArrayBuffer[] {
+  return [
+    batch.op,
+    batch.line,
+    batch.key,
+    batch.order,
+    batch.size,
+    batch.flags,
+    batch.linuxBytes,
+    batch.cpu,
+    batch.batched,
+    batch.pool,
+    batch.site,
+    batch.name,
+    batch.reason,
+  ].map((array) => array.buffer as ArrayBuffer);
+}
+
+function newBatch(): EventBatch {
+  return {
+    count: 0,
+    op: new Uint8Array(BATCH_EVENTS),
+    line: new Float64Array(BATCH_EVENTS),
+    key: new Float64Array(BATCH_EVENTS),
+    order: new Uint8Array(BATCH_EVENTS),
+    size: new Float64Array(BATCH_EVENTS),
+    flags: new Float64Array(BATCH_EVENTS),
+    linuxBytes: new Float64Array(BATCH_EVENTS),
+    cpu: new Int32Array(BATCH_EVENTS),
+    batched: new Uint8Array(BATCH_EVENTS),
+    pool: new Int32Array(BATCH_EVENTS),
+    site: new Int32Array(BATCH_EVENTS),
+    name: new Int32Array(BATCH_EVENTS),
+    reason: new Int32Array(BATCH_EVENTS),
+    strings: [],
+  };
+}
+
+/** A TraceSink that packs what it receives into batches and hands each full one on. */
+export class BatchEncoder implements TraceSink {
+  readonly #send: (batch: EventBatch) => void;
+  #batch: EventBatch = newBatch();
+  #index = new Map<string, number>();
+
+  /** @param send receives each batch, full or flushed */
+  constructor(send: (batch: EventBatch) => void) {
+    this.#send = send;
+  }
+
+  /** Packs an event. */
+  event(e: TraceEvent): void {
+    const i = this.#slot(e.op === "skip" ? SKIP : OP_CODE.get(e.op)!, e.line);
+    const b = this.#batch;
+    b.key[i] = e.key;
+    b.order[i] = e.order;
+    b.size[i] = e.size;
+    b.flags[i] = e.flags;
+    b.linuxBytes[i] = e.linuxBytes;
+    b.cpu[i] = e.cpu;
+    b.batched[i] = e.batched ? 1 : 0;
+    b.pool[i] = this.#string(e.pool);
+    b.site[i] = this.#string(e.site);
+    b.name[i] = this.#string(e.name);
+    b.reason[i] = this.#string(e.reason);
+  }
+
+  /** Packs a problem report. */
+  problem(line: number, message: string): void {
+    const i = this.#slot(PROBLEM, line);
+    this.#batch.reason[i] = this.#string(message);
+  }
+
+  /** Packs a lost-events report. */
+  lost(line: number, count: number): void {
+    const i = this.#slot(LOST, line);
+    this.#batch.size[i] = count;
+  }
+
+  /** Hands on the batch being filled, if it holds anything. */
+  flush(): void {
+    if (this.#batch.count === 0) return;
+    this.#send(this.#batch);
+    this.#batch = newBatch();
+    this.#index = new Map();
+  }
+
+  #slot(op: number, line: number): number {
+    if (this.#batch.count === BATCH_EVENTS) this.flush();
+    const i = this.#batch.count++;
+    this.#batch.op[i] = op;
+    this.#batch.line[i] = line;
+    return i;
+  }
+
+  #string(text: string): number {
+    if (text === "") return -1;
+    let i = this.#index.get(text);
+    if (i === undefined) {
+      i = this.#batch.strings.push(text) - 1;
+      this.#index.set(text, i);
+    }
+    return i;
+  }
+}
+
+/** Unpacks a batch into a sink, in order, through one reused TraceEvent. */
+export function deliverBatch(
+  batch: EventBatch,
+  sink: TraceSink,
+  e: TraceEvent = emptyEvent(),
+): void {
+  const text = (i: number): string => (i < 0 ? "" : batch.strings[i]);
+  for (let i = 0; i < batch.count; i++) {
+    const op = batch.op[i];
+    if (op === PROBLEM) {
+      sink.problem(batch.line[i], text(batch.reason[i]));
+      continue;
+    }
+    if (op === LOST) {
+      sink.lost(batch.line[i], batch.size[i]);
+      continue;
+    }
+    e.line = batch.line[i];
+    e.op = op === SKIP ? "skip" : TRACE_OPS[op];
+    e.key = batch.key[i];
+    e.order = batch.order[i];
+    e.size = batch.size[i];
+    e.flags = batch.flags[i];
+    e.linuxBytes = batch.linuxBytes[i];
+    e.cpu = batch.cpu[i];
+    e.batched = batch.batched[i] === 1;
+    e.pool = text(batch.pool[i]);
+    e.site = text(batch.site[i]);
+    e.name = text(batch.name[i]);
+    e.reason = text(batch.reason[i]);
+    sink.event(e);
+  }
+}

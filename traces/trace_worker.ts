@@ -1,0 +1,63 @@
+/**
+ * The parsing half of a streamed trace, run in a worker: reads and parses the
+ * file, posting events in batches; waits while too many batches are unread.
+ * Protocol: receives `{ path }`, then one `{ ack }` per batch; posts
+ * `{ batch, read, size }` messages, then `{ done: TraceInfo }` or
+ * `{ error: { message, line, input } }`.
+ * @module
+ */
+
+import { batchBuffers, BatchEncoder } from "./event_batch.ts";
+import { TraceInputError } from "./line_reader.ts";
+import { readTrace } from "./trace_reader.ts";
+
+/** Batches posted and not yet acknowledged before reading pauses. */
+const MAX_IN_FLIGHT = 8;
+
+interface WorkerScope {
+  onmessage: ((event: MessageEvent) => void) | null;
+  postMessage(message: unknown, transfer?: Transferable[]): void;
+}
+
+const scope = globalThis as unknown as WorkerScope;
+let inFlight = 0;
+let resume: (() => void) | undefined;
+let read = 0;
+let size = 0;
+
+scope.onmessage = (message: MessageEvent) => {
+  if (message.data.ack) {
+    inFlight--;
+    if (resume !== undefined && inFlight < MAX_IN_FLIGHT) {
+      resume();
+      resume = undefined;
+    }
+    return;
+  }
+  void parse(message.data.path);
+};
+
+async function parse(path: string): Promise<void> {
+  const encoder = new BatchEncoder((batch) => {
+    inFlight++;
+    scope.postMessage({ batch, read, size }, batchBuffers(batch));
+  });
+  try {
+    const info = await readTrace(path, encoder, {
+      onProgress: (bytesRead, fileBytes) => {
+        read = bytesRead;
+        size = fileBytes;
+      },
+      backpressure: () =>
+        inFlight >= MAX_IN_FLIGHT ? new Promise<void>((done) => resume = done) : undefined,
+    });
+    encoder.flush();
+    scope.postMessage({ done: info });
+  } catch (error) {
+    encoder.flush();
+    const input = error instanceof TraceInputError;
+    scope.postMessage({
+      error: { message: (error as Error).message, line: input ? error.line : 0, input },
+    });
+  }
+}

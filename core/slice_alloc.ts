@@ -430,8 +430,12 @@ export class SliceAllocator {
         }
       }
     }
-    const seen = new Map<number, number>(); // record -> slabs found on mem_map
-    for (const record of slabHeads.values()) seen.set(record, (seen.get(record) ?? 0) + 1);
+    const seen = new Map<number, number[]>(); // record -> its slabs found on mem_map
+    for (const [slab, record] of slabHeads) {
+      const slabs = seen.get(record);
+      if (slabs === undefined) seen.set(record, [slab]);
+      else slabs.push(slab);
+    }
     for (const record of this.pools()) {
       const name = `pool ${this.#describe(record)}`;
       if (bus.read32(record + P_MAGIC) !== ((POOL_MAGIC ^ record) >>> 0)) {
@@ -441,14 +445,14 @@ export class SliceAllocator {
       const objs = bus.read32(record + P_SLAB_OBJS);
       const slot = bus.read32(record + P_SLOT_SIZE);
       const slabs = bus.read32(record + P_NR_SLABS);
-      if ((seen.get(record) ?? 0) !== slabs) {
-        problems.push(`${name}: nr_slabs says ${slabs}, mem_map holds ${seen.get(record) ?? 0}`);
+      const own = seen.get(record) ?? [];
+      if (own.length !== slabs) {
+        problems.push(`${name}: nr_slabs says ${slabs}, mem_map holds ${own.length}`);
       }
       seen.delete(record);
       let active = 0;
       let empty = 0;
-      for (const [slab, owner] of slabHeads) {
-        if (owner !== record) continue;
+      for (const slab of own) {
         const inuse = bus.read32(slab + PG_SLAB_INUSE);
         active += inuse;
         if (inuse === 0) empty++;

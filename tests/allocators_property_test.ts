@@ -1,4 +1,5 @@
 import fc from "fast-check";
+import { promisedAlign } from "./_helpers.ts";
 import { assertEquals, assertThrows } from "./_assert.ts";
 import { Shadow } from "./_shadow.ts";
 import {
@@ -59,11 +60,6 @@ type Live =
   | { kind: "pages"; addr: number }
   | { kind: "slice"; addr: number; pool: SlicePool }
   | { kind: "galloc"; addr: number };
-
-function promisedAlign(size: number): number {
-  if (size <= PAGE_SIZE && (size & (size - 1)) === 0) return Math.max(size, 4);
-  return size < 8 ? 4 : 8;
-}
 
 Deno.test("the page, slice and generic allocators interleaved keep every block intact and give every page back", () => {
   fc.assert(

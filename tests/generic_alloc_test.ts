@@ -1,3 +1,4 @@
+import { allPagesBack } from "./_helpers.ts";
 import { assertEquals, assertThrows, type ErrorClass } from "./_assert.ts";
 import { Shadow } from "./_shadow.ts";
 import {
@@ -11,7 +12,6 @@ import {
   InvalidAddressError,
   InvalidArgumentError,
   InvalidFreeError,
-  type Kernel,
   type KernelError,
   PAGE_SIZE,
   RAM_BASE,
@@ -19,13 +19,6 @@ import {
 } from "../mod.ts";
 
 const MiB = 1024 * 1024;
-
-function allPagesBack(k: Kernel): void {
-  k.gshrink();
-  const pages = k.stats().pages;
-  assertEquals(pages.free, pages.total - pages.reserved, "every page is back");
-  assertEquals(k.audit(), []);
-}
 
 Deno.test("galloc() passes the original kernel's test_galloc", () => {
   const board = new Board({ ramBytes: 64 * MiB });

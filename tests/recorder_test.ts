@@ -1,11 +1,6 @@
+import { lcg } from "./_helpers.ts";
 import { assertEquals } from "./_assert.ts";
 import { Board, boot, GFP_KERNEL, Recorder, replayTrace, type SlicePool } from "../mod.ts";
-
-/** A small deterministic generator, so the recorded run is the same every time. */
-function lcg(seed: number): () => number {
-  let state = seed;
-  return () => (state = (Math.imul(state, 1664525) + 1013904223) >>> 0) / 2 ** 32;
-}
 
 Deno.test("Recorder output replays to the same calls, bus cycles and final state as the recorded run", async () => {
   const ramBytes = 8 * 1024 * 1024;

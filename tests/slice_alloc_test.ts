@@ -1,3 +1,4 @@
+import { allPagesBack, promisedAlign } from "./_helpers.ts";
 import { assertEquals, assertThrows, type ErrorClass } from "./_assert.ts";
 import { Shadow } from "./_shadow.ts";
 import {
@@ -10,7 +11,6 @@ import {
   InvalidAddressError,
   InvalidArgumentError,
   InvalidFreeError,
-  type Kernel,
   type KernelError,
   PAGE_SIZE,
   PoolBusyError,
@@ -19,19 +19,6 @@ import {
 } from "../mod.ts";
 
 const MiB = 1024 * 1024;
-
-/** Slice alignment the allocator promises for objects of `size` bytes. */
-function promisedAlign(size: number): number {
-  if (size <= PAGE_SIZE && (size & (size - 1)) === 0) return Math.max(size, 4);
-  return size < 8 ? 4 : 8;
-}
-
-function allPagesBack(k: Kernel): void {
-  k.gshrink();
-  const pages = k.stats().pages;
-  assertEquals(pages.free, pages.total - pages.reserved, "every page is back");
-  assertEquals(k.audit(), []);
-}
 
 Deno.test("slice_alloc() passes the original kernel's test_slice_alloc for sizes 4, 40 and 200", () => {
   const board = new Board({ ramBytes: 8 * MiB });

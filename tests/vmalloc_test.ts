@@ -1,3 +1,4 @@
+import { allPagesBack, lcg } from "./_helpers.ts";
 import { assertEquals, assertThrows, type ErrorClass } from "./_assert.ts";
 import {
   Board,
@@ -6,7 +7,6 @@ import {
   InvalidAddressError,
   InvalidArgumentError,
   InvalidFreeError,
-  type Kernel,
   type KernelError,
   MMU_BASE,
   MMU_FAULT_VADDR,
@@ -16,18 +16,6 @@ import {
 } from "../mod.ts";
 
 const MiB = 1024 * 1024;
-
-function lcg(seed: number): () => number {
-  let state = seed;
-  return () => (state = (Math.imul(state, 1664525) + 1013904223) >>> 0) / 2 ** 32;
-}
-
-function allPagesBack(k: Kernel): void {
-  k.gshrink();
-  const pages = k.stats().pages;
-  assertEquals(pages.free, pages.total - pages.reserved, "every page is back");
-  assertEquals(k.audit(), []);
-}
 
 Deno.test("vmalloc() builds thousands of areas from scattered pages; all come back", () => {
   const board = new Board({ ramBytes: 128 * MiB });

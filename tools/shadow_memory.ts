@@ -182,13 +182,10 @@ export class ShadowMemory {
   #mark(addr: number, size: number, used: boolean): void {
     const first = (addr - this.#board.ramBase) >>> 2;
     const end = (addr - this.#board.ramBase + size + 3) >>> 2;
-    for (let w = first; w < end;) {
-      const bit = w & 31;
-      const n = Math.min(32 - bit, end - w);
-      const mask = n === 32 ? 0xFFFFFFFF : ((1 << n) - 1) << bit;
-      if (used) this.#used[w >>> 5] |= mask;
-      else this.#used[w >>> 5] &= ~mask;
-      w += n;
+    for (let word = first >>> 5; word <= (end - 1) >>> 5; word++) {
+      const mask = rangeMask(word, first, end);
+      if (used) this.#used[word] |= mask;
+      else this.#used[word] &= ~mask;
     }
   }
 
@@ -196,19 +193,19 @@ export class ShadowMemory {
   #firstUsed(addr: number, size: number): number {
     const first = (addr - this.#board.ramBase) >>> 2;
     const end = (addr - this.#board.ramBase + size + 3) >>> 2;
-    for (let w = first; w < end;) {
-      const bit = w & 31;
-      const n = Math.min(32 - bit, end - w);
-      const mask = n === 32 ? 0xFFFFFFFF : ((1 << n) - 1) << bit;
-      const hit = this.#used[w >>> 5] & mask;
-      if (hit !== 0) {
-        const word = (w & ~31) + (31 - Math.clz32(hit & -hit));
-        return this.#board.ramBase + word * 4;
-      }
-      w += n;
+    for (let word = first >>> 5; word <= (end - 1) >>> 5; word++) {
+      const hit = this.#used[word] & rangeMask(word, first, end);
+      if (hit !== 0) return this.#board.ramBase + (word * 32 + 31 - Math.clz32(hit & -hit)) * 4;
     }
     return -1;
   }
+}
+
+/** The bits of bitmap word `word` (32 RAM words each) that RAM words [first, end) cover. */
+function rangeMask(word: number, first: number, end: number): number {
+  const low = Math.max(first - word * 32, 0);
+  const high = Math.min(end - word * 32, 32);
+  return high - low === 32 ? 0xFFFF_FFFF : (((1 << (high - low)) - 1) << low) >>> 0;
 }
 
 /** The pattern word of block `id`: distinct for nearby ids, never 0. */

@@ -1,9 +1,9 @@
 /**
  * The generic allocator: any size, no header. Requests up to MAX_CLASS_SIZE
- * come from size-class slice pools; larger ones are piles straight from the
- * page allocator. `gfree` and `gsize` learn a block's size from its page's
- * struct page — the slab's pool, or the pile's order — so an 8-byte object
- * costs 8 bytes.
+ * come from size-class slice pools; larger ones are runs of exactly the pages
+ * they need, straight from the page allocator. `gfree` and `gsize` learn a
+ * block's size from its page's struct page — the slab's pool, or the run's
+ * length — so an 8-byte object costs 8 bytes.
  * @module
  */
 
@@ -20,6 +20,7 @@ import {
   MAX_ORDER,
   P_ACTIVE,
   PageOwner,
+  PG_PRIVATE,
   POOL_BYTES,
   POOL_GENERIC,
   POOL_INTERNAL,
@@ -134,13 +135,14 @@ export class GenericAllocator {
       if (flags & GFP_ZERO) this.#bus.fill32(addr, CLASS_SIZES[classIndex(size)] / 4, 0);
       return addr;
     }
-    const order = Math.ceil(Math.log2(Math.ceil(size / this.#pageSize)));
-    if (order > MAX_ORDER) return 0;
-    const page = this.#pages.alloc(flags, order, PageOwner.GENERIC);
+    const pages = Math.ceil(size / this.#pageSize);
+    if (pages > 1 << MAX_ORDER) return 0;
+    // Exactly the pages asked for, not the next power of two (see allocRun).
+    const page = this.#pages.allocRun(flags, pages, PageOwner.GENERIC);
     if (page === 0) return 0;
     const g = this.#globals;
     this.#add(g + G_LARGE_LIVE, 1);
-    this.#add(g + G_LARGE_PAGES, 1 << order);
+    this.#add(g + G_LARGE_PAGES, pages);
     add64(this.#bus, g + G_LARGE_ALLOCS, 1);
     add64(this.#bus, g + G_LARGE_REQUESTED, size);
     return this.#pages.pageToAddr(page);
@@ -155,10 +157,10 @@ export class GenericAllocator {
       return;
     }
     const page = this.#largeBlock(addr);
-    const order = this.#pages.allocatedOrder(page, PageOwner.GENERIC);
-    this.#pages.free(page, PageOwner.GENERIC);
+    const pages = this.#pages.runPages(page, PageOwner.GENERIC);
+    this.#pages.freeRun(page, PageOwner.GENERIC);
     this.#add(this.#globals + G_LARGE_LIVE, -1);
-    this.#add(this.#globals + G_LARGE_PAGES, -(1 << order));
+    this.#add(this.#globals + G_LARGE_PAGES, -pages);
   }
 
   /** The usable size of a live block: its class size, or its pile's bytes. */
@@ -167,8 +169,7 @@ export class GenericAllocator {
     try {
       const record = this.#generalPoolOf(addr);
       if (record !== 0) return this.#slices.liveSliceSize(record, addr);
-      return this.#pageSize <<
-        this.#pages.allocatedOrder(this.#largeBlock(addr), PageOwner.GENERIC);
+      return this.#pageSize * this.#pages.runPages(this.#largeBlock(addr), PageOwner.GENERIC);
     } catch (error) {
       // The checks are the free path's; a block already free is no double free here.
       if (!(error instanceof DoubleFreeError)) throw error;
@@ -222,8 +223,10 @@ export class GenericAllocator {
 
   /** Checks the large-block counters against the generic piles in mem_map. */
   audit(piles: { page: number; order: number; owner: number }[], problems: string[]): void {
-    const large = piles.filter((p) => p.owner === PageOwner.GENERIC);
-    const pages = large.reduce((n, p) => n + (1 << p.order), 0);
+    // A large block is a run of piles; only its first pile records the run's length.
+    const ownPiles = piles.filter((p) => p.owner === PageOwner.GENERIC);
+    const pages = ownPiles.reduce((n, p) => n + (1 << p.order), 0);
+    const large = ownPiles.filter((p) => this.#bus.read32(p.page + PG_PRIVATE) !== 0);
     const live = this.#bus.read32(this.#globals + G_LARGE_LIVE);
     const livePages = this.#bus.read32(this.#globals + G_LARGE_PAGES);
     if (live !== large.length || livePages !== pages) {

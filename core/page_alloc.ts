@@ -38,6 +38,7 @@ import {
   PG_FLAGS,
   PG_NEXT,
   PG_PREV,
+  PG_PRIVATE,
   Z_FIRST_PAGE,
   Z_FREE_AREA,
   Z_NR_FREE,
@@ -179,6 +180,69 @@ export class PageAllocator {
     const order = flagsOrder(flags);
     const index = this.#indexOf(page);
     this.#freeToZone(this.#zoneOf(index), index, order);
+  }
+
+  /**
+   * Allocates exactly `pages` contiguous pages (1..2^MAX_ORDER), as Linux's
+   * alloc_pages_exact: takes a pile of the next power of two, keeps a run of
+   * aligned piles of the sizes of `pages`' binary digits, largest first, and
+   * gives the rest back. The run's first struct page records its length in
+   * its first private word (the other piles' hold 0). O(MAX_ORDER).
+   * @returns the run's first struct page, or 0
+   */
+  allocRun(flags: number, pages: number, owner: number): number {
+    const order = Math.ceil(Math.log2(pages));
+    const page = this.alloc(flags & ~GFP_ZERO, order, owner);
+    if (page === 0) return 0;
+    const bus = this.#bus;
+    const first = this.#indexOf(page);
+    const zone = this.#zoneOf(first);
+    // Keep [first, first + pages) as piles, largest first: each is aligned to its size.
+    let index = first;
+    for (let o = order; o >= 0; o--) {
+      if ((pages & (1 << o)) === 0) continue;
+      bus.write32(this.#pageAt(index) + PG_FLAGS, pageFlags(PageState.ALLOCATED, o, owner));
+      bus.write32(this.#pageAt(index) + PG_PRIVATE, index === first ? pages : 0);
+      index += 1 << o;
+    }
+    // Give the tail back as the largest aligned piles that fit.
+    const end = first + (1 << order);
+    while (index < end) {
+      let o = 0;
+      while (index % (2 << o) === 0 && index + (2 << o) <= end) o++;
+      this.#freeToZone(zone, index, o);
+      index += 1 << o;
+    }
+    if (flags & GFP_ZERO) this.#zero(this.pageToAddr(page), 0, pages);
+    return page;
+  }
+
+  /** The length in pages of the run `page` starts, checked as {@link freeRun} checks it. */
+  runPages(page: number, owner: number): number {
+    this.#checkPageStruct(page);
+    this.#checkFreeable(page, this.#bus.read32(page + PG_FLAGS), owner);
+    const pages = this.#bus.read32(page + PG_PRIVATE);
+    if (pages === 0) {
+      throw new InvalidFreeError(
+        `${hex32(this.pageToAddr(page))} lies inside a larger block: it starts none`,
+        page,
+      );
+    }
+    return pages;
+  }
+
+  /** Frees a run that {@link allocRun} made, pile by pile (each merges with its buddies). */
+  freeRun(page: number, owner: number): void {
+    const pages = this.runPages(page, owner);
+    let index = this.#indexOf(page);
+    const piles: [number, number][] = [];
+    for (let o = MAX_ORDER; o >= 0; o--) {
+      if (pages & (1 << o)) {
+        piles.push([index, o]);
+        index += 1 << o;
+      }
+    }
+    for (const [start, o] of piles) this.#freeToZone(this.#zoneOf(start), start, o);
   }
 
   /**
@@ -447,8 +511,9 @@ export class PageAllocator {
     bus.write32(area + FA_COUNT, bus.read32(area + FA_COUNT) - 1);
   }
 
-  #zero(addr: number, order: number): void {
-    this.#bus.fill32(addr, (this.layout.pageSize << order) / 4, 0);
+  /** Zeroes 2^order pages at `addr` (or `pages` pages, when given). */
+  #zero(addr: number, order: number, pages = 1 << order): void {
+    this.#bus.fill32(addr, (this.layout.pageSize * pages) / 4, 0);
   }
 
   #zonelist(flags: number): readonly ZoneHandle[] {

@@ -81,6 +81,22 @@ Deno.test("galloc() classes round up by at most 25% past 64 bytes, far less than
   allPagesBack(k);
 });
 
+Deno.test("galloc() takes exactly the pages a large request needs and gives the rest back", () => {
+  const k = boot(new Board({ ramBytes: 8 * MiB }));
+  const free = k.stats().pages.free;
+  // 244 pages: a pile of 256 split into runs of 128, 64, 32, 16 and 4 kept, 12 given back.
+  const block = k.galloc(GFP_KERNEL, 244 * PAGE_SIZE - 100);
+  assertEquals(k.gsize(block), 244 * PAGE_SIZE);
+  assertEquals(k.stats().pages.free, free - 244);
+  assertEquals(k.audit(), []);
+  const pow2 = k.galloc(GFP_KERNEL, 16 * PAGE_SIZE);
+  assertEquals([k.gsize(pow2), k.stats().pages.free], [16 * PAGE_SIZE, free - 260]);
+  k.gfree(block);
+  k.gfree(pow2);
+  assertEquals(k.stats().pages.free, free);
+  allPagesBack(k);
+});
+
 Deno.test("galloc(flags, 0) returns ZERO_SIZE_PTR, which gfree accepts and any access faults on", () => {
   const board = new Board({ ramBytes: 1 * MiB });
   const k = boot(board);
@@ -127,8 +143,8 @@ Deno.test("stats().generic reports requested and allocated bytes per class, and 
     liveBlocks: 2,
     liveBytes: 224,
   });
-  // 10000 bytes take 3 pages, rounded to an order-2 pile; 9000 the same.
-  assertEquals(large, { liveBlocks: 2, livePages: 8, allocs: 2, requestedBytes: 19000 });
+  // 10000 bytes take exactly 3 pages, not a pile of 4; 9000 the same.
+  assertEquals(large, { liveBlocks: 2, livePages: 6, allocs: 2, requestedBytes: 19000 });
   assertEquals(k.gshrink(), 0); // both slabs in use
 });
 
@@ -149,6 +165,12 @@ Deno.test("every generic-allocator misuse raises its typed error and changes not
     ["inside a block", () => k.gfree(small + 8), InvalidFreeError, "not at a slice boundary"],
     ["double free", () => k.gfree(freed), DoubleFreeError, "double free"],
     ["inside a large block", () => k.gfree(large + PAGE_SIZE), InvalidFreeError, "does not start"],
+    [
+      "the 2nd pile of a large block",
+      () => k.gfree(large + 2 * PAGE_SIZE),
+      InvalidFreeError,
+      "inside a larger block",
+    ],
     [
       "unaligned large",
       () => k.gfree(large + 8),

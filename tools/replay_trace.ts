@@ -10,6 +10,7 @@ import type { PoolStats } from "../core/slice_alloc.ts";
 import type { PageStats } from "../core/page_alloc.ts";
 import type { VmStats } from "../core/vmalloc.ts";
 import { TraceInputError } from "../traces/line_reader.ts";
+import { readTrace } from "../traces/trace_reader.ts";
 import { streamTrace } from "../traces/trace_stream.ts";
 import { boardSizeForTrace } from "./board_size.ts";
 import { Replayer, type ReplayResult } from "./replayer.ts";
@@ -57,6 +58,18 @@ export interface ReplayReport extends ReplayResult {
   tables: { pages: PageStats; slices: PoolStats[]; vm: VmStats };
   /** Cache names learned from the trace's frees, by pool. */
   poolNames: Record<string, string>;
+}
+
+/** Traces from this size (as stored, compressed or not) are parsed in a worker. */
+const WORKER_MIN_FILE_BYTES = 2 * 1024 * 1024;
+
+/** The file's size, or 0 when it cannot be read (the reader then reports why). */
+async function fileBytes(path: string): Promise<number> {
+  try {
+    return (await Deno.stat(path)).size;
+  } catch {
+    return 0;
+  }
 }
 
 /** Thrown through the reader to stop a strict replay. */
@@ -113,9 +126,12 @@ export async function replayTrace(
     }
     : replayer;
   try {
-    // The trace is read and parsed in a worker, on another core, while this
-    // thread replays: the replay runs at nearly the slower of the two rates.
-    const info = await streamTrace(path, sink, {
+    // A large trace is read and parsed in a worker, on another core, while
+    // this thread replays: the replay runs at nearly the slower of the two
+    // rates. A small one is parsed here: a worker starts cold (module load, JIT
+    // warm-up), which costs more than the overlap saves on a short trace.
+    const read = await fileBytes(path) >= WORKER_MIN_FILE_BYTES ? streamTrace : readTrace;
+    const info = await read(path, sink, {
       onProgress: (read, size) => options.onProgress?.(read, size, replayer.events),
     });
     ({ lines, format, timestampsBackwards } = info);

@@ -165,7 +165,7 @@ function vmallocScenario(k: Kernel, run: Run): void {
   pages.filter((_, i) => i % 2 === 0).forEach((page) => k.free_page(page));
   const area = run(
     "vmalloc(40000)",
-    "10 pages + a guard page",
+    "first: sets up the tree",
     () => k.vmalloc(40000, { caller: "demo_module" }),
   );
   console.log("  its pages, virtual -> physical (read from the page tables):");

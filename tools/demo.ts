@@ -168,7 +168,9 @@ function vmallocScenario(k: Kernel, run: Run): void {
     "first: sets up the tree",
     () => k.vmalloc(40000, { caller: "demo_module" }),
   );
-  console.log("  its pages, virtual -> physical (read from the page tables):");
+  console.log(
+    "  10 pages and a guard page; its pages, virtual -> physical (from the page tables):",
+  );
   for (let offset = 0; offset < 40000; offset += PAGE_SIZE) {
     console.log(`    ${hex32(area + offset)} -> ${hex32(k.board.debugTranslate(area + offset))}`);
   }

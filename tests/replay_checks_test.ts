@@ -157,3 +157,22 @@ Deno.test("replayTrace() treats an allocation of a key still live as an implicit
   assertEquals(report.violations, 0);
   await Deno.remove(path);
 });
+
+Deno.test("replayTrace() reports arguments the API refuses as invalid events, not violations", async () => {
+  const path = await Deno.makeTempFile();
+  await Deno.writeTextFile(
+    path,
+    "# pagepile trace 1\nalloc_pages 0x1 0 50\ngalloc 0x2 3 8\nslice_pool_create p 0 99999\n" +
+      "slice_alloc 0x3 p\ngalloc 0x4 0 16\ngfree 0x4\n",
+  );
+  const report = await replayTrace(path, { ramBytes: 1024 * 1024 });
+  assertEquals(report.violations, 0);
+  assertEquals(report.problems.first.map((p) => p.line), [2, 3, 4]);
+  assertEquals(report.problems.first[0].message, "alloc_pages: order 50 is out of range 0..10");
+  assertEquals(report.skipped, {
+    "invalid event (listed under problems)": 3,
+    "allocation from a pool that could not be created": 1,
+  });
+  assertEquals([report.events, report.applied], [6, 2]);
+  await Deno.remove(path);
+});

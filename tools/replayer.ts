@@ -12,7 +12,7 @@ import { hex32 } from "../hw/hex.ts";
 import { CYCLE_COUNTER_BASE, MMU_BASE, PAGE_SIZE } from "../hw/memory_map.ts";
 import { MMU_TLB_HITS, MMU_TLB_MISSES } from "../hw/mmu.ts";
 import { MMIO_ACCESS_CYCLES } from "../hw/timing.ts";
-import { KernelError } from "../core/errors.ts";
+import { InvalidArgumentError, KernelError } from "../core/errors.ts";
 import { ZERO_SIZE_PTR } from "../core/generic_alloc.ts";
 import type { Kernel } from "../core/kernel.ts";
 import { POOL_BYTES } from "../core/layout.ts";
@@ -227,8 +227,13 @@ export class Replayer implements TraceSink {
     try {
       if (!this.#apply(e)) return;
     } catch (error) {
-      // The call was made and the firmware refused it or faulted: the
-      // replayer only makes calls the shadow model says are valid.
+      if (error instanceof InvalidArgumentError) {
+        // An order, size or flags the API does not take: the trace's fault.
+        this.#invalid(e.line, `${e.op}: ${error.message}`);
+        return;
+      }
+      // Otherwise the firmware refused or faulted on a call the shadow model
+      // says is valid: the allocator's fault.
       if (!(error instanceof KernelError || error instanceof BusFault)) throw error;
       this.#violation(e.line, `${e.op} was refused: ${error.message}`);
     }

@@ -87,7 +87,7 @@ export class NativeTraceParser {
       return;
     }
     if (text.startsWith("#") || text.trim().length === 0) return;
-    const error = this.#eventLine(text.trim().split(/ +/), line);
+    const error = this.#eventLine(tokens(text), line);
     if (error !== undefined) this.#sink.problem(line, error);
   }
 
@@ -202,6 +202,22 @@ function unescapeField(value: string): string {
   return value.includes("%")
     ? value.replace(/%(25|20|09|0A|0D)/g, (_, hex) => String.fromCharCode(parseInt(hex, 16)))
     : value;
+}
+
+/** The space-separated tokens of a line (runs of spaces count as one). */
+function tokens(text: string): string[] {
+  const list: string[] = [];
+  let start = -1;
+  for (let i = 0; i <= text.length; i++) {
+    const space = i === text.length || text.charCodeAt(i) === 32;
+    if (space && start !== -1) {
+      list.push(text.slice(start, i));
+      start = -1;
+    } else if (!space && start === -1) {
+      start = i;
+    }
+  }
+  return list;
 }
 
 /** A key: hex with 0x, or decimal; -1 when malformed. */

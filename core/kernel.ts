@@ -333,6 +333,15 @@ export class Kernel {
     return this.#pages.usedPages();
   }
 
+  /**
+   * One pool's figures, as `stats().slices` has them, without reading the others.
+   * @param pool a live pool
+   * @returns its line of slabinfo
+   */
+  poolStats(pool: SlicePool): PoolStats {
+    return this.#slices.poolStats(this.#slices.checkPool(pool));
+  }
+
   /** Every free pile, as the free lists in RAM hold them. */
   freePiles(): FreePile[] {
     return this.#pages.freePiles();

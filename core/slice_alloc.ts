@@ -209,7 +209,7 @@ export class SliceAllocator {
    * @returns the slice's address, or 0 when no page is left for a new slab
    */
   alloc(pool: SlicePool): number {
-    return this.allocFrom(this.#checkPool(pool));
+    return this.allocFrom(this.checkPool(pool));
   }
 
   /** {@link alloc} from a record already checked. */
@@ -263,7 +263,7 @@ export class SliceAllocator {
    * slice boundary of a slab of this pool, or is already free.
    */
   free(pool: SlicePool, slice: number): void {
-    this.freeTo(this.#checkPool(pool), slice);
+    this.freeTo(this.checkPool(pool), slice);
   }
 
   /** {@link free} to a record already checked. */
@@ -295,7 +295,7 @@ export class SliceAllocator {
 
   /** Gives every empty slab of the pool back to the page allocator; returns the pages freed. */
   shrink(pool: SlicePool): number {
-    return this.shrinkRecord(this.#checkPool(pool));
+    return this.shrinkRecord(this.checkPool(pool));
   }
 
   /** {@link shrink} for a record already checked. */
@@ -319,7 +319,7 @@ export class SliceAllocator {
    * Refused with {@link PoolBusyError} while slices are live.
    */
   recycle(pool: SlicePool): void {
-    const record = this.#checkPool(pool);
+    const record = this.checkPool(pool);
     const bus = this.#bus;
     if (bus.read32(record + P_FLAGS) !== 0) {
       throw new InvalidArgumentError(
@@ -693,7 +693,7 @@ export class SliceAllocator {
   }
 
   /** Checks a handle names a live pool record; returns the record's address. */
-  #checkPool(pool: SlicePool): number {
+  checkPool(pool: SlicePool): number {
     const record = pool?.address;
     if (
       !Number.isInteger(record) || record < this.#globals || record > this.#globals + this.#ramEnd()

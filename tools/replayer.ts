@@ -454,7 +454,7 @@ export class Replayer implements TraceSink {
     }
     const handle = entry.handle;
     if (handle === null) return this.#failure(e, "slice_pool_create", `${e.size}-byte objects`);
-    entry.slotSize = this.#k.stats().slices.find((p) => p.address === handle.address)!.slotSize;
+    entry.slotSize = this.#k.poolStats(handle).slotSize;
     this.#shadow.claimFirmware(handle.address, POOL_BYTES);
     return true;
   }

@@ -80,12 +80,8 @@ export class NativeTraceParser {
     this.#sink = sink;
   }
 
-  /** Parses one line of the trace. */
-  parseLine(text: string, line: number, cut: boolean): void {
-    if (cut) {
-      this.#sink.problem(line, "line is longer than 64 KiB; ignored");
-      return;
-    }
+  /** Parses one line of the trace (whole: the reader reports cut lines itself). */
+  parseLine(text: string, line: number): void {
     if (text.startsWith("#") || text.trim().length === 0) return;
     const error = this.#eventLine(tokens(text), line);
     if (error !== undefined) this.#sink.problem(line, error);

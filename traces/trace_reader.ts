@@ -3,7 +3,7 @@
  * @module
  */
 
-import { readLines, type ReadLinesOptions } from "./line_reader.ts";
+import { MAX_LINE_CHARS, readLines, type ReadLinesOptions } from "./line_reader.ts";
 import { LinuxTraceParser } from "./linux_ftrace.ts";
 import { NATIVE_HEADER, NativeTraceParser } from "./native_format.ts";
 import type { TraceSink } from "./trace_event.ts";
@@ -52,7 +52,8 @@ export async function readTrace(
         ? new NativeTraceParser(sink)
         : new LinuxTraceParser(sink);
     }
-    parser.parseLine(text, line, cut);
+    if (cut) sink.problem(line, `line is longer than ${MAX_LINE_CHARS / 1024} KiB; ignored`);
+    else parser.parseLine(text, line);
   }, options);
   return {
     format: parser instanceof NativeTraceParser ? "native" : "linux",

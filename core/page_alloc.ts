@@ -245,17 +245,6 @@ export class PageAllocator {
     for (const [start, o] of piles) this.#freeToZone(this.#zoneOf(start), start, o);
   }
 
-  /**
-   * The order of the allocated pile that `page` heads, checked as {@link free}
-   * checks it, without freeing.
-   */
-  allocatedOrder(page: number, owner: number): number {
-    this.#checkPageStruct(page);
-    const flags = this.#bus.read32(page + PG_FLAGS);
-    this.#checkFreeable(page, flags, owner);
-    return flagsOrder(flags);
-  }
-
   /** The physical address of the page a struct page describes. */
   pageToAddr(page: number): number {
     this.#checkPageStruct(page);

@@ -19,7 +19,7 @@
 export { Board, type BoardOptions, type MemoryRegion } from "./hw/board.ts";
 export { BusFault, type BusFaultReason } from "./hw/bus_fault.ts";
 export type { MmioDevice, RegisterAccess } from "./hw/mmio_device.ts";
-export { hex32 } from "./hw/hex.ts";
+export { formatAddress, hex32 } from "./hw/hex.ts";
 export {
   BOARD_ID,
   CONSOLE_BASE,

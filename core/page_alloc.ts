@@ -14,7 +14,7 @@
  */
 
 import type { Board } from "../hw/board.ts";
-import { hex32 } from "../hw/hex.ts";
+import { formatAddress, hex32 } from "../hw/hex.ts";
 import {
   DoubleFreeError,
   InvalidAddressError,
@@ -257,7 +257,7 @@ export class PageAllocator {
     const offset = addr - ramBase;
     if (!Number.isInteger(addr) || offset < 0 || (offset >> this.#pageShift) >= nrPages) {
       throw new InvalidAddressError(
-        `address ${fmt(addr)} is outside RAM (${hex32(ramBase)}-${
+        `address ${formatAddress(addr)} is outside RAM (${hex32(ramBase)}-${
           hex32(ramBase + nrPages * this.layout.pageSize - 1)
         })`,
         addr,
@@ -508,7 +508,7 @@ export class PageAllocator {
   #zonelist(flags: number): readonly ZoneHandle[] {
     if (!Number.isInteger(flags) || (flags & ~GFP_VALID_MASK) !== 0) {
       throw new InvalidArgumentError(
-        `flags ${fmt(flags)} has bits set that no GFP flag defines (valid mask ${
+        `flags ${formatAddress(flags)} has bits set that no GFP flag defines (valid mask ${
           hex32(GFP_VALID_MASK)
         })`,
       );
@@ -516,7 +516,9 @@ export class PageAllocator {
     const zonelist = this.#zonelists[flags & GFP_ZONE_MASK];
     if (zonelist === undefined) {
       throw new InvalidArgumentError(
-        `flags ${fmt(flags)} select zone ${flags & GFP_ZONE_MASK}, which does not exist ` +
+        `flags ${formatAddress(flags)} select zone ${
+          flags & GFP_ZONE_MASK
+        }, which does not exist ` +
           `(GFP_KERNEL ${0}: Normal then DMA; GFP_DMA ${GFP_DMA}: DMA)`,
       );
     }
@@ -572,7 +574,7 @@ export class PageAllocator {
   #checkPageStruct(page: number): void {
     if (!this.#isPageStruct(page)) {
       throw new InvalidAddressError(
-        `${fmt(page)} is not a struct page: mem_map holds ${this.layout.nrPages} of ` +
+        `${formatAddress(page)} is not a struct page: mem_map holds ${this.layout.nrPages} of ` +
           `${PAGE_STRUCT_BYTES} bytes at ${hex32(this.layout.memMap)}-${
             hex32(this.#memMapEnd - 1)
           }`,
@@ -666,10 +668,4 @@ function ownerName(owner: number): string {
     [PageOwner.VMAP_TREE]: "the vmalloc area tree",
   };
   return names[owner] ?? `owner ${owner}`;
-}
-
-function fmt(value: number): string {
-  return Number.isInteger(value) && value >= 0 && value <= 0xFFFF_FFFF
-    ? hex32(value)
-    : String(value);
 }

@@ -13,7 +13,7 @@
  */
 
 import type { Board } from "../hw/board.ts";
-import { hex32 } from "../hw/hex.ts";
+import { formatAddress, hex32 } from "../hw/hex.ts";
 import {
   CorruptionError,
   DoubleFreeError,
@@ -698,7 +698,10 @@ export class SliceAllocator {
     if (
       !Number.isInteger(record) || record < this.#globals || record > this.#globals + this.#ramEnd()
     ) {
-      throw new InvalidAddressError(`${String(record)} is not a pool record address`, record);
+      throw new InvalidAddressError(
+        `${formatAddress(record)} is not a pool record address`,
+        record,
+      );
     }
     if (this.#bus.read32(record + P_MAGIC) !== ((POOL_MAGIC ^ record) >>> 0)) {
       throw new InvalidArgumentError(

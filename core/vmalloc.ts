@@ -22,7 +22,7 @@
  */
 
 import type { Board } from "../hw/board.ts";
-import { hex32 } from "../hw/hex.ts";
+import { formatAddress, hex32 } from "../hw/hex.ts";
 import { MMU_BASE } from "../hw/memory_map.ts";
 import {
   MMU_CONTROL,
@@ -341,7 +341,7 @@ export class VmAllocator {
     const windowEnd = VM_WINDOW_BASE + (1 << this.#levels) * this.#pageSize;
     if (!Number.isInteger(vaddr) || vaddr < VM_WINDOW_BASE || vaddr >= windowEnd) {
       throw new InvalidAddressError(
-        `${typeof vaddr === "number" && Number.isInteger(vaddr) ? hex32(vaddr) : String(vaddr)} ` +
+        `${formatAddress(vaddr)} ` +
           `is outside the vmalloc window ${hex32(VM_WINDOW_BASE)}-${hex32(windowEnd - 1)}`,
         vaddr,
       );

@@ -156,7 +156,7 @@ export class GenericAllocator {
       this.#slices.freeTo(record, addr);
       return;
     }
-    const page = this.#largeBlock(addr);
+    const page = this.#pages.pageStarting(addr, "generic block");
     const pages = this.#pages.runPages(page, PageOwner.GENERIC);
     this.#pages.freeRun(page, PageOwner.GENERIC);
     this.#add(this.#globals + G_LARGE_LIVE, -1);
@@ -169,7 +169,8 @@ export class GenericAllocator {
     try {
       const record = this.#generalPoolOf(addr);
       if (record !== 0) return this.#slices.liveSliceSize(record, addr);
-      return this.#pageSize * this.#pages.runPages(this.#largeBlock(addr), PageOwner.GENERIC);
+      return this.#pageSize *
+        this.#pages.runPages(this.#pages.pageStarting(addr, "generic block"), PageOwner.GENERIC);
     } catch (error) {
       // The checks are the free path's; a block already free is no double free here.
       if (!(error instanceof DoubleFreeError)) throw error;
@@ -253,15 +254,6 @@ export class GenericAllocator {
       );
     }
     return record;
-  }
-
-  /** The struct page of a large block's first page; refused unless `addr` starts a page. */
-  #largeBlock(addr: number): number {
-    const page = this.#pages.addrToPage(addr);
-    if (this.#pages.pageToAddr(page) !== addr) {
-      throw new InvalidFreeError(`${hex32(addr)} does not start a generic block`, addr);
-    }
-    return page;
   }
 
   #classRecord(zone: number, classIdx: number): number {

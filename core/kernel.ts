@@ -6,13 +6,11 @@
 
 import type { Board } from "../hw/board.ts";
 import type { BootInfo } from "./boot.ts";
-import { InvalidFreeError } from "./errors.ts";
 import type { GenericAllocator, GenericStats } from "./generic_alloc.ts";
 import { PageOwner } from "./layout.ts";
 import type { FreePile, PageAllocator, PageStats } from "./page_alloc.ts";
 import type { PoolStats, SliceAllocator, SlicePool } from "./slice_alloc.ts";
 import type { VmAllocator, VmStats } from "./vmalloc.ts";
-import { hex32 } from "../hw/hex.ts";
 
 /** Everything `stats()` reports. */
 export interface KernelStats {
@@ -153,14 +151,7 @@ export class Kernel {
    * @param addr the pile's physical address
    */
   put_pages(addr: number): void {
-    const page = this.#pages.addrToPage(addr);
-    if (this.#pages.pageToAddr(page) !== addr) {
-      throw new InvalidFreeError(
-        `address ${hex32(addr)} is not page-aligned, so it starts no pile`,
-        addr,
-      );
-    }
-    this.#pages.free(page, PageOwner.PAGES);
+    this.#pages.free(this.#pages.pageStarting(addr, "pile"), PageOwner.PAGES);
   }
 
   /**

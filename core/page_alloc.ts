@@ -251,6 +251,21 @@ export class PageAllocator {
     return this.layout.ramBase + (this.#indexOf(page) << this.#pageShift);
   }
 
+  /**
+   * The struct page of the page that `addr` starts; refused when `addr` is
+   * not page-aligned (it then starts no `what`) or outside RAM.
+   */
+  pageStarting(addr: number, what: string): number {
+    const page = this.addrToPage(addr);
+    if (this.pageToAddr(page) !== addr) {
+      throw new InvalidFreeError(
+        `${hex32(addr)} is not page-aligned, so it does not start a ${what}`,
+        addr,
+      );
+    }
+    return page;
+  }
+
   /** The struct page of the page that holds `addr` (any byte of it). */
   addrToPage(addr: number): number {
     const { ramBase, nrPages, memMap } = this.layout;

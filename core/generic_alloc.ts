@@ -25,7 +25,7 @@ import {
   POOL_GENERIC,
   POOL_INTERNAL,
 } from "./layout.ts";
-import { add64, read64 } from "./counter64.ts";
+import { add32, add64, read64 } from "./counters.ts";
 import type { PageAllocator } from "./page_alloc.ts";
 import { CLASS_SIZES, classIndex, MAX_CLASS_SIZE } from "./size_classes.ts";
 import type { SliceAllocator } from "./slice_alloc.ts";
@@ -128,11 +128,12 @@ export class GenericAllocator {
     if (size === 0) return ZERO_SIZE_PTR;
     if (size <= MAX_CLASS_SIZE) {
       const zone = (flags & GFP_ZONE_MASK) === GFP_DMA ? 1 : 0;
-      const record = this.#classRecord(zone, classIndex(size));
+      const classIdx = classIndex(size);
+      const record = this.#classRecord(zone, classIdx);
       const addr = this.#slices.allocFrom(record);
       if (addr === 0) return 0;
       this.#slices.addRequested(record, size);
-      if (flags & GFP_ZERO) this.#bus.fill32(addr, CLASS_SIZES[classIndex(size)] / 4, 0);
+      if (flags & GFP_ZERO) this.#bus.fill32(addr, CLASS_SIZES[classIdx] / 4, 0);
       return addr;
     }
     const pages = Math.ceil(size / this.#pageSize);
@@ -141,8 +142,8 @@ export class GenericAllocator {
     const page = this.#pages.allocRun(flags, pages, PageOwner.GENERIC);
     if (page === 0) return 0;
     const g = this.#globals;
-    this.#add(g + G_LARGE_LIVE, 1);
-    this.#add(g + G_LARGE_PAGES, pages);
+    add32(this.#bus, g + G_LARGE_LIVE, 1);
+    add32(this.#bus, g + G_LARGE_PAGES, pages);
     add64(this.#bus, g + G_LARGE_ALLOCS, 1);
     add64(this.#bus, g + G_LARGE_REQUESTED, size);
     return this.#pages.pageToAddr(page);
@@ -159,8 +160,8 @@ export class GenericAllocator {
     const page = this.#pages.pageStarting(addr, "generic block");
     const pages = this.#pages.runPages(page, PageOwner.GENERIC);
     this.#pages.freeRun(page, PageOwner.GENERIC);
-    this.#add(this.#globals + G_LARGE_LIVE, -1);
-    this.#add(this.#globals + G_LARGE_PAGES, -pages);
+    add32(this.#bus, this.#globals + G_LARGE_LIVE, -1);
+    add32(this.#bus, this.#globals + G_LARGE_PAGES, -pages);
   }
 
   /** The usable size of a live block: its class size, or its pile's bytes. */
@@ -258,9 +259,5 @@ export class GenericAllocator {
 
   #classRecord(zone: number, classIdx: number): number {
     return this.#globals + G_CLASS_POOLS + (zone * CLASS_SIZES.length + classIdx) * POOL_BYTES;
-  }
-
-  #add(addr: number, n: number): void {
-    this.#bus.write32(addr, this.#bus.read32(addr) + n);
   }
 }

@@ -66,7 +66,7 @@ import {
   POOL_NAME_BYTES,
 } from "./layout.ts";
 import { readAscii, writeAscii } from "./ascii_field.ts";
-import { add64, read64 } from "./counter64.ts";
+import { add64, read64 } from "./counters.ts";
 import type { PageAllocator } from "./page_alloc.ts";
 import { bitmapWords, MAX_SLICE_SIZE, slabGeometry } from "./slab_geometry.ts";
 

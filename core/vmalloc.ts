@@ -34,6 +34,7 @@ import {
   PTE_WRITABLE,
 } from "../hw/mmu.ts";
 import { readAscii, writeAscii } from "./ascii_field.ts";
+import { add32 } from "./counters.ts";
 import { InvalidAddressError, InvalidArgumentError, InvalidFreeError } from "./errors.ts";
 import { GFP_KERNEL, GFP_ZERO } from "./gfp.ts";
 import {
@@ -144,12 +145,17 @@ export class VmAllocator {
     const bus = this.#bus;
     bus.write32(this.#vm + VM_WINDOW_START, VM_WINDOW_BASE);
     bus.write32(this.#vm + VM_WINDOW_PAGES, 1 << this.#levels);
-    for (const field of [VM_TREE, VM_TREE_ORDER, VM_DIRECTORY, VM_AREAS, VM_NR_AREAS]) {
-      bus.write32(this.#vm + field, 0);
-    }
-    for (const field of [VM_MAPPED_PAGES, VM_TABLE_PAGES, VM_RESERVED_PAGES]) {
-      bus.write32(this.#vm + field, 0);
-    }
+    const fields = [
+      VM_TREE,
+      VM_TREE_ORDER,
+      VM_DIRECTORY,
+      VM_AREAS,
+      VM_NR_AREAS,
+      VM_MAPPED_PAGES,
+      VM_TABLE_PAGES,
+      VM_RESERVED_PAGES,
+    ];
+    for (const field of fields) bus.write32(this.#vm + field, 0);
     this.#slices.initPool(this.#pool, 0, VM_AREA_BYTES, "vmap-area", POOL_INTERNAL);
   }
 
@@ -193,8 +199,8 @@ export class VmAllocator {
     bus.write32(record + VA_PREV, 0);
     if (head !== 0) bus.write32(head + VA_PREV, record);
     bus.write32(this.#vm + VM_AREAS, record);
-    this.#add(VM_NR_AREAS, 1);
-    this.#add(VM_RESERVED_PAGES, 1 << order);
+    add32(this.#bus, this.#vm + VM_NR_AREAS, 1);
+    add32(this.#bus, this.#vm + VM_RESERVED_PAGES, 1 << order);
     return start;
   }
 
@@ -216,8 +222,8 @@ export class VmAllocator {
     if (next !== 0) bus.write32(next + VA_PREV, prev);
     bus.write32(record + VA_MAGIC, 0);
     this.#slices.freeTo(this.#pool, record);
-    this.#add(VM_NR_AREAS, -1);
-    this.#add(VM_RESERVED_PAGES, -(1 << order));
+    add32(this.#bus, this.#vm + VM_NR_AREAS, -1);
+    add32(this.#bus, this.#vm + VM_RESERVED_PAGES, -(1 << order));
   }
 
   /**
@@ -239,7 +245,7 @@ export class VmAllocator {
     );
     bus.write32(this.#vm + VM_TREE, 0);
     bus.write32(this.#vm + VM_DIRECTORY, 0);
-    this.#add(VM_TABLE_PAGES, -1);
+    add32(this.#bus, this.#vm + VM_TABLE_PAGES, -1);
     freed += (1 << treeOrder) + 1;
     return freed;
   }
@@ -395,7 +401,7 @@ export class VmAllocator {
     bus.write32(this.#vm + VM_TREE, treeAddr);
     bus.write32(this.#vm + VM_TREE_ORDER, treeOrder);
     bus.write32(this.#vm + VM_DIRECTORY, directoryAddr);
-    this.#add(VM_TABLE_PAGES, 1);
+    add32(this.#bus, this.#vm + VM_TABLE_PAGES, 1);
     bus.write32(MMU_BASE + MMU_PT_BASE, directoryAddr);
     bus.write32(MMU_BASE + MMU_CONTROL, MMU_ENABLE);
     return true;
@@ -449,7 +455,7 @@ export class VmAllocator {
       bus.write32(table + PG_PRIVATE, 0);
       pde = (this.#pages.pageToAddr(table) | PTE_PRESENT | PTE_WRITABLE) >>> 0;
       bus.write32(pdeAddr, pde);
-      this.#add(VM_TABLE_PAGES, 1);
+      add32(this.#bus, this.#vm + VM_TABLE_PAGES, 1);
     }
     const page = this.#pages.alloc(GFP_KERNEL, 0, PageOwner.VMALLOC);
     if (page === 0) {
@@ -463,7 +469,7 @@ export class VmAllocator {
       (this.#pages.pageToAddr(page) | PTE_PRESENT | PTE_WRITABLE) >>> 0,
     );
     bus.write32(table + PG_PRIVATE, bus.read32(table + PG_PRIVATE) + 1);
-    this.#add(VM_MAPPED_PAGES, 1);
+    add32(this.#bus, this.#vm + VM_MAPPED_PAGES, 1);
     return true;
   }
 
@@ -480,7 +486,7 @@ export class VmAllocator {
       bus.write32(pteAddr, 0);
       bus.write32(MMU_BASE + MMU_TLB_FLUSH_PAGE, vaddr);
       this.#pages.free(this.#pages.addrToPage(frame), PageOwner.VMALLOC);
-      this.#add(VM_MAPPED_PAGES, -1);
+      add32(this.#bus, this.#vm + VM_MAPPED_PAGES, -1);
       const table = this.#pages.addrToPage(pde & PTE_FRAME_MASK);
       bus.write32(table + PG_PRIVATE, bus.read32(table + PG_PRIVATE) - 1);
       this.#releaseTableIfEmpty(pdeAddr, pde);
@@ -493,7 +499,7 @@ export class VmAllocator {
     if (this.#bus.read32(table + PG_PRIVATE) !== 0) return;
     this.#bus.write32(pdeAddr, 0);
     this.#pages.free(table, PageOwner.PAGETABLE);
-    this.#add(VM_TABLE_PAGES, -1);
+    add32(this.#bus, this.#vm + VM_TABLE_PAGES, -1);
   }
 
   /** The page-table entry of `vaddr`, or 0 when no table covers it. */
@@ -502,9 +508,5 @@ export class VmAllocator {
     const pde = bus.read32(bus.read32(this.#vm + VM_DIRECTORY) + (vaddr >>> 22) * 4);
     if ((pde & PTE_PRESENT) === 0) return 0;
     return bus.read32((pde & PTE_FRAME_MASK) + ((vaddr >>> 12) & 0x3FF) * 4);
-  }
-
-  #add(field: number, n: number): void {
-    this.#bus.write32(this.#vm + field, this.#bus.read32(this.#vm + field) + n);
   }
 }

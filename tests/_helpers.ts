@@ -17,8 +17,4 @@ export function allPagesBack(k: Kernel): void {
   assertEquals(k.audit(), []);
 }
 
-/** A small deterministic generator of numbers in [0, 1), for reproducible workloads. */
-export function lcg(seed: number): () => number {
-  let state = seed;
-  return () => (state = (Math.imul(state, 1664525) + 1013904223) >>> 0) / 2 ** 32;
-}
+export { seededRandom } from "../tools/seeded_random.ts";

@@ -1,4 +1,4 @@
-import { lcg } from "./_helpers.ts";
+import { seededRandom } from "./_helpers.ts";
 import { assertEquals } from "./_assert.ts";
 import { Board, boot, GFP_KERNEL, Recorder, replayTrace, type SlicePool } from "../mod.ts";
 
@@ -14,7 +14,7 @@ Deno.test("Recorder output replays to the same calls, bus cycles and final state
     (cycles.get(op) ?? cycles.set(op, []).get(op)!).push(board.cycles - before);
     return result;
   };
-  const random = lcg(42);
+  const random = seededRandom(42);
   const pools: SlicePool[] = [];
   const live: (() => void)[] = [];
   for (let i = 0; i < 3000; i++) {

@@ -1,4 +1,4 @@
-import { allPagesBack, lcg } from "./_helpers.ts";
+import { allPagesBack, seededRandom } from "./_helpers.ts";
 import { assertEquals, assertThrows, type ErrorClass } from "./_assert.ts";
 import {
   Board,
@@ -28,7 +28,7 @@ Deno.test("vmalloc() builds thousands of areas from scattered pages; all come ba
   for (let i = 0; i < singles.length; i += 2) k.free_pages(singles[i]);
   assertEquals(k.stats().pages.freeByOrder.slice(1).every((n) => n === 0), true);
 
-  const random = lcg(7);
+  const random = seededRandom(7);
   const areas: { vaddr: number; size: number; seed: number }[] = [];
   for (let i = 0; i < 2000; i++) {
     const size = 1 + Math.floor(random() * 8 * PAGE_SIZE); // up to 8 pages: no free run fits

@@ -22,6 +22,7 @@ import { readTrace } from "../traces/trace_reader.ts";
 import type { OpFigures } from "./cycle_stats.ts";
 import { type ReplayReport, replayTrace } from "./replay_trace.ts";
 import type { CheckMode } from "./shadow_memory.ts";
+import { seededRandom } from "./seeded_random.ts";
 
 const HELP = `Usage: deno task bench [--rounds N] [--json] [--only SECTIONS]
 
@@ -374,17 +375,11 @@ interface ScalingRow {
   cyclesMax: number;
 }
 
-/** A small deterministic generator, so every run sees the same stream. */
-function lcg(seed: number): () => number {
-  let state = seed;
-  return () => (state = (Math.imul(state, 1664525) + 1013904223) >>> 0) / 2 ** 32;
-}
-
 function scaling(): ScalingRow[] {
   const rows: ScalingRow[] = [];
   const operations = 200_000;
   for (const live of [1e3, 1e4, 1e5, 1e6]) {
-    const random = lcg(1);
+    const random = seededRandom(1);
     const size = (): number => 8 + Math.floor(random() ** 3 * 1000); // mostly small, as kmalloc
     const board = new Board({ ramBytes: 512 * MiB });
     const k = boot(board);

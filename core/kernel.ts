@@ -4,6 +4,7 @@
  * @module
  */
 
+import { type PageMap, readPageMap } from "./page_map.ts";
 import type { Board } from "../hw/board.ts";
 import type { BootInfo } from "./boot.ts";
 import type { GenericAllocator, GenericStats } from "./generic_alloc.ts";
@@ -331,6 +332,23 @@ export class Kernel {
    */
   poolStats(pool: SlicePool): PoolStats {
     return this.#slices.poolStats(this.#slices.checkPool(pool));
+  }
+
+  /**
+   * Who holds each page of RAM, read through the board's debug port: no bus
+   * cycles, nothing changed. The replay report draws it.
+   * @returns runs of pages with the same holder, tiling RAM
+   * @example
+   * ```ts
+   * import { Board, boot, GFP_KERNEL } from "@pagepile/pagepile";
+   * const k = boot(new Board({ ramBytes: 1024 * 1024 }));
+   * k.alloc_pages(GFP_KERNEL, 2);
+   * const map = k.pageMap();
+   * console.log(map.holders.some((h) => h.label === "alloc_pages, order 2")); // true
+   * ```
+   */
+  pageMap(): PageMap {
+    return readPageMap(this.board, this.#pages.layout);
   }
 
   /** Every free pile, as the free lists in RAM hold them. */

@@ -249,6 +249,16 @@ export class Board {
   }
 
   /**
+   * Reads a little-endian 32-bit word of RAM through the debug port: no bus
+   * cycles, no faults. For inspectors that picture the firmware's state.
+   * @returns the word, or -1 when `addr` is not a word inside RAM
+   */
+  debugRead32(addr: number): number {
+    const offset = addr - RAM_BASE;
+    return this.#inRam(offset, 4) ? this.#view.getUint32(offset, true) : -1;
+  }
+
+  /**
    * A copy of all of RAM, taken through the debug port: no bus cycles, no
    * faults. For tests and checkers that compare memory before and after; the
    * firmware never uses it.

@@ -1,0 +1,203 @@
+/**
+ * A picture of physical memory: who holds each page, read from the struct
+ * pages through the board's debug port (no bus cycles), so taking it changes
+ * neither the firmware's state nor its timing.
+ * @module
+ */
+
+import type { Board } from "../hw/board.ts";
+import { hex32 } from "../hw/hex.ts";
+import {
+  flagsOrder,
+  flagsOwner,
+  flagsState,
+  P_FLAGS,
+  P_ID,
+  P_NAME,
+  P_OBJ_SIZE,
+  PAGE_STRUCT_BYTES,
+  PageOwner,
+  PageState,
+  PG_FLAGS,
+  PG_PRIVATE,
+  PG_SLAB_POOL,
+  POOL_GENERIC,
+  POOL_NAME_BYTES,
+} from "./layout.ts";
+import type { PageAllocatorLayout } from "./page_alloc.ts";
+
+/** What kind of holder a page has; the picture colours pages by kind. */
+export type PageKind =
+  | "free"
+  | "firmware"
+  | "pages"
+  | "slab"
+  | "generic-class"
+  | "generic-large"
+  | "vmalloc"
+  | "page-table"
+  | "vmap-tree";
+
+/** One holder of pages: its kind and a label naming it. */
+export interface PageHolder {
+  /** The kind, for the colour. */
+  kind: PageKind;
+  /** Says who holds the pages, e.g. "slab of pool 'dentry' (id 12)". */
+  label: string;
+  /**
+   * A number that tells holders of one kind apart: the pile's order for
+   * free pages and alloc_pages, the pool's id for slabs, the class size for
+   * generic classes; 0 otherwise.
+   */
+  key: number;
+}
+
+/** Who holds every page of RAM, as runs of pages with the same holder. */
+export interface PageMap {
+  /** Physical address of page 0. */
+  ramBase: number;
+  /** Bytes per page. */
+  pageSize: number;
+  /** Pages of RAM. */
+  pages: number;
+  /** The distinct holders; runs refer to them by index. */
+  holders: PageHolder[];
+  /**
+   * Runs, flat: [first page, page count, holder index] for each run, in
+   * address order. The runs tile RAM: each starts where the last ended.
+   */
+  runs: number[];
+}
+
+/**
+ * Reads who holds each page from the struct pages, walking pile by pile: a
+ * pile's head carries its state, order and owner; its other pages belong to it.
+ * Cost: one debug read per pile head, and a few per distinct pool.
+ * @param board the board, read through its debug port
+ * @param layout the page allocator's boot-time constants
+ * @returns the map, its runs tiling RAM
+ */
+export function readPageMap(board: Board, layout: PageAllocatorLayout): PageMap {
+  const holders: PageHolder[] = [];
+  const holderIndex = new Map<string, number>();
+  const holder = (kind: PageKind, label: string, key = 0): number => {
+    const id = `${kind}\u0000${label}`;
+    let index = holderIndex.get(id);
+    if (index === undefined) {
+      holderIndex.set(id, index = holders.length);
+      holders.push({ kind, label, key });
+    }
+    return index;
+  };
+  const poolHolders = new Map<number, number>();
+  const slabHolder = (record: number): number => {
+    let index = poolHolders.get(record);
+    if (index === undefined) {
+      index = describePool(board, record, holder);
+      poolHolders.set(record, index);
+    }
+    return index;
+  };
+
+  const runs: number[] = [];
+  const emit = (first: number, count: number, h: number): void => {
+    const last = runs.length - 3;
+    if (last >= 0 && runs[last + 2] === h && runs[last] + runs[last + 1] === first) {
+      runs[last + 1] += count;
+    } else {
+      runs.push(first, count, h);
+    }
+  };
+
+  // Holders that a head's flags word alone names (free piles, alloc_pages,
+  // firmware...), by that word: most piles are found here without building a label.
+  const byFlags = new Map<number, number>();
+  let largeLeft = 0; // pages of a large generic block still to come after its first pile
+  let largeHolder = 0;
+  let index = 0;
+  while (index < layout.nrPages) {
+    const page = layout.memMap + index * PAGE_STRUCT_BYTES;
+    const flags = board.debugRead32(page + PG_FLAGS);
+    const state = flagsState(flags);
+    // A page that heads no pile (corrupt state) is counted alone.
+    const pages = state === PageState.NONE
+      ? 1
+      : Math.min(1 << flagsOrder(flags), layout.nrPages - index);
+    const owner = flagsOwner(flags);
+    let h: number;
+    if (state === PageState.ALLOCATED && owner === PageOwner.SLAB) {
+      h = slabHolder(board.debugRead32(page + PG_SLAB_POOL));
+    } else if (state === PageState.ALLOCATED && owner === PageOwner.GENERIC) {
+      const runPages = board.debugRead32(page + PG_PRIVATE);
+      if (runPages > 0) {
+        largeLeft = runPages;
+        largeHolder = holder("generic-large", `large galloc block, ${runPages} pages`);
+      }
+      h = largeLeft > 0 ? largeHolder : holder("generic-large", "large galloc block");
+      largeLeft = Math.max(0, largeLeft - pages);
+    } else {
+      let known = byFlags.get(flags);
+      if (known === undefined) byFlags.set(flags, known = plainHolder(flags, holder));
+      h = known;
+    }
+    emit(index, pages, h);
+    index += pages;
+  }
+  return {
+    ramBase: layout.ramBase,
+    pageSize: layout.pageSize,
+    pages: layout.nrPages,
+    holders,
+    runs,
+  };
+}
+
+/** The holder of a pile that its head's flags alone describe (not a slab, not a large block). */
+function plainHolder(
+  flags: number,
+  holder: (kind: PageKind, label: string, key?: number) => number,
+): number {
+  const order = flagsOrder(flags);
+  switch (flagsState(flags)) {
+    case PageState.FREE:
+      return holder("free", `free, in an order-${order} pile`, order);
+    case PageState.RESERVED:
+      return holder("firmware", "firmware: kernel globals and mem_map");
+    case PageState.NONE:
+      return holder("firmware", "no pile heads this page (corrupt struct page)");
+  }
+  switch (flagsOwner(flags)) {
+    case PageOwner.PAGES:
+      return holder("pages", `alloc_pages, order ${order}`, order);
+    case PageOwner.VMALLOC:
+      return holder("vmalloc", "vmalloc backing page");
+    case PageOwner.PAGETABLE:
+      return holder("page-table", "MMU page table or directory");
+    case PageOwner.VMAP_TREE:
+      return holder("vmap-tree", "vmalloc window's area tree");
+    default:
+      return holder("firmware", `owner ${flagsOwner(flags)} (unknown)`);
+  }
+}
+
+/** The holder of a slab: its pool, named as slabinfo names it. */
+function describePool(
+  board: Board,
+  record: number,
+  holder: (kind: PageKind, label: string, key?: number) => number,
+): number {
+  let name = "";
+  for (let i = 0; i < POOL_NAME_BYTES; i++) {
+    const word = board.debugRead32(record + P_NAME + (i & ~3));
+    const byte = word < 0 ? 0 : (word >>> ((i & 3) * 8)) & 0xFF;
+    if (byte === 0) break;
+    name += byte >= 0x20 && byte < 0x7F ? String.fromCharCode(byte) : "?";
+  }
+  const flags = board.debugRead32(record + P_FLAGS);
+  const id = board.debugRead32(record + P_ID);
+  if (flags > 0 && (flags & POOL_GENERIC) !== 0) {
+    const size = board.debugRead32(record + P_OBJ_SIZE);
+    return holder("generic-class", `galloc class '${name}' (${size}-byte blocks)`, size);
+  }
+  return holder("slab", `slab of pool '${name}' (id ${id}, record ${hex32(record)})`, id);
+}

@@ -15,6 +15,12 @@ export interface OpFigures {
   cycles: { mean: number; p50: number; p99: number; max: number };
   /** The costliest call: its trace line and cycles. */
   worst: { line: number; cycles: number };
+  /**
+   * Calls by powers of two of cycles: `histogram[b]` counts the calls that
+   * took 2^b to 2^(b+1) - 1 cycles (0 and 1 cycles in `histogram[0]`), up
+   * to the bucket of the max.
+   */
+  histogram: number[];
 }
 
 /** Collects the bus cycles of one kind of operation. */
@@ -49,7 +55,22 @@ export class CycleStats {
         max: Math.max(this.#max, 0),
       },
       worst: { line: this.#maxLine, cycles: Math.max(this.#max, 0) },
+      histogram: this.#histogram(),
     };
+  }
+
+  #histogram(): number[] {
+    const buckets: number[] = [];
+    const add = (cycles: number, calls: number): void => {
+      const b = cycles <= 1 ? 0 : 31 - Math.clz32(cycles);
+      while (buckets.length <= b) buckets.push(0);
+      buckets[b] += calls;
+    };
+    for (let c = 0; c <= Math.min(this.#max, DENSE_LIMIT - 1); c++) {
+      if (this.#dense[c] !== 0) add(c, this.#dense[c]);
+    }
+    for (const [c, calls] of this.#sparse) add(c, calls);
+    return buckets;
   }
 
   /** The smallest value with at least `fraction` of the calls at or below it. */

@@ -24,6 +24,8 @@ export interface ReplayTraceOptions {
   check?: CheckMode;
   /** Run the allocators' audit every N events; default only at the end. */
   auditEvery?: number;
+  /** Collect what the HTML report draws (the report's `pictures`); default false. */
+  pictures?: boolean;
   /** Stop at the first malformed or unknown line (it is then in `stoppedAt`). */
   strict?: boolean;
   /** Called now and then with file bytes read, file size, and events so far. */
@@ -109,7 +111,11 @@ export async function replayTrace(
   }
   const kernel = boot(new Board({ ramBytes }));
   const check = options.check ?? "full";
-  const replayer = new Replayer(kernel, { check, auditEvery: options.auditEvery });
+  const replayer = new Replayer(kernel, {
+    check,
+    auditEvery: options.auditEvery,
+    pictures: options.pictures,
+  });
   let inputError: string | null = null;
   let stoppedAt: ReplayReport["stoppedAt"] = null;
   let lines = 0;

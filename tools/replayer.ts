@@ -21,6 +21,7 @@ import type { TraceEvent, TraceSink } from "../traces/trace_event.ts";
 import { type CheckMode, ShadowMemory } from "./shadow_memory.ts";
 import { CycleStats, type OpFigures } from "./cycle_stats.ts";
 import { KeyTable } from "./key_table.ts";
+import { MemoryTimeline, type ReplayPictures } from "./memory_timeline.ts";
 
 /** Options of a {@link Replayer}. */
 export interface ReplayOptions {
@@ -28,6 +29,12 @@ export interface ReplayOptions {
   check?: CheckMode;
   /** Run the allocators' own audit every this many events (0: only at the end). */
   auditEvery?: number;
+  /**
+   * Collect what the HTML report draws: memory over the trace, and who held
+   * each page at the peak and at the end (see {@link MemoryTimeline}).
+   * Default false.
+   */
+  pictures?: boolean;
 }
 
 /** A check that failed: what, and the event that caused it. */
@@ -107,6 +114,8 @@ export interface ReplayResult {
   };
   /** The MMU's TLB over the replay (the checker's accesses to vmalloc areas). */
   tlb: { hits: number; misses: number; hitRate: number };
+  /** With the `pictures` option: what the HTML report draws. */
+  pictures?: ReplayPictures;
 }
 
 /** Lists stop growing here; their counts go on. */
@@ -194,6 +203,7 @@ export class Replayer implements TraceSink {
   #livePageBytes = 0;
   #liveVmallocBytes = 0;
   readonly #memory: MemoryFigures;
+  readonly #timeline: MemoryTimeline | undefined;
 
   /**
    * Starts a replay into `kernel`, claiming its firmware area in the shadow.
@@ -205,6 +215,7 @@ export class Replayer implements TraceSink {
     this.#board = kernel.board;
     this.#shadow = new ShadowMemory(this.#board, options.check ?? "full", kernel.stats().vm.window);
     this.#auditEvery = options.auditEvery ?? 0;
+    this.#timeline = options.pictures ? new MemoryTimeline(kernel) : undefined;
     const firmwareBytes = kernel.stats().pages.reserved * PAGE_SIZE;
     this.#shadow.claimFirmware(kernel.bootInfo.ramBase, firmwareBytes);
     this.#memory = {
@@ -222,6 +233,21 @@ export class Replayer implements TraceSink {
 
   /** Replays one event. */
   event(e: TraceEvent): void {
+    const timeline = this.#timeline;
+    if (timeline === undefined) {
+      this.#replay(e);
+      return;
+    }
+    if (!ALLOCATING.has(e.op)) timeline.beforeRelease();
+    this.#replay(e);
+    timeline.afterEvent(
+      this.#events,
+      e.line,
+      this.#liveObjectRequested + this.#livePageBytes + this.#liveVmallocBytes,
+    );
+  }
+
+  #replay(e: TraceEvent): void {
     this.#events++;
     if (e.cpu >= 0 && e.cpu < 1000) this.#cpuSeen[e.cpu] = 1;
     try {
@@ -290,6 +316,7 @@ export class Replayer implements TraceSink {
         implicitFrees: this.#implicitFrees,
       },
       tlb: this.#tlb(),
+      ...(this.#timeline === undefined ? {} : { pictures: this.#timeline.finish() }),
     };
   }
 
@@ -613,6 +640,7 @@ export class Replayer implements TraceSink {
     if (ALLOCATING.has(e.op)) {
       const footprint = this.#k.pagesInUse() * PAGE_SIZE;
       if (footprint > m.peakFootprintBytes) m.peakFootprintBytes = footprint;
+      this.#timeline?.allocated(footprint, e.line);
     }
   }
 

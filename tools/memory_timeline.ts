@@ -1,0 +1,127 @@
+/**
+ * Memory over a replay, for the report's pictures: samples of live bytes,
+ * footprint and free piles per order against the event number, in bounded
+ * memory; and who held each page at the footprint's peak.
+ * @module
+ */
+
+import { PAGE_SIZE } from "../hw/memory_map.ts";
+import type { Kernel } from "../core/kernel.ts";
+import type { PageMap } from "../core/page_map.ts";
+
+/** Samples kept at most; when full, every other one is dropped and the interval doubles. */
+const MAX_SAMPLES = 1024;
+
+/** Memory against the event number, sampled at a fixed interval of events. */
+export interface MemorySeries {
+  /** Events between two samples. */
+  every: number;
+  /** The event number (1 = the trace's first event) of each sample. */
+  event: number[];
+  /** The trace line of each sample's event. */
+  line: number[];
+  /** Live requested bytes: objects as requested, page allocations whole, vmalloc areas. */
+  requestedBytes: number[];
+  /** Bytes of the pages the allocators held. */
+  footprintBytes: number[];
+  /** Free piles per order (all zones together), `freeByOrder[sample][order]`. */
+  freeByOrder: number[][];
+}
+
+/** What the report draws, collected during a replay. */
+export interface ReplayPictures {
+  /** Who held each page when the allocators held the most pages. */
+  peakMap: PageMap & {
+    /** The trace line of the allocation that reached the peak. */
+    line: number;
+    /** The footprint then, in bytes. */
+    footprintBytes: number;
+  };
+  /** Who held each page at the end of the trace. */
+  endMap: PageMap;
+  /** Memory over the trace. */
+  series: MemorySeries;
+}
+
+/**
+ * Collects the pictures of one replay. The peak's page map is taken lazily:
+ * an allocation that raises the footprint marks a peak, and the map is read
+ * before the next event that can lower it. Between the two only allocations
+ * run, which cannot lower the footprint, so the map read is the peak's; and a
+ * climb of many allocations costs one read.
+ */
+export class MemoryTimeline {
+  readonly #k: Kernel;
+  #every = 1;
+  readonly #series: MemorySeries;
+  #peakFootprint = -1;
+  #peakLine = 0;
+  #peakPending = false;
+  #peakMap: PageMap | null = null;
+
+  /** @param kernel the kernel being replayed into */
+  constructor(kernel: Kernel) {
+    this.#k = kernel;
+    this.#series = {
+      every: 1,
+      event: [],
+      line: [],
+      requestedBytes: [],
+      footprintBytes: [],
+      freeByOrder: [],
+    };
+  }
+
+  /** After an allocation: the footprint it left, and its line. */
+  allocated(footprintBytes: number, line: number): void {
+    if (footprintBytes > this.#peakFootprint) {
+      this.#peakFootprint = footprintBytes;
+      this.#peakLine = line;
+      this.#peakPending = true;
+    }
+  }
+
+  /** Before an event that may give pages back: reads the peak's map if one is pending. */
+  beforeRelease(): void {
+    if (!this.#peakPending) return;
+    this.#peakMap = this.#k.pageMap();
+    this.#peakPending = false;
+  }
+
+  /** After each event: samples every `every` events. */
+  afterEvent(event: number, line: number, requestedBytes: number): void {
+    if (event % this.#every !== 0) return;
+    const s = this.#series;
+    if (s.event.length === MAX_SAMPLES) this.#halve();
+    if (event % this.#every !== 0) return;
+    s.event.push(event);
+    s.line.push(line);
+    s.requestedBytes.push(requestedBytes);
+    s.footprintBytes.push(this.#k.pagesInUse() * PAGE_SIZE);
+    s.freeByOrder.push(this.#k.stats().pages.freeByOrder);
+  }
+
+  /** The pictures, the end's map read now. */
+  finish(): ReplayPictures {
+    this.beforeRelease();
+    const endMap = this.#k.pageMap();
+    const peak = this.#peakMap ?? endMap;
+    return {
+      peakMap: { ...peak, line: this.#peakLine, footprintBytes: Math.max(this.#peakFootprint, 0) },
+      endMap,
+      series: { ...this.#series, every: this.#every },
+    };
+  }
+
+  /** Keeps the samples at even multiples of the interval, and doubles it. */
+  #halve(): void {
+    this.#every *= 2;
+    const s = this.#series;
+    const keep = s.event.map((event) => event % this.#every === 0);
+    for (const list of [s.event, s.line, s.requestedBytes, s.footprintBytes, s.freeByOrder]) {
+      let w = 0;
+      for (let r = 0; r < list.length; r++) if (keep[r]) list[w++] = list[r];
+      list.length = w;
+    }
+  }
+}

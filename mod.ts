@@ -80,6 +80,7 @@ export {
   KernelError,
   PoolBusyError,
 } from "./core/errors.ts";
+export type { PageHolder, PageKind, PageMap } from "./core/page_map.ts";
 export { formatBuddyinfo } from "./core/buddyinfo.ts";
 export { formatSlabinfo } from "./core/slabinfo.ts";
 export { formatVmallocinfo } from "./core/vmallocinfo.ts";
@@ -111,6 +112,8 @@ export {
 } from "./tools/replayer.ts";
 export { type ReplayReport, replayTrace, type ReplayTraceOptions } from "./tools/replay_trace.ts";
 export { formatReplayReport } from "./tools/replay_report.ts";
+export { renderHtmlReport } from "./tools/html_report.ts";
+export type { MemorySeries, ReplayPictures } from "./tools/memory_timeline.ts";
 export { Recorder } from "./tools/recorder.ts";
 export { type BoardSize, boardSizeForTrace } from "./tools/board_size.ts";
 export { CHECK_MODES, type CheckMode } from "./tools/shadow_memory.ts";

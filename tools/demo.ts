@@ -24,6 +24,7 @@ import {
   RAM_ACCESS_CYCLES,
 } from "../mod.ts";
 import { fileURLToPath as fromFileUrl } from "node:url";
+import { renderHtmlReport } from "./html_report.ts";
 import { formatReplayReport } from "./replay_report.ts";
 import { replayTrace } from "./replay_trace.ts";
 
@@ -109,8 +110,13 @@ async function main(): Promise<void> {
   console.log(`\n${"=".repeat(100)}`);
   console.log("Replaying the first 3,000 events of a real Linux 6.1 boot trace (bundled excerpt):");
   console.log(`(the whole traces: deno task replay ../shared/traces/linux/boot.trace.gz)\n`);
-  const report = await replayTrace(EXCERPT);
+  const report = await replayTrace(EXCERPT, { pictures: true });
   console.log(formatReplayReport(report, { stats: false }));
+  // In the temporary directory, so that the demo leaves the checkout as it was.
+  const html = await Deno.makeTempFile({ prefix: "pagepile-demo-", suffix: ".html" });
+  await Deno.writeTextFile(html, renderHtmlReport(report));
+  console.log(`\nThe replay's HTML report (memory map, charts, tables): ${html}`);
+  console.log("Open it in a browser; it needs no network.");
 }
 
 /** The bundled excerpt: the first 3,000 events of ../shared/traces/linux/boot.trace.gz. */

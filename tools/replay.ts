@@ -8,6 +8,7 @@ import { parseArgs } from "node:util";
 import { CHECK_MODES, type CheckMode } from "./shadow_memory.ts";
 import { parseByteSize } from "./byte_size.ts";
 import { ProgressBar } from "./progress_bar.ts";
+import { renderHtmlReport } from "./html_report.ts";
 import { formatReplayReport } from "./replay_report.ts";
 import { replayTrace } from "./replay_trace.ts";
 
@@ -30,11 +31,17 @@ Options:
                      (it always runs at the end)
   --strict           stop at the first malformed or unknown line
   --stats            print the buddyinfo, slabinfo and vmallocinfo tables at the end
-  --json             print one JSON object on stdout instead of the report
+  --report FILE      also write an HTML report to FILE: the memory map at the
+                     peak and at the end, memory over the trace, bus-cycle
+                     histograms, the tables and the problems (no network needed)
+  --json             print one JSON object on stdout instead of the report:
+                     every figure, table and picture (deno task report turns
+                     it into the HTML report later)
   --help             show this
 
-Example:
+Examples:
   deno task replay ../shared/traces/linux/boot.trace.gz --check=light
+  deno task replay ../shared/traces/linux/boot.trace.gz --report boot.html
 `;
 
 async function main(args: string[]): Promise<number> {
@@ -50,6 +57,7 @@ async function main(args: string[]): Promise<number> {
         strict: { type: "boolean", default: false },
         stats: { type: "boolean", default: false },
         json: { type: "boolean", default: false },
+        report: { type: "string" },
         help: { type: "boolean", default: false },
       },
     });
@@ -81,6 +89,7 @@ async function main(args: string[]): Promise<number> {
       check: values.check as CheckMode,
       auditEvery,
       strict: values.strict,
+      pictures: values.json || values.report !== undefined,
       onProgress: bar && ((read, size, events) => bar.update(read, size, events)),
     });
   } catch (error) {
@@ -90,10 +99,18 @@ async function main(args: string[]): Promise<number> {
   }
   bar?.done();
   if (values.json) {
-    const { tables: _tables, ...figures } = report;
-    console.log(JSON.stringify(values.stats ? report : figures));
+    console.log(JSON.stringify(report));
   } else {
     console.log(formatReplayReport(report, { stats: values.stats }));
+  }
+  if (values.report !== undefined) {
+    try {
+      await Deno.writeTextFile(values.report, renderHtmlReport(report));
+    } catch (error) {
+      console.error(`replay: cannot write the report to ${values.report}: ${error}`);
+      return 2;
+    }
+    console.error(`replay: HTML report written to ${values.report}`);
   }
   if (report.stoppedAt) return 2;
   return report.violations > 0 || report.inputError ? 1 : 0;

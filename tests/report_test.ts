@@ -1,0 +1,187 @@
+// What the HTML report is made of: the page map, the memory timeline, the
+// cycle histograms, the rendered file, and the replay/report commands.
+
+import { fileURLToPath } from "node:url";
+import { Board } from "../hw/board.ts";
+import { boot } from "../core/boot.ts";
+import { GFP_KERNEL } from "../core/gfp.ts";
+import type { PageMap } from "../core/page_map.ts";
+import { CycleStats } from "../tools/cycle_stats.ts";
+import { renderHtmlReport } from "../tools/html_report.ts";
+import { replayTrace } from "../tools/replay_trace.ts";
+import { assertEquals } from "./_assert.ts";
+
+const MiB = 1024 * 1024;
+const EXCERPT = fileURLToPath(new URL("./fixtures/boot_excerpt.trace.gz", import.meta.url));
+
+/** Pages per holder label, and a check that the runs tile RAM in order. */
+function pagesByLabel(map: PageMap): Map<string, number> {
+  const pages = new Map<string, number>();
+  let next = 0;
+  for (let r = 0; r < map.runs.length; r += 3) {
+    assertEquals(map.runs[r], next, `run ${r / 3} starts where the last ended`);
+    next += map.runs[r + 1];
+    const label = map.holders[map.runs[r + 2]].label;
+    pages.set(label, (pages.get(label) ?? 0) + map.runs[r + 1]);
+  }
+  assertEquals(next, map.pages, "the runs cover RAM");
+  return pages;
+}
+
+async function nativeTrace(lines: string[]): Promise<string> {
+  const path = await Deno.makeTempFile({ suffix: ".trace" });
+  await Deno.writeTextFile(path, ["# pagepile trace 1", ...lines].join("\n") + "\n");
+  return path;
+}
+
+Deno.test("the page map names every holder, tiles RAM, and costs no cycles nor changes RAM", () => {
+  const k = boot(new Board({ ramBytes: 4 * MiB }));
+  const pool = k.slice_pool_create(GFP_KERNEL, 600, { name: "inode" })!;
+  k.slice_alloc(pool);
+  k.galloc(GFP_KERNEL, 64);
+  k.galloc(GFP_KERNEL, 5 * 4096 - 100);
+  const pile = k.alloc_pages(GFP_KERNEL, 2);
+  k.vmalloc(3 * 4096);
+  const before = k.board.snapshot();
+  const cycles = k.board.cycles;
+  const map = k.pageMap();
+  assertEquals(k.board.cycles, cycles, "no bus cycles");
+  assertEquals(k.board.snapshot(), before, "RAM unchanged");
+
+  const pages = pagesByLabel(map);
+  assertEquals(pages.get("alloc_pages, order 2"), 4);
+  assertEquals(pages.get("large galloc block, 5 pages"), 5);
+  assertEquals(pages.get("galloc class 'galloc-64' (64-byte blocks)"), 1);
+  assertEquals(pages.get("vmalloc backing page"), 3);
+  assertEquals(pages.get("MMU page table or directory"), 2);
+  const inode = [...pages.keys()].find((label) => label.startsWith("slab of pool 'inode'"));
+  assertEquals(inode !== undefined && pages.get(inode)! >= 1, true, "the inode pool's slab");
+  const firmware = k.stats().pages.reserved;
+  assertEquals(pages.get("firmware: kernel globals and mem_map"), firmware);
+  const free = [...pages].filter(([l]) => l.startsWith("free")).reduce((n, [, p]) => n + p, 0);
+  assertEquals(free, k.stats().pages.free, "free pages, as the zones count them");
+
+  // The alloc_pages pile is where the allocator said.
+  const index = (k.page_to_addr(pile) - map.ramBase) / map.pageSize;
+  const run = map.runs.findIndex((first, r) => r % 3 === 0 && first === index);
+  assertEquals(map.holders[map.runs[run + 2]].kind, "pages");
+});
+
+Deno.test("the report's peak map is the map at the footprint's peak, not at the end", async () => {
+  const path = await nativeTrace([
+    "alloc_pages 0x1 0 3", // 8 pages
+    "alloc_pages 0x2 0 2", // 12: the peak
+    "free_pages 0x1", // 4
+    "alloc_pages 0x3 0 0", // 5
+  ]);
+  const report = await replayTrace(path, { ramBytes: MiB, pictures: true });
+  const pictures = report.pictures!;
+  assertEquals(pictures.peakMap.footprintBytes, 12 * 4096);
+  assertEquals(pictures.peakMap.line, 3);
+  const peak = pagesByLabel(pictures.peakMap);
+  assertEquals([peak.get("alloc_pages, order 3"), peak.get("alloc_pages, order 2")], [8, 4]);
+  const end = pagesByLabel(pictures.endMap);
+  assertEquals([end.get("alloc_pages, order 3"), end.get("alloc_pages, order 2")], [undefined, 4]);
+  assertEquals(end.get("alloc_pages, order 0"), 1);
+  // Every event sampled (a short trace), footprint included.
+  assertEquals(pictures.series.every, 1);
+  assertEquals(pictures.series.event, [1, 2, 3, 4]);
+  assertEquals(pictures.series.footprintBytes.map((b) => b / 4096), [8, 12, 4, 5]);
+  assertEquals(pictures.series.requestedBytes.map((b) => b / 4096), [8, 12, 4, 5]);
+  await Deno.remove(path);
+});
+
+Deno.test("the memory series stays bounded: every other sample dropped as the trace grows", async () => {
+  const lines: string[] = [];
+  for (let i = 0; i < 3000; i++) lines.push(`galloc ${i + 1} 0 32`, `gfree ${i + 1}`);
+  const path = await nativeTrace(lines);
+  const { series } = (await replayTrace(path, { ramBytes: MiB, pictures: true })).pictures!;
+  assertEquals(series.every, 8);
+  assertEquals(series.event.length, 750);
+  assertEquals(series.event.every((event, i) => event === (i + 1) * 8), true);
+  assertEquals(series.freeByOrder.every((orders) => orders.length === 11), true);
+  await Deno.remove(path);
+});
+
+Deno.test("a cycle histogram counts every call in its power-of-two bucket", () => {
+  const stats = new CycleStats();
+  for (const cycles of [0, 1, 2, 3, 4, 40, 100_000]) stats.add(cycles, 1);
+  const { histogram, count } = stats.figures();
+  assertEquals(histogram.reduce((a, b) => a + b, 0), count);
+  assertEquals(histogram.slice(0, 6), [2, 2, 1, 0, 0, 1]);
+  assertEquals(histogram.length, 17); // 2^16 <= 100,000 < 2^17
+  assertEquals(histogram[16], 1);
+});
+
+Deno.test("the HTML report is self-contained, escapes the trace's names, lists problems", async () => {
+  const path = await nativeTrace([
+    'slice_pool_create evil 0 64 name=<img/src=x/onerror="alert(1)">',
+    "slice_alloc 0x10 evil",
+    "galloc 0x20 0 100",
+    "alloc_pages 0x30 0 11", // order 11: refused, listed with its line
+  ]);
+  const report = await replayTrace(path, { ramBytes: 4 * MiB, pictures: true });
+  const html = renderHtmlReport(report);
+  assertEquals(html.includes("<img"), false, "the pool name is shown as text");
+  assertEquals(html.includes("&lt;img/src=x/onerror=&quot;alert(1)&quot;&gt;"), true);
+  for (const id of ['id="map-peak"', 'id="map-end"', 'id="chart-memory"', 'id="chart-free"']) {
+    assertEquals(html.includes(id), true, id);
+  }
+  assertEquals(html.includes('id="chart-latency-galloc"'), true);
+  assertEquals(/<(script|link|img|iframe)[^>]*\b(src|href)=/i.test(html), false, "no fetches");
+  assertEquals(html.includes("<td>5</td>"), true, "the bad line's number, in its table");
+  assertEquals(html.includes("buddyinfo") && html.includes("slabinfo"), true);
+  await Deno.remove(path);
+});
+
+Deno.test("a report without pictures is refused with a reason", async () => {
+  const report = await replayTrace(EXCERPT, { ramBytes: 32 * MiB, check: "off" });
+  let message = "";
+  try {
+    renderHtmlReport(report);
+  } catch (error) {
+    message = (error as Error).message;
+  }
+  assertEquals(message.includes("has no pictures"), true, message);
+});
+
+async function run(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  const output = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "--allow-read", "--allow-write", ...args],
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const decode = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
+  return { code: output.code, stdout: decode(output.stdout), stderr: decode(output.stderr) };
+}
+
+Deno.test("replay --report writes the HTML; report turns a saved --json into the same", async () => {
+  const dir = await Deno.makeTempDir();
+  const direct = await run("tools/replay.ts", "--ram=32M", `--report=${dir}/a.html`, EXCERPT);
+  assertEquals(direct.code, 0, direct.stderr);
+  assertEquals(direct.stderr.includes(`HTML report written to ${dir}/a.html`), true);
+
+  const json = await run("tools/replay.ts", "--ram=32M", "--json", EXCERPT);
+  assertEquals(json.code, 0);
+  await Deno.writeTextFile(`${dir}/result.json`, json.stdout);
+  const later = await run("tools/report.ts", `${dir}/result.json`);
+  assertEquals(later.code, 0, later.stderr);
+  assertEquals(later.stdout.trim(), `report: written to ${dir}/result.html`);
+
+  // The same replay, so the same pictures (the wall time in the text differs).
+  const a = await Deno.readTextFile(`${dir}/a.html`);
+  const b = await Deno.readTextFile(`${dir}/result.html`);
+  const maps = (html: string) =>
+    html.slice(html.indexOf('<svg id="map-peak"'), html.indexOf("<h2>Problems"));
+  assertEquals(maps(a).length > 1000, true);
+  assertEquals(maps(a), maps(b));
+
+  await Deno.writeTextFile(`${dir}/bad.json`, '{"events": 3}');
+  const bad = await run("tools/report.ts", `${dir}/bad.json`);
+  assertEquals(bad.code, 1);
+  assertEquals(bad.stderr.includes("is not a replay result with pictures"), true, bad.stderr);
+  const missing = await run("tools/report.ts", `${dir}/nothing.json`);
+  assertEquals(missing.code, 1);
+  assertEquals(missing.stderr.includes(`cannot read ${dir}/nothing.json`), true, missing.stderr);
+  await Deno.remove(dir, { recursive: true });
+});

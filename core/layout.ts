@@ -173,7 +173,7 @@ export const PG_SLAB_BITMAP = 0x1C;
 /**
  * pool record (POOL_BYTES = 0x70), for every slice pool:
  * ```
- * 0x00 magic (POOL_MAGIC ^ record address; 0 once recycled)
+ * 0x00 magic (poolMagic(record address, id); 0 once recycled)
  * 0x04 obj_size   0x08 slot_size   0x0C slab order   0x10 slices per slab
  * 0x14 offset of the in-slab bitmap, 0 when it is in the head's struct page
  * 0x18 gfp flags  0x1C pool flags (POOL_GENERIC, POOL_INTERNAL)
@@ -228,8 +228,20 @@ export const P_REQUESTED = 0x48;
 export const P_NAME = 0x50;
 /** Longest pool name kept, in bytes. */
 export const POOL_NAME_BYTES = 32;
-/** Magic of a live pool record, XORed with its address. */
+/** Magic of a live pool record, before mixing in its address and id (see poolMagic). */
 export const POOL_MAGIC = 0x504C_4353;
+
+/**
+ * The magic word of a live pool record: POOL_MAGIC mixed with the record's
+ * address and the pool's id. Ids are never reused, so a handle kept after its
+ * pool was recycled fails the check even when a new pool takes the record.
+ * @param record the record's address
+ * @param id the pool's id
+ * @returns the magic word
+ */
+export function poolMagic(record: number, id: number): number {
+  return (POOL_MAGIC ^ record ^ Math.imul(id, 0x9E37_79B1)) >>> 0;
+}
 /** pool flag: a class pool of the generic allocator. */
 export const POOL_GENERIC = 1;
 /** pool flag: the firmware's own pool (not recyclable by callers). */

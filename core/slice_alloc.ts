@@ -62,8 +62,8 @@ import {
   PG_SLAB_POOL,
   POOL_BYTES,
   POOL_INTERNAL,
-  POOL_MAGIC,
   POOL_NAME_BYTES,
+  poolMagic,
 } from "./layout.ts";
 import { readAscii, writeAscii } from "./ascii_field.ts";
 import { add64, read64 } from "./counters.ts";
@@ -71,19 +71,25 @@ import type { PageAllocator } from "./page_alloc.ts";
 import { bitmapWords, MAX_SLICE_SIZE, slabGeometry } from "./slab_geometry.ts";
 
 /**
- * A handle on a slice pool: the address of its record in board RAM. The
- * record is the pool; the handle only names it.
+ * A handle on a slice pool: the address of its record in board RAM and the
+ * pool's id. The record is the pool; the handle only names it. The id makes
+ * a handle kept after its pool was recycled stale for good, even when a new
+ * pool takes the same record.
  */
 export class SlicePool {
   /** Physical address of the pool record. */
   readonly address: number;
+  /** The pool's id, as slabinfo shows it. */
+  readonly id: number;
 
   /**
-   * Names the pool record at `address`; `slice_pool_create` makes these.
+   * Names pool `id` at the record at `address`; `slice_pool_create` makes these.
    * @param address the record's physical address
+   * @param id the pool's id
    */
-  constructor(address: number) {
+  constructor(address: number, id: number) {
     this.address = address;
+    this.id = id;
   }
 }
 
@@ -140,7 +146,8 @@ export class SliceAllocator {
     this.#pages = pages;
     this.#globals = globals;
     this.#pageSize = pageSize;
-    this.poolOfPools = new SlicePool(globals + G_POOL_OF_POOLS);
+    // The pool of pools is the first pool format() lays out: id 1.
+    this.poolOfPools = new SlicePool(globals + G_POOL_OF_POOLS, 1);
   }
 
   /** Boot: an empty list of pools, and the pool of pools on it. */
@@ -161,7 +168,7 @@ export class SliceAllocator {
     if (record === 0) return null;
     const id = this.#bus.read32(this.#globals + G_NEXT_POOL_ID);
     this.initPool(record, flags, objSize, name ?? `pool-${id}`, 0);
-    return new SlicePool(record);
+    return new SlicePool(record, id);
   }
 
   /**
@@ -175,7 +182,7 @@ export class SliceAllocator {
     const id = bus.read32(idAddr);
     bus.write32(idAddr, id + 1);
     const fields: [number, number][] = [
-      [P_MAGIC, (POOL_MAGIC ^ record) >>> 0],
+      [P_MAGIC, poolMagic(record, id)],
       [P_OBJ_SIZE, objSize],
       [P_SLOT_SIZE, geometry.slotSize],
       [P_SLAB_ORDER, geometry.order],
@@ -438,7 +445,7 @@ export class SliceAllocator {
     }
     for (const record of this.pools()) {
       const name = `pool ${this.#describe(record)}`;
-      if (bus.read32(record + P_MAGIC) !== ((POOL_MAGIC ^ record) >>> 0)) {
+      if (bus.read32(record + P_MAGIC) !== poolMagic(record, bus.read32(record + P_ID))) {
         problems.push(`${name}: bad magic`);
         continue;
       }
@@ -703,9 +710,9 @@ export class SliceAllocator {
         record,
       );
     }
-    if (this.#bus.read32(record + P_MAGIC) !== ((POOL_MAGIC ^ record) >>> 0)) {
+    if (this.#bus.read32(record + P_MAGIC) !== poolMagic(record, pool.id)) {
       throw new InvalidArgumentError(
-        `${hex32(record)} is not a live pool (recycled, or never created)`,
+        `${hex32(record)} is not a live pool with id ${pool.id} (recycled, or never created)`,
         record,
       );
     }

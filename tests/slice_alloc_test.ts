@@ -161,7 +161,8 @@ Deno.test("every slice-allocator misuse raises its typed error and changes nothi
   const page = k.get_page(GFP_KERNEL);
   const gone = k.slice_pool_create(GFP_KERNEL, 8)!;
   k.slice_pool_recycle(gone);
-  const firmwarePool = new SlicePool(k.stats().slices.find((p) => p.name === "galloc-64")!.address);
+  const galloc64 = k.stats().slices.find((p) => p.name === "galloc-64")!;
+  const firmwarePool = new SlicePool(galloc64.address, galloc64.id);
   const cases: [string, () => unknown, ErrorClass<KernelError>, string][] = [
     [
       "slice of another pool",
@@ -194,13 +195,13 @@ Deno.test("every slice-allocator misuse raises its typed error and changes nothi
     ],
     [
       "a forged pool",
-      () => k.slice_alloc(new SlicePool(RAM_BASE + 0x5000)),
+      () => k.slice_alloc(new SlicePool(RAM_BASE + 0x5000, 2)),
       InvalidArgumentError,
       "live pool",
     ],
     [
       "a pool outside RAM",
-      () => k.slice_alloc(new SlicePool(16)),
+      () => k.slice_alloc(new SlicePool(16, 1)),
       InvalidAddressError,
       "not a pool record",
     ],
@@ -229,4 +230,17 @@ Deno.test("every slice-allocator misuse raises its typed error and changes nothi
   k.slice_pool_recycle(small);
   k.slice_pool_recycle(large);
   allPagesBack(k);
+});
+
+Deno.test("a handle kept after its pool was recycled stays refused when a new pool takes the record", () => {
+  const k = boot(new Board({ ramBytes: 1024 * 1024 }));
+  const old = k.slice_pool_create(GFP_KERNEL, 64)!;
+  k.slice_pool_recycle(old);
+  const fresh = k.slice_pool_create(GFP_KERNEL, 64)!;
+  assertEquals(fresh.address, old.address, "the record is reused");
+  const before = k.board.snapshot();
+  const error = assertThrows(() => k.slice_alloc(old), InvalidArgumentError);
+  assertEquals(error.message.includes(`with id ${old.id}`), true, error.message);
+  assertEquals(k.board.snapshot(), before);
+  assertEquals(k.slice_alloc(fresh) !== 0, true, "the new pool works");
 });

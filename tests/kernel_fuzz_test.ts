@@ -1,0 +1,49 @@
+// Model-based fuzzing of the whole Kernel API (tools/kernel_fuzz.ts): at least
+// 20,000 random steps per run of the suite, misuse included. A failure prints
+// fast-check's seed and path; `deno task fuzz --seed N` replays it.
+
+import fc from "fast-check";
+import { Kernel } from "../core/kernel.ts";
+import { FuzzFailure, type FuzzOp, fuzzOp, runFuzzOps } from "../tools/kernel_fuzz.ts";
+import { assertEquals, assertThrows } from "./_assert.ts";
+
+const STEPS_PER_RUN = 250;
+const RUNS = 90; // 22,500 steps
+
+Deno.test(`the Kernel API survives ${STEPS_PER_RUN * RUNS} fuzzed steps, misuse included`, () => {
+  let steps = 0;
+  fc.assert(
+    fc.property(
+      fc.constantFrom(1024 * 1024, 4 * 1024 * 1024),
+      fc.array(fuzzOp, { minLength: STEPS_PER_RUN, maxLength: STEPS_PER_RUN }),
+      (ramBytes, ops) => {
+        steps += ops.length;
+        runFuzzOps(ops, ramBytes);
+      },
+    ),
+    { numRuns: RUNS },
+  );
+  assertEquals(steps >= 20_000, true, `${steps} steps`);
+});
+
+Deno.test("the fuzzer fails when a misuse is let through, naming the step", () => {
+  const ops: FuzzOp[] = [
+    { kind: "galloc", size: 100, zero: false },
+    { kind: "free", pick: 0 },
+    { kind: "misuse", what: "gfree-twice", pick: 0, value: 0 },
+  ];
+  runFuzzOps(ops, 1024 * 1024); // the kernel refuses the double free
+  // A kernel whose gfree ignores what it should refuse:
+  const gfree = Kernel.prototype.gfree;
+  Kernel.prototype.gfree = function (addr: number): void {
+    try {
+      gfree.call(this, addr);
+    } catch { /* let it through */ }
+  };
+  try {
+    const error = assertThrows(() => runFuzzOps(ops, 1024 * 1024), FuzzFailure);
+    assertEquals(/^step 3: gfree\(0x[0-9a-f]+\) twice was not refused$/.test(error.message), true);
+  } finally {
+    Kernel.prototype.gfree = gfree;
+  }
+});

@@ -1,0 +1,479 @@
+/**
+ * Model-based fuzzing of the whole Kernel API: random sequences of page,
+ * slice, generic and virtual memory calls — misuse included — run against a
+ * fresh kernel and checked against a model of what is live. Every block is
+ * checked by the replayer's shadow memory (in RAM, aligned, overlapping
+ * nothing, its bytes intact); every misuse must be refused with a typed
+ * KernelError and leave RAM byte for byte as it was; the allocators' audit
+ * must hold at the end, and every page must come back.
+ *
+ * Used by the test suite (tests/kernel_fuzz_test.ts) and by `deno task fuzz`.
+ * @module
+ */
+
+import fc from "fast-check";
+import { Board } from "../hw/board.ts";
+import { PAGE_SIZE } from "../hw/memory_map.ts";
+import { hex32 } from "../hw/hex.ts";
+import { boot } from "../core/boot.ts";
+import { KernelError, PoolBusyError } from "../core/errors.ts";
+import { ZERO_SIZE_PTR } from "../core/generic_alloc.ts";
+import { GFP_DMA, GFP_KERNEL, GFP_ZERO } from "../core/gfp.ts";
+import type { Kernel } from "../core/kernel.ts";
+import type { SlicePool } from "../core/slice_alloc.ts";
+import { ShadowMemory } from "./shadow_memory.ts";
+
+/** The misuses the fuzzer tries; each must be refused and change nothing. */
+export const MISUSES = [
+  "gfree-twice",
+  "gfree-interior",
+  "gfree-wild",
+  "put_pages-interior",
+  "put_pages-twice",
+  "slice_free-wrong-pool",
+  "slice_free-twice",
+  "slice_alloc-recycled-pool",
+  "recycle-busy-pool",
+  "vfree-interior",
+  "vfree-twice",
+  "alloc_pages-bad-order",
+  "galloc-bad-size",
+  "galloc-bad-flags",
+  "vmalloc-bad-size",
+  "pool-bad-size",
+] as const;
+
+/** One step of a fuzz run. `pick` chooses among live things, modulo their number. */
+export type FuzzOp =
+  | { kind: "pages"; order: number; dma: boolean; zero: boolean }
+  | { kind: "pool"; size: number }
+  | { kind: "slice"; pick: number }
+  | { kind: "galloc"; size: number; zero: boolean }
+  | { kind: "vmalloc"; size: number }
+  | { kind: "free"; pick: number }
+  | { kind: "shrink"; pick: number }
+  | { kind: "recycle"; pick: number }
+  | { kind: "gshrink" }
+  | { kind: "audit" }
+  | { kind: "misuse"; what: typeof MISUSES[number]; pick: number; value: number };
+
+/** Random fuzz steps: allocations and frees mostly, misuse about one step in eight. */
+export const fuzzOp: fc.Arbitrary<FuzzOp> = fc.oneof(
+  {
+    weight: 3,
+    arbitrary: fc.record({
+      kind: fc.constant("pages" as const),
+      order: fc.oneof({ weight: 4, arbitrary: fc.nat(3) }, fc.nat(10)),
+      dma: fc.boolean(),
+      zero: fc.boolean(),
+    }),
+  },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      kind: fc.constant("pool" as const),
+      size: fc.oneof(fc.constantFrom(4, 40, 200, 600, 2040), fc.integer({ min: 1, max: 32768 })),
+    }),
+  },
+  { weight: 6, arbitrary: fc.record({ kind: fc.constant("slice" as const), pick: fc.nat() }) },
+  {
+    weight: 6,
+    arbitrary: fc.record({
+      kind: fc.constant("galloc" as const),
+      size: fc.oneof(
+        { weight: 3, arbitrary: fc.constantFrom(0, 8, 24, 100, 512, 3000, 10000) },
+        fc.nat(300),
+        fc.nat(40000),
+      ),
+      zero: fc.boolean(),
+    }),
+  },
+  {
+    weight: 2,
+    arbitrary: fc.record({
+      kind: fc.constant("vmalloc" as const),
+      size: fc.oneof(fc.integer({ min: 1, max: 5 * PAGE_SIZE }), fc.integer({ min: 1, max: 1e6 })),
+    }),
+  },
+  { weight: 12, arbitrary: fc.record({ kind: fc.constant("free" as const), pick: fc.nat() }) },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant("shrink" as const), pick: fc.nat() }) },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant("recycle" as const), pick: fc.nat() }) },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant("gshrink" as const) }) },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant("audit" as const) }) },
+  {
+    weight: 5,
+    arbitrary: fc.record({
+      kind: fc.constant("misuse" as const),
+      what: fc.constantFrom(...MISUSES),
+      pick: fc.nat(),
+      value: fc.integer(),
+    }),
+  },
+);
+
+/** A live block, as the model knows it. */
+type Live =
+  | { kind: "pages"; addr: number; bytes: number; id: number }
+  | { kind: "slice"; addr: number; bytes: number; id: number; pool: PoolModel }
+  | { kind: "galloc"; addr: number; bytes: number; id: number }
+  | { kind: "vmalloc"; addr: number; bytes: number; id: number };
+
+type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
+
+interface PoolModel {
+  pool: SlicePool;
+  size: number;
+  live: number;
+}
+
+/** Thrown when the kernel and the model disagree; says which step and why. */
+export class FuzzFailure extends Error {}
+
+/**
+ * Runs fuzz steps on a fresh kernel and checks everything the module header
+ * lists.
+ * @param ops the steps
+ * @param ramBytes the board's RAM
+ * @throws {FuzzFailure} at the first disagreement, naming the step
+ */
+export function runFuzzOps(ops: readonly FuzzOp[], ramBytes: number): void {
+  new FuzzRun(ramBytes).run(ops);
+}
+
+class FuzzRun {
+  readonly board: Board;
+  readonly k: Kernel;
+  readonly shadow: ShadowMemory;
+  readonly live: Live[] = [];
+  readonly pools: PoolModel[] = [];
+  /** Pools recycled: their handles must be refused. */
+  readonly deadPools: SlicePool[] = [];
+  /** Blocks freed, to free again: dropped once their address is live again. */
+  readonly freed: Live[] = [];
+  nextId = 1;
+  step = 0;
+
+  constructor(ramBytes: number) {
+    this.board = new Board({ ramBytes });
+    this.k = boot(this.board);
+    this.shadow = new ShadowMemory(this.board, "full", this.k.stats().vm.window);
+    this.shadow.claimFirmware(this.board.ramBase, this.k.stats().pages.reserved * PAGE_SIZE);
+  }
+
+  fail(message: string): never {
+    throw new FuzzFailure(`step ${this.step}: ${message}`);
+  }
+
+  run(ops: readonly FuzzOp[]): void {
+    for (const op of ops) {
+      this.step++;
+      this.apply(op);
+    }
+    this.audit("at the end");
+    // Everything back: blocks, pools, the vmalloc tree; then every page is free.
+    while (this.live.length > 0) this.give(this.live.length - 1);
+    for (const { pool } of this.pools.splice(0)) this.k.slice_pool_recycle(pool);
+    this.k.gshrink();
+    const pages = this.k.stats().pages;
+    if (pages.free !== pages.total - pages.reserved) {
+      this.fail(`${pages.total - pages.reserved - pages.free} pages not given back at the end`);
+    }
+    this.audit("after giving everything back");
+  }
+
+  audit(when: string): void {
+    const problems = this.k.audit();
+    if (problems.length > 0) this.fail(`audit ${when}: ${problems.join("; ")}`);
+  }
+
+  /** Claims a new block in the shadow: in RAM (or the window), aligned, clear of all that is live. */
+  take(block: DistributiveOmit<Live, "id">, align: number): void {
+    const id = this.nextId++;
+    const wrong = block.kind === "vmalloc"
+      ? this.shadow.addArea(id, block.addr, Math.ceil(block.bytes / PAGE_SIZE) * PAGE_SIZE)
+      : this.shadow.add(id, block.addr, block.bytes, align);
+    if (wrong !== undefined) this.fail(`${block.kind} returned a bad block: ${wrong}`);
+    this.live.push({ ...block, id } as Live);
+    // A freed block whose address is live again can no longer be freed twice.
+    for (let i = this.freed.length - 1; i >= 0; i--) {
+      if (this.freed[i].addr === block.addr) this.freed.splice(i, 1);
+    }
+  }
+
+  /** Frees live block `i` the way it was allocated, after checking its bytes. */
+  give(i: number): void {
+    const block = this.live.splice(i, 1)[0];
+    const pages = Math.ceil(block.bytes / PAGE_SIZE) * PAGE_SIZE;
+    const changed = block.kind === "vmalloc"
+      ? this.shadow.verifyArea(block.id, block.addr, pages)
+      : this.shadow.verify(block.id, block.addr, block.bytes);
+    if (changed !== -1) {
+      this.fail(`${block.kind} block ${hex32(block.addr)} changed at ${hex32(changed)}`);
+    }
+    if (block.kind === "vmalloc") {
+      this.shadow.removeArea(block.addr, pages);
+      this.k.vfree(block.addr);
+    } else {
+      this.shadow.remove(block.addr, block.bytes);
+      if (block.kind === "pages") this.k.put_pages(block.addr);
+      else if (block.kind === "galloc") this.k.gfree(block.addr);
+      else {
+        this.k.slice_free(block.addr, block.pool.pool);
+        block.pool.live--;
+      }
+    }
+    this.freed.push(block);
+    if (this.freed.length > 64) this.freed.shift();
+  }
+
+  apply(op: FuzzOp): void {
+    const k = this.k;
+    switch (op.kind) {
+      case "pages": {
+        const flags = (op.dma ? GFP_DMA : GFP_KERNEL) | (op.zero ? GFP_ZERO : 0);
+        const addr = k.get_pages(flags, op.order);
+        if (addr === 0) return;
+        if (op.zero) this.expectZero(addr, PAGE_SIZE << op.order, "get_pages(GFP_ZERO)");
+        this.take({ kind: "pages", addr, bytes: PAGE_SIZE << op.order }, PAGE_SIZE << op.order);
+        return;
+      }
+      case "pool": {
+        const pool = k.slice_pool_create(GFP_KERNEL, op.size);
+        if (pool !== null) this.pools.push({ pool, size: op.size, live: 0 });
+        return;
+      }
+      case "slice": {
+        if (this.pools.length === 0) return;
+        const pool = this.pools[op.pick % this.pools.length];
+        const addr = k.slice_alloc(pool.pool);
+        if (addr === 0) return;
+        pool.live++;
+        this.take({ kind: "slice", addr, bytes: pool.size, pool }, sliceAlign(pool.size));
+        return;
+      }
+      case "galloc": {
+        const addr = k.galloc(GFP_KERNEL | (op.zero ? GFP_ZERO : 0), op.size);
+        if (addr === 0) return;
+        if (addr === ZERO_SIZE_PTR) {
+          if (op.size !== 0) this.fail(`galloc(${op.size}) returned ZERO_SIZE_PTR`);
+          k.gfree(addr);
+          return;
+        }
+        if (k.gsize(addr) < op.size) this.fail(`gsize ${k.gsize(addr)} < ${op.size} asked`);
+        if (op.zero) this.expectZero(addr, op.size, "galloc(GFP_ZERO)");
+        this.take({ kind: "galloc", addr, bytes: op.size }, 8);
+        return;
+      }
+      case "vmalloc": {
+        const addr = k.vmalloc(op.size);
+        if (addr !== 0) this.take({ kind: "vmalloc", addr, bytes: op.size }, PAGE_SIZE);
+        return;
+      }
+      case "free":
+        if (this.live.length > 0) this.give(op.pick % this.live.length);
+        return;
+      case "shrink":
+        if (this.pools.length > 0) {
+          k.slice_pool_shrink(this.pools[op.pick % this.pools.length].pool);
+        }
+        return;
+      case "recycle": {
+        if (this.pools.length === 0) return;
+        const i = op.pick % this.pools.length;
+        if (this.pools[i].live > 0) return; // the misuse "recycle-busy-pool" tries that
+        const [pool] = this.pools.splice(i, 1);
+        k.slice_pool_recycle(pool.pool);
+        this.deadPools.push(pool.pool);
+        return;
+      }
+      case "gshrink":
+        k.gshrink();
+        return;
+      case "audit":
+        this.audit("");
+        return;
+      case "misuse":
+        this.misuse(op);
+        return;
+    }
+  }
+
+  expectZero(addr: number, bytes: number, what: string): void {
+    const read = (a: number) => addr >= 0xC000_0000 ? this.board.vread32(a) : this.board.read32(a);
+    for (let a = addr; a < addr + bytes - 3; a += 4) {
+      if (read(a) !== 0) this.fail(`${what}: ${hex32(a)} is not zero`);
+    }
+  }
+
+  /** A call the model says is wrong: it must throw a KernelError and change no byte of RAM. */
+  refused(
+    what: string,
+    call: () => unknown,
+    expected: abstract new (...args: never[]) => KernelError = KernelError,
+  ): void {
+    const before = this.board.snapshot();
+    try {
+      call();
+    } catch (error) {
+      if (!(error instanceof expected)) {
+        this.fail(`${what}: threw ${error}, not a ${expected.name}`);
+      }
+      const after = this.board.snapshot();
+      const changed = firstDifference(before, after);
+      if (changed !== -1) {
+        this.fail(`${what} was refused but changed RAM at ${hex32(this.board.ramBase + changed)}`);
+      }
+      return;
+    }
+    this.fail(`${what} was not refused`);
+  }
+
+  misuse(op: Extract<FuzzOp, { kind: "misuse" }>): void {
+    const k = this.k;
+    const of = <T extends Live["kind"]>(kind: T) =>
+      this.live.filter((b) => b.kind === kind) as Extract<Live, { kind: T }>[];
+    const pick = <T>(list: T[]): T | undefined =>
+      list.length === 0 ? undefined : list[op.pick % list.length];
+    const isLiveStart = (addr: number) => this.live.some((b) => b.addr === addr);
+    switch (op.what) {
+      case "gfree-twice": {
+        const block = pick(this.freed.filter((b) => b.kind === "galloc"));
+        if (block && !isLiveStart(block.addr)) {
+          this.refused(`gfree(${hex32(block.addr)}) twice`, () => k.gfree(block.addr));
+        }
+        return;
+      }
+      case "gfree-interior": {
+        const block = pick(of("galloc").filter((b) => b.bytes > 8));
+        if (block) {
+          const addr = block.addr + 4 +
+            8 * (Math.abs(op.value) % Math.floor((block.bytes - 4) / 8));
+          this.refused(`gfree(${hex32(addr)}) inside a block`, () => k.gfree(addr));
+        }
+        return;
+      }
+      case "gfree-wild": {
+        // Anywhere: in the firmware, past RAM, odd, or page-aligned in the middle of nowhere.
+        const addr = (this.board.ramBase + (op.value >>> 0) % (this.board.ramBytes * 2)) | 1;
+        this.refused(`gfree(${hex32(addr)})`, () => k.gfree(addr));
+        return;
+      }
+      case "put_pages-interior": {
+        const block = pick(of("pages").filter((b) => b.bytes > PAGE_SIZE));
+        if (block) {
+          const addr = block.addr +
+            PAGE_SIZE * (1 + Math.abs(op.value) % (block.bytes / PAGE_SIZE - 1));
+          this.refused(`put_pages(${hex32(addr)}) inside a pile`, () => k.put_pages(addr));
+        }
+        return;
+      }
+      case "put_pages-twice": {
+        const block = pick(this.freed.filter((b) => b.kind === "pages"));
+        if (block && !isLiveStart(block.addr)) {
+          this.refused(`put_pages(${hex32(block.addr)}) twice`, () => k.put_pages(block.addr));
+        }
+        return;
+      }
+      case "slice_free-wrong-pool": {
+        const block = pick(of("slice"));
+        const other = this.pools.find((p) => block !== undefined && p !== block.pool);
+        if (block && other) {
+          this.refused(
+            `slice_free(${hex32(block.addr)}) to another pool`,
+            () => k.slice_free(block.addr, other.pool),
+          );
+        }
+        return;
+      }
+      case "slice_free-twice": {
+        const block = pick(this.freed.filter((b) => b.kind === "slice"));
+        if (block && block.kind === "slice" && !isLiveStart(block.addr)) {
+          const pool = block.pool;
+          if (!this.pools.includes(pool)) return; // recycled since: another misuse
+          this.refused(`slice_free(${hex32(block.addr)}) twice`, () => {
+            k.slice_free(block.addr, pool.pool);
+          });
+        }
+        return;
+      }
+      case "slice_alloc-recycled-pool": {
+        const pool = pick(this.deadPools);
+        if (pool) this.refused("slice_alloc from a recycled pool", () => k.slice_alloc(pool));
+        return;
+      }
+      case "recycle-busy-pool": {
+        const pool = pick(this.pools.filter((p) => p.live > 0));
+        if (pool) {
+          this.refused(
+            `slice_pool_recycle of a pool with ${pool.live} live slices`,
+            () => k.slice_pool_recycle(pool.pool),
+            PoolBusyError,
+          );
+        }
+        return;
+      }
+      case "vfree-interior": {
+        const area = pick(of("vmalloc"));
+        if (area) {
+          const addr = area.addr + 1 + Math.abs(op.value) % Math.max(1, area.bytes - 1);
+          this.refused(`vfree(${hex32(addr)}) inside an area`, () => k.vfree(addr));
+        }
+        return;
+      }
+      case "vfree-twice": {
+        const area = pick(this.freed.filter((b) => b.kind === "vmalloc"));
+        if (area && !isLiveStart(area.addr)) {
+          this.refused(`vfree(${hex32(area.addr)}) twice`, () => k.vfree(area.addr));
+        }
+        return;
+      }
+      case "alloc_pages-bad-order": {
+        const order = [11, -1, 0.5, 1e9, NaN][Math.abs(op.value) % 5];
+        this.refused(`alloc_pages(order ${order})`, () => k.alloc_pages(GFP_KERNEL, order));
+        return;
+      }
+      case "galloc-bad-size": {
+        const size = [-1, 1.5, NaN, Infinity, -(2 ** 40)][Math.abs(op.value) % 5];
+        this.refused(`galloc(${size})`, () => k.galloc(GFP_KERNEL, size));
+        return;
+      }
+      case "galloc-bad-flags": {
+        const flags = [GFP_DMA | 2, 0x80, -1, 0.5][Math.abs(op.value) % 4];
+        this.refused(`galloc with flags ${flags}`, () => k.galloc(flags, 32));
+        return;
+      }
+      case "vmalloc-bad-size": {
+        const size = [-1, 1.5, NaN, -4096][Math.abs(op.value) % 4];
+        this.refused(`vmalloc(${size})`, () => k.vmalloc(size));
+        return;
+      }
+      case "pool-bad-size": {
+        const size = [0, -8, 32769, 2.5][Math.abs(op.value) % 4];
+        this.refused(
+          `slice_pool_create(size ${size})`,
+          () => k.slice_pool_create(GFP_KERNEL, size),
+        );
+        return;
+      }
+    }
+  }
+}
+
+/** The alignment slice_alloc promises for objects of `size` bytes. */
+function sliceAlign(size: number): number {
+  if (size <= PAGE_SIZE && (size & (size - 1)) === 0) return Math.max(size, 4);
+  return size < 8 ? 4 : 8;
+}
+
+/** The offset of the first differing byte of two equal-length copies of RAM, or -1. */
+function firstDifference(a: Uint8Array, b: Uint8Array): number {
+  const words = a.length >>> 2;
+  const wa = new Uint32Array(a.buffer, a.byteOffset, words);
+  const wb = new Uint32Array(b.buffer, b.byteOffset, words);
+  for (let i = 0; i < words; i++) {
+    if (wa[i] !== wb[i]) {
+      for (let j = i * 4; j < i * 4 + 4; j++) if (a[j] !== b[j]) return j;
+    }
+  }
+  return -1;
+}

@@ -12,7 +12,7 @@ import { hex32 } from "../hw/hex.ts";
 import { CYCLE_COUNTER_BASE, MMU_BASE, PAGE_SIZE } from "../hw/memory_map.ts";
 import { MMU_TLB_HITS, MMU_TLB_MISSES } from "../hw/mmu.ts";
 import { MMIO_ACCESS_CYCLES } from "../hw/timing.ts";
-import { InvalidArgumentError, KernelError } from "../core/errors.ts";
+import { InvalidArgumentError, KernelError, PoolBusyError } from "../core/errors.ts";
 import { ZERO_SIZE_PTR } from "../core/generic_alloc.ts";
 import type { Kernel } from "../core/kernel.ts";
 import { POOL_BYTES } from "../core/layout.ts";
@@ -153,6 +153,8 @@ interface PoolEntry {
   align: number;
   /** The cache name a free revealed, for reports. */
   cacheName: string;
+  /** Slices of this pool live in the trace. */
+  live: number;
 }
 
 /**
@@ -409,6 +411,7 @@ export class Replayer implements TraceSink {
     const addr = this.#k.slice_alloc(handle);
     this.#charge("slice_alloc", e.line, before);
     if (addr === 0) return this.#failure(e, "slice_alloc", `${pool.size} bytes`);
+    pool.live++;
     return this.#add(
       this.#objects,
       e,
@@ -466,6 +469,7 @@ export class Replayer implements TraceSink {
       slotSize: 0,
       align: promisedAlign(e.size),
       cacheName: "",
+      live: 0,
     };
     this.#pools.set(e.pool, entry);
     try {
@@ -496,7 +500,25 @@ export class Replayer implements TraceSink {
       this.#timed("slice_pool_shrink", e.line, () => this.#k.slice_pool_shrink(handle));
       return true;
     }
-    this.#timed("slice_pool_recycle", e.line, () => this.#k.slice_pool_recycle(handle));
+    if (pool.live > 0) {
+      // The trace recycles a pool that still has slices: the firmware must
+      // refuse, and then the trace, not the firmware, is at fault.
+      try {
+        this.#k.slice_pool_recycle(handle);
+      } catch (error) {
+        if (!(error instanceof PoolBusyError) || error.live !== pool.live) throw error;
+        return this.#invalid(
+          e.line,
+          `slice_pool_recycle of pool "${e.pool}" with ${pool.live} live slices (refused)`,
+        );
+      }
+      this.#violation(
+        e.line,
+        `slice_pool_recycle of pool "${e.pool}" with ${pool.live} live slices was not refused`,
+      );
+    } else {
+      this.#timed("slice_pool_recycle", e.line, () => this.#k.slice_pool_recycle(handle));
+    }
     this.#shadow.releaseFirmware(handle.address, POOL_BYTES);
     this.#pools.delete(e.pool);
     return true;
@@ -579,6 +601,7 @@ export class Replayer implements TraceSink {
       const before = this.#clock();
       this.#k.slice_free(block.addr, handle);
       this.#charge("slice_free", e.line, before);
+      block.pool!.live--;
     } else {
       const before = this.#clock();
       this.#k.gfree(block.addr);

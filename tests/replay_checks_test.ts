@@ -1,5 +1,14 @@
 import { assertEquals } from "./_assert.ts";
-import { Board, boot, type Kernel, readTrace, Replayer, replayTrace } from "../mod.ts";
+import {
+  Board,
+  boot,
+  FAULT_ADDR,
+  FAULT_STATUS_BASE,
+  Kernel,
+  readTrace,
+  Replayer,
+  replayTrace,
+} from "../mod.ts";
 import { fileURLToPath } from "node:url";
 
 const EXCERPT = fileURLToPath(new URL("./fixtures/boot_excerpt.trace.gz", import.meta.url));
@@ -174,5 +183,54 @@ Deno.test("replayTrace() reports arguments the API refuses as invalid events, no
     "allocation from a pool that could not be created": 1,
   });
   assertEquals([report.events, report.applied], [6, 2]);
+  await Deno.remove(path);
+});
+
+Deno.test("a bus fault in a Kernel call is a violation at its event, latched on the board; --strict stops there", async () => {
+  const path = await Deno.makeTempFile();
+  await Deno.writeTextFile(
+    path,
+    "# pagepile trace 1\ngalloc 0x1 0 24\ngalloc 0x2 0 5000\ngalloc 0x3 0 24\ngfree 0x1\n",
+  );
+  // A firmware bug: a 5000-byte galloc writes one word past the end of RAM.
+  const k = boot(new Board({ ramBytes: 1024 * 1024 }));
+  const end = k.board.ramBase + k.board.ramBytes;
+  const buggy = faulty(k, {
+    galloc(flags: number, size: number): number {
+      if (size === 5000) k.board.write32(end, 0);
+      return k.galloc(flags, size);
+    },
+  });
+  const replayer = new Replayer(buggy);
+  await readTrace(path, replayer);
+  const result = replayer.finish();
+  assertEquals(result.violations, 1);
+  assertEquals(
+    result.violationList[0],
+    {
+      line: 3,
+      message: `galloc faulted: bus fault: 32-bit write at 0x${
+        end.toString(16).padStart(8, "0")
+      } (no RAM or device at this address)`,
+    },
+  );
+  assertEquals(k.board.read32(FAULT_STATUS_BASE + FAULT_ADDR), end, "latched");
+  assertEquals([result.events, result.applied], [4, 3], "the replay went on");
+
+  // The same through replayTrace --strict: it stops at that event.
+  const galloc = Kernel.prototype.galloc;
+  Kernel.prototype.galloc = function (flags: number, size: number): number {
+    if (size === 5000) this.board.write32(this.board.ramBase + this.board.ramBytes, 0);
+    return galloc.call(this, flags, size);
+  };
+  try {
+    const strict = await replayTrace(path, { ramBytes: 1024 * 1024, strict: true });
+    assertEquals(strict.stoppedAt?.line, 3);
+    assertEquals(strict.stoppedAt?.message.startsWith("galloc faulted: bus fault"), true);
+    const lenient = await replayTrace(path, { ramBytes: 1024 * 1024 });
+    assertEquals([lenient.stoppedAt, lenient.violations, lenient.events], [null, 1, 4]);
+  } finally {
+    Kernel.prototype.galloc = galloc;
+  }
   await Deno.remove(path);
 });

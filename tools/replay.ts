@@ -29,7 +29,8 @@ Options:
                      and overlap are still checked)
   --audit-every N    run the allocators' consistency audit every N events
                      (it always runs at the end)
-  --strict           stop at the first malformed or unknown line
+  --strict           stop at the first malformed or unknown line, or at the
+                     first bus fault in a Kernel call
   --stats            print the buddyinfo, slabinfo and vmallocinfo tables at the end
   --report FILE      also write an HTML report to FILE: the memory map at the
                      peak and at the end, memory over the trace, bus-cycle

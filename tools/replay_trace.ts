@@ -26,7 +26,10 @@ export interface ReplayTraceOptions {
   auditEvery?: number;
   /** Collect what the HTML report draws (the report's `pictures`); default false. */
   pictures?: boolean;
-  /** Stop at the first malformed or unknown line (it is then in `stoppedAt`). */
+  /**
+   * Stop at the first malformed or unknown line, or at the first bus fault in
+   * a Kernel call (it is then in `stoppedAt`).
+   */
   strict?: boolean;
   /** Called now and then with file bytes read, file size, and events so far. */
   onProgress?: (bytesRead: number, fileBytes: number, events: number) => void;
@@ -115,6 +118,11 @@ export async function replayTrace(
     check,
     auditEvery: options.auditEvery,
     pictures: options.pictures,
+    onFault: options.strict
+      ? (line, message) => {
+        throw new StrictStop(line, message);
+      }
+      : undefined,
   });
   let inputError: string | null = null;
   let stoppedAt: ReplayReport["stoppedAt"] = null;

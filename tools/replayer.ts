@@ -35,6 +35,11 @@ export interface ReplayOptions {
    * Default false.
    */
   pictures?: boolean;
+  /**
+   * Called after a bus fault in a Kernel call has been recorded as a
+   * violation; a strict replay throws from here to stop. Default: go on.
+   */
+  onFault?: (line: number, message: string) => void;
 }
 
 /** A check that failed: what, and the event that caused it. */
@@ -206,6 +211,7 @@ export class Replayer implements TraceSink {
   #liveVmallocBytes = 0;
   readonly #memory: MemoryFigures;
   readonly #timeline: MemoryTimeline | undefined;
+  readonly #onFault: ((line: number, message: string) => void) | undefined;
 
   /**
    * Starts a replay into `kernel`, claiming its firmware area in the shadow.
@@ -218,6 +224,7 @@ export class Replayer implements TraceSink {
     this.#shadow = new ShadowMemory(this.#board, options.check ?? "full", kernel.stats().vm.window);
     this.#auditEvery = options.auditEvery ?? 0;
     this.#timeline = options.pictures ? new MemoryTimeline(kernel) : undefined;
+    this.#onFault = options.onFault;
     const firmwareBytes = kernel.stats().pages.reserved * PAGE_SIZE;
     this.#shadow.claimFirmware(kernel.bootInfo.ramBase, firmwareBytes);
     this.#memory = {
@@ -262,7 +269,13 @@ export class Replayer implements TraceSink {
       }
       // Otherwise the firmware refused or faulted on a call the shadow model
       // says is valid: the allocator's fault.
-      if (!(error instanceof KernelError || error instanceof BusFault)) throw error;
+      if (error instanceof BusFault) {
+        const message = `${e.op} faulted: ${error.message}`;
+        this.#violation(e.line, message);
+        this.#onFault?.(e.line, message);
+        return;
+      }
+      if (!(error instanceof KernelError)) throw error;
       this.#violation(e.line, `${e.op} was refused: ${error.message}`);
     }
     this.#applied++;

@@ -21,6 +21,7 @@ import { SliceAllocator } from "./slice_alloc.ts";
 import { VmAllocator } from "./vmalloc.ts";
 import { CLASS_SIZES, MAX_CLASS_SIZE } from "./size_classes.ts";
 import {
+  G_DEBUG_REPORTS,
   G_MAGIC,
   G_MEM_MAP,
   G_NR_PAGES,
@@ -60,6 +61,8 @@ export interface BootInfo {
   pageSize: number;
   /** BOARD_ID register. */
   boardId: number;
+  /** Whether the debug options are on (the boot option). */
+  debug: boolean;
 }
 
 /**
@@ -80,25 +83,38 @@ export interface BootInfo {
  * console.log(board.console.text().split("\n")[0]);
  * ```
  */
-export function boot(board: Board): Kernel {
+export function boot(board: Board, options: BootOptions = {}): Kernel {
+  const debug = options.debug ?? false;
   const info = readBootInfo(board);
   const layout = planLayout(info);
   writeGlobals(board, info, layout);
   initMemMap(board, layout);
   formatZones(board, layout);
-  const pages = new PageAllocator(board, layout);
-  const slices = new SliceAllocator(board, pages, info.ramBase, info.pageSize);
+  const pages = new PageAllocator(board, layout, debug);
+  if (debug) pages.poisonFreePages();
+  const slices = new SliceAllocator(board, pages, info.ramBase, info.pageSize, debug);
   slices.format();
   const generic = new GenericAllocator(board, pages, slices, info.ramBase);
-  generic.format();
+  generic.format(debug);
   const vm = new VmAllocator(board, pages, slices, info.ramBase);
   vm.format();
-  logBoot(board, info, layout);
-  return new Kernel(board, info, { pages, slices, generic, vm });
+  logBoot(board, info, layout, debug);
+  return new Kernel(board, { ...info, debug }, { pages, slices, generic, vm });
+}
+
+/** Options of {@link boot}. */
+export interface BootOptions {
+  /**
+   * The debug options for the whole kernel (see core/debug.ts): red zones,
+   * poisoning and owner tags in every generic class and every pool created,
+   * and page poisoning. They cost bus cycles; default false.
+   */
+  debug?: boolean;
 }
 
 function readBootInfo(board: Board): BootInfo {
   const info = {
+    debug: false,
     ramBase: board.read32(SYSINFO_BASE + SYSINFO_RAM_BASE),
     ramSize: board.read32(SYSINFO_BASE + SYSINFO_RAM_SIZE),
     pageSize: board.read32(SYSINFO_BASE + SYSINFO_PAGE_SIZE),
@@ -152,6 +168,7 @@ function writeGlobals(board: Board, info: BootInfo, layout: PageAllocatorLayout)
   board.write32(g + G_MEM_MAP, layout.memMap);
   board.write32(g + G_RESERVED_PAGES, layout.reservedPages);
   board.write32(g + G_NR_ZONES, layout.zones.length);
+  board.write32(g + G_DEBUG_REPORTS, 0);
 }
 
 /** Clears every struct page and marks the firmware's own pages reserved. */
@@ -164,7 +181,7 @@ function initMemMap(board: Board, layout: PageAllocatorLayout): void {
   }
 }
 
-function logBoot(board: Board, info: BootInfo, layout: PageAllocatorLayout): void {
+function logBoot(board: Board, info: BootInfo, layout: PageAllocatorLayout, debug: boolean): void {
   const lines = [
     `pagepile: RAM ${hex32(info.ramBase)}-${hex32(info.ramBase + info.ramSize - 1)} ` +
     `(${sizeText(info.ramSize)}), ${info.pageSize}-byte pages`,
@@ -177,6 +194,7 @@ function logBoot(board: Board, info: BootInfo, layout: PageAllocatorLayout): voi
     `pagepile: generic allocator: ${CLASS_SIZES.length} classes of ${
       CLASS_SIZES[0]
     }-${MAX_CLASS_SIZE} bytes per zone`,
+    ...(debug ? ["pagepile: debug: red zones, poisoning and owner tags on"] : []),
   ];
   for (const byte of new TextEncoder().encode(lines.join("\n") + "\n")) {
     board.write32(CONSOLE_BASE + CONSOLE_TX, byte);

@@ -26,6 +26,7 @@ import {
   POOL_INTERNAL,
 } from "./layout.ts";
 import { add32, add64, read64 } from "./counters.ts";
+import { SLAB_DEBUG } from "./debug.ts";
 import type { PageAllocator } from "./page_alloc.ts";
 import { CLASS_SIZES, classIndex, MAX_CLASS_SIZE } from "./size_classes.ts";
 import type { SliceAllocator } from "./slice_alloc.ts";
@@ -96,14 +97,17 @@ export class GenericAllocator {
     this.#pageSize = pages.layout.pageSize;
   }
 
-  /** Boot: lays out the class pools' records in the globals, and zeroes the counters. */
-  format(): void {
+  /**
+   * Boot: lays out the class pools' records in the globals, and zeroes the counters.
+   * @param debug give every class red zones, poisoning and owner tags
+   */
+  format(debug = false): void {
     ZONES.forEach((zone, z) =>
       CLASS_SIZES.forEach((size, c) => {
         const name = `galloc${z === 0 ? "" : "-dma"}-${size}`;
         this.#slices.initPool(
           this.#classRecord(z, c),
-          zone.flags,
+          zone.flags | (debug ? SLAB_DEBUG : 0),
           size,
           name,
           POOL_GENERIC | POOL_INTERNAL,
@@ -120,7 +124,7 @@ export class GenericAllocator {
    * Allocates `size` bytes.
    * @returns the block's address; ZERO_SIZE_PTR for size 0; 0 when memory is short
    */
-  alloc(flags: number, size: number): number {
+  alloc(flags: number, size: number, owner = 0): number {
     this.#pages.checkFlags(flags);
     if (!Number.isInteger(size) || size < 0) {
       throw new InvalidArgumentError(`size ${size} is not a byte count`);
@@ -130,7 +134,7 @@ export class GenericAllocator {
       const zone = (flags & GFP_ZONE_MASK) === GFP_DMA ? 1 : 0;
       const classIdx = classIndex(size);
       const record = this.#classRecord(zone, classIdx);
-      const addr = this.#slices.allocFrom(record);
+      const addr = this.#slices.allocFrom(record, owner);
       if (addr === 0) return 0;
       this.#slices.addRequested(record, size);
       if (flags & GFP_ZERO) this.#bus.fill32(addr, CLASS_SIZES[classIdx] / 4, 0);

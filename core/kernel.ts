@@ -5,6 +5,7 @@
  */
 
 import { type PageMap, readPageMap } from "./page_map.ts";
+import { G_DEBUG_REPORTS } from "./layout.ts";
 import type { Board } from "../hw/board.ts";
 import type { BootInfo } from "./boot.ts";
 import type { GenericAllocator, GenericStats } from "./generic_alloc.ts";
@@ -35,6 +36,12 @@ export interface VmallocOptions {
 export interface SlicePoolOptions {
   /** A name for statistics and messages (up to 32 ASCII bytes kept); default "pool-ID". */
   name?: string;
+  /**
+   * Red zones, poisoning and owner tags for this pool's slices (see
+   * core/debug.ts); a kernel booted with `debug` gives them to every pool.
+   * Slices of a debug pool are aligned to 8 bytes only.
+   */
+  debug?: boolean;
 }
 
 /** The allocators boot brought up, for the Kernel to expose. */
@@ -203,7 +210,7 @@ export class Kernel {
     obj_size: number,
     options: SlicePoolOptions = {},
   ): SlicePool | null {
-    return this.#slices.createPool(flags, obj_size, options.name);
+    return this.#slices.createPool(flags, obj_size, options.name, options.debug);
   }
 
   /**
@@ -218,10 +225,12 @@ export class Kernel {
   /**
    * Gets a slice from the pool.
    * @param pool the pool
+   * @param owner a 32-bit tag a debug pool keeps with the slice and prints in
+   *   its reports (a caller's address, as SLUB keeps one); ignored otherwise
    * @returns the slice's address, or 0 when no memory is left for a new slab
    */
-  slice_alloc(pool: SlicePool): number {
-    return this.#slices.alloc(pool);
+  slice_alloc(pool: SlicePool, owner = 0): number {
+    return this.#slices.alloc(pool, owner);
   }
 
   /**
@@ -250,10 +259,30 @@ export class Kernel {
    * block, and any access through it faults; `gfree` accepts it.
    * @param flags GFP flags: zone bits (GFP_DMA for DMA memory) and GFP_ZERO
    * @param size bytes
+   * @param owner with the debug boot option, a 32-bit tag kept with a class
+   *   block and printed in its reports; ignored otherwise
    * @returns the block's address, or 0 when memory is short
    */
-  galloc(flags: number, size: number): number {
-    return this.#generic.alloc(flags, size);
+  galloc(flags: number, size: number, owner = 0): number {
+    return this.#generic.alloc(flags, size, owner);
+  }
+
+  /**
+   * How many problems the debug options found since boot: red zones
+   * overwritten, poison overwritten in freed slices or pages. Each is printed
+   * on the console (`board.console.text()`), starting "pagepile: BUG ".
+   * @example
+   * ```ts
+   * import { Board, boot, GFP_KERNEL } from "@pagepile/pagepile";
+   * const k = boot(new Board({ ramBytes: 1024 * 1024 }), { debug: true });
+   * const block = k.galloc(GFP_KERNEL, 24, 7);
+   * k.board.write8(block + 24, 0); // one byte past a 24-byte block
+   * k.gfree(block);
+   * console.log(k.debugReports()); // 1
+   * ```
+   */
+  debugReports(): number {
+    return this.board.read32(this.bootInfo.ramBase + G_DEBUG_REPORTS);
   }
 
   /**

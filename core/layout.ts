@@ -80,6 +80,8 @@ export const G_LARGE_PAGES = 0x104;
 export const G_LARGE_ALLOCS = 0x108;
 /** Generic allocator, large blocks: bytes requested since boot (64-bit). */
 export const G_LARGE_REQUESTED = 0x110;
+/** Debug reports the firmware printed since boot (see debug.ts). */
+export const G_DEBUG_REPORTS = 0x118;
 /** The pool of pools' record. */
 export const G_POOL_OF_POOLS = 0x140;
 /** The generic allocator's class pool records, POOL_BYTES apart. */

@@ -14,6 +14,7 @@
  */
 
 import type { Board } from "../hw/board.ts";
+import { firstBadByte, POISON_FREE, reportBug } from "./debug.ts";
 import { formatAddress, hex32 } from "../hw/hex.ts";
 import {
   DoubleFreeError,
@@ -107,6 +108,8 @@ export class PageAllocator {
   /** Boot-time constants. */
   readonly layout: PageAllocatorLayout;
   readonly #pageShift: number;
+  /** Page poisoning (a boot option, held in a register): free pages hold POISON_FREE. */
+  readonly #poison: boolean;
   readonly #memMapEnd: number;
   /** Zones to try, in order, for each value of the flags' zone bits. */
   readonly #zonelists: (readonly ZoneHandle[] | undefined)[];
@@ -116,9 +119,10 @@ export class PageAllocator {
    * @param layout the boot-time constants; mem_map must already hold the
    *   reserved pages and zeroed struct pages (see {@link formatZones})
    */
-  constructor(bus: Board, layout: PageAllocatorLayout) {
+  constructor(bus: Board, layout: PageAllocatorLayout, poison = false) {
     this.#bus = bus;
     this.layout = layout;
+    this.#poison = poison;
     this.#pageShift = Math.log2(layout.pageSize);
     this.#memMapEnd = layout.memMap + layout.nrPages * PAGE_STRUCT_BYTES;
     const dma = layout.zones.filter((z) => z.name === "DMA");
@@ -140,6 +144,7 @@ export class PageAllocator {
     for (const zone of zonelist) {
       const page = this.#allocFromZone(zone, order, owner);
       if (page !== 0) {
+        if (this.#poison) this.#checkPoison(page, order);
         if (flags & GFP_ZERO) this.#zero(this.pageToAddr(page), order);
         return page;
       }
@@ -179,7 +184,34 @@ export class PageAllocator {
     this.#checkFreeable(page, flags, owner);
     const order = flagsOrder(flags);
     const index = this.#indexOf(page);
+    if (this.#poison) {
+      this.#bus.fill32(this.pageToAddr(page), (this.layout.pageSize << order) / 4, POISON_FREE);
+    }
     this.#freeToZone(this.#zoneOf(index), index, order);
+  }
+
+  /**
+   * Page poisoning: fills every free page with POISON_FREE, at boot, so that
+   * the first allocation of each page can be checked too.
+   */
+  poisonFreePages(): void {
+    for (const pile of this.freePiles()) {
+      this.#bus.fill32(pile.addr, (this.layout.pageSize << pile.order) / 4, POISON_FREE);
+    }
+  }
+
+  /** Reports (and repairs nothing: it is about to be handed out) a pile written after its free. */
+  #checkPoison(page: number, order: number): void {
+    const addr = this.pageToAddr(page);
+    const bad = firstBadByte(this.#bus, addr, (this.layout.pageSize << order) / 4, POISON_FREE);
+    if (bad !== -1) {
+      reportBug(
+        this.#bus,
+        this.layout.ramBase,
+        `page poison overwritten at ${hex32(bad)} (order-${order} pile ${hex32(addr)}): ` +
+          "written after it was freed",
+      );
+    }
   }
 
   /**
@@ -241,6 +273,9 @@ export class PageAllocator {
         piles.push([index, o]);
         index += 1 << o;
       }
+    }
+    if (this.#poison) {
+      this.#bus.fill32(this.pageToAddr(page), (pages * this.layout.pageSize) / 4, POISON_FREE);
     }
     for (const [start, o] of piles) this.#freeToZone(this.#zoneOf(start), start, o);
   }

@@ -69,6 +69,19 @@ import { readAscii, writeAscii } from "./ascii_field.ts";
 import { add64, read64 } from "./counters.ts";
 import type { PageAllocator } from "./page_alloc.ts";
 import { bitmapWords, MAX_SLICE_SIZE, slabGeometry } from "./slab_geometry.ts";
+import {
+  DEBUG_TRAILER_BYTES,
+  firstBadByte,
+  ownerText,
+  PG_SLAB_DEBUG,
+  POISON_FREE,
+  RED_ACTIVE,
+  RED_INACTIVE,
+  RED_ZONE_BYTES,
+  redZoneOffset,
+  reportBug,
+  SLAB_DEBUG,
+} from "./debug.ts";
 
 /**
  * A handle on a slice pool: the address of its record in board RAM and the
@@ -132,6 +145,10 @@ export class SliceAllocator {
   readonly #pages: PageAllocator;
   readonly #globals: number;
   readonly #pageSize: number;
+  /** The debug boot option (a register): every pool created gets the debug options. */
+  readonly #debugAll: boolean;
+  /** The flags of the page #slabHeadOf read last: a register, not state. */
+  #pageFlags = 0;
   /** The pool of pools, whose record is in the kernel globals. */
   readonly poolOfPools: SlicePool;
 
@@ -141,7 +158,14 @@ export class SliceAllocator {
    * @param globals address of the kernel globals
    * @param pageSize the page size
    */
-  constructor(bus: Board, pages: PageAllocator, globals: number, pageSize: number) {
+  constructor(
+    bus: Board,
+    pages: PageAllocator,
+    globals: number,
+    pageSize: number,
+    debugAll = false,
+  ) {
+    this.#debugAll = debugAll;
     this.#bus = bus;
     this.#pages = pages;
     this.#globals = globals;
@@ -161,13 +185,18 @@ export class SliceAllocator {
    * Creates a pool whose record comes from the pool of pools.
    * @returns its handle, or null when no page is left for the record
    */
-  createPool(flags: number, objSize: number, name: string | undefined): SlicePool | null {
+  createPool(
+    flags: number,
+    objSize: number,
+    name: string | undefined,
+    debug = this.#debugAll,
+  ): SlicePool | null {
     this.#pages.checkFlags(flags);
     checkObjSize(objSize);
     const record = this.allocFrom(this.poolOfPools.address);
     if (record === 0) return null;
     const id = this.#bus.read32(this.#globals + G_NEXT_POOL_ID);
-    this.initPool(record, flags, objSize, name ?? `pool-${id}`, 0);
+    this.initPool(record, flags | (debug ? SLAB_DEBUG : 0), objSize, name ?? `pool-${id}`, 0);
     return new SlicePool(record, id);
   }
 
@@ -177,7 +206,9 @@ export class SliceAllocator {
    */
   initPool(record: number, flags: number, objSize: number, name: string, poolFlags: number): void {
     const bus = this.#bus;
-    const geometry = slabGeometry(objSize, this.#pageSize);
+    // A debug slot holds the object, its red zone and its owner tag.
+    const slotBytes = flags & SLAB_DEBUG ? redZoneOffset(objSize) + DEBUG_TRAILER_BYTES : objSize;
+    const geometry = slabGeometry(slotBytes, this.#pageSize);
     const idAddr = this.#globals + G_NEXT_POOL_ID;
     const id = bus.read32(idAddr);
     bus.write32(idAddr, id + 1);
@@ -215,12 +246,15 @@ export class SliceAllocator {
    * Hands out a slice: from a partial slab, else an empty one, else a new slab.
    * @returns the slice's address, or 0 when no page is left for a new slab
    */
-  alloc(pool: SlicePool): number {
-    return this.allocFrom(this.checkPool(pool));
+  alloc(pool: SlicePool, owner = 0): number {
+    return this.allocFrom(this.checkPool(pool), owner);
   }
 
-  /** {@link alloc} from a record already checked. */
-  allocFrom(record: number): number {
+  /**
+   * {@link alloc} from a record already checked.
+   * @param owner the owner tag a debug pool keeps with the slice
+   */
+  allocFrom(record: number, owner = 0): number {
     const bus = this.#bus;
     let slab = bus.read32(record + P_PARTIAL);
     if (slab === 0) {
@@ -238,7 +272,8 @@ export class SliceAllocator {
     const objs = bus.read32(record + P_SLAB_OBJS);
     const base = this.#pages.pageToAddr(slab);
     let slice = bus.read32(slab + PG_SLAB_FREELIST);
-    if (slice !== 0) {
+    const reused = slice !== 0;
+    if (reused) {
       const next = bus.read32(slice);
       if (next !== 0 && !isSliceOf(next, base, slot, objs)) {
         throw new CorruptionError(
@@ -261,7 +296,9 @@ export class SliceAllocator {
     if (inuse === objs) this.#unlink(record + P_PARTIAL, slab);
     bus.write32(record + P_ACTIVE, bus.read32(record + P_ACTIVE) + 1);
     add64(bus, record + P_ALLOCS, 1);
-    if (bus.read32(record + P_GFP) & GFP_ZERO) bus.fill32(slice, slot / 4, 0);
+    const gfp = bus.read32(record + P_GFP);
+    if (gfp & SLAB_DEBUG) this.#debugAlloc(record, slice, reused, gfp, owner);
+    else if (gfp & GFP_ZERO) bus.fill32(slice, slot / 4, 0);
     return slice;
   }
 
@@ -276,8 +313,10 @@ export class SliceAllocator {
   /** {@link free} to a record already checked. */
   freeTo(record: number, slice: number): void {
     const slab = this.#slabOf(slice);
+    const debug = (this.#pageFlags & PG_SLAB_DEBUG) !== 0;
     this.#checkOwnPool(record, slab, slice);
     const index = this.#liveIndex(record, slab, slice);
+    if (debug) this.#debugFree(record, slice);
     this.#release(record, slab, slice, index);
   }
 
@@ -296,7 +335,10 @@ export class SliceAllocator {
    */
   liveSliceSize(record: number, addr: number): number {
     const slab = this.#slabOf(addr);
+    const debug = (this.#pageFlags & PG_SLAB_DEBUG) !== 0;
     this.#liveIndex(record, slab, addr);
+    // A debug slot's usable bytes end where its red zone starts.
+    if (debug) return redZoneOffset(this.#bus.read32(record + P_OBJ_SIZE));
     return this.#bus.read32(record + P_SLOT_SIZE);
   }
 
@@ -428,7 +470,10 @@ export class SliceAllocator {
       slabHeads.set(page, bus.read32(page + PG_SLAB_POOL));
       for (let i = 1; i < 1 << order; i++) {
         const p = page + i * PAGE_STRUCT_BYTES;
-        if (bus.read32(p + PG_FLAGS) !== tail || bus.read32(p + PG_SLAB_POOL) !== page) {
+        const headDebug = bus.read32(page + PG_FLAGS) & PG_SLAB_DEBUG;
+        if (
+          bus.read32(p + PG_FLAGS) !== (tail | headDebug) || bus.read32(p + PG_SLAB_POOL) !== page
+        ) {
           problems.push(
             `slab ${
               hex32(this.#pages.pageToAddr(page))
@@ -546,6 +591,64 @@ export class SliceAllocator {
         } never used + ${inuse} in use != ${objs}`,
       );
     }
+    if (bus.read32(record + P_GFP) & SLAB_DEBUG) {
+      const rz = redZoneOffset(bus.read32(record + P_OBJ_SIZE));
+      for (let i = 0; i < bump; i++) {
+        const live = (bus.read32(this.#bitmapWord(record, slab, base, i)) & (1 << (i & 31))) !== 0;
+        const found = this.#debugCheck(rz, base + i * slot, live);
+        if (found !== "") problems.push(`${name}: ${found}`);
+      }
+    }
+  }
+
+  /**
+   * Checks a debug slot: a live one's red zone; a free one's red zone and
+   * poison (all but the object's first word, the free-list link).
+   * @returns what is wrong, or ""
+   */
+  #debugCheck(rz: number, slice: number, live: boolean): string {
+    const bus = this.#bus;
+    // The owner tag is read only to report.
+    const owner = (): string => ownerText(bus.read32(slice + rz + RED_ZONE_BYTES));
+    const red = firstBadByte(bus, slice + rz, RED_ZONE_BYTES / 4, live ? RED_ACTIVE : RED_INACTIVE);
+    if (red !== -1) {
+      return `red zone overwritten at ${hex32(red)} (slice ${hex32(slice)}, ${
+        live ? "" : "last "
+      }${owner()})`;
+    }
+    if (live) return "";
+    const poison = firstBadByte(bus, slice + 4, rz / 4 - 1, POISON_FREE);
+    if (poison !== -1) {
+      return `use after free: poison overwritten at ${hex32(poison)} (slice ${
+        hex32(slice)
+      }, last ${owner()})`;
+    }
+    return "";
+  }
+
+  /** A debug pool hands out `slice`: checks a reused one, then arms its red zone and tag. */
+  #debugAlloc(record: number, slice: number, reused: boolean, gfp: number, owner: number): void {
+    const bus = this.#bus;
+    const rz = redZoneOffset(bus.read32(record + P_OBJ_SIZE));
+    if (reused) {
+      const found = this.#debugCheck(rz, slice, false);
+      if (found !== "") reportBug(bus, this.#globals, `pool ${this.#describe(record)}: ${found}`);
+    }
+    if (gfp & GFP_ZERO) bus.fill32(slice, rz / 4, 0);
+    bus.fill32(slice + rz, RED_ZONE_BYTES / 4, RED_ACTIVE);
+    bus.write32(slice + rz + RED_ZONE_BYTES, owner >>> 0);
+  }
+
+  /** A debug pool takes `slice` back: checks its red zone (repairing it), then poisons it. */
+  #debugFree(record: number, slice: number): void {
+    const bus = this.#bus;
+    const rz = redZoneOffset(bus.read32(record + P_OBJ_SIZE));
+    const found = this.#debugCheck(rz, slice, true);
+    if (found !== "") {
+      reportBug(bus, this.#globals, `pool ${this.#describe(record)}: ${found}; repaired`);
+    }
+    bus.fill32(slice, rz / 4, POISON_FREE);
+    bus.fill32(slice + rz, RED_ZONE_BYTES / 4, RED_INACTIVE);
   }
 
   #auditList(
@@ -581,7 +684,9 @@ export class SliceAllocator {
     const flags = bus.read32(record + P_GFP) & GFP_ZONE_MASK;
     const slab = this.#pages.alloc(flags, order, PageOwner.SLAB);
     if (slab === 0) return 0;
-    const tail = pageFlags(PageState.NONE, 0, PageOwner.SLAB);
+    const debug = bus.read32(record + P_GFP) & SLAB_DEBUG ? PG_SLAB_DEBUG : 0;
+    if (debug) bus.write32(slab + PG_FLAGS, bus.read32(slab + PG_FLAGS) | debug);
+    const tail = pageFlags(PageState.NONE, 0, PageOwner.SLAB) | debug;
     for (let i = 1; i < 1 << order; i++) {
       const page = slab + i * PAGE_STRUCT_BYTES;
       bus.write32(page + PG_FLAGS, tail);
@@ -654,6 +759,7 @@ export class SliceAllocator {
   #slabHeadOf(page: number): number {
     const bus = this.#bus;
     const flags = bus.read32(page + PG_FLAGS);
+    this.#pageFlags = flags;
     if (flagsOwner(flags) !== PageOwner.SLAB) return 0;
     if (flagsState(flags) === PageState.ALLOCATED) return page;
     return flagsState(flags) === PageState.NONE ? bus.read32(page + PG_SLAB_POOL) : 0;

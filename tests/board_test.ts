@@ -161,6 +161,7 @@ Deno.test("boot() learns RAM base, size and page size from the system-informatio
     ramSize: 2 * MiB,
     pageSize: 4096,
     boardId: 0x5050_0001,
+    debug: false,
   });
   assertEquals(
     board.console.text().startsWith("pagepile: RAM 0x40000000-0x401fffff (2 MiB)"),

@@ -16,9 +16,10 @@ Deno.test(`the Kernel API survives ${STEPS_PER_RUN * RUNS} fuzzed steps, misuse 
     fc.property(
       fc.constantFrom(1024 * 1024, 4 * 1024 * 1024),
       fc.array(fuzzOp, { minLength: STEPS_PER_RUN, maxLength: STEPS_PER_RUN }),
-      (ramBytes, ops) => {
+      fc.boolean(),
+      (ramBytes, ops, debug) => {
         steps += ops.length;
-        runFuzzOps(ops, ramBytes);
+        runFuzzOps(ops, ramBytes, debug);
       },
     ),
     { numRuns: RUNS },

@@ -13,7 +13,7 @@ const HELP = `Usage: deno task fuzz [--steps N] [--seed S] [--path P]
 
 Runs random sequences of Kernel calls — page, slice, generic and virtual
 memory allocators, misuse included — against a model, on 1 MiB and 4 MiB
-boards. Every block is checked (in RAM, aligned, no overlap, bytes intact),
+boards, half of them booted with the debug options. Every block is checked (in RAM, aligned, no overlap, bytes intact),
 every misuse must be refused with a typed error and leave RAM unchanged, and
 the allocators' audit must hold. Exit status 0 when all holds, 1 on a failure.
 
@@ -58,8 +58,9 @@ function main(args: string[]): number {
     fc.property(
       fc.constantFrom(1024 * 1024, 4 * 1024 * 1024),
       fc.array(fuzzOp, { minLength: STEPS_PER_RUN, maxLength: STEPS_PER_RUN }),
-      (ramBytes, ops) => {
-        runFuzzOps(ops, ramBytes);
+      fc.boolean(),
+      (ramBytes, ops, debug) => {
+        runFuzzOps(ops, ramBytes, debug);
         if (++done % 200 === 0 && done <= runs) {
           const seconds = (performance.now() - start) / 1000;
           console.log(`  ${done * STEPS_PER_RUN} steps, ${seconds.toFixed(0)} s`);

@@ -131,13 +131,15 @@ export class FuzzFailure extends Error {}
 
 /**
  * Runs fuzz steps on a fresh kernel and checks everything the module header
- * lists.
+ * lists; with `debug`, also that the debug options report nothing (the steps
+ * never write outside a block, nor into a freed one).
  * @param ops the steps
  * @param ramBytes the board's RAM
+ * @param debug boot with the debug options
  * @throws {FuzzFailure} at the first disagreement, naming the step
  */
-export function runFuzzOps(ops: readonly FuzzOp[], ramBytes: number): void {
-  new FuzzRun(ramBytes).run(ops);
+export function runFuzzOps(ops: readonly FuzzOp[], ramBytes: number, debug = false): void {
+  new FuzzRun(ramBytes, debug).run(ops);
 }
 
 class FuzzRun {
@@ -153,9 +155,12 @@ class FuzzRun {
   nextId = 1;
   step = 0;
 
-  constructor(ramBytes: number) {
+  readonly debug: boolean;
+
+  constructor(ramBytes: number, debug: boolean) {
     this.board = new Board({ ramBytes });
-    this.k = boot(this.board);
+    this.debug = debug;
+    this.k = boot(this.board, { debug });
     this.shadow = new ShadowMemory(this.board, "full", this.k.stats().vm.window);
     this.shadow.claimFirmware(this.board.ramBase, this.k.stats().pages.reserved * PAGE_SIZE);
   }
@@ -168,6 +173,9 @@ class FuzzRun {
     for (const op of ops) {
       this.step++;
       this.apply(op);
+      if (this.debug && this.k.debugReports() !== 0) {
+        this.fail(`a debug report where nothing was overwritten: ${this.board.console.text()}`);
+      }
     }
     this.audit("at the end");
     // Everything back: blocks, pools, the vmalloc tree; then every page is free.
@@ -245,14 +253,16 @@ class FuzzRun {
       case "slice": {
         if (this.pools.length === 0) return;
         const pool = this.pools[op.pick % this.pools.length];
-        const addr = k.slice_alloc(pool.pool);
+        const addr = k.slice_alloc(pool.pool, this.step);
         if (addr === 0) return;
         pool.live++;
-        this.take({ kind: "slice", addr, bytes: pool.size, pool }, sliceAlign(pool.size));
+        // Debug slots (object, red zone, tag) are aligned to 8 bytes only.
+        const align = this.debug ? Math.min(sliceAlign(pool.size), 8) : sliceAlign(pool.size);
+        this.take({ kind: "slice", addr, bytes: pool.size, pool }, align);
         return;
       }
       case "galloc": {
-        const addr = k.galloc(GFP_KERNEL | (op.zero ? GFP_ZERO : 0), op.size);
+        const addr = k.galloc(GFP_KERNEL | (op.zero ? GFP_ZERO : 0), op.size, this.step);
         if (addr === 0) return;
         if (addr === ZERO_SIZE_PTR) {
           if (op.size !== 0) this.fail(`galloc(${op.size}) returned ZERO_SIZE_PTR`);

@@ -189,7 +189,7 @@ export class SliceAllocator {
     flags: number,
     objSize: number,
     name: string | undefined,
-    debug = this.#debugAll,
+    debug: boolean = this.#debugAll,
   ): SlicePool | null {
     this.#pages.checkFlags(flags);
     checkObjSize(objSize);

@@ -56,7 +56,8 @@ export {
   FAULT_INFO_WIDTH_SHIFT,
   FAULT_INFO_WRITE,
 } from "./hw/fault_status.ts";
-export { boot, type BootInfo } from "./core/boot.ts";
+export { boot, type BootInfo, type BootOptions } from "./core/boot.ts";
+export { POISON_FREE, RED_ACTIVE, RED_INACTIVE, RED_ZONE_BYTES } from "./core/debug.ts";
 export {
   Kernel,
   type KernelStats,

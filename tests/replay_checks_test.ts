@@ -234,3 +234,35 @@ Deno.test("a bus fault in a Kernel call is a violation at its event, latched on 
   }
   await Deno.remove(path);
 });
+
+Deno.test("with --debug, what the firmware's debug options find is a violation naming the call site", async () => {
+  const clean = await replayTrace(EXCERPT, { ramBytes: 32 * 1024 * 1024, debug: true });
+  assertEquals([clean.debug, clean.violations, clean.events], [true, 0, 3031]);
+
+  const path = await Deno.makeTempFile();
+  await Deno.writeTextFile(
+    path,
+    "# pagepile trace 1\ngalloc 0x1 0 64 site=alloc_inode+0x1c/0x2a0\n" +
+      "galloc 0x2 0 64 site=d_alloc+0x10/0x90\ngfree 0x1\ngfree 0x2\n",
+  );
+  // A firmware bug: the second block is handed out one byte short of its class.
+  const galloc = Kernel.prototype.galloc;
+  let calls = 0;
+  Kernel.prototype.galloc = function (flags: number, size: number, owner?: number): number {
+    const addr = galloc.call(this, flags, size, owner);
+    if (++calls === 2) this.board.debugFill(addr + 64, 1, 0); // as if the caller overflowed
+    return addr;
+  };
+  try {
+    const report = await replayTrace(path, { ramBytes: 1024 * 1024, debug: true, check: "off" });
+    assertEquals(report.violations, 1);
+    assertEquals(report.violationList[0].line, 5, "found when the block was freed");
+    const message = report.violationList[0].message;
+    assertEquals(message.startsWith("debug: pool 'galloc-64'"), true, message);
+    assertEquals(message.includes("red zone overwritten at"), true, message);
+    assertEquals(message.includes("owner #2 (d_alloc+0x10/0x90)); repaired"), true, message);
+  } finally {
+    Kernel.prototype.galloc = galloc;
+  }
+  await Deno.remove(path);
+});

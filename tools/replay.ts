@@ -29,6 +29,9 @@ Options:
                      and overlap are still checked)
   --audit-every N    run the allocators' consistency audit every N events
                      (it always runs at the end)
+  --debug            boot the firmware with its debug options: red zones,
+                     poisoning of freed slices and pages, owner tags (the
+                     trace's call sites); what they find is a violation
   --strict           stop at the first malformed or unknown line, or at the
                      first bus fault in a Kernel call
   --stats            print the buddyinfo, slabinfo and vmallocinfo tables at the end
@@ -56,6 +59,7 @@ async function main(args: string[]): Promise<number> {
         check: { type: "string", default: "full" },
         "audit-every": { type: "string" },
         strict: { type: "boolean", default: false },
+        debug: { type: "boolean", default: false },
         stats: { type: "boolean", default: false },
         json: { type: "boolean", default: false },
         report: { type: "string" },
@@ -90,6 +94,7 @@ async function main(args: string[]): Promise<number> {
       check: values.check as CheckMode,
       auditEvery,
       strict: values.strict,
+      debug: values.debug,
       pictures: values.json || values.report !== undefined,
       onProgress: bar && ((read, size, events) => bar.update(read, size, events)),
     });

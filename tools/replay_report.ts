@@ -26,7 +26,8 @@ export function formatReplayReport(
     `pagepile replay of ${report.tracePath} (${report.format} trace, ${n(report.lines)} lines)`,
   );
   out.push(
-    `board: ${report.ramBytes / 1048576} MiB of RAM (${report.ramRule}); checks: ${report.check}`,
+    `board: ${report.ramBytes / 1048576} MiB of RAM (${report.ramRule}); checks: ${report.check}` +
+      (report.debug ? "; firmware debug options on" : ""),
   );
   if (report.inputError) {
     out.push(`\nINPUT ERROR: ${report.inputError}\n(the report covers the lines before it)`);

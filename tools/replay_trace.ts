@@ -24,6 +24,11 @@ export interface ReplayTraceOptions {
   check?: CheckMode;
   /** Run the allocators' audit every N events; default only at the end. */
   auditEvery?: number;
+  /**
+   * Boot the firmware with its debug options (red zones, poisoning, owner
+   * tags: the trace's call sites); what they report is a violation. Default false.
+   */
+  debug?: boolean;
   /** Collect what the HTML report draws (the report's `pictures`); default false. */
   pictures?: boolean;
   /**
@@ -49,6 +54,8 @@ export interface ReplayReport extends ReplayResult {
   ramRule: string;
   /** The check mode. */
   check: CheckMode;
+  /** Whether the firmware ran with its debug options. */
+  debug: boolean;
   /** Events whose timestamp goes back. */
   timestampsBackwards: number;
   /** Why the trace could not be read to its end, if it could not. */
@@ -112,7 +119,7 @@ export async function replayTrace(
       `sized from the trace: 2 x its peak live ${(size.peakLiveBytes / 1048576).toFixed(1)} MiB` +
       " + 16 MiB, to a power of two";
   }
-  const kernel = boot(new Board({ ramBytes }));
+  const kernel = boot(new Board({ ramBytes }), { debug: options.debug ?? false });
   const check = options.check ?? "full";
   const replayer = new Replayer(kernel, {
     check,
@@ -171,6 +178,7 @@ export async function replayTrace(
     ramBytes,
     ramRule,
     check,
+    debug: options.debug ?? false,
     timestampsBackwards,
     inputError,
     stoppedAt,

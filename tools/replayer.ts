@@ -15,7 +15,7 @@ import { MMIO_ACCESS_CYCLES } from "../hw/timing.ts";
 import { InvalidArgumentError, KernelError, PoolBusyError } from "../core/errors.ts";
 import { ZERO_SIZE_PTR } from "../core/generic_alloc.ts";
 import type { Kernel } from "../core/kernel.ts";
-import { POOL_BYTES } from "../core/layout.ts";
+import { G_DEBUG_REPORTS, POOL_BYTES } from "../core/layout.ts";
 import type { SlicePool } from "../core/slice_alloc.ts";
 import type { TraceEvent, TraceSink } from "../traces/trace_event.ts";
 import { type CheckMode, ShadowMemory } from "./shadow_memory.ts";
@@ -40,6 +40,31 @@ export interface ReplayOptions {
    * violation; a strict replay throws from here to stop. Default: go on.
    */
   onFault?: (line: number, message: string) => void;
+}
+
+/** Owner tags the replayer gives to call sites, for kernels booted with the debug options. */
+class OwnerTags {
+  readonly #bySite = new Map<string, number>();
+  readonly #sites: string[] = [""];
+
+  /** The tag of a call site (0 for none). */
+  tag(site: string): number {
+    if (site === "") return 0;
+    let tag = this.#bySite.get(site);
+    if (tag === undefined) {
+      this.#bySite.set(site, tag = this.#sites.length);
+      this.#sites.push(site);
+    }
+    return tag;
+  }
+
+  /** A firmware report with each "owner #N" followed by its call site. */
+  name(report: string): string {
+    return report.replace(/owner #(\d+)/g, (text, n) => {
+      const site = this.#sites[Number(n)];
+      return site === undefined || site === "" ? text : `${text} (${site})`;
+    });
+  }
 }
 
 /** A check that failed: what, and the event that caused it. */
@@ -122,6 +147,9 @@ export interface ReplayResult {
   /** With the `pictures` option: what the HTML report draws. */
   pictures?: ReplayPictures;
 }
+
+/** How the firmware's debug reports start on the console. */
+const BUG_PREFIX = "pagepile: BUG ";
 
 /** Lists stop growing here; their counts go on. */
 const LIST_LIMIT = 100;
@@ -212,6 +240,10 @@ export class Replayer implements TraceSink {
   readonly #memory: MemoryFigures;
   readonly #timeline: MemoryTimeline | undefined;
   readonly #onFault: ((line: number, message: string) => void) | undefined;
+  /** With a debug kernel: call-site tags, and how much of the console was read. */
+  readonly #owners: OwnerTags | undefined;
+  #consoleRead = 0;
+  #reportsSeen = 0;
 
   /**
    * Starts a replay into `kernel`, claiming its firmware area in the shadow.
@@ -225,6 +257,10 @@ export class Replayer implements TraceSink {
     this.#auditEvery = options.auditEvery ?? 0;
     this.#timeline = options.pictures ? new MemoryTimeline(kernel) : undefined;
     this.#onFault = options.onFault;
+    if (kernel.bootInfo.debug) {
+      this.#owners = new OwnerTags();
+      this.#consoleRead = kernel.board.console.text().length;
+    }
     const firmwareBytes = kernel.stats().pages.reserved * PAGE_SIZE;
     this.#shadow.claimFirmware(kernel.bootInfo.ramBase, firmwareBytes);
     this.#memory = {
@@ -243,13 +279,10 @@ export class Replayer implements TraceSink {
   /** Replays one event. */
   event(e: TraceEvent): void {
     const timeline = this.#timeline;
-    if (timeline === undefined) {
-      this.#replay(e);
-      return;
-    }
-    if (!ALLOCATING.has(e.op)) timeline.beforeRelease();
+    if (timeline !== undefined && !ALLOCATING.has(e.op)) timeline.beforeRelease();
     this.#replay(e);
-    timeline.afterEvent(
+    if (this.#owners !== undefined) this.#collectReports(e.line);
+    timeline?.afterEvent(
       this.#events,
       e.line,
       this.#liveObjectRequested + this.#livePageBytes + this.#liveVmallocBytes,
@@ -421,7 +454,7 @@ export class Replayer implements TraceSink {
     this.#freeIfLive(this.#objects, e);
     const handle = pool.handle;
     const before = this.#clock();
-    const addr = this.#k.slice_alloc(handle);
+    const addr = this.#k.slice_alloc(handle, this.#owners?.tag(e.site) ?? 0);
     this.#charge("slice_alloc", e.line, before);
     if (addr === 0) return this.#failure(e, "slice_alloc", `${pool.size} bytes`);
     pool.live++;
@@ -436,7 +469,7 @@ export class Replayer implements TraceSink {
   #galloc(e: TraceEvent): boolean {
     this.#freeIfLive(this.#objects, e);
     const before = this.#clock();
-    const addr = this.#k.galloc(e.flags, e.size);
+    const addr = this.#k.galloc(e.flags, e.size, this.#owners?.tag(e.site) ?? 0);
     this.#charge("galloc", e.line, before);
     if (addr === 0) return this.#failure(e, "galloc", `${e.size} bytes`);
     const usable = addr === ZERO_SIZE_PTR ? 0 : this.#k.gsize(addr);
@@ -480,7 +513,10 @@ export class Replayer implements TraceSink {
       handle: null,
       size: e.size,
       slotSize: 0,
-      align: promisedAlign(e.size),
+      // Debug slots (object, red zone, owner tag) are aligned to 8 bytes only.
+      align: this.#owners === undefined
+        ? promisedAlign(e.size)
+        : Math.min(promisedAlign(e.size), 8),
       cacheName: "",
       live: 0,
     };
@@ -677,6 +713,21 @@ export class Replayer implements TraceSink {
       const footprint = this.#k.pagesInUse() * PAGE_SIZE;
       if (footprint > m.peakFootprintBytes) m.peakFootprintBytes = footprint;
       this.#timeline?.allocated(footprint, e.line);
+    }
+  }
+
+  /** The debug options' new console reports: each a violation at `line`, owners named. */
+  #collectReports(line: number): void {
+    const count = this.#board.debugRead32(this.#k.bootInfo.ramBase + G_DEBUG_REPORTS);
+    if (count === this.#reportsSeen) return;
+    this.#reportsSeen = count;
+    const text = this.#board.console.text();
+    const fresh = text.slice(this.#consoleRead);
+    this.#consoleRead = text.length;
+    for (const report of fresh.split("\n")) {
+      if (report.startsWith(BUG_PREFIX)) {
+        this.#violation(line, `debug: ${this.#owners!.name(report.slice(BUG_PREFIX.length))}`);
+      }
     }
   }
 

@@ -1,5 +1,5 @@
 /**
- * The firmware's debug options, after SLUB's: red zones after slices, poison
+ * The firmware's debug options, after SLUB's: red zones around slices, poison
  * in freed slices and pages, an owner tag per slice. Off by default; on for a
  * whole kernel with `boot(board, { debug: true })` (every caller and generic
  * class pool, and page poisoning), or for one pool with
@@ -7,11 +7,12 @@
  *
  * A debug slot is laid out as
  * ```
- * object (obj_size rounded up to 4)   red zone (8 bytes)   owner tag (4 bytes)
+ * red zone (8 bytes)   object (obj_size rounded up to 4)   red zone (8 bytes)   owner tag (4 bytes)
  * ```
- * The red zone holds RED_ACTIVE while the slice is live and RED_INACTIVE while
- * it is free; a freed object holds POISON_FREE but for its first word, the
- * free-list link. Every check reads through the bus, so its cost shows in the
+ * and the slice handed out is the object, 8 bytes into the slot. Both red
+ * zones hold RED_ACTIVE while the slice is live and RED_INACTIVE while it is
+ * free, but for the slot's first word, which then holds the free-list link; a
+ * freed object holds POISON_FREE. Every check reads through the bus, so its cost shows in the
  * bus cycles. What a check finds is printed on the console (as SLUB prints to
  * the kernel log), counted in the globals, and repaired; the call goes on.
  * @module
@@ -29,18 +30,38 @@ export const POISON_FREE = 0x6B6B_6B6B;
 export const RED_ACTIVE = 0xCCCC_CCCC;
 /** A free slice's red zone: bytes of 0xbb. */
 export const RED_INACTIVE = 0xBBBB_BBBB;
-/** Bytes of red zone after each object. */
+/** Bytes of red zone before and after each object. */
 export const RED_ZONE_BYTES = 8;
-/** Bytes a debug slot adds after the object: the red zone and the owner tag. */
-export const DEBUG_TRAILER_BYTES = RED_ZONE_BYTES + 4;
 /** Pool flag, in the record's gfp word beside the GFP bits: red zones, poison and owner tags. */
 export const SLAB_DEBUG = 0x1_0000;
 /** struct page flag of every page of a debug pool's slab (bits 8-15 are free for owners). */
 export const PG_SLAB_DEBUG = 1 << 8;
 
-/** Where a debug slot's red zone starts, from the object's start. */
-export function redZoneOffset(objSize: number): number {
-  return Math.ceil(objSize / 4) * 4;
+/** Where things are in a debug slot, in bytes from its start. */
+export interface DebugSlot {
+  /** The object (the slice handed out); the left red zone is before it. */
+  object: number;
+  /** Usable bytes of the object. */
+  objectBytes: number;
+  /** The right red zone. */
+  right: number;
+  /** The owner tag. */
+  tag: number;
+  /** The slot's bytes, before rounding to the slot alignment. */
+  bytes: number;
+}
+
+/** The layout of a debug slot for objects of `objSize` bytes. */
+export function debugSlot(objSize: number): DebugSlot {
+  const objectBytes = Math.ceil(objSize / 4) * 4;
+  const right = RED_ZONE_BYTES + objectBytes;
+  return {
+    object: RED_ZONE_BYTES,
+    objectBytes,
+    right,
+    tag: right + RED_ZONE_BYTES,
+    bytes: right + RED_ZONE_BYTES + 4,
+  };
 }
 
 /**

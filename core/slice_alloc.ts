@@ -70,7 +70,8 @@ import { add64, read64 } from "./counters.ts";
 import type { PageAllocator } from "./page_alloc.ts";
 import { bitmapWords, MAX_SLICE_SIZE, slabGeometry } from "./slab_geometry.ts";
 import {
-  DEBUG_TRAILER_BYTES,
+  type DebugSlot,
+  debugSlot,
   firstBadByte,
   ownerText,
   PG_SLAB_DEBUG,
@@ -78,7 +79,6 @@ import {
   RED_ACTIVE,
   RED_INACTIVE,
   RED_ZONE_BYTES,
-  redZoneOffset,
   reportBug,
   SLAB_DEBUG,
 } from "./debug.ts";
@@ -207,7 +207,7 @@ export class SliceAllocator {
   initPool(record: number, flags: number, objSize: number, name: string, poolFlags: number): void {
     const bus = this.#bus;
     // A debug slot holds the object, its red zone and its owner tag.
-    const slotBytes = flags & SLAB_DEBUG ? redZoneOffset(objSize) + DEBUG_TRAILER_BYTES : objSize;
+    const slotBytes = flags & SLAB_DEBUG ? debugSlot(objSize).bytes : objSize;
     const geometry = slabGeometry(slotBytes, this.#pageSize);
     const idAddr = this.#globals + G_NEXT_POOL_ID;
     const id = bus.read32(idAddr);
@@ -297,8 +297,8 @@ export class SliceAllocator {
     bus.write32(record + P_ACTIVE, bus.read32(record + P_ACTIVE) + 1);
     add64(bus, record + P_ALLOCS, 1);
     const gfp = bus.read32(record + P_GFP);
-    if (gfp & SLAB_DEBUG) this.#debugAlloc(record, slice, reused, gfp, owner);
-    else if (gfp & GFP_ZERO) bus.fill32(slice, slot / 4, 0);
+    if (gfp & SLAB_DEBUG) return this.#debugAlloc(record, slice, reused, gfp, owner);
+    if (gfp & GFP_ZERO) bus.fill32(slice, slot / 4, 0);
     return slice;
   }
 
@@ -311,13 +311,15 @@ export class SliceAllocator {
   }
 
   /** {@link free} to a record already checked. */
-  freeTo(record: number, slice: number): void {
-    const slab = this.#slabOf(slice);
+  freeTo(record: number, addr: number): void {
+    const slab = this.#slabOf(addr);
+    // A debug pool's slice is its slot's object, a red zone into the slot.
     const debug = (this.#pageFlags & PG_SLAB_DEBUG) !== 0;
-    this.#checkOwnPool(record, slab, slice);
-    const index = this.#liveIndex(record, slab, slice);
-    if (debug) this.#debugFree(record, slice);
-    this.#release(record, slab, slice, index);
+    const slot = debug ? addr - RED_ZONE_BYTES : addr;
+    this.#checkOwnPool(record, slab, addr);
+    const index = this.#liveIndex(record, slab, slot, addr);
+    if (debug) this.#debugFree(record, slot);
+    this.#release(record, slab, slot, index);
   }
 
   /**
@@ -336,9 +338,9 @@ export class SliceAllocator {
   liveSliceSize(record: number, addr: number): number {
     const slab = this.#slabOf(addr);
     const debug = (this.#pageFlags & PG_SLAB_DEBUG) !== 0;
-    this.#liveIndex(record, slab, addr);
-    // A debug slot's usable bytes end where its red zone starts.
-    if (debug) return redZoneOffset(this.#bus.read32(record + P_OBJ_SIZE));
+    this.#liveIndex(record, slab, debug ? addr - RED_ZONE_BYTES : addr, addr);
+    // A debug slot's usable bytes end where its right red zone starts.
+    if (debug) return debugSlot(this.#bus.read32(record + P_OBJ_SIZE)).objectBytes;
     return this.#bus.read32(record + P_SLOT_SIZE);
   }
 
@@ -592,63 +594,80 @@ export class SliceAllocator {
       );
     }
     if (bus.read32(record + P_GFP) & SLAB_DEBUG) {
-      const rz = redZoneOffset(bus.read32(record + P_OBJ_SIZE));
+      const layout = debugSlot(bus.read32(record + P_OBJ_SIZE));
       for (let i = 0; i < bump; i++) {
         const live = (bus.read32(this.#bitmapWord(record, slab, base, i)) & (1 << (i & 31))) !== 0;
-        const found = this.#debugCheck(rz, base + i * slot, live);
+        const found = this.#debugCheck(layout, base + i * slot, live);
         if (found !== "") problems.push(`${name}: ${found}`);
       }
     }
   }
 
   /**
-   * Checks a debug slot: a live one's red zone; a free one's red zone and
-   * poison (all but the object's first word, the free-list link).
+   * Checks a debug slot: a live one's red zones; a free one's red zones (but
+   * the slot's first word, the free-list link) and the poison in its object.
    * @returns what is wrong, or ""
    */
-  #debugCheck(rz: number, slice: number, live: boolean): string {
+  #debugCheck(layout: DebugSlot, slot: number, live: boolean): string {
     const bus = this.#bus;
+    const slice = hex32(slot + layout.object);
     // The owner tag is read only to report.
-    const owner = (): string => ownerText(bus.read32(slice + rz + RED_ZONE_BYTES));
-    const red = firstBadByte(bus, slice + rz, RED_ZONE_BYTES / 4, live ? RED_ACTIVE : RED_INACTIVE);
-    if (red !== -1) {
-      return `red zone overwritten at ${hex32(red)} (slice ${hex32(slice)}, ${
+    const owner = (): string => ownerText(bus.read32(slot + layout.tag));
+    const red = live ? RED_ACTIVE : RED_INACTIVE;
+    const skip = live ? 0 : 4;
+    const left = firstBadByte(bus, slot + skip, (RED_ZONE_BYTES - skip) / 4, red);
+    if (left !== -1) {
+      return `red zone before slice ${slice} overwritten at ${hex32(left)} (${
+        live ? "" : "last "
+      }${owner()})`;
+    }
+    const right = firstBadByte(bus, slot + layout.right, RED_ZONE_BYTES / 4, red);
+    if (right !== -1) {
+      return `red zone after slice ${slice} overwritten at ${hex32(right)} (${
         live ? "" : "last "
       }${owner()})`;
     }
     if (live) return "";
-    const poison = firstBadByte(bus, slice + 4, rz / 4 - 1, POISON_FREE);
+    const poison = firstBadByte(bus, slot + layout.object, layout.objectBytes / 4, POISON_FREE);
     if (poison !== -1) {
-      return `use after free: poison overwritten at ${hex32(poison)} (slice ${
-        hex32(slice)
-      }, last ${owner()})`;
+      return `use after free: poison overwritten at ${
+        hex32(poison)
+      } (slice ${slice}, last ${owner()})`;
     }
     return "";
   }
 
-  /** A debug pool hands out `slice`: checks a reused one, then arms its red zone and tag. */
-  #debugAlloc(record: number, slice: number, reused: boolean, gfp: number, owner: number): void {
+  /**
+   * A debug pool hands out `slot`: checks it if it was freed before, arms its
+   * red zones and tag, and zeroes the object for a GFP_ZERO pool.
+   * @returns the slice: the slot's object
+   */
+  #debugAlloc(record: number, slot: number, reused: boolean, gfp: number, owner: number): number {
     const bus = this.#bus;
-    const rz = redZoneOffset(bus.read32(record + P_OBJ_SIZE));
+    const layout = debugSlot(bus.read32(record + P_OBJ_SIZE));
     if (reused) {
-      const found = this.#debugCheck(rz, slice, false);
+      const found = this.#debugCheck(layout, slot, false);
       if (found !== "") reportBug(bus, this.#globals, `pool ${this.#describe(record)}: ${found}`);
     }
-    if (gfp & GFP_ZERO) bus.fill32(slice, rz / 4, 0);
-    bus.fill32(slice + rz, RED_ZONE_BYTES / 4, RED_ACTIVE);
-    bus.write32(slice + rz + RED_ZONE_BYTES, owner >>> 0);
+    if (gfp & GFP_ZERO) bus.fill32(slot + layout.object, layout.objectBytes / 4, 0);
+    bus.fill32(slot, RED_ZONE_BYTES / 4, RED_ACTIVE);
+    bus.fill32(slot + layout.right, RED_ZONE_BYTES / 4, RED_ACTIVE);
+    bus.write32(slot + layout.tag, owner >>> 0);
+    return slot + layout.object;
   }
 
-  /** A debug pool takes `slice` back: checks its red zone (repairing it), then poisons it. */
-  #debugFree(record: number, slice: number): void {
+  /** A debug pool takes `slot` back: checks its red zones (repairing them), then poisons it. */
+  #debugFree(record: number, slot: number): void {
     const bus = this.#bus;
-    const rz = redZoneOffset(bus.read32(record + P_OBJ_SIZE));
-    const found = this.#debugCheck(rz, slice, true);
+    const layout = debugSlot(bus.read32(record + P_OBJ_SIZE));
+    const found = this.#debugCheck(layout, slot, true);
     if (found !== "") {
       reportBug(bus, this.#globals, `pool ${this.#describe(record)}: ${found}; repaired`);
     }
-    bus.fill32(slice, rz / 4, POISON_FREE);
-    bus.fill32(slice + rz, RED_ZONE_BYTES / 4, RED_INACTIVE);
+    // The slot's first word is left to the free-list link.
+    bus.write32(slot + 4, RED_INACTIVE);
+    bus.fill32(slot + layout.object, layout.objectBytes / 4, POISON_FREE);
+    bus.fill32(slot + layout.right, RED_ZONE_BYTES / 4, RED_INACTIVE);
   }
 
   #auditList(
@@ -777,20 +796,24 @@ export class SliceAllocator {
     }
   }
 
-  /** The index of a live slice in its slab; refused if not a boundary or not live. */
-  #liveIndex(record: number, slab: number, slice: number): number {
+  /**
+   * The index of a live slot in its slab; refused if `start` is not a slot's
+   * start or the slot is not live. `slice`, what the caller passed (for a debug
+   * pool, a red zone past `start`), is what the messages name.
+   */
+  #liveIndex(record: number, slab: number, start: number, slice: number): number {
     const bus = this.#bus;
     const slot = bus.read32(record + P_SLOT_SIZE);
     const objs = bus.read32(record + P_SLAB_OBJS);
     const base = this.#pages.pageToAddr(slab);
-    if (!isSliceOf(slice, base, slot, objs)) {
+    if (!isSliceOf(start, base, slot, objs)) {
       throw new InvalidFreeError(
         `${hex32(slice)} is not at a slice boundary of pool ${this.#describe(record)} ` +
           `(slab ${hex32(base)}, ${slot}-byte slots, ${objs} slices)`,
         slice,
       );
     }
-    const index = (slice - base) / slot;
+    const index = (start - base) / slot;
     if ((bus.read32(this.#bitmapWord(record, slab, base, index)) & (1 << (index & 31))) === 0) {
       throw new DoubleFreeError(
         `double free: slice ${hex32(slice)} of pool ${this.#describe(record)} is not in use`,

@@ -21,12 +21,26 @@ Deno.test("an overflow into the red zone is reported at free with the byte's add
   assertEquals(k.gsize(block), 40, "usable bytes end at the red zone");
   k.board.write8(block + 41, 0x55); // the second byte past the object
   assertEquals(k.audit().length, 1, "the audit sees it too");
-  assertEquals(k.audit()[0].includes(`red zone overwritten at ${hex(block + 41)}`), true);
+  assertEquals(
+    k.audit()[0].endsWith(
+      `red zone after slice ${hex(block)} overwritten at ${hex(block + 41)} (owner #4660)`,
+    ),
+    true,
+    k.audit()[0],
+  );
   k.gfree(block);
   assertEquals(k.debugReports(), 1);
+  // And an underflow: the byte before the block.
+  const next = k.galloc(GFP_KERNEL, 40, 99);
+  k.board.write8(next - 1, 0);
+  k.gfree(next);
   assertEquals(bugs(k), [
-    `pagepile: BUG pool 'galloc-40' (id 6): red zone overwritten at ${hex(block + 41)} ` +
-    `(slice ${hex(block)}, owner #4660); repaired`,
+    `pagepile: BUG pool 'galloc-40' (id 6): red zone after slice ${hex(block)} overwritten at ${
+      hex(block + 41)
+    } (owner #4660); repaired`,
+    `pagepile: BUG pool 'galloc-40' (id 6): red zone before slice ${hex(next)} overwritten at ${
+      hex(next - 1)
+    } (owner #99); repaired`,
   ]);
   assertEquals(k.audit(), [], "repaired and freed");
 });
@@ -39,7 +53,7 @@ Deno.test("a write after free is reported at the next allocation of that slice, 
   k.slice_free(a, pool);
   k.board.write32(a + 96, 0xDEAD); // the object's last word, after its free
   assertEquals(k.audit(), [
-    `pool 'inode' (id 75) slab ${hex(a)}: use after free: poison overwritten at ${
+    `pool 'inode' (id 75) slab ${hex(a - 8)}: use after free: poison overwritten at ${
       hex(a + 96)
     } (slice ${hex(a)}, last owner #7)`,
   ]);
@@ -55,7 +69,7 @@ Deno.test("a write after free is reported at the next allocation of that slice, 
   k.slice_free(b, plain);
   assertEquals(k.debugReports(), 1);
   assertEquals(k.poolStats(plain).slotSize, 104);
-  assertEquals(k.poolStats(pool).slotSize, 112, "100 + 8 red zone + 4 owner tag, to 8 bytes");
+  assertEquals(k.poolStats(pool).slotSize, 120, "red zone, 100, red zone, owner tag, to 8 bytes");
 });
 
 Deno.test("page poisoning: a write to a freed page is reported when the page is handed out again", () => {
@@ -92,10 +106,10 @@ Deno.test("the debug options cost bus cycles, and only where they are on", () =>
   };
   // Off: the costs the rest of the suite asserts, unchanged by the options'
   // existence. On, for a 64-byte class block, 2 cycles per RAM access: an
-  // alloc of a freed slice +42 (reads the object size, 2 red-zone words and 15
-  // poison words; writes 2 red-zone words and the tag); a free +42 (reads the
-  // size and 2 red-zone words; writes 16 poison and 2 red-zone words); a page
+  // alloc of a freed slice +50 (reads the object size, 3 red-zone words and 16
+  // poison words; writes 4 red-zone words and the tag); a free +48 (reads the
+  // size and 4 red-zone words; writes 16 poison and 3 red-zone words); a page
   // +4,096 (1,024 poison words checked at alloc, 1,024 written at free).
   assertEquals(measure(false), { alloc: 60, free: 62, again: 60, page: 72 });
-  assertEquals(measure(true), { alloc: 102, free: 104, again: 102, page: 4168 });
+  assertEquals(measure(true), { alloc: 110, free: 110, again: 110, page: 4168 });
 });

@@ -259,7 +259,7 @@ Deno.test("with --debug, what the firmware's debug options find is a violation n
     assertEquals(report.violationList[0].line, 5, "found when the block was freed");
     const message = report.violationList[0].message;
     assertEquals(message.startsWith("debug: pool 'galloc-64'"), true, message);
-    assertEquals(message.includes("red zone overwritten at"), true, message);
+    assertEquals(message.includes("red zone after slice"), true, message);
     assertEquals(message.includes("owner #2 (d_alloc+0x10/0x90)); repaired"), true, message);
   } finally {
     Kernel.prototype.galloc = galloc;

@@ -26,7 +26,7 @@ import {
   POOL_INTERNAL,
 } from "./layout.ts";
 import { add32, add64, read64 } from "./counters.ts";
-import { SLAB_DEBUG } from "./debug.ts";
+import { firstBadByte, ownerText, RED_ACTIVE, reportBug, SLAB_DEBUG } from "./debug.ts";
 import type { PageAllocator } from "./page_alloc.ts";
 import { CLASS_SIZES, classIndex, MAX_CLASS_SIZE } from "./size_classes.ts";
 import type { SliceAllocator } from "./slice_alloc.ts";
@@ -73,6 +73,11 @@ export interface GenericStats {
   };
 }
 
+/** A large block's head struct page, with the debug option: the bytes asked for. */
+const PG_LARGE_SIZE = PG_PRIVATE + 4;
+/** A large block's head struct page, with the debug option: the owner tag. */
+const PG_LARGE_OWNER = PG_PRIVATE + 8;
+
 const ZONES = [{ name: "Normal", flags: 0 }, { name: "DMA", flags: GFP_DMA }];
 
 /** The generic allocator. Internal: the Kernel exposes it as galloc/gfree/gsize/gshrink. */
@@ -82,6 +87,8 @@ export class GenericAllocator {
   readonly #slices: SliceAllocator;
   readonly #globals: number;
   readonly #pageSize: number;
+  /** The debug boot option (a register): large blocks get a red zone in their last page's slack. */
+  #debug = false;
 
   /**
    * @param bus the board
@@ -102,6 +109,7 @@ export class GenericAllocator {
    * @param debug give every class red zones, poisoning and owner tags
    */
   format(debug = false): void {
+    this.#debug = debug;
     ZONES.forEach((zone, z) =>
       CLASS_SIZES.forEach((size, c) => {
         const name = `galloc${z === 0 ? "" : "-dma"}-${size}`;
@@ -150,7 +158,42 @@ export class GenericAllocator {
     add32(this.#bus, g + G_LARGE_PAGES, pages);
     add64(this.#bus, g + G_LARGE_ALLOCS, 1);
     add64(this.#bus, g + G_LARGE_REQUESTED, size);
-    return this.#pages.pageToAddr(page);
+    const addr = this.#pages.pageToAddr(page);
+    if (this.#debug) {
+      // The run head's spare private words keep the size and the owner tag.
+      this.#bus.write32(page + PG_LARGE_SIZE, size);
+      this.#bus.write32(page + PG_LARGE_OWNER, owner >>> 0);
+      this.#armSlack(addr + size, addr + pages * this.#pageSize);
+    }
+    return addr;
+  }
+
+  /** Fills [from, to) with red-zone bytes: single bytes up to a word boundary, then words. */
+  #armSlack(from: number, to: number): void {
+    let at = from;
+    for (; at < to && at % 4 !== 0; at++) this.#bus.write8(at, RED_ACTIVE & 0xFF);
+    this.#bus.fill32(at, (to - at) / 4, RED_ACTIVE);
+  }
+
+  /**
+   * Checks a large block's red zone (the slack after it in its last page).
+   * @returns what is wrong, or ""
+   */
+  #checkSlack(page: number, pages: number): string {
+    const bus = this.#bus;
+    const addr = this.#pages.pageToAddr(page);
+    const size = bus.read32(page + PG_LARGE_SIZE);
+    const end = addr + pages * this.#pageSize;
+    let at = addr + size;
+    let bad = -1;
+    for (; at < end && at % 4 !== 0 && bad === -1; at++) {
+      if (bus.read8(at) !== (RED_ACTIVE & 0xFF)) bad = at;
+    }
+    if (bad === -1) bad = firstBadByte(bus, at, (end - at) / 4, RED_ACTIVE);
+    if (bad === -1) return "";
+    return `red zone after large block ${hex32(addr)} (${size} bytes) overwritten at ${
+      hex32(bad)
+    } (${ownerText(bus.read32(page + PG_LARGE_OWNER))})`;
   }
 
   /** Frees a block; 0 (NULL) and ZERO_SIZE_PTR are accepted and do nothing. */
@@ -163,19 +206,29 @@ export class GenericAllocator {
     }
     const page = this.#pages.pageStarting(addr, "generic block");
     const pages = this.#pages.runPages(page, PageOwner.GENERIC);
+    if (this.#debug) {
+      // Reported, not repaired: the pages go back (and are poisoned) now.
+      const found = this.#checkSlack(page, pages);
+      if (found !== "") reportBug(this.#bus, this.#globals, `galloc: ${found}`);
+    }
     this.#pages.freeRun(page, PageOwner.GENERIC);
     add32(this.#bus, this.#globals + G_LARGE_LIVE, -1);
     add32(this.#bus, this.#globals + G_LARGE_PAGES, -pages);
   }
 
-  /** The usable size of a live block: its class size, or its pile's bytes. */
+  /**
+   * The usable size of a live block: its class size, or its run's bytes (with
+   * the debug option: the bytes asked for, the rest being red zone).
+   */
   size(addr: number): number {
     if (addr === ZERO_SIZE_PTR) return 0;
     try {
       const record = this.#generalPoolOf(addr);
       if (record !== 0) return this.#slices.liveSliceSize(record, addr);
-      return this.#pageSize *
-        this.#pages.runPages(this.#pages.pageStarting(addr, "generic block"), PageOwner.GENERIC);
+      const page = this.#pages.pageStarting(addr, "generic block");
+      const pages = this.#pages.runPages(page, PageOwner.GENERIC);
+      // With the debug option the slack after the block is its red zone.
+      return this.#debug ? this.#bus.read32(page + PG_LARGE_SIZE) : this.#pageSize * pages;
     } catch (error) {
       // The checks are the free path's; a block already free is no double free here.
       if (!(error instanceof DoubleFreeError)) throw error;
@@ -240,6 +293,12 @@ export class GenericAllocator {
         `generic allocator: counters say ${live} large blocks of ${livePages} pages, ` +
           `mem_map holds ${large.length} of ${pages}`,
       );
+    }
+    if (this.#debug) {
+      for (const { page } of large) {
+        const found = this.#checkSlack(page, this.#bus.read32(page + PG_PRIVATE));
+        if (found !== "") problems.push(`generic allocator: ${found}`);
+      }
     }
   }
 

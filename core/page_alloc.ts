@@ -381,6 +381,20 @@ export class PageAllocator {
   audit(): string[] {
     const problems: string[] = [];
     for (const zone of this.layout.zones) this.#auditZone(zone, problems);
+    if (this.#poison && problems.length === 0) {
+      // Every free page must still hold its poison.
+      for (const pile of this.freePiles()) {
+        const words = (this.layout.pageSize << pile.order) / 4;
+        const bad = firstBadByte(this.#bus, pile.addr, words, POISON_FREE);
+        if (bad !== -1) {
+          problems.push(
+            `free order-${pile.order} pile ${hex32(pile.addr)}: page poison overwritten at ${
+              hex32(bad)
+            } (written after it was freed)`,
+          );
+        }
+      }
+    }
     return problems;
   }
 

@@ -113,3 +113,27 @@ Deno.test("the debug options cost bus cycles, and only where they are on", () =>
   assertEquals(measure(false), { alloc: 60, free: 62, again: 60, page: 72 });
   assertEquals(measure(true), { alloc: 110, free: 110, again: 110, page: 4168 });
 });
+
+Deno.test("a large galloc block's red zone is the slack of its last page; free pages are audited for poison", () => {
+  const k = boot(new Board({ ramBytes: MiB }), { debug: true });
+  const block = k.galloc(GFP_KERNEL, 3 * PAGE_SIZE + 10, 5);
+  assertEquals(k.gsize(block), 3 * PAGE_SIZE + 10, "usable: what was asked for");
+  k.board.write8(block + 3 * PAGE_SIZE + 12, 0);
+  const expected = `red zone after large block ${hex(block)} (12298 bytes) overwritten at ${
+    hex(block + 3 * PAGE_SIZE + 12)
+  } (owner #5)`;
+  assertEquals(k.audit(), [`generic allocator: ${expected}`]);
+  k.gfree(block);
+  assertEquals(bugs(k), [`pagepile: BUG galloc: ${expected}`]);
+  // The block's pages are free and poisoned now; a write into one shows in the audit.
+  k.board.write32(block + 100, 1);
+  const problems = k.audit();
+  assertEquals(problems.length, 1);
+  assertEquals(
+    problems[0].endsWith(
+      `page poison overwritten at ${hex(block + 100)} (written after it was freed)`,
+    ),
+    true,
+    problems[0],
+  );
+});

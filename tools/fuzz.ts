@@ -71,6 +71,10 @@ function main(args: string[]): number {
   );
   if (result.failed) {
     console.log(fc.defaultReportMessage(result));
+    // The runs have a fixed length, so the steps after the failing one are noise.
+    console.log(
+      `\nwhat failed: ${(result.errorInstance as Error)?.message ?? result.errorInstance}`,
+    );
     console.log(
       `replay with: deno task fuzz --seed ${result.seed} --path "${result.counterexamplePath}"`,
     );

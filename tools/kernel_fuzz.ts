@@ -316,10 +316,11 @@ class FuzzRun {
   }
 
   /** A call the model says is wrong: it must throw a KernelError and change no byte of RAM. */
-  refused(
+  refused<E extends KernelError>(
     what: string,
     call: () => unknown,
-    expected: abstract new (...args: never[]) => KernelError = KernelError,
+    expected: abstract new (...args: never[]) => E = KernelError as never,
+    says: (error: E) => string = () => "",
   ): void {
     const before = this.board.snapshot();
     try {
@@ -328,6 +329,8 @@ class FuzzRun {
       if (!(error instanceof expected)) {
         this.fail(`${what}: threw ${error}, not a ${expected.name}`);
       }
+      const wrong = says(error);
+      if (wrong !== "") this.fail(`${what}: ${wrong}`);
       const after = this.board.snapshot();
       const changed = firstDifference(before, after);
       if (changed !== -1) {
@@ -418,6 +421,7 @@ class FuzzRun {
             `slice_pool_recycle of a pool with ${pool.live} live slices`,
             () => k.slice_pool_recycle(pool.pool),
             PoolBusyError,
+            (error) => error.live === pool.live ? "" : `the error says ${error.live} live slices`,
           );
         }
         return;

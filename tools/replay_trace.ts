@@ -11,7 +11,7 @@ import type { PageStats } from "../core/page_alloc.ts";
 import type { VmStats } from "../core/vmalloc.ts";
 import { TraceInputError } from "../traces/line_reader.ts";
 import { readTrace } from "../traces/trace_reader.ts";
-import { streamTrace } from "../traces/trace_stream.ts";
+import { streamTrace, type TraceStreamer } from "../traces/trace_stream.ts";
 import { boardSizeForTrace } from "./board_size.ts";
 import { Replayer, type ReplayResult } from "./replayer.ts";
 import type { CheckMode } from "./shadow_memory.ts";
@@ -36,6 +36,12 @@ export interface ReplayTraceOptions {
    * a Kernel call (it is then in `stoppedAt`).
    */
   strict?: boolean;
+  /**
+   * A parse worker to reuse: the trace is parsed in it whatever its size, and
+   * it stays warm for the caller's next replay. Default: a worker of its own
+   * for a trace of 2 MB or more, the caller's thread for a smaller one.
+   */
+  streamer?: TraceStreamer;
   /** Called now and then with file bytes read, file size, and events so far. */
   onProgress?: (bytesRead: number, fileBytes: number, events: number) => void;
 }
@@ -151,7 +157,12 @@ export async function replayTrace(
     // this thread replays: the replay runs at nearly the slower of the two
     // rates. A small one is parsed here: a worker starts cold (module load, JIT
     // warm-up), which costs more than the overlap saves on a short trace.
-    const read = await fileBytes(path) >= WORKER_MIN_FILE_BYTES ? streamTrace : readTrace;
+    const streamer = options.streamer;
+    const read = streamer !== undefined
+      ? streamer.stream.bind(streamer)
+      : await fileBytes(path) >= WORKER_MIN_FILE_BYTES
+      ? streamTrace
+      : readTrace;
     const info = await read(path, sink, {
       onProgress: (read, size) => options.onProgress?.(read, size, replayer.events),
     });

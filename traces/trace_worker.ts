@@ -3,7 +3,8 @@
  * file, posting events in batches; waits while too many batches are unread.
  * Protocol: receives `{ path }`, then one `{ ack }` per batch; posts
  * `{ batch, read, size }` messages, then `{ done: TraceInfo }` or
- * `{ error: { message, line, input } }`.
+ * `{ error: { message, line, input } }`. Then it waits for the next `{ path }`:
+ * one worker serves several traces, one after another.
  * @module
  */
 
@@ -38,6 +39,11 @@ scope.onmessage = (message: MessageEvent) => {
 };
 
 async function parse(path: string): Promise<void> {
+  // A new trace (the last one's acknowledgements all came before this message).
+  inFlight = 0;
+  resume = undefined;
+  read = 0;
+  size = 0;
   const encoder = new BatchEncoder((batch) => {
     inFlight++;
     scope.postMessage({ batch, read, size }, batchBuffers(batch));

@@ -232,6 +232,8 @@ interface MallocRow {
   operations: number;
   opsPerSecond: Record<string, number>;
   peakFootprintBytes: Record<string, number>;
+  /** pagepile's mean bus cycles per operation on the stream (deterministic). */
+  pagepileCyclesPerOp: number;
 }
 
 const CONTENDERS = ["pagepile", "MemPool", "MemPool compact:false"];
@@ -243,14 +245,18 @@ function contender(which: string): {
   malloc: (size: number) => number;
   free: (addr: number) => void;
   footprint: () => number;
+  /** Bus cycles spent so far (pagepile only; 0 for MemPool). */
+  cycles: () => number;
 } {
   if (which === "pagepile") {
-    const k = boot(new Board({ ramBytes: 64 * MiB }));
+    const board = new Board({ ramBytes: 64 * MiB });
+    const k = boot(board);
     const base = k.pagesInUse();
     return {
       malloc: (size) => k.galloc(GFP_KERNEL, size),
       free: (addr) => k.gfree(addr),
       footprint: () => (k.pagesInUse() - base) * 4096,
+      cycles: () => board.cycles,
     };
   }
   const pool = new MemPool({ size: 64 * MiB, compact: which === "MemPool" });
@@ -260,6 +266,7 @@ function contender(which: string): {
     malloc: (size) => pool.malloc(size),
     free: (addr) => void pool.free(addr),
     footprint: () => top.top - base,
+    cycles: () => 0,
   };
 }
 
@@ -269,9 +276,12 @@ async function mallocComparison(rounds: number): Promise<MallocRow[]> {
     const stream = await kmallocStream(path);
     const repeats = Math.ceil(TIMED_OPERATIONS / stream.length);
     const peakFootprintBytes: Record<string, number> = {};
+    let pagepileCyclesPerOp = 0;
     for (const which of CONTENDERS) {
       const c = contender(which);
+      const before = c.cycles();
       peakFootprintBytes[which] = runStream(stream, c.malloc, c.free, c.footprint);
+      if (which === "pagepile") pagepileCyclesPerOp = (c.cycles() - before) / stream.length;
     }
     const times: Record<string, number[]> = {};
     for (let round = 0; round < rounds; round++) {
@@ -287,7 +297,13 @@ async function mallocComparison(rounds: number): Promise<MallocRow[]> {
     for (const which of CONTENDERS) {
       opsPerSecond[which] = (repeats * stream.length) / (median(times[which]) / 1000);
     }
-    rows.push({ trace: name(path), operations: stream.length, opsPerSecond, peakFootprintBytes });
+    rows.push({
+      trace: name(path),
+      operations: stream.length,
+      opsPerSecond,
+      peakFootprintBytes,
+      pagepileCyclesPerOp,
+    });
   }
   return rows;
 }
@@ -317,6 +333,10 @@ function mallocTable(rows: MallocRow[]): string {
     );
   }
   lines.push("   (ratios in parentheses: pagepile's figure over the contender's)");
+  lines.push(
+    "   pagepile's bus cycles per operation (the firmware's cost, 2 per RAM access): " +
+      rows.map((r) => `${r.trace} ${r.pagepileCyclesPerOp.toFixed(1)}`).join(", "),
+  );
   return lines.join("\n");
 }
 
@@ -466,15 +486,22 @@ function scalingTable(rows: ScalingRow[]): string {
 const SECTIONS = ["throughput", "malloc", "memory", "cycles", "scaling"];
 
 async function main(args: string[]): Promise<number> {
-  const { values } = parseArgs({
-    args,
-    options: {
-      rounds: { type: "string", default: "3" },
-      only: { type: "string", default: SECTIONS.join(",") },
-      json: { type: "boolean", default: false },
-      help: { type: "boolean", default: false },
-    },
-  });
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args,
+      options: {
+        rounds: { type: "string", default: "3" },
+        only: { type: "string", default: SECTIONS.join(",") },
+        json: { type: "boolean", default: false },
+        help: { type: "boolean", default: false },
+      },
+    });
+  } catch (error) {
+    console.error(`bench: ${(error as Error).message}\n\n${HELP}`);
+    return 2;
+  }
+  const { values } = parsed;
   if (values.help) {
     console.log(HELP);
     return 0;

@@ -15,6 +15,7 @@ import { parseArgs } from "node:util";
 import { fileURLToPath } from "node:url";
 import { MemPool } from "@thi.ng/malloc";
 import { Board } from "../hw/board.ts";
+import { RAM_ACCESS_CYCLES } from "../hw/timing.ts";
 import { boot } from "../core/boot.ts";
 import { GFP_KERNEL } from "../core/gfp.ts";
 import type { TraceEvent } from "../traces/trace_event.ts";
@@ -239,6 +240,8 @@ interface MallocRow {
   peakFootprintBytes: Record<string, number>;
   /** pagepile's mean bus cycles per operation on the stream (deterministic). */
   pagepileCyclesPerOp: number;
+  /** What one bare RAM access through the bus costs the host, in ns (a floor: cache-warm). */
+  bareBusAccessNs: number;
 }
 
 const CONTENDERS = ["pagepile", "MemPool", "MemPool compact:false"];
@@ -311,9 +314,29 @@ async function mallocComparison(rounds: number): Promise<MallocRow[]> {
       speedRatio,
       peakFootprintBytes,
       pagepileCyclesPerOp,
+      bareBusAccessNs: bareBusAccessNs(),
     });
   }
   return rows;
+}
+
+/**
+ * Host nanoseconds per bus access in a loop that does nothing else, on
+ * addresses the host's cache holds: what the simulation of one firmware
+ * access costs at the least.
+ */
+function bareBusAccessNs(): number {
+  const board = new Board({ ramBytes: MiB });
+  const accesses = 4_000_000;
+  const mask = 64 * 1024 - 4;
+  const loop = (): void => {
+    for (let i = 0; i < accesses / 2; i++) {
+      const addr = board.ramBase + ((i * 4) & mask);
+      board.write32(addr, board.read32(addr) + 1);
+    }
+  };
+  loop(); // warm up
+  return (timeIt(loop) * 1e6) / accesses;
 }
 
 function mallocTable(rows: MallocRow[]): string {
@@ -344,9 +367,19 @@ function mallocTable(rows: MallocRow[]): string {
     "   median of the rounds' ratios)",
   );
   lines.push(
-    "   pagepile's bus cycles per operation (the firmware's cost, 2 per RAM access): " +
-      rows.map((r) => `${r.trace} ${r.pagepileCyclesPerOp.toFixed(1)}`).join(", "),
+    "   per operation: pagepile's bus accesses, host time, and what those accesses cost bare:",
   );
+  for (const r of rows) {
+    const accesses = r.pagepileCyclesPerOp / RAM_ACCESS_CYCLES;
+    const nanos = (opsPerSecond: number): string => (1e9 / opsPerSecond).toFixed(0);
+    lines.push(
+      `   ${r.trace.padEnd(6)} ${accesses.toFixed(1)} accesses, ${
+        nanos(r.opsPerSecond.pagepile)
+      } ns` +
+        ` (bare: ${(accesses * r.bareBusAccessNs).toFixed(0)} ns, at ` +
+        `${r.bareBusAccessNs.toFixed(1)} ns each); MemPool ${nanos(r.opsPerSecond.MemPool)} ns`,
+    );
+  }
   return lines.join("\n");
 }
 

@@ -240,7 +240,11 @@ interface MallocRow {
   peakFootprintBytes: Record<string, number>;
   /** pagepile's mean bus cycles per operation on the stream (deterministic). */
   pagepileCyclesPerOp: number;
-  /** What one bare RAM access through the bus costs the host, in ns (a floor: cache-warm). */
+  /**
+   * What one bare RAM access through the bus costs the host, in ns (a floor:
+   * cache-warm), measured right after this trace's rounds, as the load of the
+   * machine changes.
+   */
   bareBusAccessNs: number;
 }
 
@@ -253,8 +257,8 @@ function contender(which: string): {
   malloc: (size: number) => number;
   free: (addr: number) => void;
   footprint: () => number;
-  /** Bus cycles spent so far (pagepile only; 0 for MemPool). */
-  cycles: () => number;
+  /** Bus cycles spent so far: pagepile only, MemPool has no bus. */
+  cycles?: () => number;
 } {
   if (which === "pagepile") {
     const board = new Board({ ramBytes: 64 * MiB });
@@ -274,7 +278,6 @@ function contender(which: string): {
     malloc: (size) => pool.malloc(size),
     free: (addr) => void pool.free(addr),
     footprint: () => top.top - base,
-    cycles: () => 0,
   };
 }
 
@@ -287,9 +290,9 @@ async function mallocComparison(rounds: number): Promise<MallocRow[]> {
     let pagepileCyclesPerOp = 0;
     for (const which of CONTENDERS) {
       const c = contender(which);
-      const before = c.cycles();
+      const before = c.cycles?.() ?? 0;
       peakFootprintBytes[which] = runStream(stream, c.malloc, c.free, c.footprint);
-      if (which === "pagepile") pagepileCyclesPerOp = (c.cycles() - before) / stream.length;
+      if (c.cycles) pagepileCyclesPerOp = (c.cycles() - before) / stream.length;
     }
     const times: Record<string, number[]> = {};
     for (let round = 0; round < rounds; round++) {
@@ -365,19 +368,17 @@ function mallocTable(rows: MallocRow[]): string {
   lines.push(
     "   (ratios in parentheses: pagepile's figure over the contender's; for speed, the",
     "   median of the rounds' ratios)",
-  );
-  lines.push(
     "   per operation: pagepile's bus accesses, host time, and what those accesses cost bare:",
   );
+  const nanos = (opsPerSecond: number): string => (1e9 / opsPerSecond).toFixed(0);
   for (const r of rows) {
     const accesses = r.pagepileCyclesPerOp / RAM_ACCESS_CYCLES;
-    const nanos = (opsPerSecond: number): string => (1e9 / opsPerSecond).toFixed(0);
+    const bare = `${(accesses * r.bareBusAccessNs).toFixed(0)} ns, at ` +
+      `${r.bareBusAccessNs.toFixed(1)} ns each`;
     lines.push(
-      `   ${r.trace.padEnd(6)} ${accesses.toFixed(1)} accesses, ${
-        nanos(r.opsPerSecond.pagepile)
-      } ns` +
-        ` (bare: ${(accesses * r.bareBusAccessNs).toFixed(0)} ns, at ` +
-        `${r.bareBusAccessNs.toFixed(1)} ns each); MemPool ${nanos(r.opsPerSecond.MemPool)} ns`,
+      `   ${r.trace.padEnd(6)} ${accesses.toFixed(1)} accesses, ` +
+        `${nanos(r.opsPerSecond.pagepile)} ns (bare: ${bare}); ` +
+        `MemPool ${nanos(r.opsPerSecond.MemPool)} ns`,
     );
   }
   return lines.join("\n");

@@ -39,9 +39,9 @@ scope.onmessage = (message: MessageEvent) => {
 };
 
 async function parse(path: string): Promise<void> {
-  // A new trace (the last one's acknowledgements all came before this message).
-  inFlight = 0;
-  resume = undefined;
+  // A new trace. inFlight is back at 0 and resume unset: the caller
+  // acknowledged every batch of the last trace before sending this path (or
+  // it terminated this worker). Only the progress figures are stale.
   read = 0;
   size = 0;
   const encoder = new BatchEncoder((batch) => {

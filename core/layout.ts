@@ -95,18 +95,19 @@ export const G_VM = 0x2280;
  * Virtual memory allocator globals, at G_VM:
  * ```
  * 0x00 window start (virtual)   0x04 window pages (a power of two)
- * 0x08 area tree (physical; 0 until the first vmalloc)   0x0C its pile's order
+ * 0x08 pages the area tree holds (0 until the first vmalloc)   0x0C unused
  * 0x10 page directory (physical)   0x14 first live area   0x18 live areas
  * 0x1C pages mapped   0x20 page-table pages   0x24 window pages reserved by areas
+ * 0x28 the area tree's pages (physical), 32 words: room for the tree of the
+ *      largest window, 2 x 65,536 one-byte nodes in 4 KiB pages; only the
+ *      first "pages the area tree holds" words are meaningful
  * ```
  */
 export const VM_WINDOW_START = 0x00;
 /** VM globals: window pages. */
 export const VM_WINDOW_PAGES = 0x04;
-/** VM globals: the area tree's address, 0 when not set up. */
-export const VM_TREE = 0x08;
-/** VM globals: the area tree pile's order. */
-export const VM_TREE_ORDER = 0x0C;
+/** VM globals: how many single pages the area tree holds; 0 when not set up. */
+export const VM_TREE_PAGES = 0x08;
 /** VM globals: the page directory's address. */
 export const VM_DIRECTORY = 0x10;
 /** VM globals: first record on the list of live areas. */
@@ -119,6 +120,8 @@ export const VM_MAPPED_PAGES = 0x1C;
 export const VM_TABLE_PAGES = 0x20;
 /** VM globals: window pages reserved by live areas (guards and rounding included). */
 export const VM_RESERVED_PAGES = 0x24;
+/** VM globals: the area tree's page addresses, in the order of the nodes they hold (32 words). */
+export const VM_TREE_PAGE_LIST = 0x28;
 
 /**
  * vmap area record (VM_AREA_BYTES = 0x30), a slice of the vmap-area pool:

@@ -13,11 +13,22 @@
  * powers of two of *virtual* pages; the physical pages behind an area are
  * exactly the ones it needs, taken one at a time from the page allocator.
  *
+ * The tree (two bytes per window page, up to 32 pages) is taken at the first
+ * vmalloc as single pages, wherever they lie, and their addresses are listed
+ * in the VM globals: vmalloc exists for scattered memory, so it must not need
+ * a run of contiguous pages to start, first call or not. Node n's byte is
+ * byte n mod page size of the (n / page size)th listed page. A node's two
+ * children share a page, so a walk reads at most one list entry per level
+ * below the first page, and stays O(log window pages).
+ *
  * Each backing page's struct page points to its area record, so `vfree`
  * finds the area from the address's page-table entry in O(1). Page tables
  * come from the page allocator and go back when they map nothing; each
- * counts its mappings in its struct page. The tree and the page directory are
- * taken at the first vmalloc and given back by `shrink` when no area is live.
+ * counts its mappings in its struct page. Everything vmalloc takes is a
+ * single page: the tree's pages, the page directory, page tables, backing
+ * pages, and the slabs of area records (48-byte records fit an order-0 slab).
+ * The tree and the page directory are taken at the first vmalloc and given
+ * back by `shrink` when no area is live.
  * @module
  */
 
@@ -64,8 +75,8 @@ import {
   VM_NR_AREAS,
   VM_RESERVED_PAGES,
   VM_TABLE_PAGES,
-  VM_TREE,
-  VM_TREE_ORDER,
+  VM_TREE_PAGE_LIST,
+  VM_TREE_PAGES,
   VM_WINDOW_PAGES,
   VM_WINDOW_START,
 } from "./layout.ts";
@@ -117,8 +128,12 @@ export class VmAllocator {
   readonly #vm: number;
   readonly #pool: number;
   readonly #pageSize: number;
+  /** log2 of the page size: node n's byte is on tree page n >> pageShift. */
+  readonly #pageShift: number;
   /** log2 of the window's pages: the tree's height. */
   readonly #levels: number;
+  /** Pages the tree takes: 2^(levels + 1) bytes, at most 32 (the list in the globals holds 32). */
+  readonly #treePages: number;
 
   /**
    * @param bus the board
@@ -133,11 +148,13 @@ export class VmAllocator {
     this.#vm = globals + G_VM;
     this.#pool = globals + G_VMAP_POOL;
     this.#pageSize = pages.layout.pageSize;
+    this.#pageShift = Math.log2(this.#pageSize);
     let windowPages = MIN_WINDOW_PAGES;
     while (windowPages < 2 * pages.layout.nrPages && windowPages < MAX_WINDOW_PAGES) {
       windowPages *= 2;
     }
     this.#levels = Math.log2(windowPages);
+    this.#treePages = Math.ceil((2 << this.#levels) / this.#pageSize);
   }
 
   /** Boot: the window's bounds, no tree yet, and the pool for area records. */
@@ -146,8 +163,7 @@ export class VmAllocator {
     bus.write32(this.#vm + VM_WINDOW_START, VM_WINDOW_BASE);
     bus.write32(this.#vm + VM_WINDOW_PAGES, 1 << this.#levels);
     const fields = [
-      VM_TREE,
-      VM_TREE_ORDER,
+      VM_TREE_PAGES,
       VM_DIRECTORY,
       VM_AREAS,
       VM_NR_AREAS,
@@ -234,19 +250,18 @@ export class VmAllocator {
   shrink(): number {
     const bus = this.#bus;
     let freed = this.#slices.shrinkRecord(this.#pool);
-    const tree = bus.read32(this.#vm + VM_TREE);
-    if (tree === 0 || bus.read32(this.#vm + VM_NR_AREAS) !== 0) return freed;
+    const treePages = bus.read32(this.#vm + VM_TREE_PAGES);
+    if (treePages === 0 || bus.read32(this.#vm + VM_NR_AREAS) !== 0) return freed;
     bus.write32(MMU_BASE + MMU_CONTROL, 0);
-    const treeOrder = bus.read32(this.#vm + VM_TREE_ORDER);
-    this.#pages.free(this.#pages.addrToPage(tree), PageOwner.VMAP_TREE);
+    this.#freeTreePages(treePages);
     this.#pages.free(
       this.#pages.addrToPage(bus.read32(this.#vm + VM_DIRECTORY)),
       PageOwner.PAGETABLE,
     );
-    bus.write32(this.#vm + VM_TREE, 0);
+    bus.write32(this.#vm + VM_TREE_PAGES, 0);
     bus.write32(this.#vm + VM_DIRECTORY, 0);
     add32(this.#bus, this.#vm + VM_TABLE_PAGES, -1);
-    freed += (1 << treeOrder) + 1;
+    freed += treePages + 1;
     return freed;
   }
 
@@ -266,7 +281,6 @@ export class VmAllocator {
       });
     }
     const windowPages = bus.read32(this.#vm + VM_WINDOW_PAGES);
-    const tree = bus.read32(this.#vm + VM_TREE);
     return {
       window: {
         start: VM_WINDOW_BASE,
@@ -276,19 +290,38 @@ export class VmAllocator {
       reservedBytes: bus.read32(this.#vm + VM_RESERVED_PAGES) * this.#pageSize,
       mappedPages: bus.read32(this.#vm + VM_MAPPED_PAGES),
       pageTablePages: bus.read32(this.#vm + VM_TABLE_PAGES),
-      treePages: tree === 0 ? 0 : 1 << bus.read32(this.#vm + VM_TREE_ORDER),
+      treePages: bus.read32(this.#vm + VM_TREE_PAGES),
       areas,
     };
   }
 
   /**
-   * Checks every live area against the page tables and the tree: its pages
-   * mapped to VMALLOC pages that point back to it, its guard unmapped, its
-   * block taken in the tree; and the counters against what the areas hold.
+   * Checks the tree's pages are held as such, and every live area against
+   * the page tables and the tree: its pages mapped to VMALLOC pages that
+   * point back to it, its guard unmapped, its block taken in the tree; and
+   * the counters against what the areas hold.
    */
   audit(problems: string[]): void {
     const bus = this.#bus;
-    if (bus.read32(this.#vm + VM_TREE) === 0) return;
+    const treePages = bus.read32(this.#vm + VM_TREE_PAGES);
+    if (treePages === 0) return;
+    if (treePages !== this.#treePages) {
+      problems.push(`vm: the tree holds ${treePages} pages, its window needs ${this.#treePages}`);
+      return;
+    }
+    const { ramBase, nrPages } = this.#pages.layout;
+    for (let i = 0; i < treePages; i++) {
+      const addr = bus.read32(this.#vm + VM_TREE_PAGE_LIST + i * 4);
+      const index = (addr - ramBase) / this.#pageSize;
+      const inRam = Number.isInteger(index) && index >= 0 && index < nrPages;
+      const flags = inRam ? bus.read32(this.#pages.addrToPage(addr) + PG_FLAGS) : 0;
+      if (
+        flagsState(flags) !== PageState.ALLOCATED || flagsOwner(flags) !== PageOwner.VMAP_TREE
+      ) {
+        problems.push(`vm: tree page ${i} at ${hex32(addr)} is not a page held for the tree`);
+        return;
+      }
+    }
     let mapped = 0;
     let reserved = 0;
     let areas = 0;
@@ -335,7 +368,7 @@ export class VmAllocator {
         }`,
       );
     }
-    const root = this.#bus.read8(this.#bus.read32(this.#vm + VM_TREE) + 1);
+    const root = bus.read8(this.#treePage(1) + 1);
     if (reserved === 0 && root !== this.#levels + 1) {
       problems.push(`vm: no area is live, but the tree's root says the window is not all free`);
     }
@@ -352,7 +385,7 @@ export class VmAllocator {
         vaddr,
       );
     }
-    const pte = bus.read32(this.#vm + VM_TREE) === 0 ? 0 : this.#pte(vaddr);
+    const pte = bus.read32(this.#vm + VM_TREE_PAGES) === 0 ? 0 : this.#pte(vaddr);
     const page = pte & PTE_PRESENT ? this.#pages.addrToPage(pte & PTE_FRAME_MASK) : 0;
     const flags = page === 0 ? 0 : bus.read32(page + PG_FLAGS);
     if (
@@ -372,34 +405,45 @@ export class VmAllocator {
     return record;
   }
 
-  /** Takes the tree and the page directory at the first use; false when memory is short. */
+  /**
+   * Takes the tree and the page directory at the first use, all or nothing;
+   * false when memory is short. Every page taken is a single page, so
+   * scattered free pages do.
+   */
   #setUp(): boolean {
     const bus = this.#bus;
-    if (bus.read32(this.#vm + VM_TREE) !== 0) return true;
-    const treeBytes = 2 << this.#levels;
-    const treeOrder = Math.max(0, Math.ceil(Math.log2(treeBytes / this.#pageSize)));
-    const tree = this.#pages.alloc(GFP_KERNEL, treeOrder, PageOwner.VMAP_TREE);
-    if (tree === 0) return false;
+    if (bus.read32(this.#vm + VM_TREE_PAGES) !== 0) return true;
+    const list = this.#vm + VM_TREE_PAGE_LIST;
+    for (let i = 0; i < this.#treePages; i++) {
+      const page = this.#pages.alloc(GFP_KERNEL, 0, PageOwner.VMAP_TREE);
+      if (page === 0) {
+        this.#freeTreePages(i);
+        return false;
+      }
+      bus.write32(list + i * 4, this.#pages.pageToAddr(page));
+    }
     const directory = this.#pages.alloc(GFP_KERNEL | GFP_ZERO, 0, PageOwner.PAGETABLE);
     if (directory === 0) {
-      this.#pages.free(tree, PageOwner.VMAP_TREE);
+      this.#freeTreePages(this.#treePages);
       return false;
     }
-    const treeAddr = this.#pages.pageToAddr(tree);
     const directoryAddr = this.#pages.pageToAddr(directory);
-    // Every node starts free: a node at depth d has its whole block, order levels - d.
+    // Every node starts free: a node at depth d has its whole block, order
+    // levels - d. A depth's nodes fill part of the first page, or whole pages.
+    const mask = this.#pageSize - 1;
     for (let depth = 0; depth <= this.#levels; depth++) {
       const value = this.#levels - depth + 1;
-      const first = 1 << depth;
-      const end = first << 1;
-      let node = first;
-      for (; node < end && node % 4 !== 0; node++) bus.write8(treeAddr + node, value);
       const word = (value * 0x0101_0101) >>> 0;
-      for (; node + 4 <= end; node += 4) bus.write32(treeAddr + node, word);
-      for (; node < end; node++) bus.write8(treeAddr + node, value);
+      const end = 2 << depth;
+      for (let node = 1 << depth; node < end;) {
+        const page = this.#treePage(node);
+        const pageEnd = Math.min(end, node - (node & mask) + this.#pageSize);
+        for (; node < pageEnd && node % 4 !== 0; node++) bus.write8(page + (node & mask), value);
+        for (; node + 4 <= pageEnd; node += 4) bus.write32(page + (node & mask), word);
+        for (; node < pageEnd; node++) bus.write8(page + (node & mask), value);
+      }
     }
-    bus.write32(this.#vm + VM_TREE, treeAddr);
-    bus.write32(this.#vm + VM_TREE_ORDER, treeOrder);
+    bus.write32(this.#vm + VM_TREE_PAGES, this.#treePages);
     bus.write32(this.#vm + VM_DIRECTORY, directoryAddr);
     add32(this.#bus, this.#vm + VM_TABLE_PAGES, 1);
     bus.write32(MMU_BASE + MMU_PT_BASE, directoryAddr);
@@ -407,40 +451,66 @@ export class VmAllocator {
     return true;
   }
 
+  /** Gives back the first `count` pages on the tree's page list. */
+  #freeTreePages(count: number): void {
+    for (let i = 0; i < count; i++) {
+      const addr = this.#bus.read32(this.#vm + VM_TREE_PAGE_LIST + i * 4);
+      this.#pages.free(this.#pages.addrToPage(addr), PageOwner.VMAP_TREE);
+    }
+  }
+
+  /**
+   * The address of the tree page that holds node `node`'s byte (at offset
+   * node mod page size). Nodes 2n and 2n + 1 are on the same page.
+   */
+  #treePage(node: number): number {
+    return this.#bus.read32(this.#vm + VM_TREE_PAGE_LIST + (node >> this.#pageShift) * 4);
+  }
+
   /** Takes the first free block of 2^order pages; returns its first page index, or -1. */
   #treeAlloc(order: number): number {
     const bus = this.#bus;
-    const tree = bus.read32(this.#vm + VM_TREE);
+    const mask = this.#pageSize - 1;
+    const rootPage = this.#treePage(1);
     const want = order + 1;
-    if (bus.read8(tree + 1) < want) return -1;
+    if (bus.read8(rootPage + 1) < want) return -1;
     let node = 1;
+    let page = rootPage;
     for (let level = this.#levels; level > order; level--) {
-      node = bus.read8(tree + 2 * node) >= want ? 2 * node : 2 * node + 1;
+      node *= 2;
+      // Past the root's page, each level's nodes are on pages of their own.
+      if (node >= this.#pageSize) page = this.#treePage(node);
+      if (bus.read8(page + (node & mask)) < want) node++;
     }
-    bus.write8(tree + node, 0);
-    this.#treeUpdateUp(tree, node, order);
+    bus.write8(page + (node & mask), 0);
+    this.#treeUpdateUp(rootPage, page, node, order);
     return (node - (1 << (this.#levels - order))) << order;
   }
 
   /** Gives back the block of 2^order pages at page index `first`. */
   #treeFree(first: number, order: number): void {
-    const tree = this.#bus.read32(this.#vm + VM_TREE);
     const node = (1 << (this.#levels - order)) + (first >> order);
-    this.#bus.write8(tree + node, order + 1);
-    this.#treeUpdateUp(tree, node, order);
+    const rootPage = this.#treePage(1);
+    const page = node < this.#pageSize ? rootPage : this.#treePage(node);
+    this.#bus.write8(page + (node & (this.#pageSize - 1)), order + 1);
+    this.#treeUpdateUp(rootPage, page, node, order);
   }
 
   /**
-   * Recomputes the ancestors of `node` (a block of order `order`): a parent
-   * whose halves are both wholly free is wholly free, else it has the larger
-   * of their free orders.
+   * Recomputes the ancestors of `node` (a block of order `order`), whose byte
+   * is on tree page `page`; `rootPage` is the tree's first page, the root's.
+   * A parent whose halves are both wholly free is wholly free, else it has
+   * the larger of their free orders.
    */
-  #treeUpdateUp(tree: number, node: number, order: number): void {
+  #treeUpdateUp(rootPage: number, page: number, node: number, order: number): void {
     const bus = this.#bus;
+    const mask = this.#pageSize - 1;
     for (let n = node >> 1, o = order + 1; n >= 1; n >>= 1, o++) {
-      const left = bus.read8(tree + 2 * n);
-      const right = bus.read8(tree + 2 * n + 1);
-      bus.write8(tree + n, left === o && right === o ? o + 1 : Math.max(left, right));
+      // `page` holds both halves of n; n itself is on the root's page or on its own.
+      const left = bus.read8(page + ((2 * n) & mask));
+      const right = bus.read8(page + ((2 * n) & mask) + 1);
+      page = n < this.#pageSize ? rootPage : this.#treePage(n);
+      bus.write8(page + (n & mask), left === o && right === o ? o + 1 : Math.max(left, right));
     }
   }
 

@@ -12,7 +12,7 @@ import {
 import { fileURLToPath } from "node:url";
 
 const EXCERPT = fileURLToPath(new URL("./fixtures/boot_excerpt.trace.gz", import.meta.url));
-const BOOT = fileURLToPath(new URL("../../shared/traces/linux/boot.trace.gz", import.meta.url));
+const BOOT = fileURLToPath(new URL("../traces/recorded/linux-6.1/boot.trace.gz", import.meta.url));
 
 /** A kernel whose methods named in `faults` are replaced; the rest go to the real one. */
 function faulty(k: Kernel, faults: Partial<Record<keyof Kernel, unknown>>): Kernel {

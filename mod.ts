@@ -13,6 +13,9 @@
  * k.put_pages(addr);
  * console.log(formatBuddyinfo(k.stats().pages));
  * ```
+ *
+ * This module loads no npm package. The HTML report of a replay is a second
+ * entry point, `@pagepile/pagepile/report`.
  * @module
  */
 
@@ -113,7 +116,6 @@ export {
 } from "./tools/replayer.ts";
 export { type ReplayReport, replayTrace, type ReplayTraceOptions } from "./tools/replay_trace.ts";
 export { formatReplayReport } from "./tools/replay_report.ts";
-export { renderHtmlReport } from "./tools/html_report.ts";
 export type { MemorySeries, ReplayPictures } from "./tools/memory_timeline.ts";
 export { Recorder } from "./tools/recorder.ts";
 export { type BoardSize, boardSizeForTrace } from "./tools/board_size.ts";

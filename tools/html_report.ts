@@ -25,7 +25,8 @@ const KiB = 1024;
  * @throws {Error} when the report has no pictures
  * @example
  * ```ts
- * import { renderHtmlReport, replayTrace } from "@pagepile/pagepile";
+ * import { replayTrace } from "@pagepile/pagepile";
+ * import { renderHtmlReport } from "@pagepile/pagepile/report";
  * const path = await Deno.makeTempFile();
  * await Deno.writeTextFile(path, "# pagepile trace 1\nalloc_pages 0x1 0 2\ngalloc 0x2 0 100\n");
  * const report = await replayTrace(path, { ramBytes: 1024 * 1024, pictures: true });

@@ -38,6 +38,7 @@ Deno.test("replay prints a readable report, and exits 2 on bad usage or a --stri
       "violations: 0",
       "bus cycles per operation",
       "slabinfo",
+      "trace: CPUs 1 (0); frees on another CPU 0;",
     ]
   ) {
     assertEquals(ok.stdout.includes(text), true, text);
@@ -56,6 +57,22 @@ Deno.test("replay prints a readable report, and exits 2 on bad usage or a --stri
     true,
   );
   await Deno.remove(garbage);
+});
+
+Deno.test("replay on a board too small says so in its last line, and how large a board the trace needs", async () => {
+  const small = await run("tools/replay.ts", "--ram=1M", EXCERPT);
+  // Failed allocations are not violations: the exit status stays 0.
+  assertEquals(small.code, 0, small.stderr);
+  const last = small.stdout.trimEnd().split("\n").pop()!;
+  const said = last.match(
+    /^NOT ENOUGH MEMORY: ([\d,]+) allocations failed for lack of memory on this 1 MiB board; the trace's peak of live bytes is 1\.2 MiB: replay it with --ram (\d+)M \(every check passed\)$/,
+  );
+  assertEquals(said !== null, true, last);
+  assertEquals(small.stdout.includes(`allocation failures (out of memory): ${said![1]}`), true);
+  // The board it names is enough.
+  const enough = await run("tools/replay.ts", `--ram=${said![2]}M`, EXCERPT);
+  assertEquals(enough.stdout.trimEnd().split("\n").pop(), "OK: every check passed");
+  assertEquals(enough.stdout.includes("allocation failures (out of memory): 0"), true);
 });
 
 Deno.test("convert writes a native trace that replays to the same counts as the Linux one", async () => {

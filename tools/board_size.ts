@@ -4,6 +4,7 @@
  */
 
 import type { TraceEvent } from "../traces/trace_event.ts";
+import { TraceInputError } from "../traces/line_reader.ts";
 import { readTrace } from "../traces/trace_reader.ts";
 import { PAGE_SIZE, RAM_MAX_BYTES } from "../hw/memory_map.ts";
 
@@ -23,9 +24,12 @@ export interface BoardSize {
  * The rule: RAM = the next power of two >= 2 × the trace's peak live bytes +
  * 16 MiB (room for fragmentation, slab waste and the firmware), at least
  * 16 MiB and at most 1 GiB. The peak comes from one parse-only pass that
- * pairs allocations with frees by key, as the replay will.
+ * pairs allocations with frees by key, as the replay will. A trace that
+ * breaks off (a truncated gzip stream) is sized from what could be read: the
+ * replay reports the break.
  * @param path the trace
  * @returns the board size and the peak it was derived from
+ * @throws {TraceInputError} when no event at all could be read
  */
 export async function boardSizeForTrace(path: string): Promise<BoardSize> {
   const pages = new Map<number, number>();
@@ -43,8 +47,10 @@ export async function boardSizeForTrace(path: string): Promise<BoardSize> {
     table.delete(key);
   };
   const sizes = new Map<string, number>();
-  await readTrace(path, {
+  let events = 0;
+  const sink = {
     event(e: TraceEvent): void {
+      events++;
       switch (e.op) {
         case "alloc_pages":
           return allocate(pages, e.key, PAGE_SIZE << e.order);
@@ -68,7 +74,12 @@ export async function boardSizeForTrace(path: string): Promise<BoardSize> {
     },
     problem(): void {},
     lost(): void {},
-  });
+  };
+  try {
+    await readTrace(path, sink);
+  } catch (error) {
+    if (!(error instanceof TraceInputError) || events === 0) throw error;
+  }
   let ramBytes = MIN_BOARD_BYTES;
   while (ramBytes < 2 * peak + MIN_BOARD_BYTES && ramBytes < RAM_MAX_BYTES) ramBytes *= 2;
   return { ramBytes, peakLiveBytes: peak };

@@ -8,9 +8,10 @@ import { parseArgs } from "node:util";
 import { CHECK_MODES, type CheckMode } from "./shadow_memory.ts";
 import { parseByteSize } from "./byte_size.ts";
 import { ProgressBar } from "./progress_bar.ts";
-import { renderHtmlReport } from "./html_report.ts";
 import { formatReplayReport } from "./replay_report.ts";
 import { replayTrace } from "./replay_trace.ts";
+import { TraceInputError } from "../traces/line_reader.ts";
+import { openProblem } from "../traces/input_file.ts";
 
 const HELP = `Usage: deno task replay <trace> [options]
 
@@ -19,7 +20,8 @@ against the firmware on a simulated board. Every event becomes a Kernel call,
 timed in bus cycles and checked by a shadow model; the report lists skipped
 events by reason, violations, allocation failures, cycles per operation and
 memory. The exit status is 0 when every check passed, 1 when one failed or the
-trace could not be read to its end, 2 for bad usage or a --strict stop.
+trace could not be read (a file that is missing, empty or not a trace gets one
+line saying so), 2 for bad usage or a --strict stop.
 
 Options:
   --ram SIZE         board RAM, e.g. 256M or 1G (default: sized from the trace:
@@ -44,8 +46,8 @@ Options:
   --help             show this
 
 Examples:
-  deno task replay ../shared/traces/linux/boot.trace.gz --check=light
-  deno task replay ../shared/traces/linux/boot.trace.gz --report boot.html
+  deno task replay traces/recorded/linux-6.1/fs.trace.gz --check=light
+  deno task replay traces/recorded/linux-6.1/boot.trace.gz --report boot.html
 `;
 
 async function main(args: string[]): Promise<number> {
@@ -101,7 +103,9 @@ async function main(args: string[]): Promise<number> {
   } catch (error) {
     bar?.done();
     if (error instanceof RangeError) return usage(error.message);
-    throw error;
+    if (!(error instanceof TraceInputError)) throw error;
+    console.error(`replay: ${error.message}`);
+    return 1;
   }
   bar?.done();
   if (values.json) {
@@ -110,11 +114,15 @@ async function main(args: string[]): Promise<number> {
     console.log(formatReplayReport(report, { stats: values.stats }));
   }
   if (values.report !== undefined) {
+    // Loaded only here: the report's drawing libraries take a moment to load.
+    const { renderHtmlReport } = await import("./html_report.ts");
     try {
       await Deno.writeTextFile(values.report, renderHtmlReport(report));
     } catch (error) {
-      console.error(`replay: cannot write the report to ${values.report}: ${error}`);
-      return 2;
+      console.error(
+        `replay: cannot write the report to ${values.report}: ${openProblem(error, true)}`,
+      );
+      return 1;
     }
     console.error(`replay: HTML report written to ${values.report}`);
   }

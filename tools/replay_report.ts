@@ -6,6 +6,7 @@
 import { formatBuddyinfo } from "../core/buddyinfo.ts";
 import { formatSlabinfo } from "../core/slabinfo.ts";
 import { formatVmallocinfo } from "../core/vmallocinfo.ts";
+import { RAM_MAX_BYTES } from "../hw/memory_map.ts";
 import type { ReplayReport } from "./replay_trace.ts";
 
 /**
@@ -47,7 +48,8 @@ export function formatReplayReport(
   for (const p of report.problems.first.slice(0, 10)) out.push(`  line ${p.line}: ${p.message}`);
   const t = report.trace;
   out.push(
-    `trace: CPUs ${t.cpus.join(", ") || "-"}; frees on another CPU ${n(t.crossCpuFrees)}; ` +
+    `trace: CPUs ${t.cpus.length}${t.cpus.length > 0 ? ` (${t.cpus.join(", ")})` : ""}; ` +
+      `frees on another CPU ${n(t.crossCpuFrees)}; ` +
       `lost events ${n(t.lostEvents)}; timestamps going back ${n(report.timestampsBackwards)}; ` +
       `implicit frees ${n(t.implicitFrees)}`,
   );
@@ -119,9 +121,35 @@ export function formatReplayReport(
       for (const [pool, name] of names) out.push(`  ${pool.padEnd(40)} ${name}`);
     }
   }
-  const verdict = report.violations === 0 && !report.inputError && !report.stoppedAt
-    ? "OK: every check passed"
-    : "FAILED: see above";
-  out.push(`\n${verdict}`);
+  out.push(`\n${verdict(report)}`);
   return out.join("\n") + "\n";
+}
+
+/**
+ * The report's last line: whether every check passed and, since failed
+ * allocations are not violations but no success either, how many failed and
+ * what board the trace needs.
+ */
+function verdict(report: ReplayReport): string {
+  const n = (x: number): string => x.toLocaleString("en-US");
+  const mib = (bytes: number): string => `${+(bytes / 1048576).toFixed(1)} MiB`;
+  const problems: string[] = [];
+  if (report.violations > 0) problems.push(`${n(report.violations)} violations`);
+  if (report.inputError) problems.push("the trace could not be read to its end");
+  if (report.stoppedAt) problems.push(`stopped at line ${report.stoppedAt.line} (--strict)`);
+  if (report.failures === 0) {
+    return problems.length === 0 ? "OK: every check passed" : `FAILED: ${problems.join("; ")}`;
+  }
+  const needs = report.traceNeeds;
+  // The sizing rule's board, or a larger one when that rule's was too small.
+  const larger = needs === null || needs.ramBytes <= report.ramBytes
+    ? 2 * report.ramBytes
+    : needs.ramBytes;
+  const failed = `${n(report.failures)} allocations failed for lack of memory on this ` +
+    `${mib(report.ramBytes)} board` +
+    (needs === null ? "" : `; the trace's peak of live bytes is ${mib(needs.peakLiveBytes)}`) +
+    (larger <= RAM_MAX_BYTES ? `: replay it with --ram ${larger / 1048576}M` : "");
+  return problems.length === 0
+    ? `NOT ENOUGH MEMORY: ${failed} (every check passed)`
+    : `FAILED: ${problems.join("; ")}; and ${failed}`;
 }

@@ -12,7 +12,7 @@ import type { VmStats } from "../core/vmalloc.ts";
 import { TraceInputError } from "../traces/line_reader.ts";
 import { readTrace } from "../traces/trace_reader.ts";
 import { streamTrace, type TraceStreamer } from "../traces/trace_stream.ts";
-import { boardSizeForTrace } from "./board_size.ts";
+import { type BoardSize, boardSizeForTrace } from "./board_size.ts";
 import { Replayer, type ReplayResult } from "./replayer.ts";
 import type { CheckMode } from "./shadow_memory.ts";
 
@@ -58,6 +58,13 @@ export interface ReplayReport extends ReplayResult {
   ramBytes: number;
   /** How the board size was chosen. */
   ramRule: string;
+  /**
+   * What the trace needs: its peak of live bytes (from a parse-only pass, as
+   * if no allocation failed) and the board the sizing rule gives it. Known
+   * when the board was sized from the trace or an allocation failed; null
+   * otherwise.
+   */
+  traceNeeds: BoardSize | null;
   /** The check mode. */
   check: CheckMode;
   /** Whether the firmware ran with its debug options. */
@@ -101,7 +108,10 @@ class StrictStop extends Error {
  * Replays a trace file and returns its report.
  * @param path a Linux ftrace or native trace, plain or gzip
  * @param options board size, checks, audit interval, strictness, progress
- * @returns the report
+ * @returns the report; a trace that breaks off part way (a truncated gzip
+ *   stream) is reported up to the break, in `inputError`
+ * @throws {TraceInputError} when nothing of the trace can be replayed: the
+ *   file is missing, unreadable, empty, not a trace, or holds no event
  * @example
  * ```ts
  * import { replayTrace } from "@pagepile/pagepile";
@@ -118,8 +128,9 @@ export async function replayTrace(
   const start = performance.now();
   let ramBytes = options.ramBytes;
   let ramRule = "given";
+  let traceNeeds: BoardSize | null = null;
   if (ramBytes === undefined) {
-    const size = await boardSizeForTrace(path);
+    const size = traceNeeds = await boardSizeForTrace(path);
     ramBytes = size.ramBytes;
     ramRule =
       `sized from the trace: 2 x its peak live ${(size.peakLiveBytes / 1048576).toFixed(1)} MiB` +
@@ -171,7 +182,7 @@ export async function replayTrace(
     if (error instanceof StrictStop) {
       stoppedAt = { line: error.line, message: error.message };
       lines = error.line;
-    } else if (error instanceof TraceInputError) {
+    } else if (error instanceof TraceInputError && replayer.events > 0) {
       inputError = error.message;
       lines = error.line;
     } else {
@@ -179,6 +190,8 @@ export async function replayTrace(
     }
   }
   const result = replayer.finish(lines);
+  // A board too small for the trace: say how large it should be.
+  if (result.failures > 0 && traceNeeds === null) traceNeeds = await boardSizeForTrace(path);
   const wallSeconds = (performance.now() - start) / 1000;
   const stats = kernel.stats();
   return {
@@ -188,6 +201,7 @@ export async function replayTrace(
     lines,
     ramBytes,
     ramRule,
+    traceNeeds,
     check,
     debug: options.debug ?? false,
     timestampsBackwards,

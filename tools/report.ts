@@ -7,6 +7,7 @@
 import { parseArgs } from "node:util";
 import { renderHtmlReport } from "./html_report.ts";
 import type { ReplayReport } from "./replay_trace.ts";
+import { notTraceKind, openProblem } from "../traces/input_file.ts";
 
 const HELP = `Usage: deno task report <result.json> [--out FILE]
 
@@ -40,11 +41,9 @@ async function main(args: string[]): Promise<number> {
   if (positionals.length !== 1) return usage("give exactly one JSON result file");
   const input = positionals[0];
   const out = values.out ?? input.replace(/(\.json)?$/i, ".html");
-  let report: ReplayReport;
-  try {
-    report = JSON.parse(await Deno.readTextFile(input));
-  } catch (error) {
-    console.error(`report: cannot read ${input} as JSON: ${(error as Error).message}`);
+  const report = await readResult(input);
+  if (typeof report === "string") {
+    console.error(`report: ${report}`);
     return 1;
   }
   const missing = ["ops", "memory", "tables", "pictures"].filter((key) =>
@@ -52,19 +51,47 @@ async function main(args: string[]): Promise<number> {
   );
   if (missing.length > 0) {
     console.error(
-      `report: ${input} is not a replay result with pictures (no ${missing.join(", ")}); ` +
-        "make one with: deno task replay <trace> --json > result.json",
+      `report: ${input}: is not a replay result with pictures (no ${missing.join(", ")}); ` +
+        MAKE_ONE,
     );
     return 1;
   }
   try {
     await Deno.writeTextFile(out, renderHtmlReport(report));
   } catch (error) {
-    console.error(`report: cannot write ${out}: ${(error as Error).message}`);
+    console.error(`report: cannot write ${out}: ${openProblem(error, true)}`);
     return 1;
   }
   console.log(`report: written to ${out}`);
   return 0;
+}
+
+const MAKE_ONE = "make one with: deno task replay <trace> --json > result.json";
+
+/** The replay result saved in `path`, or what is wrong with the file. */
+async function readResult(path: string): Promise<ReplayReport | string> {
+  let bytes: Uint8Array;
+  try {
+    bytes = await Deno.readFile(path);
+  } catch (error) {
+    return `${path}: ${openProblem(error)}`;
+  }
+  if (bytes.length === 0) return `${path}: is empty (0 bytes); ${MAKE_ONE}`;
+  if (bytes[0] === 0x1F && bytes[1] === 0x8B) {
+    return `${path}: is gzip-compressed, not a replay's JSON result (a trace? ` +
+      "deno task replay <trace> --report out.html writes its report)";
+  }
+  const kind = notTraceKind(bytes);
+  if (kind === undefined) {
+    return `${path}: is text, not a replay's JSON result (a trace? ` +
+      "deno task replay <trace> --report out.html writes its report)";
+  }
+  if (kind !== "JSON") return `${path}: is ${kind}, not a replay's JSON result; ${MAKE_ONE}`;
+  try {
+    return JSON.parse(new TextDecoder().decode(bytes));
+  } catch (error) {
+    return `${path}: is not valid JSON (${(error as Error).message}): cut short?`;
+  }
 }
 
 function usage(message: string): number {

@@ -1,14 +1,22 @@
 /**
  * Reads a text file line by line as a stream, plain or gzip (told apart by
  * gzip's magic bytes), in bounded memory: at most one chunk and one line are
- * held at a time, and a line longer than MAX_LINE_CHARS is cut short.
+ * held at a time, and a line longer than MAX_LINE_CHARS is cut short. A file
+ * that cannot be a text trace (missing, a directory, empty, an image, binary
+ * data, JSON) is refused before its first line.
  * @module
  */
+
+import { notTraceKind, openInput } from "./input_file.ts";
 
 /** Longest line delivered whole; longer ones are cut here and flagged. */
 export const MAX_LINE_CHARS = 64 * 1024;
 
-/** Where a trace cannot be read on: a truncated or corrupt gzip stream, an I/O error. */
+/**
+ * Where a trace cannot be read, or read on: a file that is missing,
+ * unreadable, empty or not a trace; a truncated or corrupt gzip stream; an
+ * I/O error. The message names the file and says what is wrong.
+ */
 export class TraceInputError extends Error {
   /** The last line read whole before the error (0 when none). */
   readonly line: number;
@@ -47,7 +55,8 @@ export interface ReadLinesOptions {
  * @param onLine receives each line
  * @param options progress reporting
  * @returns the number of lines read
- * @throws {TraceInputError} when the file cannot be read to its end
+ * @throws {TraceInputError} when the file cannot be opened, is empty or binary
+ *   (line 0), or cannot be read to its end
  * @example
  * ```ts
  * import { readLines } from "@pagepile/pagepile";
@@ -64,17 +73,18 @@ export async function readLines(
   options: ReadLinesOptions = {},
 ): Promise<number> {
   let file: Deno.FsFile;
+  let fileBytes: number;
   try {
-    file = await Deno.open(path);
+    ({ file, bytes: fileBytes } = await openInput(path));
   } catch (error) {
-    throw new TraceInputError(`${path}: cannot open: ${(error as Error).message}`, 0);
+    throw new TraceInputError((error as Error).message, 0);
   }
-  const fileBytes = (await file.stat()).size;
   let bytesRead = 0;
   let lineNumber = 0;
   let carry = "";
   let cutting = false; // inside a line already delivered cut short
   let handlerThrew = false; // an error from onLine is the caller's, passed on as it is
+  let gzip = false;
   const handle = (text: string, cut: boolean): void => {
     try {
       onLine(text, ++lineNumber, cut);
@@ -87,14 +97,42 @@ export async function readLines(
     const end = text.endsWith("\r") ? text.length - 1 : text.length;
     handle(end === text.length ? text : text.slice(0, end), false);
   };
+  const lines = (chunk: string): void => {
+    let start = 0;
+    for (let nl = chunk.indexOf("\n"); nl !== -1; nl = chunk.indexOf("\n", start)) {
+      if (cutting) {
+        cutting = false;
+      } else if (carry.length + nl - start > MAX_LINE_CHARS) {
+        handle(
+          (carry + chunk.slice(start, start + MAX_LINE_CHARS)).slice(0, MAX_LINE_CHARS),
+          true,
+        );
+      } else {
+        deliver(carry + chunk.slice(start, nl));
+      }
+      carry = "";
+      start = nl + 1;
+    }
+    if (!cutting) {
+      carry += chunk.slice(start);
+      if (carry.length > MAX_LINE_CHARS) {
+        handle(carry.slice(0, MAX_LINE_CHARS), true);
+        carry = "";
+        cutting = true;
+      }
+    }
+  };
   try {
     const reader = file.readable.getReader();
     const first = await reader.read();
     const head = first.value ?? new Uint8Array();
-    const gzip = head.length >= 2 && head[0] === 0x1F && head[1] === 0x8B;
+    if (head.length === 0) {
+      throw new TraceInputError(`${path}: is empty (0 bytes): nothing was recorded in it`, 0);
+    }
+    gzip = head.length >= 2 && head[0] === 0x1F && head[1] === 0x8B;
     const counted = new ReadableStream<BufferSource>({
       start(controller) {
-        if (head.length > 0) controller.enqueue(head);
+        controller.enqueue(head);
         bytesRead += head.length;
         if (first.done) controller.close();
       },
@@ -111,43 +149,38 @@ export async function readLines(
         return reader.cancel(reason);
       },
     });
-    const bytes: ReadableStream<BufferSource> = gzip
-      ? counted.pipeThrough(new DecompressionStream("gzip"))
-      : counted;
-    for await (const chunk of bytes.pipeThrough(new TextDecoderStream())) {
-      let start = 0;
-      for (let nl = chunk.indexOf("\n"); nl !== -1; nl = chunk.indexOf("\n", start)) {
-        if (cutting) {
-          cutting = false;
-        } else if (carry.length + nl - start > MAX_LINE_CHARS) {
-          handle(
-            (carry + chunk.slice(start, start + MAX_LINE_CHARS)).slice(0, MAX_LINE_CHARS),
-            true,
-          );
-        } else {
-          deliver(carry + chunk.slice(start, nl));
-        }
-        carry = "";
-        start = nl + 1;
-      }
-      if (!cutting) {
-        carry += chunk.slice(start);
-        if (carry.length > MAX_LINE_CHARS) {
-          handle(carry.slice(0, MAX_LINE_CHARS), true);
-          carry = "";
-          cutting = true;
-        }
-      }
+    const bytes = (gzip ? counted.pipeThrough(new DecompressionStream("gzip")) : counted)
+      .getReader() as ReadableStreamDefaultReader<Uint8Array>;
+    // The first bytes the lines come from tell a trace from an image, an
+    // archive or a JSON file, before any of it is read as lines.
+    let chunk = await bytes.read();
+    if (chunk.done) {
+      throw new TraceInputError(`${path}: holds an empty gzip stream: nothing was recorded`, 0);
+    }
+    const kind = notTraceKind(chunk.value);
+    if (kind !== undefined) {
+      throw new TraceInputError(
+        `${path}: is ${kind}${gzip ? " (gzip-compressed)" : ""}, not a trace` +
+          " (pagepile reads Linux ftrace text and its own native traces, plain or gzip)",
+        0,
+      );
+    }
+    const decoder = new TextDecoder();
+    for (; !chunk.done; chunk = await bytes.read()) {
+      lines(decoder.decode(chunk.value, { stream: true }));
       options.onProgress?.(bytesRead, fileBytes);
       const wait = options.backpressure?.();
       if (wait !== undefined) await wait;
     }
+    lines(decoder.decode());
     if (carry.length > 0 && !cutting) deliver(carry);
   } catch (error) {
     if (error instanceof TraceInputError || handlerThrew) throw error;
+    const why = (error as Error).message + (gzip ? " (a truncated or corrupt gzip stream?)" : "");
     throw new TraceInputError(
-      `${path}: cannot read past line ${lineNumber}: ${(error as Error).message}` +
-        " (a truncated or corrupt gzip stream?)",
+      lineNumber === 0
+        ? `${path}: cannot be read: ${why}`
+        : `${path}: cannot read past line ${lineNumber}: ${why}`,
       lineNumber,
     );
   } finally {

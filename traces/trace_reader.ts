@@ -3,7 +3,12 @@
  * @module
  */
 
-import { MAX_LINE_CHARS, readLines, type ReadLinesOptions } from "./line_reader.ts";
+import {
+  MAX_LINE_CHARS,
+  readLines,
+  type ReadLinesOptions,
+  TraceInputError,
+} from "./line_reader.ts";
 import { LinuxTraceParser } from "./linux_ftrace.ts";
 import { NATIVE_HEADER, NativeTraceParser } from "./native_format.ts";
 import type { TraceSink } from "./trace_event.ts";
@@ -14,6 +19,8 @@ export interface TraceInfo {
   format: "linux" | "native";
   /** Lines read. */
   lines: number;
+  /** Events handed to the sink (skips included). */
+  events: number;
   /** Events whose timestamp is earlier than the one before (Linux traces). */
   timestampsBackwards: number;
 }
@@ -24,8 +31,9 @@ export interface TraceInfo {
  * @param path the trace file
  * @param sink receives events, problems and lost-event counts
  * @param options progress reporting
- * @returns the format and line count
- * @throws {TraceInputError} when the file cannot be read to its end
+ * @returns the format, line and event counts
+ * @throws {TraceInputError} when the file cannot be opened or read to its
+ *   end, is not a trace, or holds no event
  * @example
  * ```ts
  * import { readTrace, type TraceEvent } from "@pagepile/pagepile";
@@ -46,18 +54,56 @@ export async function readTrace(
   options: ReadLinesOptions = {},
 ): Promise<TraceInfo> {
   let parser: LinuxTraceParser | NativeTraceParser | undefined;
+  let events = 0;
+  let firstProblem = "";
+  // Counts what the parsers find, so that a file with no event is told apart
+  // from a trace: one call more per event, a few nanoseconds.
+  const counted: TraceSink = {
+    event(e) {
+      events++;
+      sink.event(e);
+    },
+    problem(line, message) {
+      if (firstProblem === "") firstProblem = `line ${line}: ${message}`;
+      sink.problem(line, message);
+    },
+    lost: (line, count) => sink.lost(line, count),
+  };
   const lines = await readLines(path, (text, line, cut) => {
     if (parser === undefined) {
       parser = text.startsWith(NATIVE_HEADER)
-        ? new NativeTraceParser(sink)
-        : new LinuxTraceParser(sink);
+        ? new NativeTraceParser(counted)
+        : new LinuxTraceParser(counted);
     }
-    if (cut) sink.problem(line, `line is longer than ${MAX_LINE_CHARS / 1024} KiB; ignored`);
+    if (cut) counted.problem(line, `line is longer than ${MAX_LINE_CHARS / 1024} KiB; ignored`);
     else parser.parseLine(text, line);
   }, options);
+  const format = parser instanceof NativeTraceParser ? "native" : "linux";
+  if (events === 0) {
+    throw new TraceInputError(noEventMessage(path, format, lines, firstProblem), lines);
+  }
   return {
-    format: parser instanceof NativeTraceParser ? "native" : "linux",
+    format,
     lines,
+    events,
     timestampsBackwards: parser instanceof LinuxTraceParser ? parser.timestampsBackwards : 0,
   };
+}
+
+/** Why a file that was read whole is still not a trace to replay. */
+function noEventMessage(
+  path: string,
+  format: TraceInfo["format"],
+  lines: number,
+  firstProblem: string,
+): string {
+  const count = `${lines.toLocaleString("en-US")} line${lines === 1 ? "" : "s"}`;
+  if (format === "native") return `${path}: a pagepile trace with no event in its ${count}`;
+  if (firstProblem === "") {
+    return `${path}: holds no event, only ${count} of header, comments or blank lines` +
+      " (was tracing on, with the kmem events enabled? see the README)";
+  }
+  const which = lines === 1 ? "its one line is not" : `none of its ${count} is`;
+  return `${path}: not a trace: ${which} a Linux ftrace kmem event or a pagepile trace line ` +
+    `(${firstProblem})`;
 }

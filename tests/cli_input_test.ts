@@ -1,0 +1,161 @@
+// Every command that reads a file answers bad input with one line on stderr
+// that names the file and what is wrong, no stack trace, and exit status 1.
+
+import { assertEquals } from "./_assert.ts";
+import { fileURLToPath } from "node:url";
+import { gzipSync } from "node:zlib";
+
+const ROOT = fileURLToPath(new URL("..", import.meta.url));
+
+interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+async function run(args: string[], denyRead?: string): Promise<Run> {
+  const output = await new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "--allow-read",
+      "--allow-write",
+      "--allow-env",
+      ...(denyRead === undefined ? [] : [`--deny-read=${denyRead}`]),
+      ...args,
+    ],
+    cwd: ROOT,
+    stdout: "piped",
+    stderr: "piped",
+    env: { NO_COLOR: "1" },
+  }).output();
+  const decode = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
+  return { code: output.code, stdout: decode(output.stdout), stderr: decode(output.stderr) };
+}
+
+/** A small PNG's first bytes: its signature and the start of its header chunk. */
+const PNG = Uint8Array.from([
+  0x89,
+  0x50,
+  0x4E,
+  0x47,
+  0x0D,
+  0x0A,
+  0x1A,
+  0x0A,
+  0,
+  0,
+  0,
+  13,
+  0x49,
+  0x48,
+  0x44,
+  0x52,
+  0,
+  0,
+  0,
+  1,
+]);
+
+/** Bad inputs, each with what its one line must say. */
+async function badInputs(dir: string): Promise<{ path: string; says: RegExp }[]> {
+  const junk = new Uint8Array(3000);
+  for (let i = 0; i < junk.length; i++) junk[i] = (i * 7919 + 13) % 251;
+  const files: [string, Uint8Array | string, RegExp][] = [
+    ["empty.trace", "", /is empty \(0 bytes\)/],
+    ["junk.bin", junk, /is binary data/],
+    ["picture.png", PNG, /is a PNG image, not a trace/],
+    ["result.json", '{"events": 3, "ops": {}}\n', /is JSON, not a trace/],
+    ["words.txt.gz", gzipSync(new TextEncoder().encode("hello\nworld\n")), /not a trace: none/],
+    ["picture.png.gz", gzipSync(PNG), /is a PNG image \(gzip-compressed\)/],
+    ["header.trace", "# tracer: nop\n#\n", /holds no event/],
+  ];
+  const inputs = [
+    { path: `${dir}/missing.trace`, says: /: no such file$/ },
+    { path: dir, says: /: is a directory, not a file$/ },
+  ];
+  for (const [name, content, says] of files) {
+    await Deno.writeFile(
+      `${dir}/${name}`,
+      typeof content === "string" ? new TextEncoder().encode(content) : content,
+    );
+    inputs.push({ path: `${dir}/${name}`, says });
+  }
+  return inputs;
+}
+
+/** The one line a command printed, checked. */
+function assertOneLine(command: string, result: Run, path: string, says: RegExp): void {
+  const what = `${command} ${path}: ${result.stderr}`;
+  assertEquals(result.code, 1, what);
+  const lines = result.stderr.trimEnd().split("\n");
+  assertEquals(lines.length, 1, what);
+  assertEquals(lines[0].startsWith(`${command}: ${path}: `), true, what);
+  assertEquals(says.test(lines[0]), true, what);
+  assertEquals(result.stderr.includes("    at "), false, what); // no stack trace
+}
+
+/** Each command's arguments for an input; `out` is a file it may write. */
+const TRACE_COMMANDS: [string, (path: string, out: string) => string[]][] = [
+  ["replay", (path) => ["tools/replay.ts", path]],
+  ["convert", (path, out) => ["tools/convert.ts", path, out]],
+  ["bench", (path) => ["tools/bench.ts", "--only", "memory", path]],
+];
+
+for (const [command, args] of TRACE_COMMANDS) {
+  Deno.test(`${command}: a missing, unreadable, empty or non-trace file gets one clear line and exit 1`, async () => {
+    const dir = await Deno.makeTempDir();
+    const inputs = await badInputs(dir);
+    const out = (i: number) => `${dir}/out-${i}.native.gz`;
+    const results = await Promise.all(inputs.map(({ path }, i) => run(args(path, out(i)))));
+    inputs.forEach(({ path, says }, i) => assertOneLine(command, results[i], path, says));
+    // Nothing converted, nothing written.
+    for (let i = 0; i < inputs.length; i++) {
+      assertEquals(await Deno.stat(out(i)).catch(() => null), null);
+    }
+
+    // A file this process may not read: mode 000 stops anyone but root, so
+    // root is kept out by Deno's own permissions instead.
+    const locked = `${dir}/locked.trace`;
+    await Deno.copyFile(`${ROOT}/tests/fixtures/boot_excerpt.trace.gz`, locked);
+    await Deno.chmod(locked, 0o000);
+    const denied = await run(args(locked, out(0)), Deno.uid() === 0 ? locked : undefined);
+    assertOneLine(command, denied, locked, /: permission denied$/);
+    await Deno.remove(dir, { recursive: true });
+  });
+}
+
+Deno.test("report: a missing, unreadable, empty, binary or non-result file gets one clear line and exit 1", async () => {
+  const dir = await Deno.makeTempDir();
+  const files: [string, Uint8Array | string, RegExp][] = [
+    ["empty.json", "", /is empty \(0 bytes\)/],
+    ["picture.png", PNG, /is a PNG image, not a replay's JSON result/],
+    ["cut.json", '{"events": 3, "ops":', /is not valid JSON/],
+    ["other.json", '{"name": "x"}', /is not a replay result with pictures/],
+    ["boot.trace", "# tracer: nop\n", /is text, not a replay's JSON result \(a trace\?/],
+    ["boot.trace.gz", gzipSync(new TextEncoder().encode("# tracer: nop\n")), /is gzip-compressed/],
+  ];
+  const inputs = [
+    { path: `${dir}/missing.json`, says: /: no such file$/ },
+    { path: dir, says: /: is a directory, not a file$/ },
+  ];
+  for (const [name, content, says] of files) {
+    await Deno.writeFile(
+      `${dir}/${name}`,
+      typeof content === "string" ? new TextEncoder().encode(content) : content,
+    );
+    inputs.push({ path: `${dir}/${name}`, says });
+  }
+  const results = await Promise.all(
+    inputs.map(({ path }) => run(["tools/report.ts", path, "--out", `${dir}/out.html`])),
+  );
+  inputs.forEach(({ path, says }, i) => assertOneLine("report", results[i], path, says));
+  const locked = `${dir}/locked.json`;
+  await Deno.writeTextFile(locked, "{}");
+  await Deno.chmod(locked, 0o000);
+  const denied = await run(
+    ["tools/report.ts", locked, "--out", `${dir}/out.html`],
+    Deno.uid() === 0 ? locked : undefined,
+  );
+  assertOneLine("report", denied, locked, /: permission denied$/);
+  await Deno.remove(dir, { recursive: true });
+});

@@ -1,7 +1,7 @@
 /**
  * `deno task bench`: the figures users choose a tool by, from one process
  * that alternates the contenders and takes the median of several rounds:
- * 1. replay throughput per shared Linux trace and check mode, as a ratio to
+ * 1. replay throughput per Linux trace and check mode, as a ratio to
  *    a parse-only pass over the same file;
  * 2. the traces' kmalloc/kfree stream on pagepile's generic allocator and on
  *    @thi.ng/malloc's MemPool: operations per second and peak footprint;
@@ -13,6 +13,7 @@
 
 import { parseArgs } from "node:util";
 import { fileURLToPath } from "node:url";
+import { relative } from "node:path";
 import { MemPool } from "@thi.ng/malloc";
 import { Board } from "../hw/board.ts";
 import { RAM_ACCESS_CYCLES } from "../hw/timing.ts";
@@ -20,15 +21,23 @@ import { boot } from "../core/boot.ts";
 import { GFP_KERNEL } from "../core/gfp.ts";
 import type { TraceEvent } from "../traces/trace_event.ts";
 import { readTrace } from "../traces/trace_reader.ts";
+import { TraceInputError } from "../traces/line_reader.ts";
 import { TraceStreamer } from "../traces/trace_stream.ts";
 import type { OpFigures } from "./cycle_stats.ts";
 import { type ReplayReport, replayTrace } from "./replay_trace.ts";
 import type { CheckMode } from "./shadow_memory.ts";
 import { seededRandom } from "./seeded_random.ts";
 
-const HELP = `Usage: deno task bench [--rounds N] [--json] [--only SECTIONS]
+const HELP = `Usage: deno task bench [TRACE...] [--cycles-trace TRACE] [--rounds N]
+                       [--only SECTIONS] [--json]
 
-Prints the benchmark tables (see BENCHMARKS.md for the latest) from one run:
+Prints the benchmark tables (see BENCHMARKS.md for the latest) from one run.
+Sections 1 to 3 run on each TRACE (default: the Linux 6.1 traces in
+traces/recorded/linux-6.1: boot, fs and procs); section 4 on the cycles trace
+(default: traces/recorded/linux-6.12/vm.excerpt.trace.gz, which calls every
+allocator, vmalloc included). Any trace pagepile reads will do, e.g. the whole
+recordings: deno task bench ../shared/traces/linux/*.trace.gz
+Sections:
   throughput  replay events/s per trace and check mode, and the ratio to a
               parse-only pass over the same file (targets: full >= 0.40, off >= 0.70)
   malloc      the traces' kmalloc/kfree stream on pagepile's galloc and on
@@ -42,14 +51,16 @@ Machines here are shared and noisy: contenders alternate within each round,
 and the tables show medians; read the ratios rather than the absolute rates.
 
 Options:
+  --cycles-trace T  the trace of section 4
   --rounds N        rounds per measurement (default 3)
   --only LIST       comma-separated sections to run (default: all)
   --json            print one JSON object instead of the tables
 `;
 
 const MiB = 1024 * 1024;
-const SHARED = fileURLToPath(new URL("../../shared/traces/", import.meta.url));
-const LINUX_TRACES = ["boot", "fs", "procs"].map((name) => `${SHARED}linux/${name}.trace.gz`);
+const RECORDED = fileURLToPath(new URL("../traces/recorded/", import.meta.url));
+const LINUX_TRACES = ["boot", "fs", "procs"].map((name) => `${RECORDED}linux-6.1/${name}.trace.gz`);
+const CYCLES_TRACE = `${RECORDED}linux-6.12/vm.excerpt.trace.gz`;
 const MODES: CheckMode[] = ["full", "light", "off"];
 
 function median(values: number[]): number {
@@ -65,6 +76,11 @@ function timeIt(run: () => void): number {
 }
 
 const n = (x: number): string => Math.round(x).toLocaleString("en-US");
+/** A path as typed: relative to the working folder when it lies inside it. */
+const shown = (path: string): string => {
+  const inside = relative(Deno.cwd(), path);
+  return inside.startsWith("..") ? path : inside;
+};
 const name = (path: string): string => path.split("/").pop()!.replace(".trace.gz", "");
 
 // 1. Replay throughput ----------------------------------------------------
@@ -78,6 +94,7 @@ interface ThroughputRow {
 }
 
 async function throughput(
+  traces: string[],
   rounds: number,
   reports: Map<string, ReplayReport>,
 ): Promise<ThroughputRow[]> {
@@ -86,7 +103,7 @@ async function throughput(
   // one: warm after the first (the sizing pass below warms it).
   const streamer = new TraceStreamer();
   try {
-    for (const path of LINUX_TRACES) {
+    for (const path of traces) {
       rows.push(await traceThroughput(path, rounds, reports, streamer));
     }
   } finally {
@@ -281,9 +298,9 @@ function contender(which: string): {
   };
 }
 
-async function mallocComparison(rounds: number): Promise<MallocRow[]> {
+async function mallocComparison(traces: string[], rounds: number): Promise<MallocRow[]> {
   const rows: MallocRow[] = [];
-  for (const path of LINUX_TRACES) {
+  for (const path of traces) {
     const stream = await kmallocStream(path);
     const repeats = Math.ceil(TIMED_OPERATIONS / stream.length);
     const peakFootprintBytes: Record<string, number> = {};
@@ -393,8 +410,8 @@ interface MemoryRow {
   footprintRatio: number;
 }
 
-function memoryRows(reports: Map<string, ReplayReport>): MemoryRow[] {
-  return LINUX_TRACES.filter((p) => reports.has(p)).map((path) => {
+function memoryRows(traces: string[], reports: Map<string, ReplayReport>): MemoryRow[] {
+  return traces.filter((p) => reports.has(p)).map((path) => {
     const m = reports.get(path)!.memory;
     return {
       trace: name(path),
@@ -434,9 +451,7 @@ interface CyclesRow {
   ops: Record<string, OpFigures>;
 }
 
-async function cyclesPerOp(): Promise<CyclesRow[]> {
-  // The Linux 6.12 trace calls every allocator, vmalloc included.
-  const path = `${SHARED}linux-6.12/vm.trace.gz`;
+async function cyclesPerOp(path: string): Promise<CyclesRow[]> {
   const rows: CyclesRow[] = [];
   for (const ramMiB of [16, 1024]) {
     const report = await replayTrace(path, { ramBytes: ramMiB * MiB, check: "off" });
@@ -448,9 +463,9 @@ async function cyclesPerOp(): Promise<CyclesRow[]> {
   return rows;
 }
 
-function cyclesTable(rows: CyclesRow[]): string {
+function cyclesTable(path: string, rows: CyclesRow[]): string {
   const lines = [
-    "4. Bus cycles per operation replaying the Linux 6.12 vm trace (p50 / p99 / max)",
+    `4. Bus cycles per operation replaying ${name(path)} (p50 / p99 / max)`,
     `${"operation".padEnd(20)}` +
     rows.map((r) => `${r.ramMiB} MiB board${r.debug ? ", debug" : ""}`.padStart(24)).join(""),
   ];
@@ -534,7 +549,9 @@ async function main(args: string[]): Promise<number> {
   try {
     parsed = parseArgs({
       args,
+      allowPositionals: true,
       options: {
+        "cycles-trace": { type: "string", default: CYCLES_TRACE },
         rounds: { type: "string", default: "3" },
         only: { type: "string", default: SECTIONS.join(",") },
         json: { type: "boolean", default: false },
@@ -545,7 +562,7 @@ async function main(args: string[]): Promise<number> {
     console.error(`bench: ${(error as Error).message}\n\n${HELP}`);
     return 2;
   }
-  const { values } = parsed;
+  const { values, positionals } = parsed;
   if (values.help) {
     console.log(HELP);
     return 0;
@@ -557,27 +574,52 @@ async function main(args: string[]): Promise<number> {
     console.error(`bench: bad --rounds or --only (${unknown.join(", ")})\n\n${HELP}`);
     return 2;
   }
+  const traces = positionals.length > 0 ? positionals : LINUX_TRACES;
+  const cyclesTrace = values["cycles-trace"];
   const say = (text: string): void => {
     if (!values.json) console.log(text + "\n");
   };
   const note = (text: string): void => {
     if (!values.json) console.error(text);
   };
-  const result: Record<string, unknown> = {};
+  // One parse-only pass over each trace first: a file that cannot be
+  // replayed is named before minutes of measuring, and the figures below
+  // say which files they come from.
+  const files: { path: string; events: number }[] = [];
+  const used = [
+    ...(only.some((s) => ["throughput", "malloc", "memory"].includes(s)) ? traces : []),
+    ...(only.includes("cycles") ? [cyclesTrace] : []),
+  ];
+  for (const path of new Set(used)) {
+    try {
+      const info = await readTrace(path, { event() {}, problem() {}, lost() {} });
+      files.push({ path, events: info.events });
+    } catch (error) {
+      if (!(error instanceof TraceInputError)) throw error;
+      console.error(`bench: ${error.message}`);
+      return 1;
+    }
+  }
+  if (files.length > 0) {
+    say("Traces:\n" + files.map((f) => `  ${shown(f.path)} (${n(f.events)} events)`).join("\n"));
+  }
+  const result: Record<string, unknown> = { traces: files };
   const reports = new Map<string, ReplayReport>();
   if (only.includes("throughput") || only.includes("memory")) {
     note(`measuring replay throughput (${rounds} rounds)...`);
-    const rows = await throughput(rounds, reports);
+    const rows = await throughput(traces, rounds, reports);
     if (only.includes("throughput")) say(throughputTable(result.throughput = rows));
   }
   if (only.includes("malloc")) {
     note("measuring the kmalloc stream on each allocator...");
-    say(mallocTable(result.malloc = await mallocComparison(rounds) as MallocRow[]));
+    say(mallocTable(result.malloc = await mallocComparison(traces, rounds) as MallocRow[]));
   }
-  if (only.includes("memory")) say(memoryTable(result.memory = memoryRows(reports) as MemoryRow[]));
+  if (only.includes("memory")) {
+    say(memoryTable(result.memory = memoryRows(traces, reports) as MemoryRow[]));
+  }
   if (only.includes("cycles")) {
-    note("measuring bus cycles on 16 MiB and 1 GiB boards...");
-    say(cyclesTable(result.cycles = await cyclesPerOp() as CyclesRow[]));
+    note(`measuring bus cycles on 16 MiB and 1 GiB boards...`);
+    say(cyclesTable(cyclesTrace, result.cycles = await cyclesPerOp(cyclesTrace) as CyclesRow[]));
   }
   if (only.includes("scaling")) {
     note("measuring the generic allocator's scaling...");

@@ -32,45 +32,24 @@ async function run(args: string[], denyRead?: string): Promise<Run> {
   return { code: output.code, stdout: decode(output.stdout), stderr: decode(output.stderr) };
 }
 
-/** A small PNG's first bytes: its signature and the start of its header chunk. */
-const PNG = Uint8Array.from([
-  0x89,
-  0x50,
-  0x4E,
-  0x47,
-  0x0D,
-  0x0A,
-  0x1A,
-  0x0A,
-  0,
-  0,
-  0,
-  13,
-  0x49,
-  0x48,
-  0x44,
-  0x52,
-  0,
-  0,
-  0,
-  1,
-]);
+/** A PNG's first bytes: its signature and the start of its header chunk. */
+const PNG = Uint8Array.from(
+  "89504E470D0A1A0A0000000D49484452".match(/../g)!,
+  (h) => parseInt(h, 16),
+);
 
-/** Bad inputs, each with what its one line must say. */
-async function badInputs(dir: string): Promise<{ path: string; says: RegExp }[]> {
-  const junk = new Uint8Array(3000);
-  for (let i = 0; i < junk.length; i++) junk[i] = (i * 7919 + 13) % 251;
-  const files: [string, Uint8Array | string, RegExp][] = [
-    ["empty.trace", "", /is empty \(0 bytes\)/],
-    ["junk.bin", junk, /is binary data/],
-    ["picture.png", PNG, /is a PNG image, not a trace/],
-    ["result.json", '{"events": 3, "ops": {}}\n', /is JSON, not a trace/],
-    ["words.txt.gz", gzipSync(new TextEncoder().encode("hello\nworld\n")), /not a trace: none/],
-    ["picture.png.gz", gzipSync(PNG), /is a PNG image \(gzip-compressed\)/],
-    ["header.trace", "# tracer: nop\n#\n", /holds no event/],
-  ];
+type Contents = Uint8Array | string;
+
+/**
+ * Writes bad input files into `dir` and returns them, each with what the one
+ * line about it must say, after a missing file and the folder itself.
+ */
+async function badInputs(
+  dir: string,
+  files: [string, Contents, RegExp][],
+): Promise<{ path: string; says: RegExp }[]> {
   const inputs = [
-    { path: `${dir}/missing.trace`, says: /: no such file$/ },
+    { path: `${dir}/missing`, says: /: no such file$/ },
     { path: dir, says: /: is a directory, not a file$/ },
   ];
   for (const [name, content, says] of files) {
@@ -81,6 +60,19 @@ async function badInputs(dir: string): Promise<{ path: string; says: RegExp }[]>
     inputs.push({ path: `${dir}/${name}`, says });
   }
   return inputs;
+}
+
+/**
+ * A file this process may not read: mode 000 stops anyone but root, so root
+ * is kept out by Deno's own permissions instead (see `run`).
+ */
+async function lockedFile(path: string, content: Contents): Promise<string | undefined> {
+  await Deno.writeFile(
+    path,
+    typeof content === "string" ? new TextEncoder().encode(content) : content,
+  );
+  await Deno.chmod(path, 0o000);
+  return Deno.uid() === 0 ? path : undefined;
 }
 
 /** The one line a command printed, checked. */
@@ -101,10 +93,25 @@ const TRACE_COMMANDS: [string, (path: string, out: string) => string[]][] = [
   ["bench", (path) => ["tools/bench.ts", "--only", "memory", path]],
 ];
 
+/** Files that are no trace, each with what the one line about it must say. */
+function notTraces(): [string, Contents, RegExp][] {
+  const junk = new Uint8Array(3000);
+  for (let i = 0; i < junk.length; i++) junk[i] = (i * 7919 + 13) % 251;
+  return [
+    ["empty.trace", "", /is empty \(0 bytes\)/],
+    ["junk.bin", junk, /is binary data/],
+    ["picture.png", PNG, /is a PNG image, not a trace/],
+    ["result.json", '{"events": 3, "ops": {}}\n', /is JSON, not a trace/],
+    ["words.txt.gz", gzipSync(new TextEncoder().encode("hello\nworld\n")), /not a trace: none/],
+    ["picture.png.gz", gzipSync(PNG), /is a PNG image \(gzip-compressed\)/],
+    ["header.trace", "# tracer: nop\n#\n", /holds no event/],
+  ];
+}
+
 for (const [command, args] of TRACE_COMMANDS) {
   Deno.test(`${command}: a missing, unreadable, empty or non-trace file gets one clear line and exit 1`, async () => {
     const dir = await Deno.makeTempDir();
-    const inputs = await badInputs(dir);
+    const inputs = await badInputs(dir, notTraces());
     const out = (i: number) => `${dir}/out-${i}.native.gz`;
     const results = await Promise.all(inputs.map(({ path }, i) => run(args(path, out(i)))));
     inputs.forEach(({ path, says }, i) => assertOneLine(command, results[i], path, says));
@@ -112,50 +119,31 @@ for (const [command, args] of TRACE_COMMANDS) {
     for (let i = 0; i < inputs.length; i++) {
       assertEquals(await Deno.stat(out(i)).catch(() => null), null);
     }
-
-    // A file this process may not read: mode 000 stops anyone but root, so
-    // root is kept out by Deno's own permissions instead.
     const locked = `${dir}/locked.trace`;
-    await Deno.copyFile(`${ROOT}/tests/fixtures/boot_excerpt.trace.gz`, locked);
-    await Deno.chmod(locked, 0o000);
-    const denied = await run(args(locked, out(0)), Deno.uid() === 0 ? locked : undefined);
-    assertOneLine(command, denied, locked, /: permission denied$/);
+    const deny = await lockedFile(
+      locked,
+      await Deno.readFile(`${ROOT}/tests/fixtures/boot_excerpt.trace.gz`),
+    );
+    assertOneLine(command, await run(args(locked, out(0)), deny), locked, /: permission denied$/);
     await Deno.remove(dir, { recursive: true });
   });
 }
 
 Deno.test("report: a missing, unreadable, empty, binary or non-result file gets one clear line and exit 1", async () => {
   const dir = await Deno.makeTempDir();
-  const files: [string, Uint8Array | string, RegExp][] = [
+  const inputs = await badInputs(dir, [
     ["empty.json", "", /is empty \(0 bytes\)/],
     ["picture.png", PNG, /is a PNG image, not a replay's JSON result/],
     ["cut.json", '{"events": 3, "ops":', /is not valid JSON/],
     ["other.json", '{"name": "x"}', /is not a replay result with pictures/],
     ["boot.trace", "# tracer: nop\n", /is text, not a replay's JSON result \(a trace\?/],
     ["boot.trace.gz", gzipSync(new TextEncoder().encode("# tracer: nop\n")), /is gzip-compressed/],
-  ];
-  const inputs = [
-    { path: `${dir}/missing.json`, says: /: no such file$/ },
-    { path: dir, says: /: is a directory, not a file$/ },
-  ];
-  for (const [name, content, says] of files) {
-    await Deno.writeFile(
-      `${dir}/${name}`,
-      typeof content === "string" ? new TextEncoder().encode(content) : content,
-    );
-    inputs.push({ path: `${dir}/${name}`, says });
-  }
-  const results = await Promise.all(
-    inputs.map(({ path }) => run(["tools/report.ts", path, "--out", `${dir}/out.html`])),
-  );
+  ]);
+  const report = (path: string) => ["tools/report.ts", path, "--out", `${dir}/out.html`];
+  const results = await Promise.all(inputs.map(({ path }) => run(report(path))));
   inputs.forEach(({ path, says }, i) => assertOneLine("report", results[i], path, says));
   const locked = `${dir}/locked.json`;
-  await Deno.writeTextFile(locked, "{}");
-  await Deno.chmod(locked, 0o000);
-  const denied = await run(
-    ["tools/report.ts", locked, "--out", `${dir}/out.html`],
-    Deno.uid() === 0 ? locked : undefined,
-  );
-  assertOneLine("report", denied, locked, /: permission denied$/);
+  const deny = await lockedFile(locked, "{}");
+  assertOneLine("report", await run(report(locked), deny), locked, /: permission denied$/);
   await Deno.remove(dir, { recursive: true });
 });

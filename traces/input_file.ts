@@ -27,25 +27,27 @@ export function openProblem(error: unknown, writing = false): string {
  * Opens `path` for reading.
  * @returns the open file and its size in bytes
  * @throws {Error} with a message naming the file and what is wrong: missing,
- *   unreadable, a directory, or not a regular file
+ *   unreadable, or a directory
  */
 export async function openInput(path: string): Promise<{ file: Deno.FsFile; bytes: number }> {
   let file: Deno.FsFile;
+  let info: Deno.FileInfo;
   try {
     file = await Deno.open(path);
   } catch (error) {
     throw new Error(`${path}: ${openProblem(error)}`);
   }
   try {
-    const info = await file.stat();
-    if (info.isDirectory) throw new Error(`${path}: is a directory, not a file`);
-    return { file, bytes: info.size };
+    info = await file.stat();
   } catch (error) {
     file.close();
-    throw error instanceof Deno.errors.NotFound
-      ? new Error(`${path}: ${openProblem(error)}`)
-      : error;
+    throw new Error(`${path}: ${openProblem(error)}`);
   }
+  if (info.isDirectory) {
+    file.close();
+    throw new Error(`${path}: is a directory, not a file`);
+  }
+  return { file, bytes: info.size };
 }
 
 /** Leading bytes of formats a trace is sometimes mistaken for; -1 matches any byte. */

@@ -101,7 +101,7 @@ function noEventMessage(
   if (format === "native") return `${path}: a pagepile trace with no event in its ${count}`;
   if (firstProblem === "") {
     return `${path}: holds no event, only ${count} of header, comments or blank lines` +
-      " (was tracing on, with the kmem events enabled? see the README)";
+      " (were the kmem events enabled while tracing? echo 1 > /sys/kernel/tracing/events/kmem/enable)";
   }
   const which = lines === 1 ? "its one line is not" : `none of its ${count} is`;
   return `${path}: not a trace: ${which} a Linux ftrace kmem event or a pagepile trace line ` +

@@ -59,21 +59,25 @@ export {
   FAULT_INFO_WIDTH_SHIFT,
   FAULT_INFO_WRITE,
 } from "./hw/fault_status.ts";
-export { boot, type BootInfo, type BootOptions } from "./core/boot.ts";
-export { POISON_FREE, RED_ACTIVE, RED_INACTIVE, RED_ZONE_BYTES } from "./core/debug.ts";
+export { boot, type BootInfo, type BootOptions } from "./core/pagepile/boot.ts";
+export { POISON_FREE, RED_ACTIVE, RED_INACTIVE, RED_ZONE_BYTES } from "./core/pagepile/debug.ts";
 export {
   Kernel,
   type KernelStats,
   type SlicePoolOptions,
   type VmallocOptions,
-} from "./core/kernel.ts";
-export { VM_WINDOW_BASE, type VmArea, type VmStats } from "./core/vmalloc.ts";
-export type { FreePile, PageCounts, PageStats } from "./core/page_alloc.ts";
-export { type PoolStats, SlicePool } from "./core/slice_alloc.ts";
-export { type GenericClassStats, type GenericStats, ZERO_SIZE_PTR } from "./core/generic_alloc.ts";
-export { CLASS_SIZES, MAX_CLASS_SIZE } from "./core/size_classes.ts";
-export { MAX_SLICE_SIZE } from "./core/slab_geometry.ts";
-export { MAX_ORDER } from "./core/layout.ts";
+} from "./core/pagepile/kernel.ts";
+export { VM_WINDOW_BASE, type VmArea, type VmStats } from "./core/pagepile/vmalloc.ts";
+export type { FreePile, PageCounts, PageStats } from "./core/pagepile/page_alloc.ts";
+export { type PoolStats, SlicePool } from "./core/pagepile/slice_alloc.ts";
+export {
+  type GenericClassStats,
+  type GenericStats,
+  ZERO_SIZE_PTR,
+} from "./core/pagepile/generic_alloc.ts";
+export { CLASS_SIZES, MAX_CLASS_SIZE } from "./core/pagepile/size_classes.ts";
+export { MAX_SLICE_SIZE } from "./core/pagepile/slab_geometry.ts";
+export { MAX_ORDER } from "./core/pagepile/layout.ts";
 export { GFP_DMA, GFP_KERNEL, GFP_ZERO } from "./core/gfp.ts";
 export {
   CorruptionError,
@@ -84,7 +88,7 @@ export {
   KernelError,
   PoolBusyError,
 } from "./core/errors.ts";
-export type { PageHolder, PageKind, PageMap } from "./core/page_map.ts";
+export type { PageHolder, PageKind, PageMap } from "./core/pagepile/page_map.ts";
 export { formatBuddyinfo } from "./core/buddyinfo.ts";
 export { formatSlabinfo } from "./core/slabinfo.ts";
 export { formatVmallocinfo } from "./core/vmallocinfo.ts";
@@ -113,14 +117,18 @@ export {
   type ReplayOptions,
   type ReplayResult,
   type Violation,
-} from "./tools/replayer.ts";
-export { type ReplayReport, replayTrace, type ReplayTraceOptions } from "./tools/replay_trace.ts";
-export { formatReplayReport } from "./tools/replay_report.ts";
-export type { MemorySeries, ReplayPictures } from "./tools/memory_timeline.ts";
-export { Recorder } from "./tools/recorder.ts";
-export { type BoardSize, boardSizeForTrace } from "./tools/board_size.ts";
-export { CHECK_MODES, type CheckMode } from "./tools/shadow_memory.ts";
-export type { OpFigures } from "./tools/cycle_stats.ts";
+} from "./tools/replay/replayer.ts";
+export {
+  type ReplayReport,
+  replayTrace,
+  type ReplayTraceOptions,
+} from "./tools/replay/replay_trace.ts";
+export { formatReplayReport } from "./tools/replay/replay_report.ts";
+export type { MemorySeries, ReplayPictures } from "./tools/replay/memory_timeline.ts";
+export { Recorder } from "./tools/record/recorder.ts";
+export { type BoardSize, boardSizeForTrace } from "./tools/replay/board_size.ts";
+export { CHECK_MODES, type CheckMode } from "./tools/replay/shadow_memory.ts";
+export type { OpFigures } from "./tools/replay/cycle_stats.ts";
 export {
   Mmu,
   MMU_CONTROL,

@@ -21,4 +21,4 @@
  * @module
  */
 
-export { renderHtmlReport } from "./tools/html_report.ts";
+export { renderHtmlReport } from "./tools/report/html_report.ts";

@@ -4,7 +4,7 @@
  */
 
 import { hex32 } from "../hw/hex.ts";
-import type { VmStats } from "./vmalloc.ts";
+import type { VmStats } from "./pagepile/vmalloc.ts";
 
 /**
  * One line per live area — its range (guard page included, as Linux prints

@@ -17,4 +17,4 @@ export function allPagesBack(k: Kernel): void {
   assertEquals(k.audit(), []);
 }
 
-export { seededRandom } from "../tools/seeded_random.ts";
+export { seededRandom } from "../tools/fuzz/seeded_random.ts";

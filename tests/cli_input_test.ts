@@ -88,9 +88,9 @@ function assertOneLine(command: string, result: Run, path: string, says: RegExp)
 
 /** Each command's arguments for an input; `out` is a file it may write. */
 const TRACE_COMMANDS: [string, (path: string, out: string) => string[]][] = [
-  ["replay", (path) => ["tools/replay.ts", path]],
-  ["convert", (path, out) => ["tools/convert.ts", path, out]],
-  ["bench", (path) => ["tools/bench.ts", "--only", "memory", path]],
+  ["replay", (path) => ["tools/cli/replay.ts", path]],
+  ["convert", (path, out) => ["tools/cli/convert.ts", path, out]],
+  ["bench", (path) => ["tools/cli/bench.ts", "--only", "memory", path]],
 ];
 
 /** Files that are no trace, each with what the one line about it must say. */
@@ -139,7 +139,7 @@ Deno.test("report: a missing, unreadable, empty, binary or non-result file gets 
     ["boot.trace", "# tracer: nop\n", /is text, not a replay's JSON result \(a trace\?/],
     ["boot.trace.gz", gzipSync(new TextEncoder().encode("# tracer: nop\n")), /is gzip-compressed/],
   ]);
-  const report = (path: string) => ["tools/report.ts", path, "--out", `${dir}/out.html`];
+  const report = (path: string) => ["tools/cli/report.ts", path, "--out", `${dir}/out.html`];
   const results = await Promise.all(inputs.map(({ path }) => run(report(path))));
   inputs.forEach(({ path, says }, i) => assertOneLine("report", results[i], path, says));
   const locked = `${dir}/locked.json`;

@@ -1,10 +1,10 @@
-// Model-based fuzzing of the whole Kernel API (tools/kernel_fuzz.ts): at least
+// Model-based fuzzing of the whole Kernel API (tools/fuzz/kernel_fuzz.ts): at least
 // 20,000 random steps per run of the suite, misuse included. A failure prints
 // fast-check's seed and path; `deno task fuzz --seed N` replays it.
 
 import fc from "fast-check";
-import { Kernel } from "../core/kernel.ts";
-import { FuzzFailure, type FuzzOp, fuzzOp, runFuzzOps } from "../tools/kernel_fuzz.ts";
+import { Kernel } from "../core/pagepile/kernel.ts";
+import { FuzzFailure, type FuzzOp, fuzzOp, runFuzzOps } from "../tools/fuzz/kernel_fuzz.ts";
 import { assertEquals, assertThrows } from "./_assert.ts";
 
 const STEPS_PER_RUN = 250;

@@ -16,7 +16,7 @@ async function run(...args: string[]): Promise<{ code: number; stdout: string; s
 }
 
 Deno.test("replay --json prints exactly one JSON object with the promised fields", async () => {
-  const { code, stdout } = await run("tools/replay.ts", "--json", EXCERPT);
+  const { code, stdout } = await run("tools/cli/replay.ts", "--json", EXCERPT);
   assertEquals(code, 0);
   const lines = stdout.trim().split("\n");
   assertEquals(lines.length, 1);
@@ -30,7 +30,7 @@ Deno.test("replay --json prints exactly one JSON object with the promised fields
 });
 
 Deno.test("replay prints a readable report, and exits 2 on bad usage or a --strict stop", async () => {
-  const ok = await run("tools/replay.ts", "--ram=64M", "--check=light", "--stats", EXCERPT);
+  const ok = await run("tools/cli/replay.ts", "--ram=64M", "--check=light", "--stats", EXCERPT);
   assertEquals(ok.code, 0);
   for (
     const text of [
@@ -44,13 +44,13 @@ Deno.test("replay prints a readable report, and exits 2 on bad usage or a --stri
     assertEquals(ok.stdout.includes(text), true, text);
   }
   assertEquals(ok.stdout.trimEnd().endsWith("OK: every check passed"), true);
-  const badRam = await run("tools/replay.ts", "--ram=lots", EXCERPT);
+  const badRam = await run("tools/cli/replay.ts", "--ram=lots", EXCERPT);
   assertEquals([badRam.code, badRam.stderr.includes("--ram lots is not a size")], [2, true]);
-  const badCheck = await run("tools/replay.ts", "--check=most", EXCERPT);
+  const badCheck = await run("tools/cli/replay.ts", "--check=most", EXCERPT);
   assertEquals(badCheck.code, 2);
   const garbage = await Deno.makeTempFile();
   await Deno.writeTextFile(garbage, "# pagepile trace 1\ngalloc 0x1 0 8\nfrobnicate 0x1\n");
-  const strict = await run("tools/replay.ts", "--strict", garbage);
+  const strict = await run("tools/cli/replay.ts", "--strict", garbage);
   assertEquals(strict.code, 2);
   assertEquals(
     strict.stdout.includes('STOPPED (--strict) at line 3: unknown operation "frobnicate"'),
@@ -60,7 +60,7 @@ Deno.test("replay prints a readable report, and exits 2 on bad usage or a --stri
 });
 
 Deno.test("replay on a board too small says so in its last line, and how large a board the trace needs", async () => {
-  const small = await run("tools/replay.ts", "--ram=1M", EXCERPT);
+  const small = await run("tools/cli/replay.ts", "--ram=1M", EXCERPT);
   // Failed allocations are not violations: the exit status stays 0.
   assertEquals(small.code, 0, small.stderr);
   const last = small.stdout.trimEnd().split("\n").pop()!;
@@ -70,18 +70,20 @@ Deno.test("replay on a board too small says so in its last line, and how large a
   assertEquals(said !== null, true, last);
   assertEquals(small.stdout.includes(`allocation failures (out of memory): ${said![1]}`), true);
   // The board it names is enough.
-  const enough = await run("tools/replay.ts", `--ram=${said![2]}M`, EXCERPT);
+  const enough = await run("tools/cli/replay.ts", `--ram=${said![2]}M`, EXCERPT);
   assertEquals(enough.stdout.trimEnd().split("\n").pop(), "OK: every check passed");
   assertEquals(enough.stdout.includes("allocation failures (out of memory): 0"), true);
 });
 
 Deno.test("convert writes a native trace that replays to the same counts as the Linux one", async () => {
   const out = await Deno.makeTempFile({ suffix: ".gz" });
-  const converted = await run("tools/convert.ts", EXCERPT, out);
+  const converted = await run("tools/cli/convert.ts", EXCERPT, out);
   assertEquals(converted.code, 0);
   assertEquals(converted.stderr.includes("3031 events written"), true);
-  const linux = JSON.parse((await run("tools/replay.ts", "--json", "--ram=32M", EXCERPT)).stdout);
-  const native = JSON.parse((await run("tools/replay.ts", "--json", "--ram=32M", out)).stdout);
+  const linux = JSON.parse(
+    (await run("tools/cli/replay.ts", "--json", "--ram=32M", EXCERPT)).stdout,
+  );
+  const native = JSON.parse((await run("tools/cli/replay.ts", "--json", "--ram=32M", out)).stdout);
   // Line numbers differ (the native file has its own); every figure is the same.
   for (const key of ["events", "applied", "skipped", "violations"]) {
     assertEquals(native[key], linux[key], key);

@@ -4,8 +4,8 @@
 
 import { fileURLToPath } from "node:url";
 import { chromium } from "playwright-core";
-import { renderHtmlReport } from "../tools/html_report.ts";
-import { replayTrace } from "../tools/replay_trace.ts";
+import { renderHtmlReport } from "../tools/report/html_report.ts";
+import { replayTrace } from "../tools/replay/replay_trace.ts";
 import { assertEquals } from "./_assert.ts";
 
 const CHROMIUM = "/usr/bin/chromium";

@@ -3,12 +3,12 @@
 
 import { fileURLToPath } from "node:url";
 import { Board } from "../hw/board.ts";
-import { boot } from "../core/boot.ts";
+import { boot } from "../core/pagepile/boot.ts";
 import { GFP_KERNEL } from "../core/gfp.ts";
-import type { PageMap } from "../core/page_map.ts";
-import { CycleStats } from "../tools/cycle_stats.ts";
-import { renderHtmlReport } from "../tools/html_report.ts";
-import { replayTrace } from "../tools/replay_trace.ts";
+import type { PageMap } from "../core/pagepile/page_map.ts";
+import { CycleStats } from "../tools/replay/cycle_stats.ts";
+import { renderHtmlReport } from "../tools/report/html_report.ts";
+import { replayTrace } from "../tools/replay/replay_trace.ts";
 import { assertEquals } from "./_assert.ts";
 
 const MiB = 1024 * 1024;
@@ -157,14 +157,14 @@ async function run(...args: string[]): Promise<{ code: number; stdout: string; s
 
 Deno.test("replay --report writes the HTML; report turns a saved --json into the same", async () => {
   const dir = await Deno.makeTempDir();
-  const direct = await run("tools/replay.ts", "--ram=32M", `--report=${dir}/a.html`, EXCERPT);
+  const direct = await run("tools/cli/replay.ts", "--ram=32M", `--report=${dir}/a.html`, EXCERPT);
   assertEquals(direct.code, 0, direct.stderr);
   assertEquals(direct.stderr.includes(`HTML report written to ${dir}/a.html`), true);
 
-  const json = await run("tools/replay.ts", "--ram=32M", "--json", EXCERPT);
+  const json = await run("tools/cli/replay.ts", "--ram=32M", "--json", EXCERPT);
   assertEquals(json.code, 0);
   await Deno.writeTextFile(`${dir}/result.json`, json.stdout);
-  const later = await run("tools/report.ts", `${dir}/result.json`);
+  const later = await run("tools/cli/report.ts", `${dir}/result.json`);
   assertEquals(later.code, 0, later.stderr);
   assertEquals(later.stdout.trim(), `report: written to ${dir}/result.html`);
 
@@ -177,10 +177,10 @@ Deno.test("replay --report writes the HTML; report turns a saved --json into the
   assertEquals(maps(a), maps(b));
 
   await Deno.writeTextFile(`${dir}/bad.json`, '{"events": 3}');
-  const bad = await run("tools/report.ts", `${dir}/bad.json`);
+  const bad = await run("tools/cli/report.ts", `${dir}/bad.json`);
   assertEquals(bad.code, 1);
   assertEquals(bad.stderr.includes("is not a replay result with pictures"), true, bad.stderr);
-  const missing = await run("tools/report.ts", `${dir}/nothing.json`);
+  const missing = await run("tools/cli/report.ts", `${dir}/nothing.json`);
   assertEquals(missing.code, 1);
   assertEquals(missing.stderr.trim(), `report: ${dir}/nothing.json: no such file`);
   await Deno.remove(dir, { recursive: true });

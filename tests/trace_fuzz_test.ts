@@ -12,7 +12,7 @@ import { fileURLToPath } from "node:url";
 import { gunzipSync, gzipSync } from "node:zlib";
 import { NATIVE_HEADER } from "../traces/native_format.ts";
 import { TraceInputError } from "../traces/line_reader.ts";
-import { type ReplayReport, replayTrace } from "../tools/replay_trace.ts";
+import { type ReplayReport, replayTrace } from "../tools/replay/replay_trace.ts";
 import { assertEquals } from "./_assert.ts";
 
 const EXCERPT = fileURLToPath(new URL("./fixtures/boot_excerpt.trace.gz", import.meta.url));

@@ -3,10 +3,10 @@
  * @module
  */
 
-import type { TraceEvent } from "../traces/trace_event.ts";
-import { TraceInputError } from "../traces/line_reader.ts";
-import { readTrace } from "../traces/trace_reader.ts";
-import { PAGE_SIZE, RAM_MAX_BYTES } from "../hw/memory_map.ts";
+import type { TraceEvent } from "../../traces/trace_event.ts";
+import { TraceInputError } from "../../traces/line_reader.ts";
+import { readTrace } from "../../traces/trace_reader.ts";
+import { PAGE_SIZE, RAM_MAX_BYTES } from "../../hw/memory_map.ts";
 
 const MiB = 1024 * 1024;
 /** Smallest board a trace gets. */

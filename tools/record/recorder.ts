@@ -4,10 +4,15 @@
  * @module
  */
 
-import type { Kernel, KernelStats, SlicePoolOptions, VmallocOptions } from "../core/kernel.ts";
-import { ZERO_SIZE_PTR } from "../core/generic_alloc.ts";
-import type { SlicePool } from "../core/slice_alloc.ts";
-import { escapeField, NATIVE_HEADER } from "../traces/native_format.ts";
+import type {
+  Kernel,
+  KernelStats,
+  SlicePoolOptions,
+  VmallocOptions,
+} from "../../core/pagepile/kernel.ts";
+import { ZERO_SIZE_PTR } from "../../core/pagepile/generic_alloc.ts";
+import type { SlicePool } from "../../core/pagepile/slice_alloc.ts";
+import { escapeField, NATIVE_HEADER } from "../../traces/native_format.ts";
 
 /**
  * Keys for blocks that have no address of their own (failed allocations,

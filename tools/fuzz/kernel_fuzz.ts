@@ -12,16 +12,16 @@
  */
 
 import fc from "fast-check";
-import { Board } from "../hw/board.ts";
-import { PAGE_SIZE } from "../hw/memory_map.ts";
-import { hex32 } from "../hw/hex.ts";
-import { boot } from "../core/boot.ts";
-import { KernelError, PoolBusyError } from "../core/errors.ts";
-import { ZERO_SIZE_PTR } from "../core/generic_alloc.ts";
-import { GFP_DMA, GFP_KERNEL, GFP_ZERO } from "../core/gfp.ts";
-import type { Kernel } from "../core/kernel.ts";
-import type { SlicePool } from "../core/slice_alloc.ts";
-import { ShadowMemory } from "./shadow_memory.ts";
+import { Board } from "../../hw/board.ts";
+import { PAGE_SIZE } from "../../hw/memory_map.ts";
+import { hex32 } from "../../hw/hex.ts";
+import { boot } from "../../core/pagepile/boot.ts";
+import { KernelError, PoolBusyError } from "../../core/errors.ts";
+import { ZERO_SIZE_PTR } from "../../core/pagepile/generic_alloc.ts";
+import { GFP_DMA, GFP_KERNEL, GFP_ZERO } from "../../core/gfp.ts";
+import type { Kernel } from "../../core/pagepile/kernel.ts";
+import type { SlicePool } from "../../core/pagepile/slice_alloc.ts";
+import { ShadowMemory } from "../replay/shadow_memory.ts";
 
 /** The misuses the fuzzer tries; each must be refused and change nothing. */
 export const MISUSES = [

@@ -7,10 +7,10 @@
  * @module
  */
 
-import type { Board } from "../hw/board.ts";
-import { hex32 } from "../hw/hex.ts";
-import { DoubleFreeError, InvalidArgumentError, InvalidFreeError } from "./errors.ts";
-import { GFP_DMA, GFP_ZERO, GFP_ZONE_MASK } from "./gfp.ts";
+import type { Board } from "../../hw/board.ts";
+import { hex32 } from "../../hw/hex.ts";
+import { DoubleFreeError, InvalidArgumentError, InvalidFreeError } from "../errors.ts";
+import { GFP_DMA, GFP_ZERO, GFP_ZONE_MASK } from "../gfp.ts";
 import {
   G_CLASS_POOLS,
   G_LARGE_ALLOCS,
@@ -25,7 +25,7 @@ import {
   POOL_GENERIC,
   POOL_INTERNAL,
 } from "./layout.ts";
-import { add32, add64, read64 } from "./counters.ts";
+import { add32, add64, read64 } from "../counters.ts";
 import { firstBadByte, ownerText, RED_ACTIVE, reportBug, SLAB_DEBUG } from "./debug.ts";
 import type { PageAllocator } from "./page_alloc.ts";
 import { CLASS_SIZES, classIndex, MAX_CLASS_SIZE } from "./size_classes.ts";

@@ -7,8 +7,8 @@
  * @module
  */
 
-import type { PageHolder, PageMap } from "../core/page_map.ts";
-import { hex32 } from "../hw/hex.ts";
+import type { PageHolder, PageMap } from "../../core/pagepile/page_map.ts";
+import { hex32 } from "../../hw/hex.ts";
 import { escapeHtml } from "./html_escape.ts";
 
 /** Geometry of a drawn map: pages per row and the cell's side in pixels. */

@@ -4,17 +4,17 @@
  * @module
  */
 
-import type { Board } from "../hw/board.ts";
-import { hex32 } from "../hw/hex.ts";
-import { BOARD_ID, SYSINFO_BASE } from "../hw/memory_map.ts";
-import { CONSOLE_BASE } from "../hw/memory_map.ts";
-import { CONSOLE_TX } from "../hw/console_uart.ts";
+import type { Board } from "../../hw/board.ts";
+import { hex32 } from "../../hw/hex.ts";
+import { BOARD_ID, SYSINFO_BASE } from "../../hw/memory_map.ts";
+import { CONSOLE_BASE } from "../../hw/memory_map.ts";
+import { CONSOLE_TX } from "../../hw/console_uart.ts";
 import {
   SYSINFO_BOARD_ID,
   SYSINFO_PAGE_SIZE,
   SYSINFO_RAM_BASE,
   SYSINFO_RAM_SIZE,
-} from "../hw/sysinfo.ts";
+} from "../../hw/sysinfo.ts";
 import { GenericAllocator } from "./generic_alloc.ts";
 import { Kernel } from "./kernel.ts";
 import { SliceAllocator } from "./slice_alloc.ts";
@@ -105,7 +105,7 @@ export function boot(board: Board, options: BootOptions = {}): Kernel {
 /** Options of {@link boot}. */
 export interface BootOptions {
   /**
-   * The debug options for the whole kernel (see core/debug.ts): red zones,
+   * The debug options for the whole kernel (see core/pagepile/debug.ts): red zones,
    * poisoning and owner tags in every generic class and every pool created,
    * and page poisoning. They cost bus cycles; default false.
    */

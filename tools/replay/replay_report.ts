@@ -3,10 +3,10 @@
  * @module
  */
 
-import { formatBuddyinfo } from "../core/buddyinfo.ts";
-import { formatSlabinfo } from "../core/slabinfo.ts";
-import { formatVmallocinfo } from "../core/vmallocinfo.ts";
-import { RAM_MAX_BYTES } from "../hw/memory_map.ts";
+import { formatBuddyinfo } from "../../core/buddyinfo.ts";
+import { formatSlabinfo } from "../../core/slabinfo.ts";
+import { formatVmallocinfo } from "../../core/vmallocinfo.ts";
+import { RAM_MAX_BYTES } from "../../hw/memory_map.ts";
 import type { ReplayReport } from "./replay_trace.ts";
 
 /**

@@ -18,10 +18,10 @@
  * @module
  */
 
-import type { Board } from "../hw/board.ts";
-import { CONSOLE_TX } from "../hw/console_uart.ts";
-import { CONSOLE_BASE } from "../hw/memory_map.ts";
-import { add32 } from "./counters.ts";
+import type { Board } from "../../hw/board.ts";
+import { CONSOLE_TX } from "../../hw/console_uart.ts";
+import { CONSOLE_BASE } from "../../hw/memory_map.ts";
+import { add32 } from "../counters.ts";
 import { G_DEBUG_REPORTS } from "./layout.ts";
 
 /** What a freed object and a free page hold: bytes of 0x6b. */

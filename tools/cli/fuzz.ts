@@ -7,7 +7,7 @@
 
 import fc from "fast-check";
 import { parseArgs } from "node:util";
-import { fuzzOp, runFuzzOps } from "./kernel_fuzz.ts";
+import { fuzzOp, runFuzzOps } from "../fuzz/kernel_fuzz.ts";
 
 const HELP = `Usage: deno task fuzz [--steps N] [--seed S] [--path P]
 

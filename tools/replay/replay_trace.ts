@@ -4,14 +4,14 @@
  * @module
  */
 
-import { Board } from "../hw/board.ts";
-import { boot } from "../core/boot.ts";
-import type { PoolStats } from "../core/slice_alloc.ts";
-import type { PageStats } from "../core/page_alloc.ts";
-import type { VmStats } from "../core/vmalloc.ts";
-import { TraceInputError } from "../traces/line_reader.ts";
-import { readTrace } from "../traces/trace_reader.ts";
-import { streamTrace, type TraceStreamer } from "../traces/trace_stream.ts";
+import { Board } from "../../hw/board.ts";
+import { boot } from "../../core/pagepile/boot.ts";
+import type { PoolStats } from "../../core/pagepile/slice_alloc.ts";
+import type { PageStats } from "../../core/pagepile/page_alloc.ts";
+import type { VmStats } from "../../core/pagepile/vmalloc.ts";
+import { TraceInputError } from "../../traces/line_reader.ts";
+import { readTrace } from "../../traces/trace_reader.ts";
+import { streamTrace, type TraceStreamer } from "../../traces/trace_stream.ts";
 import { type BoardSize, boardSizeForTrace } from "./board_size.ts";
 import { Replayer, type ReplayResult } from "./replayer.ts";
 import type { CheckMode } from "./shadow_memory.ts";

@@ -5,19 +5,19 @@
  * @module
  */
 
-import type { Board } from "../hw/board.ts";
-import { BusFault } from "../hw/bus_fault.ts";
-import { CYCLES_LO } from "../hw/cycle_counter.ts";
-import { hex32 } from "../hw/hex.ts";
-import { CYCLE_COUNTER_BASE, MMU_BASE, PAGE_SIZE } from "../hw/memory_map.ts";
-import { MMU_TLB_HITS, MMU_TLB_MISSES } from "../hw/mmu.ts";
-import { MMIO_ACCESS_CYCLES } from "../hw/timing.ts";
-import { InvalidArgumentError, KernelError, PoolBusyError } from "../core/errors.ts";
-import { ZERO_SIZE_PTR } from "../core/generic_alloc.ts";
-import type { Kernel } from "../core/kernel.ts";
-import { G_DEBUG_REPORTS, POOL_BYTES } from "../core/layout.ts";
-import type { SlicePool } from "../core/slice_alloc.ts";
-import type { TraceEvent, TraceSink } from "../traces/trace_event.ts";
+import type { Board } from "../../hw/board.ts";
+import { BusFault } from "../../hw/bus_fault.ts";
+import { CYCLES_LO } from "../../hw/cycle_counter.ts";
+import { hex32 } from "../../hw/hex.ts";
+import { CYCLE_COUNTER_BASE, MMU_BASE, PAGE_SIZE } from "../../hw/memory_map.ts";
+import { MMU_TLB_HITS, MMU_TLB_MISSES } from "../../hw/mmu.ts";
+import { MMIO_ACCESS_CYCLES } from "../../hw/timing.ts";
+import { InvalidArgumentError, KernelError, PoolBusyError } from "../../core/errors.ts";
+import { ZERO_SIZE_PTR } from "../../core/pagepile/generic_alloc.ts";
+import type { Kernel } from "../../core/pagepile/kernel.ts";
+import { G_DEBUG_REPORTS, POOL_BYTES } from "../../core/pagepile/layout.ts";
+import type { SlicePool } from "../../core/pagepile/slice_alloc.ts";
+import type { TraceEvent, TraceSink } from "../../traces/trace_event.ts";
 import { type CheckMode, ShadowMemory } from "./shadow_memory.ts";
 import { CycleStats, type OpFigures } from "./cycle_stats.ts";
 import { KeyTable } from "./key_table.ts";

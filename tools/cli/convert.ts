@@ -5,10 +5,10 @@
  */
 
 import { parseArgs } from "node:util";
-import { formatNativeEvent, NATIVE_HEADER } from "../traces/native_format.ts";
-import { readTrace } from "../traces/trace_reader.ts";
-import { TraceInputError } from "../traces/line_reader.ts";
-import { openProblem } from "../traces/input_file.ts";
+import { formatNativeEvent, NATIVE_HEADER } from "../../traces/native_format.ts";
+import { readTrace } from "../../traces/trace_reader.ts";
+import { TraceInputError } from "../../traces/line_reader.ts";
+import { openProblem } from "../../traces/input_file.ts";
 
 const HELP = `Usage: deno task convert <trace> <out>
 

@@ -13,8 +13,8 @@
 
 import * as Plot from "@observablehq/plot";
 import { parseHTML } from "linkedom";
-import type { OpFigures } from "./cycle_stats.ts";
-import type { MemorySeries } from "./memory_timeline.ts";
+import type { OpFigures } from "../replay/cycle_stats.ts";
+import type { MemorySeries } from "../replay/memory_timeline.ts";
 
 const MiB = 1024 * 1024;
 

@@ -5,9 +5,9 @@
  * @module
  */
 
-import { PAGE_SIZE } from "../hw/memory_map.ts";
-import type { Kernel } from "../core/kernel.ts";
-import type { PageMap } from "../core/page_map.ts";
+import { PAGE_SIZE } from "../../hw/memory_map.ts";
+import type { Kernel } from "../../core/pagepile/kernel.ts";
+import type { PageMap } from "../../core/pagepile/page_map.ts";
 
 /** Samples kept at most; when full, every other one is dropped and the interval doubles. */
 const MAX_SAMPLES = 1024;

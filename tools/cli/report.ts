@@ -5,9 +5,9 @@
  */
 
 import { parseArgs } from "node:util";
-import { renderHtmlReport } from "./html_report.ts";
-import type { ReplayReport } from "./replay_trace.ts";
-import { notTraceKind, openProblem } from "../traces/input_file.ts";
+import { renderHtmlReport } from "../report/html_report.ts";
+import type { ReplayReport } from "../replay/replay_trace.ts";
+import { notTraceKind, openProblem } from "../../traces/input_file.ts";
 
 const HELP = `Usage: deno task report <result.json> [--out FILE]
 

@@ -13,16 +13,16 @@
  * @module
  */
 
-import type { Board } from "../hw/board.ts";
+import type { Board } from "../../hw/board.ts";
 import { firstBadByte, POISON_FREE, reportBug } from "./debug.ts";
-import { formatAddress, hex32 } from "../hw/hex.ts";
+import { formatAddress, hex32 } from "../../hw/hex.ts";
 import {
   DoubleFreeError,
   InvalidAddressError,
   InvalidArgumentError,
   InvalidFreeError,
-} from "./errors.ts";
-import { GFP_DMA, GFP_VALID_MASK, GFP_ZERO, GFP_ZONE_MASK } from "./gfp.ts";
+} from "../errors.ts";
+import { GFP_DMA, GFP_VALID_MASK, GFP_ZERO, GFP_ZONE_MASK } from "../gfp.ts";
 import {
   FA_COUNT,
   FA_HEAD,

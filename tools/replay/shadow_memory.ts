@@ -6,9 +6,9 @@
  * @module
  */
 
-import type { Board } from "../hw/board.ts";
-import { hex32 } from "../hw/hex.ts";
-import { PAGE_SIZE } from "../hw/memory_map.ts";
+import type { Board } from "../../hw/board.ts";
+import { hex32 } from "../../hw/hex.ts";
+import { PAGE_SIZE } from "../../hw/memory_map.ts";
 
 /** How much of each block the checker fills and verifies. */
 export type CheckMode = "full" | "light" | "off";

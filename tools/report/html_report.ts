@@ -7,14 +7,14 @@
  * @module
  */
 
-import { formatBuddyinfo } from "../core/buddyinfo.ts";
-import { formatSlabinfo } from "../core/slabinfo.ts";
-import { formatVmallocinfo } from "../core/vmallocinfo.ts";
+import { formatBuddyinfo } from "../../core/buddyinfo.ts";
+import { formatSlabinfo } from "../../core/slabinfo.ts";
+import { formatVmallocinfo } from "../../core/vmallocinfo.ts";
 import { freePilesChart, latencyChart, memoryChart } from "./charts.ts";
 import { escapeHtml } from "./html_escape.ts";
 import { mapGeometry, memoryMapLegend, memoryMapSvg } from "./memory_map_svg.ts";
-import { formatReplayReport } from "./replay_report.ts";
-import type { ReplayReport } from "./replay_trace.ts";
+import { formatReplayReport } from "../replay/replay_report.ts";
+import type { ReplayReport } from "../replay/replay_trace.ts";
 
 const KiB = 1024;
 

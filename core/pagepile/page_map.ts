@@ -5,8 +5,8 @@
  * @module
  */
 
-import type { Board } from "../hw/board.ts";
-import { hex32 } from "../hw/hex.ts";
+import type { Board } from "../../hw/board.ts";
+import { hex32 } from "../../hw/hex.ts";
 import {
   flagsOrder,
   flagsOwner,

@@ -12,8 +12,8 @@
  * @module
  */
 
-import type { Board } from "../hw/board.ts";
-import { formatAddress, hex32 } from "../hw/hex.ts";
+import type { Board } from "../../hw/board.ts";
+import { formatAddress, hex32 } from "../../hw/hex.ts";
 import {
   CorruptionError,
   DoubleFreeError,
@@ -21,8 +21,8 @@ import {
   InvalidArgumentError,
   InvalidFreeError,
   PoolBusyError,
-} from "./errors.ts";
-import { GFP_ZERO, GFP_ZONE_MASK } from "./gfp.ts";
+} from "../errors.ts";
+import { GFP_ZERO, GFP_ZONE_MASK } from "../gfp.ts";
 import {
   flagsOwner,
   flagsState,
@@ -65,8 +65,8 @@ import {
   POOL_NAME_BYTES,
   poolMagic,
 } from "./layout.ts";
-import { readAscii, writeAscii } from "./ascii_field.ts";
-import { add64, read64 } from "./counters.ts";
+import { readAscii, writeAscii } from "../ascii_field.ts";
+import { add64, read64 } from "../counters.ts";
 import type { PageAllocator } from "./page_alloc.ts";
 import { bitmapWords, MAX_SLICE_SIZE, slabGeometry } from "./slab_geometry.ts";
 import {

@@ -22,11 +22,11 @@ import {
   MMIO_ACCESS_CYCLES,
   PAGE_SIZE,
   RAM_ACCESS_CYCLES,
-} from "../mod.ts";
+} from "../../mod.ts";
 import { fileURLToPath as fromFileUrl } from "node:url";
-import { renderHtmlReport } from "./html_report.ts";
-import { formatReplayReport } from "./replay_report.ts";
-import { replayTrace } from "./replay_trace.ts";
+import { renderHtmlReport } from "../report/html_report.ts";
+import { formatReplayReport } from "../replay/replay_report.ts";
+import { replayTrace } from "../replay/replay_trace.ts";
 
 const RAM_BYTES = 64 * 1024 * 1024;
 

@@ -6,7 +6,7 @@
 
 import { type PageMap, readPageMap } from "./page_map.ts";
 import { G_DEBUG_REPORTS } from "./layout.ts";
-import type { Board } from "../hw/board.ts";
+import type { Board } from "../../hw/board.ts";
 import type { BootInfo } from "./boot.ts";
 import type { GenericAllocator, GenericStats } from "./generic_alloc.ts";
 import { PageOwner } from "./layout.ts";
@@ -38,7 +38,7 @@ export interface SlicePoolOptions {
   name?: string;
   /**
    * Red zones, poisoning and owner tags for this pool's slices (see
-   * core/debug.ts); a kernel booted with `debug` gives them to every pool.
+   * core/pagepile/debug.ts); a kernel booted with `debug` gives them to every pool.
    * Slices of a debug pool are aligned to 8 bytes only.
    */
   debug?: boolean;

@@ -15,18 +15,18 @@ import { parseArgs } from "node:util";
 import { fileURLToPath } from "node:url";
 import { relative } from "node:path";
 import { MemPool } from "@thi.ng/malloc";
-import { Board } from "../hw/board.ts";
-import { RAM_ACCESS_CYCLES } from "../hw/timing.ts";
-import { boot } from "../core/boot.ts";
-import { GFP_KERNEL } from "../core/gfp.ts";
-import type { TraceEvent } from "../traces/trace_event.ts";
-import { readTrace } from "../traces/trace_reader.ts";
-import { TraceInputError } from "../traces/line_reader.ts";
-import { TraceStreamer } from "../traces/trace_stream.ts";
-import type { OpFigures } from "./cycle_stats.ts";
-import { type ReplayReport, replayTrace } from "./replay_trace.ts";
-import type { CheckMode } from "./shadow_memory.ts";
-import { seededRandom } from "./seeded_random.ts";
+import { Board } from "../../hw/board.ts";
+import { RAM_ACCESS_CYCLES } from "../../hw/timing.ts";
+import { boot } from "../../core/pagepile/boot.ts";
+import { GFP_KERNEL } from "../../core/gfp.ts";
+import type { TraceEvent } from "../../traces/trace_event.ts";
+import { readTrace } from "../../traces/trace_reader.ts";
+import { TraceInputError } from "../../traces/line_reader.ts";
+import { TraceStreamer } from "../../traces/trace_stream.ts";
+import type { OpFigures } from "../replay/cycle_stats.ts";
+import { type ReplayReport, replayTrace } from "../replay/replay_trace.ts";
+import type { CheckMode } from "../replay/shadow_memory.ts";
+import { seededRandom } from "../fuzz/seeded_random.ts";
 
 const HELP = `Usage: deno task bench [TRACE...] [--cycles-trace TRACE] [--rounds N]
                        [--only SECTIONS] [--json]
@@ -58,7 +58,7 @@ Options:
 `;
 
 const MiB = 1024 * 1024;
-const RECORDED = fileURLToPath(new URL("../traces/recorded/", import.meta.url));
+const RECORDED = fileURLToPath(new URL("../../traces/recorded/", import.meta.url));
 const LINUX_TRACES = ["boot", "fs", "procs"].map((name) => `${RECORDED}linux-6.1/${name}.trace.gz`);
 const CYCLES_TRACE = `${RECORDED}linux-6.12/vm.excerpt.trace.gz`;
 const MODES: CheckMode[] = ["full", "light", "off"];

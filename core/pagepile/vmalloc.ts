@@ -32,9 +32,9 @@
  * @module
  */
 
-import type { Board } from "../hw/board.ts";
-import { formatAddress, hex32 } from "../hw/hex.ts";
-import { MMU_BASE } from "../hw/memory_map.ts";
+import type { Board } from "../../hw/board.ts";
+import { formatAddress, hex32 } from "../../hw/hex.ts";
+import { MMU_BASE } from "../../hw/memory_map.ts";
 import {
   MMU_CONTROL,
   MMU_ENABLE,
@@ -43,11 +43,11 @@ import {
   PTE_FRAME_MASK,
   PTE_PRESENT,
   PTE_WRITABLE,
-} from "../hw/mmu.ts";
-import { readAscii, writeAscii } from "./ascii_field.ts";
-import { add32 } from "./counters.ts";
-import { InvalidAddressError, InvalidArgumentError, InvalidFreeError } from "./errors.ts";
-import { GFP_KERNEL, GFP_ZERO } from "./gfp.ts";
+} from "../../hw/mmu.ts";
+import { readAscii, writeAscii } from "../ascii_field.ts";
+import { add32 } from "../counters.ts";
+import { InvalidAddressError, InvalidArgumentError, InvalidFreeError } from "../errors.ts";
+import { GFP_KERNEL, GFP_ZERO } from "../gfp.ts";
 import {
   flagsOwner,
   flagsState,

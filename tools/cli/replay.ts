@@ -5,13 +5,13 @@
  */
 
 import { parseArgs } from "node:util";
-import { CHECK_MODES, type CheckMode } from "./shadow_memory.ts";
+import { CHECK_MODES, type CheckMode } from "../replay/shadow_memory.ts";
 import { parseByteSize } from "./byte_size.ts";
 import { ProgressBar } from "./progress_bar.ts";
-import { formatReplayReport } from "./replay_report.ts";
-import { replayTrace } from "./replay_trace.ts";
-import { TraceInputError } from "../traces/line_reader.ts";
-import { openProblem } from "../traces/input_file.ts";
+import { formatReplayReport } from "../replay/replay_report.ts";
+import { replayTrace } from "../replay/replay_trace.ts";
+import { TraceInputError } from "../../traces/line_reader.ts";
+import { openProblem } from "../../traces/input_file.ts";
 
 const HELP = `Usage: deno task replay <trace> [options]
 
@@ -115,7 +115,7 @@ async function main(args: string[]): Promise<number> {
   }
   if (values.report !== undefined) {
     // Loaded only here: the report's drawing libraries take a moment to load.
-    const { renderHtmlReport } = await import("./html_report.ts");
+    const { renderHtmlReport } = await import("../report/html_report.ts");
     try {
       await Deno.writeTextFile(values.report, renderHtmlReport(report));
     } catch (error) {

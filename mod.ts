@@ -59,22 +59,36 @@ export {
   FAULT_INFO_WIDTH_SHIFT,
   FAULT_INFO_WRITE,
 } from "./hw/fault_status.ts";
-export { boot, type BootInfo, type BootOptions } from "./core/pagepile/boot.ts";
-export { POISON_FREE, RED_ACTIVE, RED_INACTIVE, RED_ZONE_BYTES } from "./core/pagepile/debug.ts";
 export {
-  Kernel,
-  type KernelStats,
+  type Design,
+  type DesignBootOptions,
+  type Firmware,
+  type FirmwareStats,
+  KERNEL_PARTS,
+  type KernelPart,
+  type PageCounts,
+  type PageHolder,
+  type PageKind,
+  type PageMap,
+  type PageStats,
+  type PoolHandle,
+  type PoolStats,
   type SlicePoolOptions,
   type VmallocOptions,
-} from "./core/pagepile/kernel.ts";
-export { VM_WINDOW_BASE, type VmArea, type VmStats } from "./core/pagepile/vmalloc.ts";
-export type { FreePile, PageCounts, PageStats } from "./core/pagepile/page_alloc.ts";
-export { type PoolStats, SlicePool } from "./core/pagepile/slice_alloc.ts";
-export {
-  type GenericClassStats,
-  type GenericStats,
+  type VmArea,
+  type VmStats,
   ZERO_SIZE_PTR,
-} from "./core/pagepile/generic_alloc.ts";
+} from "./core/firmware.ts";
+export { pagepileDesign } from "./core/pagepile/design.ts";
+export { DESIGNS } from "./core/designs.ts";
+export { DesignLoadError, loadDesign } from "./tools/replay/design_loader.ts";
+export { boot, type BootInfo, type BootOptions } from "./core/pagepile/boot.ts";
+export { POISON_FREE, RED_ACTIVE, RED_INACTIVE, RED_ZONE_BYTES } from "./core/pagepile/debug.ts";
+export { Kernel, type KernelStats } from "./core/pagepile/kernel.ts";
+export { VM_WINDOW_BASE } from "./core/pagepile/vmalloc.ts";
+export type { FreePile } from "./core/pagepile/page_alloc.ts";
+export { SlicePool } from "./core/pagepile/slice_alloc.ts";
+export { type GenericClassStats, type GenericStats } from "./core/pagepile/generic_alloc.ts";
 export { CLASS_SIZES, MAX_CLASS_SIZE } from "./core/pagepile/size_classes.ts";
 export { MAX_SLICE_SIZE } from "./core/pagepile/slab_geometry.ts";
 export { MAX_ORDER } from "./core/pagepile/layout.ts";
@@ -88,7 +102,6 @@ export {
   KernelError,
   PoolBusyError,
 } from "./core/errors.ts";
-export type { PageHolder, PageKind, PageMap } from "./core/pagepile/page_map.ts";
 export { formatBuddyinfo } from "./core/buddyinfo.ts";
 export { formatSlabinfo } from "./core/slabinfo.ts";
 export { formatVmallocinfo } from "./core/vmallocinfo.ts";
@@ -124,6 +137,13 @@ export {
   type ReplayTraceOptions,
 } from "./tools/replay/replay_trace.ts";
 export { formatReplayReport } from "./tools/replay/replay_report.ts";
+export {
+  compareDesigns,
+  type CompareOptions,
+  type Comparison,
+  type DesignFigures,
+} from "./tools/compare/compare_designs.ts";
+export { formatComparison } from "./tools/compare/comparison_table.ts";
 export type { MemorySeries, ReplayPictures } from "./tools/replay/memory_timeline.ts";
 export { Recorder } from "./tools/record/recorder.ts";
 export { type BoardSize, boardSizeForTrace } from "./tools/replay/board_size.ts";

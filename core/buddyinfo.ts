@@ -3,7 +3,7 @@
  * @module
  */
 
-import type { PageStats } from "./pagepile/page_alloc.ts";
+import type { PageStats } from "./firmware.ts";
 
 /**
  * One line per populated zone: the number of free piles of each order, as

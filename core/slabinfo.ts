@@ -3,7 +3,7 @@
  * @module
  */
 
-import type { PoolStats } from "./pagepile/slice_alloc.ts";
+import type { PoolStats } from "./firmware.ts";
 
 /**
  * One line per pool that holds slabs or was created by a caller (the

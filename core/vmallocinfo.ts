@@ -4,7 +4,7 @@
  */
 
 import { hex32 } from "../hw/hex.ts";
-import type { VmStats } from "./pagepile/vmalloc.ts";
+import type { VmStats } from "./firmware.ts";
 
 /**
  * One line per live area — its range (guard page included, as Linux prints

@@ -4,6 +4,7 @@
 
 import fc from "fast-check";
 import { Kernel } from "../core/pagepile/kernel.ts";
+import { DESIGNS } from "../core/designs.ts";
 import { FuzzFailure, type FuzzOp, fuzzOp, runFuzzOps } from "../tools/fuzz/kernel_fuzz.ts";
 import { assertEquals, assertThrows } from "./_assert.ts";
 
@@ -19,13 +20,31 @@ Deno.test(`the Kernel API survives ${STEPS_PER_RUN * RUNS} fuzzed steps, misuse 
       fc.boolean(),
       (ramBytes, ops, debug) => {
         steps += ops.length;
-        runFuzzOps(ops, ramBytes, debug);
+        runFuzzOps(ops, ramBytes, { debug });
       },
     ),
     { numRuns: RUNS },
   );
   assertEquals(steps >= 20_000, true, `${steps} steps`);
 });
+
+const CLEAN_RUNS = 24; // 6,000 steps per design
+
+for (const design of DESIGNS) {
+  Deno.test(`${design.name}: ${STEPS_PER_RUN * CLEAN_RUNS} fuzzed steps with no misuse keep every block whole`, () => {
+    fc.assert(
+      fc.property(
+        fc.constantFrom(1024 * 1024, 4 * 1024 * 1024),
+        fc.array(fuzzOp.filter((op) => op.kind !== "misuse"), {
+          minLength: STEPS_PER_RUN,
+          maxLength: STEPS_PER_RUN,
+        }),
+        (ramBytes, ops) => runFuzzOps(ops, ramBytes, { design }),
+      ),
+      { numRuns: CLEAN_RUNS },
+    );
+  });
+}
 
 Deno.test("the fuzzer fails when a misuse is let through, naming the step", () => {
   const ops: FuzzOp[] = [

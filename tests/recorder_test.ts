@@ -1,6 +1,6 @@
 import { seededRandom } from "./_helpers.ts";
 import { assertEquals } from "./_assert.ts";
-import { Board, boot, GFP_KERNEL, Recorder, replayTrace, type SlicePool } from "../mod.ts";
+import { Board, boot, GFP_KERNEL, type PoolHandle, Recorder, replayTrace } from "../mod.ts";
 
 Deno.test("Recorder output replays to the same calls, bus cycles and final state as the recorded run", async () => {
   const ramBytes = 8 * 1024 * 1024;
@@ -15,7 +15,7 @@ Deno.test("Recorder output replays to the same calls, bus cycles and final state
     return result;
   };
   const random = seededRandom(42);
-  const pools: SlicePool[] = [];
+  const pools: PoolHandle[] = [];
   const live: (() => void)[] = [];
   for (let i = 0; i < 3000; i++) {
     const r = random();

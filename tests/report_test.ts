@@ -5,7 +5,7 @@ import { fileURLToPath } from "node:url";
 import { Board } from "../hw/board.ts";
 import { boot } from "../core/pagepile/boot.ts";
 import { GFP_KERNEL } from "../core/gfp.ts";
-import type { PageMap } from "../core/pagepile/page_map.ts";
+import type { PageMap } from "../core/firmware.ts";
 import { CycleStats } from "../tools/replay/cycle_stats.ts";
 import { renderHtmlReport } from "../tools/report/html_report.ts";
 import { replayTrace } from "../tools/replay/replay_trace.ts";
@@ -76,11 +76,10 @@ Deno.test("the report's peak map is the map at the footprint's peak, not at the 
   ]);
   const report = await replayTrace(path, { ramBytes: MiB, pictures: true });
   const pictures = report.pictures!;
-  assertEquals(pictures.peakMap.footprintBytes, 12 * 4096);
-  assertEquals(pictures.peakMap.line, 3);
-  const peak = pagesByLabel(pictures.peakMap);
+  assertEquals(pictures.peak, { line: 3, footprintBytes: 12 * 4096 });
+  const peak = pagesByLabel(pictures.peakMap!);
   assertEquals([peak.get("alloc_pages, order 3"), peak.get("alloc_pages, order 2")], [8, 4]);
-  const end = pagesByLabel(pictures.endMap);
+  const end = pagesByLabel(pictures.endMap!);
   assertEquals([end.get("alloc_pages, order 3"), end.get("alloc_pages, order 2")], [undefined, 4]);
   assertEquals(end.get("alloc_pages, order 0"), 1);
   // Every event sampled (a short trace), footprint included.

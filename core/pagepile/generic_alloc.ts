@@ -7,6 +7,7 @@
  * @module
  */
 
+import { ZERO_SIZE_PTR } from "../firmware.ts";
 import type { Board } from "../../hw/board.ts";
 import { hex32 } from "../../hw/hex.ts";
 import { DoubleFreeError, InvalidArgumentError, InvalidFreeError } from "../errors.ts";
@@ -30,13 +31,6 @@ import { firstBadByte, ownerText, RED_ACTIVE, reportBug, SLAB_DEBUG } from "./de
 import type { PageAllocator } from "./page_alloc.ts";
 import { CLASS_SIZES, classIndex, MAX_CLASS_SIZE } from "./size_classes.ts";
 import type { SliceAllocator } from "./slice_alloc.ts";
-
-/**
- * What `galloc(flags, 0)` returns: a non-NULL address that is no block and
- * that nothing answers on the bus, so any access through it faults (as
- * Linux's ZERO_SIZE_PTR). `gfree` accepts it; `gsize` says 0.
- */
-export const ZERO_SIZE_PTR = 0x10;
 
 /** Figures of one size class, since boot and live. */
 export interface GenericClassStats {

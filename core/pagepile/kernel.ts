@@ -4,44 +4,31 @@
  * @module
  */
 
-import { type PageMap, readPageMap } from "./page_map.ts";
+import { readPageMap } from "./page_map.ts";
 import { G_DEBUG_REPORTS } from "./layout.ts";
 import type { Board } from "../../hw/board.ts";
 import type { BootInfo } from "./boot.ts";
 import type { GenericAllocator, GenericStats } from "./generic_alloc.ts";
 import { PageOwner } from "./layout.ts";
-import type { FreePile, PageAllocator, PageStats } from "./page_alloc.ts";
-import type { PoolStats, SliceAllocator, SlicePool } from "./slice_alloc.ts";
-import type { VmAllocator, VmStats } from "./vmalloc.ts";
+import type { FreePile, PageAllocator } from "./page_alloc.ts";
+import type { SliceAllocator, SlicePool } from "./slice_alloc.ts";
+import type { VmAllocator } from "./vmalloc.ts";
+import type {
+  Firmware,
+  FirmwareStats,
+  PageMap,
+  PoolStats,
+  SlicePoolOptions,
+  VmallocOptions,
+  VmStats,
+} from "../firmware.ts";
 
-/** Everything `stats()` reports. */
-export interface KernelStats {
-  /** The page allocator's counts, like /proc/buddyinfo. */
-  pages: PageStats;
-  /** Every slice pool, like /proc/slabinfo: created pools and the firmware's own. */
-  slices: PoolStats[];
+/** Everything `stats()` reports: what every design reports, and more. */
+export interface KernelStats extends FirmwareStats {
   /** The generic allocator's classes and large blocks. */
   generic: GenericStats;
   /** The virtual memory allocator's window and live areas, like /proc/vmallocinfo. */
   vm: VmStats;
-}
-
-/** Options of {@link Kernel.vmalloc}. */
-export interface VmallocOptions {
-  /** Who asked, for vmallocinfo (up to 16 ASCII bytes kept); default "". */
-  caller?: string;
-}
-
-/** Options of {@link Kernel.slice_pool_create}. */
-export interface SlicePoolOptions {
-  /** A name for statistics and messages (up to 32 ASCII bytes kept); default "pool-ID". */
-  name?: string;
-  /**
-   * Red zones, poisoning and owner tags for this pool's slices (see
-   * core/pagepile/debug.ts); a kernel booted with `debug` gives them to every pool.
-   * Slices of a debug pool are aligned to 8 bytes only.
-   */
-  debug?: boolean;
 }
 
 /** The allocators boot brought up, for the Kernel to expose. */
@@ -82,11 +69,13 @@ export interface Allocators {
  * k.gfree(block);
  * ```
  */
-export class Kernel {
+export class Kernel implements Firmware {
   /** The board the firmware runs on. */
   readonly board: Board;
   /** What the firmware read from the system-information registers. */
   readonly bootInfo: BootInfo;
+  /** Whether it booted with the debug options. */
+  readonly debug: boolean;
   readonly #pages: PageAllocator;
   readonly #slices: SliceAllocator;
   readonly #generic: GenericAllocator;
@@ -101,6 +90,7 @@ export class Kernel {
   constructor(board: Board, bootInfo: BootInfo, allocators: Allocators) {
     this.board = board;
     this.bootInfo = bootInfo;
+    this.debug = bootInfo.debug;
     this.#pages = allocators.pages;
     this.#slices = allocators.slices;
     this.#generic = allocators.generic;

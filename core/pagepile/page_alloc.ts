@@ -45,6 +45,7 @@ import {
   Z_NR_FREE,
   Z_NR_PAGES,
 } from "./layout.ts";
+import type { PageStats } from "../firmware.ts";
 
 /** Where a zone sits: its record in RAM and the page indexes it covers. */
 export interface ZoneHandle {
@@ -72,24 +73,6 @@ export interface PageAllocatorLayout {
   readonly reservedPages: number;
   /** Zones in address order. */
   readonly zones: readonly ZoneHandle[];
-}
-
-/** Page counts of one zone, or of all zones together. */
-export interface PageCounts {
-  /** Pages of RAM. */
-  total: number;
-  /** Pages held by the firmware's own structures. */
-  reserved: number;
-  /** Free pages. */
-  free: number;
-  /** `freeByOrder[n]`: number of free piles of order n. */
-  freeByOrder: number[];
-}
-
-/** Page statistics: totals, and the same per zone. */
-export interface PageStats extends PageCounts {
-  /** One entry per zone, in address order. */
-  zones: (PageCounts & { name: string })[];
 }
 
 /** A free pile as found on a free list. */

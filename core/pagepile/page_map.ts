@@ -25,49 +25,7 @@ import {
   POOL_NAME_BYTES,
 } from "./layout.ts";
 import type { PageAllocatorLayout } from "./page_alloc.ts";
-
-/** What kind of holder a page has; the picture colours pages by kind. */
-export type PageKind =
-  | "free"
-  | "firmware"
-  | "pages"
-  | "slab"
-  | "generic-class"
-  | "generic-large"
-  | "vmalloc"
-  | "page-table"
-  | "vmap-tree";
-
-/** One holder of pages: its kind and a label naming it. */
-export interface PageHolder {
-  /** The kind, for the colour. */
-  kind: PageKind;
-  /** Says who holds the pages, e.g. "slab of pool 'dentry' (id 12)". */
-  label: string;
-  /**
-   * A number that tells holders of one kind apart: the pile's order for
-   * free pages and alloc_pages, the pool's id for slabs, the class size for
-   * generic classes; 0 otherwise.
-   */
-  key: number;
-}
-
-/** Who holds every page of RAM, as runs of pages with the same holder. */
-export interface PageMap {
-  /** Physical address of page 0. */
-  ramBase: number;
-  /** Bytes per page. */
-  pageSize: number;
-  /** Pages of RAM. */
-  pages: number;
-  /** The distinct holders; runs refer to them by index. */
-  holders: PageHolder[];
-  /**
-   * Runs, flat: [first page, page count, holder index] for each run, in
-   * address order. The runs tile RAM: each starts where the last ended.
-   */
-  runs: number[];
-}
+import type { PageHolder, PageKind, PageMap } from "../firmware.ts";
 
 /**
  * Reads who holds each page from the struct pages, walking pile by pile: a

@@ -82,6 +82,7 @@ import {
   reportBug,
   SLAB_DEBUG,
 } from "./debug.ts";
+import type { PoolStats } from "../firmware.ts";
 
 /**
  * A handle on a slice pool: the address of its record in board RAM and the
@@ -104,36 +105,6 @@ export class SlicePool {
     this.address = address;
     this.id = id;
   }
-}
-
-/** One pool's figures, like a line of Linux's /proc/slabinfo. */
-export interface PoolStats {
-  /** The pool's id. */
-  id: number;
-  /** Physical address of its record (what its {@link SlicePool} handle holds). */
-  address: number;
-  /** Its name. */
-  name: string;
-  /** Object size asked for at creation, in bytes. */
-  objSize: number;
-  /** Bytes each slice takes in its slab. */
-  slotSize: number;
-  /** Slices per slab. */
-  objsPerSlab: number;
-  /** Pages per slab. */
-  pagesPerSlab: number;
-  /** Slices handed out and not freed. */
-  activeObjs: number;
-  /** Slices the pool's slabs hold. */
-  totalObjs: number;
-  /** Slabs the pool holds. */
-  slabs: number;
-  /** Of those, slabs with no slice handed out (`slice_pool_shrink` gives them back). */
-  emptySlabs: number;
-  /** Bytes the pool's slabs hold that no live object uses: slabs' bytes - active × objSize. */
-  bytesWasted: number;
-  /** Whether it is one of the firmware's own pools (generic classes, pool of pools). */
-  internal: boolean;
 }
 
 /** Geometry of the pool of pools, whose slices are pool records. */
@@ -431,6 +402,7 @@ export class SliceAllocator {
     return {
       id: bus.read32(record + P_ID),
       address: record,
+      recordBytes: POOL_BYTES,
       name: this.#name(record),
       objSize,
       slotSize: bus.read32(record + P_SLOT_SIZE),

@@ -82,6 +82,7 @@ import {
 } from "./layout.ts";
 import type { PageAllocator } from "./page_alloc.ts";
 import type { SliceAllocator } from "./slice_alloc.ts";
+import type { VmArea, VmStats } from "../firmware.ts";
 
 /** First virtual address of the vmalloc window. */
 export const VM_WINDOW_BASE = 0xC000_0000;
@@ -89,36 +90,6 @@ export const VM_WINDOW_BASE = 0xC000_0000;
 const MIN_WINDOW_PAGES = 64;
 /** Most pages a window has: 256 MiB. */
 const MAX_WINDOW_PAGES = 65536;
-
-/** One live area, like a line of Linux's /proc/vmallocinfo. */
-export interface VmArea {
-  /** First virtual address. */
-  start: number;
-  /** One past its last mapped byte (the guard page follows). */
-  end: number;
-  /** Bytes asked for. */
-  size: number;
-  /** Pages mapped. */
-  pages: number;
-  /** The caller tag given to vmalloc. */
-  caller: string;
-}
-
-/** The virtual memory allocator's figures. */
-export interface VmStats {
-  /** The window: first address, one past the last, bytes. */
-  window: { start: number; end: number; bytes: number };
-  /** Window bytes reserved by live areas (their blocks: guards and rounding included). */
-  reservedBytes: number;
-  /** Pages mapped into areas. */
-  mappedPages: number;
-  /** Page-table pages (the directory included). */
-  pageTablePages: number;
-  /** Pages the area tree holds (0 until the first vmalloc). */
-  treePages: number;
-  /** The live areas, in the order they were made, newest first. */
-  areas: VmArea[];
-}
 
 /** The virtual memory allocator. Internal: the Kernel exposes it as vmalloc/vfree. */
 export class VmAllocator {

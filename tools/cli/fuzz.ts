@@ -60,7 +60,7 @@ function main(args: string[]): number {
       fc.array(fuzzOp, { minLength: STEPS_PER_RUN, maxLength: STEPS_PER_RUN }),
       fc.boolean(),
       (ramBytes, ops, debug) => {
-        runFuzzOps(ops, ramBytes, debug);
+        runFuzzOps(ops, ramBytes, { debug });
         if (++done % 200 === 0 && done <= runs) {
           const seconds = (performance.now() - start) / 1000;
           console.log(`  ${done * STEPS_PER_RUN} steps, ${seconds.toFixed(0)} s`);

@@ -10,20 +10,24 @@ import { parseByteSize } from "./byte_size.ts";
 import { ProgressBar } from "./progress_bar.ts";
 import { formatReplayReport } from "../replay/replay_report.ts";
 import { replayTrace } from "../replay/replay_trace.ts";
+import { DesignLoadError, loadDesign } from "../replay/design_loader.ts";
 import { TraceInputError } from "../../traces/line_reader.ts";
 import { openProblem } from "../../traces/input_file.ts";
 
 const HELP = `Usage: deno task replay <trace> [options]
 
 Replays a Linux ftrace kmem trace or a pagepile native trace (plain or gzip)
-against the firmware on a simulated board. Every event becomes a Kernel call,
-timed in bus cycles and checked by a shadow model; the report lists skipped
-events by reason, violations, allocation failures, cycles per operation and
+against an allocator design's firmware on a simulated board. Every event
+becomes a Kernel call, timed in bus cycles and checked by a shadow model; the
+report lists skipped events by reason (events of a part of the API the design
+lacks included), violations, allocation failures, cycles per operation and
 memory. The exit status is 0 when every check passed, 1 when one failed or the
 trace could not be read (a file that is missing, empty or not a trace gets one
 line saying so), 2 for bad usage or a --strict stop.
 
 Options:
+  --design D         the design: pagepile (default), koowaldah, or the path of a
+                     module of your own that exports \`design\` (see the README)
   --ram SIZE         board RAM, e.g. 256M or 1G (default: sized from the trace:
                      2 x its peak live bytes + 16 MiB, to a power of two)
   --check MODE       full (default): fill and verify whole blocks; light: the
@@ -47,6 +51,7 @@ Options:
 
 Examples:
   deno task replay traces/recorded/linux-6.1/fs.trace.gz --check=light
+  deno task replay traces/recorded/linux-6.1/boot.trace.gz --design koowaldah
   deno task replay traces/recorded/linux-6.1/boot.trace.gz --report boot.html
 `;
 
@@ -57,6 +62,7 @@ async function main(args: string[]): Promise<number> {
       args,
       allowPositionals: true,
       options: {
+        design: { type: "string", default: "pagepile" },
         ram: { type: "string" },
         check: { type: "string", default: "full" },
         "audit-every": { type: "string" },
@@ -88,10 +94,19 @@ async function main(args: string[]): Promise<number> {
   if (!Number.isInteger(auditEvery) || auditEvery < 0) {
     return usage(`--audit-every ${values["audit-every"]} is not a count of events`);
   }
+  let design;
+  try {
+    design = await loadDesign(values.design);
+  } catch (error) {
+    if (!(error instanceof DesignLoadError)) throw error;
+    console.error(`replay: ${error.message}`);
+    return 2;
+  }
   const bar = !values.json && Deno.stderr.isTerminal() ? new ProgressBar() : undefined;
   let report;
   try {
     report = await replayTrace(positionals[0], {
+      design,
       ramBytes,
       check: values.check as CheckMode,
       auditEvery,

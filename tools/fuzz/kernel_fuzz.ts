@@ -1,11 +1,13 @@
 /**
  * Model-based fuzzing of the whole Kernel API: random sequences of page,
  * slice, generic and virtual memory calls — misuse included — run against a
- * fresh kernel and checked against a model of what is live. Every block is
- * checked by the replayer's shadow memory (in RAM, aligned, overlapping
- * nothing, its bytes intact); every misuse must be refused with a typed
- * KernelError and leave RAM byte for byte as it was; the allocators' audit
- * must hold at the end, and every page must come back.
+ * freshly booted design and checked against a model of what is live. Every
+ * block is checked by the replayer's shadow memory (in RAM, aligned as the
+ * design promises, overlapping nothing, its bytes intact); the design's
+ * audit must hold at the end, and every page must come back. Misuse is tried
+ * on pagepile's Kernel only, the one design that promises to refuse it: each
+ * must be refused with a typed KernelError and leave RAM byte for byte as it
+ * was. Other designs get the clean steps, and none of the parts they lack.
  *
  * Used by the test suite (tests/kernel_fuzz_test.ts) and by `deno task fuzz`.
  * @module
@@ -15,12 +17,17 @@ import fc from "fast-check";
 import { Board } from "../../hw/board.ts";
 import { PAGE_SIZE } from "../../hw/memory_map.ts";
 import { hex32 } from "../../hw/hex.ts";
-import { boot } from "../../core/pagepile/boot.ts";
 import { KernelError, PoolBusyError } from "../../core/errors.ts";
-import { ZERO_SIZE_PTR } from "../../core/pagepile/generic_alloc.ts";
+import {
+  type Design,
+  type Firmware,
+  type KernelPart,
+  type PoolHandle,
+  ZERO_SIZE_PTR,
+} from "../../core/firmware.ts";
 import { GFP_DMA, GFP_KERNEL, GFP_ZERO } from "../../core/gfp.ts";
-import type { Kernel } from "../../core/pagepile/kernel.ts";
-import type { SlicePool } from "../../core/pagepile/slice_alloc.ts";
+import { Kernel } from "../../core/pagepile/kernel.ts";
+import { pagepileDesign } from "../../core/pagepile/design.ts";
 import { ShadowMemory } from "../replay/shadow_memory.ts";
 
 /** The misuses the fuzzer tries; each must be refused and change nothing. */
@@ -121,7 +128,7 @@ type Live =
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
 
 interface PoolModel {
-  pool: SlicePool;
+  pool: PoolHandle;
   size: number;
   live: number;
 }
@@ -129,27 +136,43 @@ interface PoolModel {
 /** Thrown when the kernel and the model disagree; says which step and why. */
 export class FuzzFailure extends Error {}
 
+/** Options of {@link runFuzzOps}. */
+export interface FuzzOptions {
+  /** The design to fuzz; default pagepile's (misuse included). */
+  design?: Design;
+  /** Boot it with its debug options; default false. */
+  debug?: boolean;
+}
+
 /**
- * Runs fuzz steps on a fresh kernel and checks everything the module header
- * lists; with `debug`, also that the debug options report nothing (the steps
- * never write outside a block, nor into a freed one).
+ * Runs fuzz steps on a freshly booted design and checks everything the
+ * module header lists; with `debug`, also that the debug options report
+ * nothing (the steps never write outside a block, nor into a freed one).
  * @param ops the steps
  * @param ramBytes the board's RAM
- * @param debug boot with the debug options
+ * @param options the design, and its debug options
  * @throws {FuzzFailure} at the first disagreement, naming the step
  */
-export function runFuzzOps(ops: readonly FuzzOp[], ramBytes: number, debug = false): void {
-  new FuzzRun(ramBytes, debug).run(ops);
+export function runFuzzOps(
+  ops: readonly FuzzOp[],
+  ramBytes: number,
+  options: FuzzOptions = {},
+): void {
+  new FuzzRun(ramBytes, options.design ?? pagepileDesign, options.debug ?? false).run(ops);
 }
 
 class FuzzRun {
   readonly board: Board;
-  readonly k: Kernel;
+  readonly k: Firmware;
+  /** The firmware as pagepile's Kernel, which misuse is tried on; null for other designs. */
+  readonly kernel: Kernel | null;
+  readonly lacks: ReadonlySet<KernelPart>;
+  readonly align: number;
   readonly shadow: ShadowMemory;
   readonly live: Live[] = [];
   readonly pools: PoolModel[] = [];
   /** Pools recycled: their handles must be refused. */
-  readonly deadPools: SlicePool[] = [];
+  readonly deadPools: PoolHandle[] = [];
   /** Blocks freed, to free again: dropped once their address is live again. */
   readonly freed: Live[] = [];
   nextId = 1;
@@ -157,12 +180,16 @@ class FuzzRun {
 
   readonly debug: boolean;
 
-  constructor(ramBytes: number, debug: boolean) {
+  constructor(ramBytes: number, design: Design, debug: boolean) {
     this.board = new Board({ ramBytes });
     this.debug = debug;
-    this.k = boot(this.board, { debug });
-    this.shadow = new ShadowMemory(this.board, "full", this.k.stats().vm.window);
-    this.shadow.claimFirmware(this.board.ramBase, this.k.stats().pages.reserved * PAGE_SIZE);
+    this.k = design.boot(this.board, { debug });
+    this.kernel = this.k instanceof Kernel ? this.k : null;
+    this.lacks = new Set(this.k.unsupported ?? []);
+    this.align = this.k.align ?? 8;
+    const stats = this.k.stats();
+    this.shadow = new ShadowMemory(this.board, "full", stats.vm?.window ?? { start: 0, bytes: 0 });
+    this.shadow.claimFirmware(this.board.ramBase, stats.pages.reserved * PAGE_SIZE);
   }
 
   fail(message: string): never {
@@ -173,7 +200,7 @@ class FuzzRun {
     for (const op of ops) {
       this.step++;
       this.apply(op);
-      if (this.debug && this.k.debugReports() !== 0) {
+      if (this.debug && (this.k.debugReports?.() ?? 0) !== 0) {
         this.fail(`a debug report where nothing was overwritten: ${this.board.console.text()}`);
       }
     }
@@ -223,7 +250,7 @@ class FuzzRun {
       this.k.vfree(block.addr);
     } else {
       this.shadow.remove(block.addr, block.bytes);
-      if (block.kind === "pages") this.k.put_pages(block.addr);
+      if (block.kind === "pages") this.k.free_pages(this.k.addr_to_page(block.addr));
       else if (block.kind === "galloc") this.k.gfree(block.addr);
       else {
         this.k.slice_free(block.addr, block.pool.pool);
@@ -236,17 +263,21 @@ class FuzzRun {
 
   apply(op: FuzzOp): void {
     const k = this.k;
+    const part = PART_OF[op.kind];
+    if (part !== undefined && this.lacks.has(part)) return;
     switch (op.kind) {
       case "pages": {
         const flags = (op.dma ? GFP_DMA : GFP_KERNEL) | (op.zero ? GFP_ZERO : 0);
-        const addr = k.get_pages(flags, op.order);
-        if (addr === 0) return;
+        const page = k.alloc_pages(flags, op.order);
+        if (page === 0) return;
+        const addr = k.page_to_addr(page);
         if (op.zero) this.expectZero(addr, PAGE_SIZE << op.order, "get_pages(GFP_ZERO)");
         this.take({ kind: "pages", addr, bytes: PAGE_SIZE << op.order }, PAGE_SIZE << op.order);
         return;
       }
       case "pool": {
         const pool = k.slice_pool_create(GFP_KERNEL, op.size);
+        // A size the design takes no pool of: its refusal is not what is fuzzed.
         if (pool !== null) this.pools.push({ pool, size: op.size, live: 0 });
         return;
       }
@@ -257,7 +288,8 @@ class FuzzRun {
         if (addr === 0) return;
         pool.live++;
         // Debug slots (object, red zone, tag) are aligned to 8 bytes only.
-        const align = this.debug ? Math.min(sliceAlign(pool.size), 8) : sliceAlign(pool.size);
+        const promised = sliceAlign(pool.size, this.align);
+        const align = this.debug ? Math.min(promised, 8) : promised;
         this.take({ kind: "slice", addr, bytes: pool.size, pool }, align);
         return;
       }
@@ -271,7 +303,7 @@ class FuzzRun {
         }
         if (k.gsize(addr) < op.size) this.fail(`gsize ${k.gsize(addr)} < ${op.size} asked`);
         if (op.zero) this.expectZero(addr, op.size, "galloc(GFP_ZERO)");
-        this.take({ kind: "galloc", addr, bytes: op.size }, 8);
+        this.take({ kind: "galloc", addr, bytes: op.size }, op.size < 8 ? 4 : this.align);
         return;
       }
       case "vmalloc": {
@@ -342,6 +374,9 @@ class FuzzRun {
   }
 
   misuse(op: Extract<FuzzOp, { kind: "misuse" }>): void {
+    // Only pagepile promises to refuse misuse; other designs get clean steps.
+    const kernel = this.kernel;
+    if (kernel === null) return;
     const k = this.k;
     const of = <T extends Live["kind"]>(kind: T) =>
       this.live.filter((b) => b.kind === kind) as Extract<Live, { kind: T }>[];
@@ -376,14 +411,14 @@ class FuzzRun {
         if (block) {
           const addr = block.addr +
             PAGE_SIZE * (1 + Math.abs(op.value) % (block.bytes / PAGE_SIZE - 1));
-          this.refused(`put_pages(${hex32(addr)}) inside a pile`, () => k.put_pages(addr));
+          this.refused(`put_pages(${hex32(addr)}) inside a pile`, () => kernel.put_pages(addr));
         }
         return;
       }
       case "put_pages-twice": {
         const block = pick(this.freed.filter((b) => b.kind === "pages"));
         if (block && !isLiveStart(block.addr)) {
-          this.refused(`put_pages(${hex32(block.addr)}) twice`, () => k.put_pages(block.addr));
+          this.refused(`put_pages(${hex32(block.addr)}) twice`, () => kernel.put_pages(block.addr));
         }
         return;
       }
@@ -473,10 +508,25 @@ class FuzzRun {
   }
 }
 
-/** The alignment slice_alloc promises for objects of `size` bytes. */
-function sliceAlign(size: number): number {
+/** The part of the API each step calls, for designs that lack some. */
+const PART_OF: Partial<Record<FuzzOp["kind"], KernelPart>> = {
+  pages: "pages",
+  pool: "slices",
+  slice: "slices",
+  shrink: "slices",
+  recycle: "slices",
+  galloc: "generic",
+  gshrink: "generic",
+  vmalloc: "vmalloc",
+};
+
+/**
+ * The alignment slice_alloc promises for objects of `size` bytes: a power of
+ * two up to a page to itself, else the design's (4 under 8 bytes).
+ */
+function sliceAlign(size: number, align: number): number {
   if (size <= PAGE_SIZE && (size & (size - 1)) === 0) return Math.max(size, 4);
-  return size < 8 ? 4 : 8;
+  return size < 8 ? Math.min(4, align) : align;
 }
 
 /** The offset of the first differing byte of two equal-length copies of RAM, or -1. */

@@ -1,17 +1,21 @@
 /**
- * Records every allocator call a program makes on a Kernel, as a native
- * trace that `deno task replay` replays.
+ * Records every allocator call a program makes on a design's firmware, as a
+ * native trace that `deno task replay` replays (on any design).
  * @module
  */
 
 import type {
-  Kernel,
-  KernelStats,
+  Firmware,
+  FirmwareStats,
+  KernelPart,
+  PageMap,
+  PoolHandle,
+  PoolStats,
   SlicePoolOptions,
   VmallocOptions,
-} from "../../core/pagepile/kernel.ts";
-import { ZERO_SIZE_PTR } from "../../core/pagepile/generic_alloc.ts";
-import type { SlicePool } from "../../core/pagepile/slice_alloc.ts";
+} from "../../core/firmware.ts";
+import { ZERO_SIZE_PTR } from "../../core/firmware.ts";
+import type { Board } from "../../hw/board.ts";
 import { escapeField, NATIVE_HEADER } from "../../traces/native_format.ts";
 
 /**
@@ -21,9 +25,11 @@ import { escapeField, NATIVE_HEADER } from "../../traces/native_format.ts";
 const SYNTHETIC_KEY_BASE = 2 ** 40;
 
 /**
- * A Kernel that writes each allocator call to a native trace before
- * returning its result. Use it where a program takes the Kernel; calls the
- * kernel refuses are not recorded (they change nothing).
+ * A firmware that writes each allocator call to a native trace before
+ * returning its result, with the whole API of the reference document (the
+ * page calls get_pages, alloc_page, get_page, put_pages, free_page and
+ * put_page made of the design's own). Use it where a program takes the
+ * firmware; calls the firmware refuses are not recorded (they change nothing).
  *
  * @example
  * ```ts
@@ -37,20 +43,23 @@ const SYNTHETIC_KEY_BASE = 2 ** 40;
  * // gfree 0x4000d000
  * ```
  */
-export class Recorder {
-  /** The kernel the calls go to. */
-  readonly kernel: Kernel;
+export class Recorder implements Firmware {
+  /** The firmware the calls go to. */
+  readonly kernel: Firmware;
   readonly #write: (line: string) => void;
+  /** Each live pool's name in the trace, from its record's address. */
+  readonly #poolTokens = new WeakMap<PoolHandle, string>();
   /** Synthetic keys of live ZERO_SIZE_PTR blocks; any one serves a gfree(ZERO_SIZE_PTR). */
   readonly #zeroSizeKeys: number[] = [];
   #nextSyntheticKey = SYNTHETIC_KEY_BASE;
+  #nextPool = 1;
 
   /**
    * Starts a trace: writes its header line.
-   * @param kernel the kernel to forward calls to
+   * @param kernel the firmware to forward calls to
    * @param write receives each line of the trace, without a line end
    */
-  constructor(kernel: Kernel, write: (line: string) => void) {
+  constructor(kernel: Firmware, write: (line: string) => void) {
     this.kernel = kernel;
     this.#write = write;
     write(NATIVE_HEADER);
@@ -88,8 +97,7 @@ export class Recorder {
 
   /** {@link Kernel.put_pages}, recorded. */
   put_pages(addr: number): void {
-    this.kernel.put_pages(addr);
-    this.#write(`free_pages ${hex(addr)}`);
+    this.free_pages(this.kernel.addr_to_page(addr));
   }
 
   /** {@link Kernel.free_page}, recorded. */
@@ -117,39 +125,40 @@ export class Recorder {
     flags: number,
     obj_size: number,
     options: SlicePoolOptions = {},
-  ): SlicePool | null {
+  ): PoolHandle | null {
     const pool = this.kernel.slice_pool_create(flags, obj_size, options);
-    const key = pool === null ? this.#synthetic() : pool.address;
+    const token = `pool-${(this.#nextPool++).toString()}`;
+    if (pool !== null) this.#poolTokens.set(pool, token);
     const name = options.name ? ` name=${escapeField(options.name)}` : "";
-    this.#write(`slice_pool_create ${poolToken(key)} ${flags} ${obj_size}${name}`);
+    this.#write(`slice_pool_create ${token} ${flags} ${obj_size}${name}`);
     return pool;
   }
 
   /** {@link Kernel.slice_pool_recycle}, recorded. */
-  slice_pool_recycle(pool: SlicePool): void {
+  slice_pool_recycle(pool: PoolHandle): void {
     this.kernel.slice_pool_recycle(pool);
-    this.#write(`slice_pool_recycle ${poolToken(pool.address)}`);
+    this.#write(`slice_pool_recycle ${this.#token(pool)}`);
   }
 
   /** {@link Kernel.slice_pool_shrink}, recorded. */
-  slice_pool_shrink(pool: SlicePool): number {
+  slice_pool_shrink(pool: PoolHandle): number {
     const pages = this.kernel.slice_pool_shrink(pool);
-    this.#write(`slice_pool_shrink ${poolToken(pool.address)}`);
+    this.#write(`slice_pool_shrink ${this.#token(pool)}`);
     return pages;
   }
 
   /** {@link Kernel.slice_alloc}, recorded. */
-  slice_alloc(pool: SlicePool): number {
+  slice_alloc(pool: PoolHandle): number {
     const slice = this.kernel.slice_alloc(pool);
     const key = slice === 0 ? this.#synthetic() : slice;
-    this.#write(`slice_alloc ${hex(key)} ${poolToken(pool.address)}`);
+    this.#write(`slice_alloc ${hex(key)} ${this.#token(pool)}`);
     return slice;
   }
 
   /** {@link Kernel.slice_free}, recorded. */
-  slice_free(slice: number, pool: SlicePool): void {
+  slice_free(slice: number, pool: PoolHandle): void {
     this.kernel.slice_free(slice, pool);
-    this.#write(`slice_free ${hex(slice)} ${poolToken(pool.address)}`);
+    this.#write(`slice_free ${hex(slice)} ${this.#token(pool)}`);
   }
 
   /** {@link Kernel.galloc}, recorded. */
@@ -198,13 +207,43 @@ export class Recorder {
   }
 
   /** {@link Kernel.stats} (not recorded). */
-  stats(): KernelStats {
+  stats(): FirmwareStats {
     return this.kernel.stats();
+  }
+
+  /** {@link Kernel.poolStats} (not recorded). */
+  poolStats(pool: PoolHandle): PoolStats {
+    return this.kernel.poolStats(pool);
+  }
+
+  /** {@link Kernel.pagesInUse} (not recorded). */
+  pagesInUse(): number {
+    return this.kernel.pagesInUse();
   }
 
   /** {@link Kernel.audit} (not recorded). */
   audit(): string[] {
     return this.kernel.audit();
+  }
+
+  /** {@link Kernel.pageMap} (not recorded), where the design has one. */
+  pageMap(): PageMap | null {
+    return this.kernel.pageMap?.() ?? null;
+  }
+
+  /** The board of the firmware recorded. */
+  get board(): Board {
+    return this.kernel.board;
+  }
+
+  /** What the recorded design lacks. */
+  get unsupported(): readonly KernelPart[] | undefined {
+    return this.kernel.unsupported;
+  }
+
+  /** The trace's name for a pool this recorder created. */
+  #token(pool: PoolHandle): string {
+    return this.#poolTokens.get(pool) ?? "pool-unknown";
   }
 
   #synthetic(): number {
@@ -214,8 +253,4 @@ export class Recorder {
 
 function hex(key: number): string {
   return "0x" + key.toString(16);
-}
-
-function poolToken(address: number): string {
-  return "pool-" + address.toString(16);
 }

@@ -6,8 +6,7 @@
  */
 
 import { PAGE_SIZE } from "../../hw/memory_map.ts";
-import type { Kernel } from "../../core/pagepile/kernel.ts";
-import type { PageMap } from "../../core/pagepile/page_map.ts";
+import type { Firmware, PageMap } from "../../core/firmware.ts";
 
 /** Samples kept at most; when full, every other one is dropped and the interval doubles. */
 const MAX_SAMPLES = 1024;
@@ -30,15 +29,17 @@ export interface MemorySeries {
 
 /** What the report draws, collected during a replay. */
 export interface ReplayPictures {
-  /** Who held each page when the allocators held the most pages. */
-  peakMap: PageMap & {
+  /** When the allocators held the most pages. */
+  peak: {
     /** The trace line of the allocation that reached the peak. */
     line: number;
     /** The footprint then, in bytes. */
     footprintBytes: number;
   };
-  /** Who held each page at the end of the trace. */
-  endMap: PageMap;
+  /** Who held each page at that peak; null for a design that cannot tell (no pageMap). */
+  peakMap: PageMap | null;
+  /** Who held each page at the end of the trace; null as peakMap. */
+  endMap: PageMap | null;
   /** Memory over the trace. */
   series: MemorySeries;
 }
@@ -51,7 +52,7 @@ export interface ReplayPictures {
  * climb of many allocations costs one read.
  */
 export class MemoryTimeline {
-  readonly #k: Kernel;
+  readonly #k: Firmware;
   #every = 1;
   readonly #series: MemorySeries;
   #peakFootprint = -1;
@@ -59,9 +60,9 @@ export class MemoryTimeline {
   #peakPending = false;
   #peakMap: PageMap | null = null;
 
-  /** @param kernel the kernel being replayed into */
-  constructor(kernel: Kernel) {
-    this.#k = kernel;
+  /** @param firmware the design being replayed into */
+  constructor(firmware: Firmware) {
+    this.#k = firmware;
     this.#series = {
       every: 1,
       event: [],
@@ -84,7 +85,7 @@ export class MemoryTimeline {
   /** Before an event that may give pages back: reads the peak's map if one is pending. */
   beforeRelease(): void {
     if (!this.#peakPending) return;
-    this.#peakMap = this.#k.pageMap();
+    this.#peakMap = this.#k.pageMap?.() ?? null;
     this.#peakPending = false;
   }
 
@@ -104,10 +105,10 @@ export class MemoryTimeline {
   /** The pictures, the end's map read now. */
   finish(): ReplayPictures {
     this.beforeRelease();
-    const endMap = this.#k.pageMap();
-    const peak = this.#peakMap ?? endMap;
+    const endMap = this.#k.pageMap?.() ?? null;
     return {
-      peakMap: { ...peak, line: this.#peakLine, footprintBytes: Math.max(this.#peakFootprint, 0) },
+      peak: { line: this.#peakLine, footprintBytes: Math.max(this.#peakFootprint, 0) },
+      peakMap: this.#peakMap ?? endMap,
       endMap,
       series: { ...this.#series, every: this.#every },
     };

@@ -27,8 +27,10 @@ export function formatReplayReport(
     `pagepile replay of ${report.tracePath} (${report.format} trace, ${n(report.lines)} lines)`,
   );
   out.push(
-    `board: ${report.ramBytes / 1048576} MiB of RAM (${report.ramRule}); checks: ${report.check}` +
-      (report.debug ? "; firmware debug options on" : ""),
+    `design: ${report.design}; board: ${
+      report.ramBytes / 1048576
+    } MiB of RAM (${report.ramRule}); ` +
+      `checks: ${report.check}` + (report.debug ? "; firmware debug options on" : ""),
   );
   if (report.inputError) {
     out.push(`\nINPUT ERROR: ${report.inputError}\n(the report covers the lines before it)`);
@@ -84,7 +86,9 @@ export function formatReplayReport(
       ` (objects ${mib(m.objectRequestedBytes)}, page allocations ${mib(m.pageBytes)})`,
   );
   out.push(
-    `  objects at that peak      requested ${mib(m.objectRequestedBytes)}; pagepile handed out ` +
+    `  objects at that peak      requested ${
+      mib(m.objectRequestedBytes)
+    }; ${report.design} handed out ` +
       `${mib(m.objectAllocatedBytes)} (x${
         ratio(m.objectAllocatedBytes, m.objectRequestedBytes)
       }); ` +
@@ -113,8 +117,10 @@ export function formatReplayReport(
     out.push(formatBuddyinfo(report.tables.pages).trimEnd());
     out.push("\nslabinfo at the end:");
     out.push(formatSlabinfo(report.tables.slices).trimEnd());
-    out.push("\nvmallocinfo at the end:");
-    out.push(formatVmallocinfo(report.tables.vm).trimEnd());
+    if (report.tables.vm !== undefined) {
+      out.push("\nvmallocinfo at the end:");
+      out.push(formatVmallocinfo(report.tables.vm).trimEnd());
+    }
     const names = Object.entries(report.poolNames);
     if (names.length > 0) {
       out.push("\ncaches the trace's frees named, by pool:");

@@ -1,14 +1,13 @@
 /**
- * Replays a trace file end to end: sizes and boots a board, streams the
- * trace through a Replayer, and returns its figures with what the run was.
+ * Replays a trace file end to end: sizes a board, boots a design on it
+ * (pagepile's by default), streams the trace through a Replayer, and returns
+ * its figures with what the run was.
  * @module
  */
 
 import { Board } from "../../hw/board.ts";
-import { boot } from "../../core/pagepile/boot.ts";
-import type { PoolStats } from "../../core/pagepile/slice_alloc.ts";
-import type { PageStats } from "../../core/pagepile/page_alloc.ts";
-import type { VmStats } from "../../core/pagepile/vmalloc.ts";
+import type { Design, PageStats, PoolStats, VmStats } from "../../core/firmware.ts";
+import { pagepileDesign } from "../../core/pagepile/design.ts";
 import { TraceInputError } from "../../traces/line_reader.ts";
 import { readTrace } from "../../traces/trace_reader.ts";
 import { streamTrace, type TraceStreamer } from "../../traces/trace_stream.ts";
@@ -18,6 +17,8 @@ import type { CheckMode } from "./shadow_memory.ts";
 
 /** Options of {@link replayTrace}. */
 export interface ReplayTraceOptions {
+  /** The allocator design to replay on; default pagepile's. */
+  design?: Design;
   /** Board RAM in bytes; default: sized from the trace (see boardSizeForTrace). */
   ramBytes?: number;
   /** How much of each block to fill and verify; default "full". */
@@ -48,6 +49,8 @@ export interface ReplayTraceOptions {
 
 /** A replay's figures and what the run was. */
 export interface ReplayReport extends ReplayResult {
+  /** The design's name. */
+  design: string;
   /** The trace file. */
   tracePath: string;
   /** Its format. */
@@ -79,8 +82,8 @@ export interface ReplayReport extends ReplayResult {
   wallSeconds: number;
   /** Events per second of wall time. */
   eventsPerSecond: number;
-  /** The allocators' tables at the end. */
-  tables: { pages: PageStats; slices: PoolStats[]; vm: VmStats };
+  /** The allocators' tables at the end (vm: for a design with vmalloc). */
+  tables: { pages: PageStats; slices: PoolStats[]; vm?: VmStats };
   /** Cache names learned from the trace's frees, by pool. */
   poolNames: Record<string, string>;
 }
@@ -136,7 +139,8 @@ export async function replayTrace(
       `sized from the trace: 2 x its peak live ${(size.peakLiveBytes / 1048576).toFixed(1)} MiB` +
       " + 16 MiB, to a power of two";
   }
-  const kernel = boot(new Board({ ramBytes }), { debug: options.debug ?? false });
+  const design = options.design ?? pagepileDesign;
+  const kernel = design.boot(new Board({ ramBytes }), { debug: options.debug ?? false });
   const check = options.check ?? "full";
   const replayer = new Replayer(kernel, {
     check,
@@ -196,6 +200,7 @@ export async function replayTrace(
   const stats = kernel.stats();
   return {
     ...result,
+    design: design.name,
     tracePath: path,
     format,
     lines,
@@ -209,7 +214,11 @@ export async function replayTrace(
     stoppedAt,
     wallSeconds: Math.round(wallSeconds * 1000) / 1000,
     eventsPerSecond: Math.round(result.events / wallSeconds),
-    tables: { pages: stats.pages, slices: stats.slices, vm: stats.vm },
+    tables: {
+      pages: stats.pages,
+      slices: stats.slices,
+      ...(stats.vm === undefined ? {} : { vm: stats.vm }),
+    },
     poolNames: Object.fromEntries(replayer.poolNames()),
   };
 }

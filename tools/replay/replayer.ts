@@ -1,7 +1,9 @@
 /**
- * Replays a trace against the firmware on a board: every event becomes a
- * Kernel call, timed by the board's cycle counter and checked by a shadow
- * model that shares nothing with the allocators' metadata.
+ * Replays a trace against a design's firmware on a board: every event becomes
+ * a call through the seam (core/firmware.ts), timed by the board's cycle
+ * counter and checked by a shadow model that shares nothing with the
+ * allocators' metadata. Events of a part of the API the design lacks are
+ * skipped, counted by reason.
  * @module
  */
 
@@ -13,10 +15,13 @@ import { CYCLE_COUNTER_BASE, MMU_BASE, PAGE_SIZE } from "../../hw/memory_map.ts"
 import { MMU_TLB_HITS, MMU_TLB_MISSES } from "../../hw/mmu.ts";
 import { MMIO_ACCESS_CYCLES } from "../../hw/timing.ts";
 import { InvalidArgumentError, KernelError, PoolBusyError } from "../../core/errors.ts";
-import { ZERO_SIZE_PTR } from "../../core/pagepile/generic_alloc.ts";
-import type { Kernel } from "../../core/pagepile/kernel.ts";
-import { G_DEBUG_REPORTS, POOL_BYTES } from "../../core/pagepile/layout.ts";
-import type { SlicePool } from "../../core/pagepile/slice_alloc.ts";
+import {
+  type Firmware,
+  KERNEL_PARTS,
+  type KernelPart,
+  type PoolHandle,
+  ZERO_SIZE_PTR,
+} from "../../core/firmware.ts";
 import type { TraceEvent, TraceSink } from "../../traces/trace_event.ts";
 import { type CheckMode, ShadowMemory } from "./shadow_memory.ts";
 import { CycleStats, type OpFigures } from "./cycle_stats.ts";
@@ -95,7 +100,10 @@ export interface MemoryFigures {
   peakLine: number;
   /** At that peak: bytes of the live objects alone, as requested. */
   objectRequestedBytes: number;
-  /** At that peak: bytes pagepile handed out for those objects (their slot and class sizes). */
+  /**
+   * At that peak: bytes the design handed out for those objects (their slot
+   * and class sizes, headers included: see Firmware.gtaken).
+   */
   objectAllocatedBytes: number;
   /** At that peak: bytes the traced kernel handed out for them (Linux's bytes_alloc). */
   linuxAllocatedBytes: number;
@@ -180,7 +188,9 @@ interface Block {
 }
 
 interface PoolEntry {
-  handle: SlicePool | null;
+  handle: PoolHandle | null;
+  /** The pool's record in RAM, which the shadow counts as the firmware's. */
+  record: { address: number; bytes: number };
   size: number;
   slotSize: number;
   align: number;
@@ -206,7 +216,11 @@ interface PoolEntry {
  * ```
  */
 export class Replayer implements TraceSink {
-  readonly #k: Kernel;
+  readonly #k: Firmware;
+  /** Why each op the design lacks is skipped, by op. */
+  readonly #unsupported = new Map<string, string>();
+  /** The alignment the design promises for objects (see promisedAlign). */
+  readonly #align: number;
   readonly #board: Board;
   readonly #shadow: ShadowMemory;
   readonly #auditEvery: number;
@@ -246,23 +260,32 @@ export class Replayer implements TraceSink {
   #reportsSeen = 0;
 
   /**
-   * Starts a replay into `kernel`, claiming its firmware area in the shadow.
-   * @param kernel a freshly booted kernel to replay into
+   * Starts a replay into `firmware`, claiming its reserved area in the shadow.
+   * @param firmware a freshly booted design to replay into
    * @param options check mode and audit interval
    */
-  constructor(kernel: Kernel, options: ReplayOptions = {}) {
-    this.#k = kernel;
-    this.#board = kernel.board;
-    this.#shadow = new ShadowMemory(this.#board, options.check ?? "full", kernel.stats().vm.window);
+  constructor(firmware: Firmware, options: ReplayOptions = {}) {
+    this.#k = firmware;
+    this.#board = firmware.board;
+    const stats = firmware.stats();
+    this.#shadow = new ShadowMemory(
+      this.#board,
+      options.check ?? "full",
+      stats.vm?.window ?? { start: 0, bytes: 0 },
+    );
     this.#auditEvery = options.auditEvery ?? 0;
-    this.#timeline = options.pictures ? new MemoryTimeline(kernel) : undefined;
+    this.#timeline = options.pictures ? new MemoryTimeline(firmware) : undefined;
     this.#onFault = options.onFault;
-    if (kernel.bootInfo.debug) {
-      this.#owners = new OwnerTags();
-      this.#consoleRead = kernel.board.console.text().length;
+    this.#align = firmware.align ?? 8;
+    for (const part of firmware.unsupported ?? []) {
+      for (const op of KERNEL_PARTS[part]) this.#unsupported.set(op, unsupportedReason(op, part));
     }
-    const firmwareBytes = kernel.stats().pages.reserved * PAGE_SIZE;
-    this.#shadow.claimFirmware(kernel.bootInfo.ramBase, firmwareBytes);
+    if (firmware.debug) {
+      this.#owners = new OwnerTags();
+      this.#consoleRead = firmware.board.console.text().length;
+    }
+    const firmwareBytes = stats.pages.reserved * PAGE_SIZE;
+    this.#shadow.claimFirmware(this.#board.ramBase, firmwareBytes);
     this.#memory = {
       peakRequestedBytes: 0,
       peakLine: 0,
@@ -386,6 +409,8 @@ export class Replayer implements TraceSink {
 
   /** Replays an event; false when it was skipped or failed. */
   #apply(e: TraceEvent): boolean {
+    const unsupported = this.#unsupported.get(e.op);
+    if (unsupported !== undefined) return this.#skip(unsupported);
     switch (e.op) {
       case "alloc_pages":
         return this.#allocPages(e);
@@ -472,8 +497,10 @@ export class Replayer implements TraceSink {
     const addr = this.#k.galloc(e.flags, e.size, this.#owners?.tag(e.site) ?? 0);
     this.#charge("galloc", e.line, before);
     if (addr === 0) return this.#failure(e, "galloc", `${e.size} bytes`);
-    const usable = addr === ZERO_SIZE_PTR ? 0 : this.#k.gsize(addr);
-    return this.#add(this.#objects, e, { kind: Kind.Generic, addr, size: e.size, usable }, 8);
+    const k = this.#k;
+    const usable = addr === ZERO_SIZE_PTR ? 0 : k.gtaken?.(addr) ?? k.gsize(addr);
+    const align = e.size < 8 ? Math.min(4, this.#align) : this.#align;
+    return this.#add(this.#objects, e, { kind: Kind.Generic, addr, size: e.size, usable }, align);
   }
 
   #vmalloc(e: TraceEvent): boolean {
@@ -511,12 +538,13 @@ export class Replayer implements TraceSink {
     }
     const entry: PoolEntry = {
       handle: null,
+      record: { address: 0, bytes: 0 },
       size: e.size,
       slotSize: 0,
       // Debug slots (object, red zone, owner tag) are aligned to 8 bytes only.
       align: this.#owners === undefined
-        ? promisedAlign(e.size)
-        : Math.min(promisedAlign(e.size), 8),
+        ? promisedAlign(e.size, this.#align)
+        : Math.min(promisedAlign(e.size, this.#align), 8),
       cacheName: "",
       live: 0,
     };
@@ -534,8 +562,10 @@ export class Replayer implements TraceSink {
     }
     const handle = entry.handle;
     if (handle === null) return this.#failure(e, "slice_pool_create", `${e.size}-byte objects`);
-    entry.slotSize = this.#k.poolStats(handle).slotSize;
-    this.#shadow.claimFirmware(handle.address, POOL_BYTES);
+    const stats = this.#k.poolStats(handle);
+    entry.slotSize = stats.slotSize;
+    entry.record = { address: stats.address, bytes: stats.recordBytes };
+    this.#shadow.claimFirmware(stats.address, stats.recordBytes);
     return true;
   }
 
@@ -568,7 +598,7 @@ export class Replayer implements TraceSink {
     } else {
       this.#timed("slice_pool_recycle", e.line, () => this.#k.slice_pool_recycle(handle));
     }
-    this.#shadow.releaseFirmware(handle.address, POOL_BYTES);
+    this.#shadow.releaseFirmware(pool.record.address, pool.record.bytes);
     this.#pools.delete(e.pool);
     return true;
   }
@@ -718,7 +748,7 @@ export class Replayer implements TraceSink {
 
   /** The debug options' new console reports: each a violation at `line`, owners named. */
   #collectReports(line: number): void {
-    const count = this.#board.debugRead32(this.#k.bootInfo.ramBase + G_DEBUG_REPORTS);
+    const count = this.#k.debugReports?.() ?? 0;
     if (count === this.#reportsSeen) return;
     this.#reportsSeen = count;
     const text = this.#board.console.text();
@@ -775,8 +805,22 @@ const ALLOCATING: ReadonlySet<string> = new Set([
   "vmalloc",
 ]);
 
-/** The alignment slice_alloc promises for objects of `size` bytes. */
-function promisedAlign(size: number): number {
+/**
+ * The alignment slice_alloc promises for objects of `size` bytes: a power of
+ * two up to a page to itself, else the design's alignment (4 under 8 bytes).
+ */
+function promisedAlign(size: number, align: number): number {
   if (size <= PAGE_SIZE && (size & (size - 1)) === 0) return Math.max(size, 4);
-  return size < 8 ? 4 : 8;
+  return size < 8 ? Math.min(4, align) : align;
+}
+
+/** Why an event of a part the design lacks is skipped. */
+function unsupportedReason(op: string, part: KernelPart): string {
+  const names: Record<KernelPart, string> = {
+    pages: "page allocator",
+    slices: "slice allocator",
+    generic: "generic allocator",
+    vmalloc: "virtual memory allocator",
+  };
+  return `${op}: the design has no ${names[part]}`;
 }

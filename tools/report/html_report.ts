@@ -15,6 +15,7 @@ import { escapeHtml } from "./html_escape.ts";
 import { mapGeometry, memoryMapLegend, memoryMapSvg } from "./memory_map_svg.ts";
 import { formatReplayReport } from "../replay/replay_report.ts";
 import type { ReplayReport } from "../replay/replay_trace.ts";
+import type { ReplayPictures } from "../replay/memory_timeline.ts";
 
 const KiB = 1024;
 
@@ -41,8 +42,7 @@ export function renderHtmlReport(report: ReplayReport): string {
       `the report of ${report.tracePath} has no pictures: replay with --report, or with --json`,
     );
   }
-  const title = `pagepile replay of ${report.tracePath}`;
-  const peak = pictures.peakMap;
+  const title = `pagepile replay of ${report.tracePath} on ${report.design}`;
   const ops = Object.entries(report.ops).sort(([a], [b]) => a.localeCompare(b));
   const every = pictures.series.every;
   return `<!DOCTYPE html>
@@ -57,19 +57,7 @@ export function renderHtmlReport(report: ReplayReport): string {
 <p class="lead">${summaryLine(report)}</p>
 
 <h2>Physical memory</h2>
-<p>One cell per ${peak.pageSize / KiB} KiB page, ${mapRowNote(peak.pages, peak.pageSize)}, from ${
-    hexAddress(peak.ramBase)
-  }. Point at a cell for its address and holder.</p>
-<div class="maps">
-<figure><figcaption>At the peak: ${
-    kib(peak.footprintBytes)
-  } held, after line ${peak.line}</figcaption>
-${memoryMapSvg(peak, "map-peak")}
-${memoryMapLegend(peak)}</figure>
-<figure><figcaption>At the end of the trace</figcaption>
-${memoryMapSvg(pictures.endMap, "map-end")}
-${memoryMapLegend(pictures.endMap)}</figure>
-</div>
+${memoryMaps(pictures)}
 <div id="tip" hidden></div>
 
 <h2>Memory over the trace</h2>
@@ -99,15 +87,40 @@ ${problemTables(report)}
 <pre>${escapeHtml(formatBuddyinfo(report.tables.pages))}</pre>
 <h3>slabinfo</h3>
 <pre>${escapeHtml(formatSlabinfo(report.tables.slices))}</pre>
-<h3>vmallocinfo</h3>
-<pre>${escapeHtml(formatVmallocinfo(report.tables.vm))}</pre>
-
+${
+    report.tables.vm === undefined
+      ? ""
+      : `<h3>vmallocinfo</h3>\n<pre>${escapeHtml(formatVmallocinfo(report.tables.vm))}</pre>\n`
+  }
 <h2>Full text report</h2>
 <pre>${escapeHtml(formatReplayReport(report))}</pre>
 <script>${SCRIPT}</script>
 </body>
 </html>
 `;
+}
+
+/** The maps at the footprint's peak and at the end, or why there are none. */
+function memoryMaps(pictures: ReplayPictures): string {
+  const { peak, peakMap, endMap } = pictures;
+  if (peakMap === null || endMap === null) {
+    return `<p>This design gives no page map (it has no pageMap). At the peak the allocators held ${
+      kib(peak.footprintBytes)
+    }, after line ${peak.line}.</p>`;
+  }
+  return `<p>One cell per ${peakMap.pageSize / KiB} KiB page, ${
+    mapRowNote(peakMap.pages, peakMap.pageSize)
+  }, from ${hexAddress(peakMap.ramBase)}. Point at a cell for its address and holder.</p>
+<div class="maps">
+<figure><figcaption>At the peak: ${
+    kib(peak.footprintBytes)
+  } held, after line ${peak.line}</figcaption>
+${memoryMapSvg(peakMap, "map-peak")}
+${memoryMapLegend(peakMap)}</figure>
+<figure><figcaption>At the end of the trace</figcaption>
+${memoryMapSvg(endMap, "map-end")}
+${memoryMapLegend(endMap)}</figure>
+</div>`;
 }
 
 function summaryLine(report: ReplayReport): string {

@@ -7,7 +7,7 @@
  * @module
  */
 
-import type { PageHolder, PageMap } from "../../core/pagepile/page_map.ts";
+import type { PageHolder, PageMap } from "../../core/firmware.ts";
 import { hex32 } from "../../hw/hex.ts";
 import { escapeHtml } from "./html_escape.ts";
 

@@ -1,0 +1,111 @@
+/**
+ * `deno task compare <trace>`: replays one trace on several allocator
+ * designs, on the same board and bus with the same checks, and sets their
+ * figures side by side.
+ * @module
+ */
+
+import { parseArgs } from "node:util";
+import { DESIGNS } from "../../core/designs.ts";
+import { TraceInputError } from "../../traces/line_reader.ts";
+import { compareDesigns } from "../compare/compare_designs.ts";
+import { formatComparison } from "../compare/comparison_table.ts";
+import { DesignLoadError } from "../replay/design_loader.ts";
+import { CHECK_MODES, type CheckMode } from "../replay/shadow_memory.ts";
+import { parseByteSize } from "./byte_size.ts";
+import { ProgressLines } from "./progress_lines.ts";
+
+const HELP = `Usage: deno task compare <trace> [options]
+
+Replays the trace on each design, each in a worker of its own (as many at once
+as the machine has cores), all on the same board size, the same bus and the
+same checks, and prints one table: per design, violations, allocation
+failures, events skipped because the design lacks that part of the API,
+internal waste, peak footprint (and its ratio to the peak of live requested
+bytes) and wall time; then bus cycles p50 / p99 / max per operation kind. The
+exit status is 0 when every check passed on every design, 1 when one failed
+or the trace could not be read, 2 for bad usage.
+
+Options:
+  --designs LIST   comma-separated designs: shipped names (${DESIGNS.map((d) => d.name).join(", ")})
+                   or paths of modules of your own that export \`design\`
+                   (default: every shipped design)
+  --ram SIZE       board RAM for every design, e.g. 64M (default: sized from
+                   the trace, as replay sizes it)
+  --check MODE     full (default), light or off, as for replay
+  --json           print one JSON object instead of the tables
+  --help           show this
+
+Examples:
+  deno task compare traces/recorded/linux-6.1/boot.trace.gz
+  deno task compare traces/recorded/linux-6.1/procs.trace.gz --designs pagepile,./examples/first_fit.ts
+`;
+
+async function main(args: string[]): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args,
+      allowPositionals: true,
+      options: {
+        designs: { type: "string", default: DESIGNS.map((d) => d.name).join(",") },
+        ram: { type: "string" },
+        check: { type: "string", default: "full" },
+        json: { type: "boolean", default: false },
+        help: { type: "boolean", default: false },
+      },
+    });
+  } catch (error) {
+    return usage((error as Error).message);
+  }
+  const { values, positionals } = parsed;
+  if (values.help) {
+    console.log(HELP);
+    return 0;
+  }
+  if (positionals.length !== 1) return usage("give exactly one trace file");
+  const designs = values.designs.split(",").map((d) => d.trim()).filter((d) => d !== "");
+  if (designs.length === 0) return usage("--designs names no design");
+  const ramBytes = values.ram === undefined ? undefined : parseByteSize(values.ram);
+  if (values.ram !== undefined && ramBytes === undefined) {
+    return usage(`--ram ${values.ram} is not a size (try 64M or 1G)`);
+  }
+  if (!CHECK_MODES.includes(values.check as CheckMode)) {
+    return usage(`--check ${values.check} is not one of ${CHECK_MODES.join(", ")}`);
+  }
+  const progress = !values.json && Deno.stderr.isTerminal() ? new ProgressLines(designs) : null;
+  let comparison;
+  try {
+    comparison = await compareDesigns(positionals[0], designs, {
+      ramBytes,
+      check: values.check as CheckMode,
+      onProgress: progress
+        ? (i, read, size, events) => progress.update(i, read, size, events)
+        : undefined,
+      onDone: progress ? (i) => progress.finish(i) : undefined,
+    });
+  } catch (error) {
+    if (error instanceof DesignLoadError) {
+      console.error(`compare: ${error.message}`);
+      return 2;
+    }
+    if (error instanceof RangeError) return usage(error.message);
+    if (!(error instanceof TraceInputError)) throw error;
+    console.error(`compare: ${error.message}`);
+    return 1;
+  }
+  if (values.json) {
+    console.log(JSON.stringify(comparison));
+  } else {
+    console.log(formatComparison(comparison));
+  }
+  const failed = comparison.designs.some((d) => d.violations > 0 || d.report.inputError !== null);
+  return failed ? 1 : 0;
+}
+
+function usage(message: string): number {
+  console.error(`compare: ${message}\n\n${HELP}`);
+  return 2;
+}
+
+if (import.meta.main) Deno.exit(await main(Deno.args));

@@ -1,0 +1,182 @@
+/**
+ * Replays one trace on several designs, on the same board size, the same bus
+ * and the same checks, each in a worker of its own and as many at once as
+ * the machine has cores; then sets their figures side by side.
+ * @module
+ */
+
+import { boardSizeForTrace } from "../replay/board_size.ts";
+import { loadDesign } from "../replay/design_loader.ts";
+import type { ReplayReport } from "../replay/replay_trace.ts";
+import type { CheckMode } from "../replay/shadow_memory.ts";
+import { TraceInputError } from "../../traces/line_reader.ts";
+
+/** Options of {@link compareDesigns}. */
+export interface CompareOptions {
+  /** Board RAM in bytes, the same for every design; default: sized from the trace. */
+  ramBytes?: number;
+  /** How much of each block to fill and verify; default "full". */
+  check?: CheckMode;
+  /** Replays run at once; default: the machine's cores. */
+  parallel?: number;
+  /**
+   * Called now and then with a design's progress: its index in `designs`,
+   * file bytes read, the file's size and events so far.
+   */
+  onProgress?: (design: number, bytesRead: number, fileBytes: number, events: number) => void;
+  /** Called when a design's replay ends, with its index. */
+  onDone?: (design: number) => void;
+}
+
+/** One design's line of a comparison. */
+export interface DesignFigures {
+  /** The design's name. */
+  design: string;
+  /** Violations of the replay's checks. */
+  violations: number;
+  /** Allocations that returned 0. */
+  failures: number;
+  /** Events skipped because the design lacks that part of the API. */
+  unsupportedSkips: number;
+  /** Bytes handed out ÷ bytes requested, for the objects live at the peak of live requested. */
+  waste: number;
+  /** Peak of the pages the allocators held, in bytes. */
+  peakFootprintBytes: number;
+  /** That peak ÷ the peak of live requested bytes. */
+  footprintRatio: number;
+  /** Wall time of the replay, in seconds. */
+  wallSeconds: number;
+  /** The whole replay report. */
+  report: ReplayReport;
+}
+
+/** What {@link compareDesigns} returns. */
+export interface Comparison {
+  /** The trace. */
+  tracePath: string;
+  /** Board RAM, the same for every design. */
+  ramBytes: number;
+  /** How the board size was chosen. */
+  ramRule: string;
+  /** The check mode. */
+  check: CheckMode;
+  /** Peak of live requested bytes (the same for every design: the trace's). */
+  peakRequestedBytes: number;
+  /** One line per design, in the order asked for. */
+  designs: DesignFigures[];
+}
+
+/** A skip reason that says the design lacks the event's part (see the Replayer). */
+const UNSUPPORTED = /: the design has no /;
+
+/**
+ * Replays `path` on each design: shipped names or module paths, as
+ * `--design` takes them. Each replay runs in a worker; the board is sized
+ * once, so every design gets the same RAM.
+ * @param path the trace
+ * @param designs design names or module paths
+ * @param options board size, checks, parallelism, progress
+ * @returns the designs' figures side by side
+ * @throws {DesignLoadError} when a design cannot be found or loaded
+ * @throws {TraceInputError} when nothing of the trace can be replayed
+ * @example
+ * ```ts
+ * import { compareDesigns } from "@pagepile/pagepile";
+ * const path = await Deno.makeTempFile();
+ * await Deno.writeTextFile(path, "# pagepile trace 1\ngalloc 0x10 0 24\ngfree 0x10\n");
+ * const comparison = await compareDesigns(path, ["pagepile"], { ramBytes: 1024 * 1024 });
+ * console.log(comparison.designs[0].violations); // 0
+ * ```
+ */
+export async function compareDesigns(
+  path: string,
+  designs: string[],
+  options: CompareOptions = {},
+): Promise<Comparison> {
+  // Every design is found before any replay starts, so a typo costs nothing.
+  for (const spec of designs) await loadDesign(spec);
+  let ramBytes = options.ramBytes;
+  let ramRule = "given";
+  if (ramBytes === undefined) {
+    const size = await boardSizeForTrace(path);
+    ramBytes = size.ramBytes;
+    ramRule =
+      `sized from the trace: 2 x its peak live ${(size.peakLiveBytes / 1048576).toFixed(1)} MiB` +
+      " + 16 MiB, to a power of two";
+  }
+  const check = options.check ?? "full";
+  const parallel = Math.max(1, options.parallel ?? navigator.hardwareConcurrency ?? 1);
+  const reports: ReplayReport[] = new Array(designs.length);
+  let next = 0;
+  const runner = async (): Promise<void> => {
+    for (let i = next++; i < designs.length; i = next++) {
+      reports[i] = await replayInWorker(
+        designs[i],
+        path,
+        { ramBytes: ramBytes!, check },
+        (r, s, e) => options.onProgress?.(i, r, s, e),
+      );
+      options.onDone?.(i);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(parallel, designs.length) }, runner));
+  return {
+    tracePath: path,
+    ramBytes,
+    ramRule,
+    check,
+    peakRequestedBytes: Math.max(...reports.map((r) => r.memory.peakRequestedBytes)),
+    designs: reports.map(figures),
+  };
+}
+
+/** A design's line of the comparison, from its report. */
+function figures(report: ReplayReport): DesignFigures {
+  const m = report.memory;
+  const unsupportedSkips = Object.entries(report.skipped)
+    .filter(([reason]) => UNSUPPORTED.test(reason))
+    .reduce((n, [, count]) => n + count, 0);
+  return {
+    design: report.design,
+    violations: report.violations,
+    failures: report.failures,
+    unsupportedSkips,
+    waste: m.objectRequestedBytes === 0 ? 0 : m.objectAllocatedBytes / m.objectRequestedBytes,
+    peakFootprintBytes: m.peakFootprintBytes,
+    footprintRatio: m.peakRequestedBytes === 0 ? 0 : m.peakFootprintBytes / m.peakRequestedBytes,
+    wallSeconds: report.wallSeconds,
+    report,
+  };
+}
+
+/** Runs one replay in a fresh worker, which ends with it. */
+function replayInWorker(
+  spec: string,
+  path: string,
+  options: { ramBytes: number; check: CheckMode },
+  onProgress: (bytesRead: number, fileBytes: number, events: number) => void,
+): Promise<ReplayReport> {
+  const worker = new Worker(new URL("./compare_worker.ts", import.meta.url), { type: "module" });
+  return new Promise<ReplayReport>((resolve, reject) => {
+    const end = (outcome: () => void): void => {
+      worker.terminate();
+      outcome();
+    };
+    worker.onerror = (error) => {
+      error.preventDefault();
+      end(() => reject(new Error(`the replay of ${spec} failed: ${error.message}`)));
+    };
+    worker.onmessage = (message: MessageEvent) => {
+      const data = message.data;
+      if (data.progress !== undefined) {
+        onProgress(data.progress.read, data.progress.size, data.progress.events);
+      } else if (data.report !== undefined) {
+        end(() => resolve(data.report as ReplayReport));
+      } else if (data.error !== undefined) {
+        const { message: text, input } = data.error;
+        end(() => reject(input ? new TraceInputError(text, 0) : new Error(`${spec}: ${text}`)));
+      }
+    };
+    worker.postMessage({ spec, path, options });
+  });
+}

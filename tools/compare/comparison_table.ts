@@ -1,0 +1,84 @@
+/**
+ * A comparison of designs as text: one line per design, then bus cycles per
+ * operation kind with the designs side by side.
+ * @module
+ */
+
+import type { Comparison } from "./compare_designs.ts";
+
+/**
+ * Formats a comparison: the trace and board, a table of each design's
+ * violations, failures, unsupported events, waste, footprint and wall time,
+ * and a table of bus cycles (p50 / p99 / max) per operation kind and design.
+ * @param comparison what compareDesigns returned
+ * @returns the tables, ending in a newline
+ */
+export function formatComparison(comparison: Comparison): string {
+  const n = (x: number): string => x.toLocaleString("en-US");
+  const kib = (bytes: number): string => `${n(Math.round(bytes / 1024))} KiB`;
+  const rows = comparison.designs;
+  const out: string[] = [
+    `pagepile comparison of ${rows.length} design${rows.length === 1 ? "" : "s"} on ` +
+    `${comparison.tracePath}`,
+    `board: ${
+      comparison.ramBytes / 1048576
+    } MiB of RAM for every design (${comparison.ramRule}); ` +
+    `checks: ${comparison.check}; peak live requested ${kib(comparison.peakRequestedBytes)}`,
+    "",
+  ];
+  out.push(table(
+    [
+      "design",
+      "violations",
+      "failures",
+      "unsupported",
+      "waste",
+      "peak footprint",
+      "/ peak live",
+      "wall s",
+    ],
+    rows.map((r) => [
+      r.design,
+      n(r.violations),
+      n(r.failures),
+      n(r.unsupportedSkips),
+      r.waste.toFixed(3),
+      kib(r.peakFootprintBytes),
+      r.footprintRatio.toFixed(3),
+      r.wallSeconds.toFixed(2),
+    ]),
+  ));
+  out.push(
+    "  (unsupported: events skipped because the design lacks that part of the API;",
+    "   waste: bytes handed out / requested for the objects live at the peak, headers included)",
+    "",
+    "bus cycles per operation, p50 / p99 / max:",
+  );
+  const ops = [...new Set(rows.flatMap((r) => Object.keys(r.report.ops)))];
+  out.push(table(
+    ["operation", ...rows.map((r) => r.design)],
+    ops.map((op) => [
+      op,
+      ...rows.map((r) => {
+        const c = r.report.ops[op]?.cycles;
+        return c === undefined ? "-" : `${c.p50} / ${c.p99} / ${c.max}`;
+      }),
+    ]),
+  ));
+  const failed = rows.filter((r) => r.violations > 0 || r.report.inputError !== null);
+  out.push(
+    "",
+    failed.length === 0
+      ? "OK: every check passed on every design"
+      : `FAILED: ${failed.map((r) => r.design).join(", ")} (see each one's replay for the lines)`,
+  );
+  return out.join("\n") + "\n";
+}
+
+/** Columns padded to their widest cell: the first left-aligned, the others right. */
+function table(header: string[], rows: string[][]): string {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  const line = (cells: string[]): string =>
+    "  " + cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join("  ");
+  return [header, ...rows].map(line).join("\n");
+}

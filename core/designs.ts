@@ -6,7 +6,8 @@
  */
 
 import type { Design } from "./firmware.ts";
+import { koowaldahDesign } from "./koowaldah/design.ts";
 import { pagepileDesign } from "./pagepile/design.ts";
 
 /** The shipped designs, the default first. */
-export const DESIGNS: readonly Design[] = [pagepileDesign];
+export const DESIGNS: readonly Design[] = [pagepileDesign, koowaldahDesign];

@@ -259,11 +259,22 @@ export interface Firmware {
   /** Whether it was booted with its debug options (a replay then passes owner tags). */
   readonly debug?: boolean;
   /**
-   * The alignment it promises for slices and galloc blocks: 8 by default
-   * (4 for sizes under 8, and a power-of-two slice up to a page to its size
-   * whatever this says). A replay checks every block against it.
+   * The alignment it promises for slices and galloc blocks: 8 by default (4
+   * for sizes under 8). A replay checks every block against it.
    */
   readonly align?: number;
+  /**
+   * Whether it also promises that a slice of a power-of-two size up to a
+   * page is aligned to its size (pagepile does; Linux promises it of kmalloc,
+   * not of its caches). Default false.
+   */
+  readonly powerOfTwoAlign?: boolean;
+  /**
+   * The largest object size `slice_pool_create` takes. A replay skips the
+   * creation of a pool of larger objects, and its slices, counted as
+   * unsupported. Default: no limit.
+   */
+  readonly maxSliceSize?: number;
 
   /**
    * Allocates a pile of 2^order physically contiguous pages, aligned to its size.
@@ -364,17 +375,18 @@ export interface Firmware {
 
   /**
    * Maps `size` bytes of scattered pages at consecutive virtual addresses,
-   * followed by an unmapped guard page.
+   * followed by an unmapped guard page. A design without it leaves it and
+   * vfree out (it then lacks "vmalloc", declared or not).
    * @param size bytes
    * @param options a caller tag
    * @returns the area's first virtual address, or 0
    */
-  vmalloc(size: number, options?: VmallocOptions): number;
+  vmalloc?(size: number, options?: VmallocOptions): number;
   /**
    * Unmaps an area and gives its pages back.
    * @param vaddr the area's first virtual address
    */
-  vfree(vaddr: number): void;
+  vfree?(vaddr: number): void;
 
   /** The allocators' statistics, read from their state in RAM. */
   stats(): FirmwareStats;

@@ -5,6 +5,7 @@
  */
 
 import { readPageMap } from "./page_map.ts";
+import { MAX_SLICE_SIZE } from "./slab_geometry.ts";
 import { G_DEBUG_REPORTS } from "./layout.ts";
 import type { Board } from "../../hw/board.ts";
 import type { BootInfo } from "./boot.ts";
@@ -76,6 +77,10 @@ export class Kernel implements Firmware {
   readonly bootInfo: BootInfo;
   /** Whether it booted with the debug options. */
   readonly debug: boolean;
+  /** Slices of a power-of-two size up to a page are aligned to their size. */
+  readonly powerOfTwoAlign = true;
+  /** The largest object a slice pool takes. */
+  readonly maxSliceSize: number = MAX_SLICE_SIZE;
   readonly #pages: PageAllocator;
   readonly #slices: SliceAllocator;
   readonly #generic: GenericAllocator;

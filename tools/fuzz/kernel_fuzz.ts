@@ -166,8 +166,10 @@ class FuzzRun {
   readonly k: Firmware;
   /** The firmware as pagepile's Kernel, which misuse is tried on; null for other designs. */
   readonly kernel: Kernel | null;
-  readonly lacks: ReadonlySet<KernelPart>;
+  readonly lacks: Set<KernelPart>;
   readonly align: number;
+  /** Free pages after boot: all come back at the end (a design may keep some from boot on). */
+  readonly freeAtBoot: number;
   readonly shadow: ShadowMemory;
   readonly live: Live[] = [];
   readonly pools: PoolModel[] = [];
@@ -186,8 +188,10 @@ class FuzzRun {
     this.k = design.boot(this.board, { debug });
     this.kernel = this.k instanceof Kernel ? this.k : null;
     this.lacks = new Set(this.k.unsupported ?? []);
+    if (this.k.vmalloc === undefined || this.k.vfree === undefined) this.lacks.add("vmalloc");
     this.align = this.k.align ?? 8;
     const stats = this.k.stats();
+    this.freeAtBoot = stats.pages.free;
     this.shadow = new ShadowMemory(this.board, "full", stats.vm?.window ?? { start: 0, bytes: 0 });
     this.shadow.claimFirmware(this.board.ramBase, stats.pages.reserved * PAGE_SIZE);
   }
@@ -209,9 +213,9 @@ class FuzzRun {
     while (this.live.length > 0) this.give(this.live.length - 1);
     for (const { pool } of this.pools.splice(0)) this.k.slice_pool_recycle(pool);
     this.k.gshrink();
-    const pages = this.k.stats().pages;
-    if (pages.free !== pages.total - pages.reserved) {
-      this.fail(`${pages.total - pages.reserved - pages.free} pages not given back at the end`);
+    const free = this.k.stats().pages.free;
+    if (free !== this.freeAtBoot) {
+      this.fail(`${this.freeAtBoot - free} pages not given back at the end`);
     }
     this.audit("after giving everything back");
   }
@@ -247,7 +251,7 @@ class FuzzRun {
     }
     if (block.kind === "vmalloc") {
       this.shadow.removeArea(block.addr, pages);
-      this.k.vfree(block.addr);
+      this.k.vfree!(block.addr); // live only where the design has vmalloc
     } else {
       this.shadow.remove(block.addr, block.bytes);
       if (block.kind === "pages") this.k.free_pages(this.k.addr_to_page(block.addr));
@@ -288,7 +292,7 @@ class FuzzRun {
         if (addr === 0) return;
         pool.live++;
         // Debug slots (object, red zone, tag) are aligned to 8 bytes only.
-        const promised = sliceAlign(pool.size, this.align);
+        const promised = sliceAlign(pool.size, this.align, this.k.powerOfTwoAlign ?? false);
         const align = this.debug ? Math.min(promised, 8) : promised;
         this.take({ kind: "slice", addr, bytes: pool.size, pool }, align);
         return;
@@ -307,7 +311,7 @@ class FuzzRun {
         return;
       }
       case "vmalloc": {
-        const addr = k.vmalloc(op.size);
+        const addr = k.vmalloc!(op.size); // a design without it is not asked (PART_OF)
         if (addr !== 0) this.take({ kind: "vmalloc", addr, bytes: op.size }, PAGE_SIZE);
         return;
       }
@@ -465,14 +469,14 @@ class FuzzRun {
         const area = pick(of("vmalloc"));
         if (area) {
           const addr = area.addr + 1 + Math.abs(op.value) % Math.max(1, area.bytes - 1);
-          this.refused(`vfree(${hex32(addr)}) inside an area`, () => k.vfree(addr));
+          this.refused(`vfree(${hex32(addr)}) inside an area`, () => kernel.vfree(addr));
         }
         return;
       }
       case "vfree-twice": {
         const area = pick(this.freed.filter((b) => b.kind === "vmalloc"));
         if (area && !isLiveStart(area.addr)) {
-          this.refused(`vfree(${hex32(area.addr)}) twice`, () => k.vfree(area.addr));
+          this.refused(`vfree(${hex32(area.addr)}) twice`, () => kernel.vfree(area.addr));
         }
         return;
       }
@@ -493,7 +497,7 @@ class FuzzRun {
       }
       case "vmalloc-bad-size": {
         const size = [-1, 1.5, NaN, -4096][Math.abs(op.value) % 4];
-        this.refused(`vmalloc(${size})`, () => k.vmalloc(size));
+        this.refused(`vmalloc(${size})`, () => kernel.vmalloc(size));
         return;
       }
       case "pool-bad-size": {
@@ -521,11 +525,12 @@ const PART_OF: Partial<Record<FuzzOp["kind"], KernelPart>> = {
 };
 
 /**
- * The alignment slice_alloc promises for objects of `size` bytes: a power of
- * two up to a page to itself, else the design's (4 under 8 bytes).
+ * The alignment slice_alloc promises for objects of `size` bytes: the
+ * design's (4 under 8 bytes), or, where it promises so, a power of two up to
+ * a page to itself.
  */
-function sliceAlign(size: number, align: number): number {
-  if (size <= PAGE_SIZE && (size & (size - 1)) === 0) return Math.max(size, 4);
+function sliceAlign(size: number, align: number, powerOfTwo: boolean): number {
+  if (powerOfTwo && size <= PAGE_SIZE && (size & (size - 1)) === 0) return Math.max(size, 4);
   return size < 8 ? Math.min(4, align) : align;
 }
 

@@ -194,7 +194,7 @@ export class Recorder implements Firmware {
 
   /** {@link Kernel.vmalloc}, recorded with its caller tag as the site. */
   vmalloc(size: number, options: VmallocOptions = {}): number {
-    const vaddr = this.kernel.vmalloc(size, options);
+    const vaddr = this.#vm().vmalloc(size, options);
     const site = options.caller ? ` site=${escapeField(options.caller)}` : "";
     this.#write(`vmalloc ${hex(vaddr === 0 ? this.#synthetic() : vaddr)} ${size}${site}`);
     return vaddr;
@@ -202,7 +202,7 @@ export class Recorder implements Firmware {
 
   /** {@link Kernel.vfree}, recorded. */
   vfree(vaddr: number): void {
-    this.kernel.vfree(vaddr);
+    this.#vm().vfree(vaddr);
     this.#write(`vfree ${hex(vaddr)}`);
   }
 
@@ -239,6 +239,15 @@ export class Recorder implements Firmware {
   /** What the recorded design lacks. */
   get unsupported(): readonly KernelPart[] | undefined {
     return this.kernel.unsupported;
+  }
+
+  /** The recorded firmware's vmalloc and vfree; a design without them cannot be asked. */
+  #vm(): Required<Pick<Firmware, "vmalloc" | "vfree">> {
+    const { vmalloc, vfree } = this.kernel;
+    if (vmalloc === undefined || vfree === undefined) {
+      throw new Error("the recorded design has no vmalloc");
+    }
+    return { vmalloc: vmalloc.bind(this.kernel), vfree: vfree.bind(this.kernel) };
   }
 
   /** The trace's name for a pool this recorder created. */

@@ -189,6 +189,8 @@ interface Block {
 
 interface PoolEntry {
   handle: PoolHandle | null;
+  /** Why its slices' allocations and frees are skipped, when it could not be created. */
+  missing: { alloc: string; free: string } | null;
   /** The pool's record in RAM, which the shadow counts as the firmware's. */
   record: { address: number; bytes: number };
   size: number;
@@ -221,12 +223,21 @@ export class Replayer implements TraceSink {
   readonly #unsupported = new Map<string, string>();
   /** The alignment the design promises for objects (see promisedAlign). */
   readonly #align: number;
+  readonly #powerOfTwoAlign: boolean;
+  readonly #maxSliceSize: number;
   readonly #board: Board;
   readonly #shadow: ShadowMemory;
   readonly #auditEvery: number;
   readonly #pages = new KeyTable<Block>();
   readonly #objects = new KeyTable<Block>();
   readonly #areas = new KeyTable<Block>();
+  /**
+   * Keys of page and object allocations that were skipped or failed, with
+   * the reason their free is skipped for: so that the free is counted with
+   * its allocation, not as a free of something never allocated.
+   */
+  readonly #unallocatedPages = new KeyTable<string>();
+  readonly #unallocatedObjects = new KeyTable<string>();
   readonly #pools = new Map<string, PoolEntry>();
   readonly #ops = new Map<string, CycleStats>();
   readonly #skipped: Record<string, number> = {};
@@ -277,7 +288,11 @@ export class Replayer implements TraceSink {
     this.#timeline = options.pictures ? new MemoryTimeline(firmware) : undefined;
     this.#onFault = options.onFault;
     this.#align = firmware.align ?? 8;
-    for (const part of firmware.unsupported ?? []) {
+    this.#maxSliceSize = firmware.maxSliceSize ?? Infinity;
+    this.#powerOfTwoAlign = firmware.powerOfTwoAlign ?? false;
+    const lacks = new Set(firmware.unsupported ?? []);
+    if (firmware.vmalloc === undefined || firmware.vfree === undefined) lacks.add("vmalloc");
+    for (const part of lacks) {
       for (const op of KERNEL_PARTS[part]) this.#unsupported.set(op, unsupportedReason(op, part));
     }
     if (firmware.debug) {
@@ -417,6 +432,11 @@ export class Replayer implements TraceSink {
       case "free_pages": {
         const block = this.#pages.get(e.key);
         if (block === undefined) {
+          const unallocated = this.#unallocatedPages.get(e.key);
+          if (unallocated !== undefined) {
+            this.#unallocatedPages.delete(e.key);
+            return this.#skip(unallocated);
+          }
           return this.#skip(
             e.batched
               ? "batched free of a page already freed (mm_page_free_batched)"
@@ -461,7 +481,10 @@ export class Replayer implements TraceSink {
     const before = this.#clock();
     const page = this.#k.alloc_pages(e.flags, e.order);
     this.#charge("alloc_pages", e.line, before);
-    if (page === 0) return this.#failure(e, "alloc_pages", `order ${e.order}`);
+    if (page === 0) {
+      this.#unallocatedPages.set(e.key, FREE_OF_FAILED);
+      return this.#failure(e, "alloc_pages", `order ${e.order}`);
+    }
     const size = PAGE_SIZE << e.order;
     const addr = this.#k.page_to_addr(page);
     return this.#add(this.#pages, e, { kind: Kind.Pages, addr, size, usable: size, page }, size);
@@ -475,13 +498,21 @@ export class Replayer implements TraceSink {
         `slice_alloc from pool "${e.pool}", which no slice_pool_create made`,
       );
     }
-    if (pool.handle === null) return this.#skip("allocation from a pool that could not be created");
     this.#freeIfLive(this.#objects, e);
+    if (pool.handle === null) {
+      // No such pool: its slices go unallocated, and their frees with them.
+      const missing = pool.missing ?? NOT_CREATED;
+      this.#unallocatedObjects.set(e.key, missing.free);
+      return this.#skip(missing.alloc);
+    }
     const handle = pool.handle;
     const before = this.#clock();
     const addr = this.#k.slice_alloc(handle, this.#owners?.tag(e.site) ?? 0);
     this.#charge("slice_alloc", e.line, before);
-    if (addr === 0) return this.#failure(e, "slice_alloc", `${pool.size} bytes`);
+    if (addr === 0) {
+      this.#unallocatedObjects.set(e.key, FREE_OF_FAILED);
+      return this.#failure(e, "slice_alloc", `${pool.size} bytes`);
+    }
     pool.live++;
     return this.#add(
       this.#objects,
@@ -496,9 +527,15 @@ export class Replayer implements TraceSink {
     const before = this.#clock();
     const addr = this.#k.galloc(e.flags, e.size, this.#owners?.tag(e.site) ?? 0);
     this.#charge("galloc", e.line, before);
-    if (addr === 0) return this.#failure(e, "galloc", `${e.size} bytes`);
+    if (addr === 0) {
+      this.#unallocatedObjects.set(e.key, FREE_OF_FAILED);
+      return this.#failure(e, "galloc", `${e.size} bytes`);
+    }
+    // Asked only of an address in RAM: of any other, the shadow says what is wrong.
     const k = this.#k;
-    const usable = addr === ZERO_SIZE_PTR ? 0 : k.gtaken?.(addr) ?? k.gsize(addr);
+    const board = this.#board;
+    const inRam = addr >= board.ramBase && addr < board.ramBase + board.ramBytes;
+    const usable = addr === ZERO_SIZE_PTR || !inRam ? 0 : k.gtaken?.(addr) ?? k.gsize(addr);
     const align = e.size < 8 ? Math.min(4, this.#align) : this.#align;
     return this.#add(this.#objects, e, { kind: Kind.Generic, addr, size: e.size, usable }, align);
   }
@@ -507,7 +544,7 @@ export class Replayer implements TraceSink {
     this.#freeIfLive(this.#areas, e);
     const caller = e.site;
     const before = this.#clock();
-    const addr = this.#k.vmalloc(e.size, { caller });
+    const addr = this.#k.vmalloc!(e.size, { caller });
     this.#charge("vmalloc", e.line, before);
     if (addr === 0) return this.#failure(e, "vmalloc", `${e.size} bytes`);
     const usable = Math.ceil(e.size / PAGE_SIZE) * PAGE_SIZE;
@@ -518,6 +555,11 @@ export class Replayer implements TraceSink {
     if (e.op === "gfree" && e.key === 0) return this.#skip("kfree(NULL) (a no-op)");
     const block = this.#objects.get(e.key);
     if (block === undefined) {
+      const unallocated = this.#unallocatedObjects.get(e.key);
+      if (unallocated !== undefined) {
+        this.#unallocatedObjects.delete(e.key);
+        return this.#skip(unallocated);
+      }
       return this.#skip(
         "free of an object not allocated in the trace (allocated before recording, or in bulk)",
       );
@@ -538,17 +580,23 @@ export class Replayer implements TraceSink {
     }
     const entry: PoolEntry = {
       handle: null,
+      missing: NOT_CREATED, // until it is
       record: { address: 0, bytes: 0 },
       size: e.size,
       slotSize: 0,
       // Debug slots (object, red zone, owner tag) are aligned to 8 bytes only.
       align: this.#owners === undefined
-        ? promisedAlign(e.size, this.#align)
-        : Math.min(promisedAlign(e.size, this.#align), 8),
+        ? promisedAlign(e.size, this.#align, this.#powerOfTwoAlign)
+        : Math.min(promisedAlign(e.size, this.#align, this.#powerOfTwoAlign), 8),
       cacheName: "",
       live: 0,
     };
     this.#pools.set(e.pool, entry);
+    if (e.size > this.#maxSliceSize) {
+      const lacks = `the design has no slices over ${this.#maxSliceSize} bytes`;
+      entry.missing = { alloc: `slice_alloc: ${lacks}`, free: `slice_free: ${lacks}` };
+      return this.#skip(`slice_pool_create: ${lacks}`);
+    }
     try {
       entry.handle = this.#timed(
         "slice_pool_create",
@@ -556,12 +604,15 @@ export class Replayer implements TraceSink {
         () => this.#k.slice_pool_create(e.flags, e.size, { name: e.name || e.pool }),
       );
     } catch (error) {
-      // A size no pool takes (over 32 KiB): the trace's cache cannot be replayed.
+      // An object size the API takes for no pool (0, say): the trace's fault.
       if (!(error instanceof KernelError)) throw error;
       return this.#invalid(e.line, `slice_pool_create refused: ${error.message}`);
     }
     const handle = entry.handle;
-    if (handle === null) return this.#failure(e, "slice_pool_create", `${e.size}-byte objects`);
+    if (handle === null) {
+      return this.#failure(e, "slice_pool_create", `${e.size}-byte objects`);
+    }
+    entry.missing = null;
     const stats = this.#k.poolStats(handle);
     entry.slotSize = stats.slotSize;
     entry.record = { address: stats.address, bytes: stats.recordBytes };
@@ -605,6 +656,7 @@ export class Replayer implements TraceSink {
 
   /** An allocation of a key still live means its free went unseen: free it first. */
   #freeIfLive(table: KeyTable<Block>, e: TraceEvent): void {
+    (table === this.#pages ? this.#unallocatedPages : this.#unallocatedObjects).delete(e.key);
     const old = table.get(e.key);
     if (old === undefined) return;
     this.#implicitFrees++;
@@ -655,7 +707,7 @@ export class Replayer implements TraceSink {
       this.#shadow.removeArea(block.addr, block.usable);
       this.#liveVmallocBytes -= block.size;
       const before = this.#clock();
-      this.#k.vfree(block.addr);
+      this.#k.vfree!(block.addr);
       this.#charge("vfree", e.line, before);
       this.#spareBlocks.push(block);
       return;
@@ -796,6 +848,15 @@ export class Replayer implements TraceSink {
   }
 }
 
+/** Why the slices of a pool that could not be created are skipped. */
+const NOT_CREATED = {
+  alloc: "allocation from a pool that could not be created",
+  free: "free of an object from a pool that could not be created",
+};
+
+/** Why the free of an allocation that returned 0 is skipped. */
+const FREE_OF_FAILED = "free of an allocation that failed (out of memory)";
+
 /** Operations that can make the allocators take pages. */
 const ALLOCATING: ReadonlySet<string> = new Set([
   "alloc_pages",
@@ -806,11 +867,12 @@ const ALLOCATING: ReadonlySet<string> = new Set([
 ]);
 
 /**
- * The alignment slice_alloc promises for objects of `size` bytes: a power of
- * two up to a page to itself, else the design's alignment (4 under 8 bytes).
+ * The alignment slice_alloc promises for objects of `size` bytes: the
+ * design's (4 under 8 bytes), or, where it promises so, a power of two up to
+ * a page to itself.
  */
-function promisedAlign(size: number, align: number): number {
-  if (size <= PAGE_SIZE && (size & (size - 1)) === 0) return Math.max(size, 4);
+function promisedAlign(size: number, align: number, powerOfTwo: boolean): number {
+  if (powerOfTwo && size <= PAGE_SIZE && (size & (size - 1)) === 0) return Math.max(size, 4);
   return size < 8 ? Math.min(4, align) : align;
 }
 

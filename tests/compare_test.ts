@@ -1,0 +1,77 @@
+import { assertEquals } from "./_assert.ts";
+import { fileURLToPath } from "node:url";
+import { compareDesigns, DESIGNS, formatComparison, replayTrace } from "../mod.ts";
+
+const ROOT = fileURLToPath(new URL("..", import.meta.url));
+const EXCERPT = fileURLToPath(new URL("./fixtures/boot_excerpt.trace.gz", import.meta.url));
+const VM = fileURLToPath(
+  new URL("../traces/recorded/linux-6.12/vm.excerpt.trace.gz", import.meta.url),
+);
+const MiB = 1024 * 1024;
+
+async function run(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  const output = await new Deno.Command(Deno.execPath(), {
+    args: ["run", "--allow-read", "--allow-write", "tools/cli/compare.ts", ...args],
+    cwd: ROOT,
+    stdout: "piped",
+    stderr: "piped",
+    env: { NO_COLOR: "1" },
+  }).output();
+  const decode = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
+  return { code: output.code, stdout: decode(output.stdout), stderr: decode(output.stderr) };
+}
+
+Deno.test("compareDesigns() gives each design the figures of its own replay, on one board", async () => {
+  const names = DESIGNS.map((d) => d.name);
+  const comparison = await compareDesigns(EXCERPT, names, { ramBytes: 32 * MiB, check: "light" });
+  assertEquals(comparison.designs.map((d) => d.design), names);
+  assertEquals(comparison.ramBytes, 32 * MiB);
+  for (const [i, design] of DESIGNS.entries()) {
+    // A replay in a worker is the same replay: bus cycles are deterministic.
+    const alone = await replayTrace(EXCERPT, { design, ramBytes: 32 * MiB, check: "light" });
+    const row = comparison.designs[i];
+    assertEquals(row.report.ops, alone.ops, design.name);
+    assertEquals(row.report.memory, alone.memory, design.name);
+    assertEquals([row.violations, row.failures], [alone.violations, alone.failures]);
+    const m = alone.memory;
+    assertEquals(row.waste, m.objectAllocatedBytes / m.objectRequestedBytes);
+    assertEquals(row.footprintRatio, m.peakFootprintBytes / m.peakRequestedBytes);
+  }
+  const text = formatComparison(comparison);
+  for (const name of names) assertEquals(text.includes(`\n  ${name} `), true, name);
+});
+
+Deno.test("compareDesigns() counts the events a design cannot replay, by reason", async () => {
+  const comparison = await compareDesigns(VM, ["pagepile"], { check: "off" });
+  const pagepile = comparison.designs[0];
+  assertEquals([pagepile.unsupportedSkips, pagepile.violations], [0, 0]);
+  for (const row of comparison.designs) {
+    const lacks = Object.entries(row.report.skipped).filter(([r]) => r.includes("design has no"));
+    assertEquals(lacks.reduce((n, [, c]) => n + c, 0), row.unsupportedSkips);
+  }
+});
+
+Deno.test("compare prints the table and exits 0; --json is one object; a bad design is usage", async () => {
+  const table = await run("--designs", "pagepile,pagepile", "--ram", "32M", EXCERPT);
+  assertEquals(table.code, 0, table.stderr);
+  assertEquals(table.stdout.includes("bus cycles per operation, p50 / p99 / max:"), true);
+  assertEquals(table.stdout.trimEnd().endsWith("OK: every check passed on every design"), true);
+
+  const json = await run("--designs", "pagepile", "--json", EXCERPT);
+  assertEquals(json.code, 0, json.stderr);
+  const lines = json.stdout.trim().split("\n");
+  assertEquals(lines.length, 1);
+  const parsed = JSON.parse(lines[0]);
+  assertEquals(parsed.designs[0].design, "pagepile");
+  assertEquals(parsed.designs[0].report.events, 3031);
+
+  const unknown = await run("--designs", "pagepile,nosuch", EXCERPT);
+  assertEquals(unknown.code, 2);
+  assertEquals(unknown.stderr.trim().startsWith('compare: no design named "nosuch"'), true);
+  assertEquals(unknown.stderr.trim().split("\n").length, 1);
+  const missing = await run("/nonexistent.trace");
+  assertEquals([missing.code, missing.stderr.trim()], [
+    1,
+    "compare: /nonexistent.trace: no such file",
+  ]);
+});

@@ -4,7 +4,7 @@
 
 import fc from "fast-check";
 import { Kernel } from "../core/pagepile/kernel.ts";
-import { DESIGNS } from "../core/designs.ts";
+import { REPO_DESIGNS } from "./_designs.ts";
 import { FuzzFailure, type FuzzOp, fuzzOp, runFuzzOps } from "../tools/fuzz/kernel_fuzz.ts";
 import { assertEquals, assertThrows } from "./_assert.ts";
 
@@ -30,7 +30,7 @@ Deno.test(`the Kernel API survives ${STEPS_PER_RUN * RUNS} fuzzed steps, misuse 
 
 const CLEAN_RUNS = 24; // 6,000 steps per design
 
-for (const design of DESIGNS) {
+for (const design of REPO_DESIGNS) {
   Deno.test(`${design.name}: ${STEPS_PER_RUN * CLEAN_RUNS} fuzzed steps with no misuse keep every block whole`, () => {
     fc.assert(
       fc.property(

@@ -110,7 +110,7 @@ async function main(): Promise<void> {
   console.log(`\n${"=".repeat(100)}`);
   console.log("Replaying a real Linux 6.1 boot trace, recorded under qemu (109,419 events):");
   console.log(`deno task replay ${BOOT_TRACE}\n`);
-  const report = await replayTrace(fromFileUrl(new URL(`../${BOOT_TRACE}`, import.meta.url)), {
+  const report = await replayTrace(fromFileUrl(new URL(`../../${BOOT_TRACE}`, import.meta.url)), {
     pictures: true,
   });
   console.log(formatReplayReport(report, { stats: false }));

@@ -17,6 +17,8 @@ export interface CompareOptions {
   ramBytes?: number;
   /** How much of each block to fill and verify; default "full". */
   check?: CheckMode;
+  /** Collect each replay's pictures (what the HTML reports draw); default false. */
+  pictures?: boolean;
   /** Replays run at once; default: the machine's cores. */
   parallel?: number;
   /**
@@ -113,7 +115,7 @@ export async function compareDesigns(
       reports[i] = await replayInWorker(
         designs[i],
         path,
-        { ramBytes: ramBytes!, check },
+        { ramBytes: ramBytes!, check, pictures: options.pictures ?? false },
         (r, s, e) => options.onProgress?.(i, r, s, e),
       );
       options.onDone?.(i);
@@ -153,7 +155,7 @@ function figures(report: ReplayReport): DesignFigures {
 function replayInWorker(
   spec: string,
   path: string,
-  options: { ramBytes: number; check: CheckMode },
+  options: { ramBytes: number; check: CheckMode; pictures: boolean },
   onProgress: (bytesRead: number, fileBytes: number, events: number) => void,
 ): Promise<ReplayReport> {
   const worker = new Worker(new URL("./compare_worker.ts", import.meta.url), { type: "module" });

@@ -1,6 +1,7 @@
 import { assertEquals } from "./_assert.ts";
 import { fileURLToPath } from "node:url";
 import { compareDesigns, DESIGNS, formatComparison, replayTrace } from "../mod.ts";
+import { boardSizes } from "../tools/compare/smallest_board.ts";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const EXCERPT = fileURLToPath(new URL("./fixtures/boot_excerpt.trace.gz", import.meta.url));
@@ -28,7 +29,12 @@ Deno.test("compareDesigns() gives each design the figures of its own replay, on 
   assertEquals(comparison.ramBytes, 32 * MiB);
   for (const [i, design] of DESIGNS.entries()) {
     // A replay in a worker is the same replay: bus cycles are deterministic.
-    const alone = await replayTrace(EXCERPT, { design, ramBytes: 32 * MiB, check: "light" });
+    const alone = await replayTrace(EXCERPT, {
+      design,
+      ramBytes: 32 * MiB,
+      check: "light",
+      zeroApart: true, // as compare counts them
+    });
     const row = comparison.designs[i];
     assertEquals(row.report.ops, alone.ops, design.name);
     assertEquals(row.report.memory, alone.memory, design.name);
@@ -54,7 +60,8 @@ Deno.test("compareDesigns() counts the events a design cannot replay, by reason"
 Deno.test("compare prints the table and exits 0; --json is one object; a bad design is usage", async () => {
   const table = await run("--designs", "pagepile,pagepile", "--ram", "32M", EXCERPT);
   assertEquals(table.code, 0, table.stderr);
-  assertEquals(table.stdout.includes("bus cycles per operation, p50 / p99 / max:"), true);
+  assertEquals(table.stdout.includes("bus cycles per operation, p50 / p99 / max"), true);
+  assertEquals(table.stdout.includes("\n  galloc (GFP_ZERO) "), true, "zeroing counted apart");
   assertEquals(table.stdout.trimEnd().endsWith("OK: every check passed on every design"), true);
 
   const json = await run("--designs", "pagepile", "--json", EXCERPT);
@@ -74,4 +81,23 @@ Deno.test("compare prints the table and exits 0; --json is one object; a bad des
     1,
     "compare: /nonexistent.trace: no such file",
   ]);
+});
+
+Deno.test("compareDesigns({ minRam }) finds each design's smallest board: it fits, the size below does not", async () => {
+  const comparison = await compareDesigns(EXCERPT, ["pagepile", "koowaldah"], {
+    check: "off",
+    minRam: true,
+  });
+  const sizes = boardSizes();
+  for (const row of comparison.designs) {
+    const smallest = row.smallestBoardBytes!;
+    assertEquals(smallest >= comparison.peakRequestedBytes / 2, true, `${row.design}: ${smallest}`);
+    const design = DESIGNS.find((d) => d.name === row.design)!;
+    const fits = await replayTrace(EXCERPT, { design, ramBytes: smallest, check: "off" });
+    assertEquals(fits.failures, 0, `${row.design} on ${smallest}`);
+    const below = sizes[sizes.indexOf(smallest) - 1];
+    const short = await replayTrace(EXCERPT, { design, ramBytes: below, check: "off" });
+    assertEquals(short.failures > 0, true, `${row.design} on ${below}`);
+  }
+  assertEquals(formatComparison(comparison).includes("smallest board"), true);
 });

@@ -148,7 +148,11 @@ Deno.test("replayTrace() counts garbage lines with their line numbers and goes o
     "free of an object not allocated in the trace (allocated before recording, or in bulk)": 2,
   });
   const strict = await replayTrace(path, { ramBytes: 1024 * 1024, strict: true });
-  assertEquals(strict.stoppedAt, { line: 3, message: "not an ftrace event line: no [CPU] field" });
+  assertEquals(strict.stoppedAt, {
+    line: 3,
+    message: "not an ftrace event line: no [CPU] field",
+    reason: "strict",
+  });
   assertEquals(strict.events, 1);
   await Deno.remove(path);
 });

@@ -33,11 +33,15 @@ Options:
   --ram SIZE       board RAM for every design, e.g. 64M (default: sized from
                    the trace, as replay sizes it)
   --check MODE     full (default), light or off, as for replay
+  --min-ram        also find each design's smallest board: the least RAM the
+                   trace replays on with no allocation failing (a search over
+                   the board sizes, probes spread over the cores)
   --json           print one JSON object instead of the tables
   --help           show this
 
 Examples:
   deno task compare traces/recorded/linux-6.1/boot.trace.gz
+  deno task compare traces/recorded/linux-6.1/procs.trace.gz --min-ram
   deno task compare traces/recorded/linux-6.1/procs.trace.gz --designs pagepile,./examples/first_fit.ts
 `;
 
@@ -51,6 +55,7 @@ async function main(args: string[]): Promise<number> {
         designs: { type: "string", default: DESIGNS.map((d) => d.name).join(",") },
         ram: { type: "string" },
         check: { type: "string", default: "full" },
+        "min-ram": { type: "boolean", default: false },
         json: { type: "boolean", default: false },
         help: { type: "boolean", default: false },
       },
@@ -79,6 +84,7 @@ async function main(args: string[]): Promise<number> {
     comparison = await compareDesigns(positionals[0], designs, {
       ramBytes,
       check: values.check as CheckMode,
+      minRam: values["min-ram"],
       onProgress: progress
         ? (i, read, size, events) => progress.update(i, read, size, events)
         : undefined,

@@ -7,7 +7,8 @@
 
 import { boardSizeForTrace } from "../replay/board_size.ts";
 import { loadDesign } from "../replay/design_loader.ts";
-import type { ReplayReport } from "../replay/replay_trace.ts";
+import type { ReplayReport, ReplayTraceOptions } from "../replay/replay_trace.ts";
+import { smallestBoards } from "./smallest_board.ts";
 import type { CheckMode } from "../replay/shadow_memory.ts";
 import { TraceInputError } from "../../traces/line_reader.ts";
 
@@ -19,6 +20,14 @@ export interface CompareOptions {
   check?: CheckMode;
   /** Collect each replay's pictures (what the HTML reports draw); default false. */
   pictures?: boolean;
+  /**
+   * Also find the smallest board each design needs: the least RAM on which
+   * the trace replays with no allocation failing (see smallest_board.ts).
+   * Default false.
+   */
+  minRam?: boolean;
+  /** Called after each probe of that search, with the design's index and the board tried. */
+  onProbe?: (design: number, ramBytes: number, fits: boolean) => void;
   /** Replays run at once; default: the machine's cores. */
   parallel?: number;
   /**
@@ -48,6 +57,11 @@ export interface DesignFigures {
   footprintRatio: number;
   /** Wall time of the replay, in seconds. */
   wallSeconds: number;
+  /**
+   * With `minRam`: the smallest board on which the trace replays with no
+   * allocation failing; null when not even the largest board does.
+   */
+  smallestBoardBytes?: number | null;
   /** The whole replay report. */
   report: ReplayReport;
 }
@@ -115,20 +129,34 @@ export async function compareDesigns(
       reports[i] = await replayInWorker(
         designs[i],
         path,
-        { ramBytes: ramBytes!, check, pictures: options.pictures ?? false },
+        { ramBytes: ramBytes!, check, pictures: options.pictures ?? false, zeroApart: true },
         (r, s, e) => options.onProgress?.(i, r, s, e),
       );
       options.onDone?.(i);
     }
   };
   await Promise.all(Array.from({ length: Math.min(parallel, designs.length) }, runner));
+  const rows = reports.map(figures);
+  if (options.minRam) {
+    // No board below the least a design's replay held live can fit it.
+    const floor = Math.min(...reports.map((r) => r.memory.peakRequestedBytes));
+    const probe = async (i: number, bytes: number): Promise<boolean> => {
+      const replay = { ramBytes: bytes, check: "off" as const, stopAtFailure: true };
+      const report = await replayInWorker(designs[i], path, replay, () => {});
+      const fits = report.failures === 0 && report.inputError === null;
+      options.onProbe?.(i, bytes, fits);
+      return fits;
+    };
+    const smallest = await smallestBoards(designs.length, floor, probe, parallel);
+    rows.forEach((row, i) => row.smallestBoardBytes = smallest[i]);
+  }
   return {
     tracePath: path,
     ramBytes,
     ramRule,
     check,
     peakRequestedBytes: Math.max(...reports.map((r) => r.memory.peakRequestedBytes)),
-    designs: reports.map(figures),
+    designs: rows,
   };
 }
 
@@ -155,7 +183,10 @@ function figures(report: ReplayReport): DesignFigures {
 function replayInWorker(
   spec: string,
   path: string,
-  options: { ramBytes: number; check: CheckMode; pictures: boolean },
+  options: Pick<
+    ReplayTraceOptions,
+    "ramBytes" | "check" | "pictures" | "zeroApart" | "stopAtFailure"
+  >,
   onProgress: (bytesRead: number, fileBytes: number, events: number) => void,
 ): Promise<ReplayReport> {
   const worker = new Worker(new URL("./compare_worker.ts", import.meta.url), { type: "module" });

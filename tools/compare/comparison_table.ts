@@ -26,6 +26,9 @@ export function formatComparison(comparison: Comparison): string {
     `checks: ${comparison.check}; peak live requested ${kib(comparison.peakRequestedBytes)}`,
     "",
   ];
+  const sized = rows.some((r) => r.smallestBoardBytes !== undefined);
+  const board = (bytes: number | null | undefined): string =>
+    bytes === null || bytes === undefined ? "over 1 GiB" : size(bytes);
   out.push(table(
     [
       "design",
@@ -35,6 +38,7 @@ export function formatComparison(comparison: Comparison): string {
       "waste",
       "peak footprint",
       "/ peak live",
+      ...(sized ? ["smallest board"] : []),
       "wall s",
     ],
     rows.map((r) => [
@@ -45,14 +49,23 @@ export function formatComparison(comparison: Comparison): string {
       r.waste.toFixed(3),
       kib(r.peakFootprintBytes),
       r.footprintRatio.toFixed(3),
+      ...(sized ? [board(r.smallestBoardBytes)] : []),
       r.wallSeconds.toFixed(2),
     ]),
   ));
   out.push(
     "  (unsupported: events skipped because the design lacks that part of the API;",
-    "   waste: bytes handed out / requested for the objects live at the peak, headers included)",
+    "   waste: bytes handed out / requested for the objects live at the peak, headers included" +
+      (sized ? ";" : ")"),
+    ...(sized
+      ? [
+        "   smallest board: the least RAM the trace replays on with no allocation failing; no",
+        `   design can go below the peak live requested, ${kib(comparison.peakRequestedBytes)})`,
+      ]
+      : []),
     "",
-    "bus cycles per operation, p50 / p99 / max:",
+    "bus cycles per operation, p50 / p99 / max (allocations with GFP_ZERO apart: clearing",
+    "the memory costs every design alike):",
   );
   const ops = [...new Set(rows.flatMap((r) => Object.keys(r.report.ops)))];
   out.push(table(
@@ -73,6 +86,11 @@ export function formatComparison(comparison: Comparison): string {
       : `FAILED: ${failed.map((r) => r.design).join(", ")} (see each one's replay for the lines)`,
   );
   return out.join("\n") + "\n";
+}
+
+/** A board size: KiB under 4 MiB, MiB from there. */
+function size(bytes: number): string {
+  return bytes < 4 * 1048576 ? `${bytes / 1024} KiB` : `${bytes / 1048576} MiB`;
 }
 
 /** Columns padded to their widest cell: the first left-aligned, the others right. */

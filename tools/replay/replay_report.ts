@@ -36,7 +36,8 @@ export function formatReplayReport(
     out.push(`\nINPUT ERROR: ${report.inputError}\n(the report covers the lines before it)`);
   }
   if (report.stoppedAt) {
-    out.push(`\nSTOPPED (--strict) at line ${report.stoppedAt.line}: ${report.stoppedAt.message}`);
+    const why = report.stoppedAt.reason === "strict" ? " (--strict)" : " (at the first failure)";
+    out.push(`\nSTOPPED${why} at line ${report.stoppedAt.line}: ${report.stoppedAt.message}`);
   }
 
   const skippedTotal = Object.values(report.skipped).reduce((a, b) => a + b, 0);
@@ -142,7 +143,9 @@ function verdict(report: ReplayReport): string {
   const problems: string[] = [];
   if (report.violations > 0) problems.push(`${n(report.violations)} violations`);
   if (report.inputError) problems.push("the trace could not be read to its end");
-  if (report.stoppedAt) problems.push(`stopped at line ${report.stoppedAt.line} (--strict)`);
+  if (report.stoppedAt?.reason === "strict") {
+    problems.push(`stopped at line ${report.stoppedAt.line} (--strict)`);
+  }
   if (report.failures === 0) {
     return problems.length === 0 ? "OK: every check passed" : `FAILED: ${problems.join("; ")}`;
   }

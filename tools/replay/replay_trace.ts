@@ -38,6 +38,13 @@ export interface ReplayTraceOptions {
    */
   strict?: boolean;
   /**
+   * Stop at the first allocation that fails for lack of memory (it is then
+   * in `stoppedAt`): all a probe for the smallest board needs to know.
+   */
+  stopAtFailure?: boolean;
+  /** Count GFP_ZERO allocations' cycles apart (see ReplayOptions.zeroApart); default false. */
+  zeroApart?: boolean;
+  /**
    * A parse worker to reuse: the trace is parsed in it whatever its size, and
    * it stays warm for the caller's next replay. Default: a worker of its own
    * for a trace of 2 MB or more, the caller's thread for a smaller one.
@@ -76,8 +83,11 @@ export interface ReplayReport extends ReplayResult {
   timestampsBackwards: number;
   /** Why the trace could not be read to its end, if it could not. */
   inputError: string | null;
-  /** With --strict: the line that stopped the replay. */
-  stoppedAt: { line: number; message: string } | null;
+  /**
+   * The line that stopped the replay early, and why: a bad line or a bus
+   * fault with `strict`, an allocation failure with `stopAtFailure`.
+   */
+  stoppedAt: { line: number; message: string; reason: "strict" | "failure" } | null;
   /** Seconds from start to end, sizing pass included. */
   wallSeconds: number;
   /** Events per second of wall time. */
@@ -100,9 +110,9 @@ async function fileBytes(path: string): Promise<number> {
   }
 }
 
-/** Thrown through the reader to stop a strict replay. */
-class StrictStop extends Error {
-  constructor(readonly line: number, message: string) {
+/** Thrown through the reader to stop a replay early. */
+class Stop extends Error {
+  constructor(readonly line: number, message: string, readonly reason: "strict" | "failure") {
     super(message);
   }
 }
@@ -146,9 +156,15 @@ export async function replayTrace(
     check,
     auditEvery: options.auditEvery,
     pictures: options.pictures,
+    zeroApart: options.zeroApart,
     onFault: options.strict
       ? (line, message) => {
-        throw new StrictStop(line, message);
+        throw new Stop(line, message, "strict");
+      }
+      : undefined,
+    onFailure: options.stopAtFailure
+      ? (line, message) => {
+        throw new Stop(line, message, "failure");
       }
       : undefined,
   });
@@ -163,7 +179,7 @@ export async function replayTrace(
       lost: replayer.lost.bind(replayer),
       problem(line: number, message: string): void {
         replayer.problem(line, message);
-        throw new StrictStop(line, message);
+        throw new Stop(line, message, "strict");
       },
     }
     : replayer;
@@ -183,8 +199,8 @@ export async function replayTrace(
     });
     ({ lines, format, timestampsBackwards } = info);
   } catch (error) {
-    if (error instanceof StrictStop) {
-      stoppedAt = { line: error.line, message: error.message };
+    if (error instanceof Stop) {
+      stoppedAt = { line: error.line, message: error.message, reason: error.reason };
       lines = error.line;
     } else if (error instanceof TraceInputError && replayer.events > 0) {
       inputError = error.message;

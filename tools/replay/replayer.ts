@@ -15,6 +15,7 @@ import { CYCLE_COUNTER_BASE, MMU_BASE, PAGE_SIZE } from "../../hw/memory_map.ts"
 import { MMU_TLB_HITS, MMU_TLB_MISSES } from "../../hw/mmu.ts";
 import { MMIO_ACCESS_CYCLES } from "../../hw/timing.ts";
 import { InvalidArgumentError, KernelError, PoolBusyError } from "../../core/errors.ts";
+import { GFP_ZERO } from "../../core/gfp.ts";
 import {
   type Firmware,
   KERNEL_PARTS,
@@ -45,6 +46,19 @@ export interface ReplayOptions {
    * violation; a strict replay throws from here to stop. Default: go on.
    */
   onFault?: (line: number, message: string) => void;
+  /**
+   * Called after an allocation that failed for lack of memory has been
+   * recorded; a replay that only asks whether the board is large enough
+   * throws from here to stop. Default: go on.
+   */
+  onFailure?: (line: number, message: string) => void;
+  /**
+   * Count the cycles of allocations made with GFP_ZERO apart, as the ops
+   * "alloc_pages (GFP_ZERO)" and "galloc (GFP_ZERO)": clearing the memory
+   * costs every design alike, and would hide the allocator's own worst case.
+   * Default false.
+   */
+  zeroApart?: boolean;
 }
 
 /** Owner tags the replayer gives to call sites, for kernels booted with the debug options. */
@@ -265,6 +279,8 @@ export class Replayer implements TraceSink {
   readonly #memory: MemoryFigures;
   readonly #timeline: MemoryTimeline | undefined;
   readonly #onFault: ((line: number, message: string) => void) | undefined;
+  readonly #onFailure: ((line: number, message: string) => void) | undefined;
+  readonly #zeroApart: boolean;
   /** With a debug kernel: call-site tags, and how much of the console was read. */
   readonly #owners: OwnerTags | undefined;
   #consoleRead = 0;
@@ -287,6 +303,8 @@ export class Replayer implements TraceSink {
     this.#auditEvery = options.auditEvery ?? 0;
     this.#timeline = options.pictures ? new MemoryTimeline(firmware) : undefined;
     this.#onFault = options.onFault;
+    this.#onFailure = options.onFailure;
+    this.#zeroApart = options.zeroApart ?? false;
     this.#align = firmware.align ?? 8;
     this.#maxSliceSize = firmware.maxSliceSize ?? Infinity;
     this.#powerOfTwoAlign = firmware.powerOfTwoAlign ?? false;
@@ -480,7 +498,7 @@ export class Replayer implements TraceSink {
     this.#freeIfLive(this.#pages, e);
     const before = this.#clock();
     const page = this.#k.alloc_pages(e.flags, e.order);
-    this.#charge("alloc_pages", e.line, before);
+    this.#charge(this.#opName("alloc_pages", e.flags), e.line, before);
     if (page === 0) {
       this.#unallocatedPages.set(e.key, FREE_OF_FAILED);
       return this.#failure(e, "alloc_pages", `order ${e.order}`);
@@ -526,7 +544,7 @@ export class Replayer implements TraceSink {
     this.#freeIfLive(this.#objects, e);
     const before = this.#clock();
     const addr = this.#k.galloc(e.flags, e.size, this.#owners?.tag(e.site) ?? 0);
-    this.#charge("galloc", e.line, before);
+    this.#charge(this.#opName("galloc", e.flags), e.line, before);
     if (addr === 0) {
       this.#unallocatedObjects.set(e.key, FREE_OF_FAILED);
       return this.#failure(e, "galloc", `${e.size} bytes`);
@@ -756,6 +774,11 @@ export class Replayer implements TraceSink {
     }
   }
 
+  /** The name an allocation's cycles are counted under (see ReplayOptions.zeroApart). */
+  #opName(op: "alloc_pages" | "galloc", flags: number): string {
+    return this.#zeroApart && (flags & GFP_ZERO) !== 0 ? `${op} (GFP_ZERO)` : op;
+  }
+
   /** Calls `call`, charging its bus cycles, read from the cycle counter, to `op`. */
   #timed<T>(op: string, line: number, call: () => T): T {
     const before = this.#clock();
@@ -833,6 +856,7 @@ export class Replayer implements TraceSink {
         freeByOrder: this.#k.stats().pages.freeByOrder,
       });
     }
+    this.#onFailure?.(e.line, `${op} of ${request} failed for lack of memory`);
     return true;
   }
 

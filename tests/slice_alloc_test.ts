@@ -244,3 +244,30 @@ Deno.test("a handle kept after its pool was recycled stays refused when a new po
   assertEquals(k.board.snapshot(), before);
   assertEquals(k.slice_alloc(fresh) !== 0, true, "the new pool works");
 });
+
+Deno.test("an allocation short of pages takes back the pools' empty slabs first, as Linux's shrinkers do", () => {
+  const k = boot(new Board({ ramBytes: 1024 * 1024 }));
+  const pool = k.slice_pool_create(GFP_KERNEL, 200, { name: "cache" })!;
+  // Fill RAM with the pool's slabs, then free every slice: the slabs stay, empty.
+  const slices: number[] = [];
+  for (let s = k.slice_alloc(pool); s !== 0; s = k.slice_alloc(pool)) slices.push(s);
+  for (const s of slices) k.slice_free(s, pool);
+  const kept = k.poolStats(pool).emptySlabs;
+  assertEquals(kept > 100 && k.stats().pages.free < 4, true, `${kept} empty slabs`);
+  // A pile of 16 pages exists only once the empty slabs are given back.
+  const board = k.board;
+  const before = board.cycles;
+  const page = k.alloc_pages(GFP_KERNEL, 4);
+  assertEquals(page !== 0, true);
+  assertEquals(k.poolStats(pool).emptySlabs, 0);
+  assertEquals(board.cycles - before > 1000, true, "the reclaim is paid by this call");
+  k.free_pages(page);
+  // With no empty slab anywhere, a failing allocation still fails.
+  const piles: number[] = [];
+  for (let p = k.alloc_pages(GFP_KERNEL, 0); p !== 0; p = k.alloc_pages(GFP_KERNEL, 0)) {
+    piles.push(p);
+  }
+  assertEquals(k.alloc_pages(GFP_KERNEL, 0), 0);
+  for (const p of piles) k.free_pages(p);
+  assertEquals(k.audit(), []);
+});

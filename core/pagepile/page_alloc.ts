@@ -96,6 +96,8 @@ export class PageAllocator {
   readonly #memMapEnd: number;
   /** Zones to try, in order, for each value of the flags' zone bits. */
   readonly #zonelists: (readonly ZoneHandle[] | undefined)[];
+  /** What an allocation calls when no zone has a free pile (see setReclaim). */
+  #reclaim: (() => number) | null = null;
 
   /**
    * @param bus the board the firmware runs on
@@ -124,13 +126,33 @@ export class PageAllocator {
   alloc(flags: number, order: number, owner: number): number {
     const zonelist = this.#zonelist(flags);
     checkOrder(order);
+    let page = this.#allocFromZones(zonelist, order, owner);
+    // Short of memory: pages the allocators keep for reuse (empty slabs)
+    // are given back first, as Linux's shrinkers do, and the allocation
+    // tried once more. Only this path pays for it.
+    if (page === 0 && this.#reclaim !== null && this.#reclaim() > 0) {
+      page = this.#allocFromZones(zonelist, order, owner);
+    }
+    if (page === 0) return 0;
+    if (this.#poison) this.#checkPoison(page, order);
+    if (flags & GFP_ZERO) this.#zero(this.pageToAddr(page), order);
+    return page;
+  }
+
+  /**
+   * Sets what an allocation that finds no free pile calls before it fails:
+   * a function that gives pages back and says how many (boot sets the slice
+   * allocator's reclaim). Code, not state: the pages
+   * it frees are found through RAM.
+   */
+  setReclaim(reclaim: () => number): void {
+    this.#reclaim = reclaim;
+  }
+
+  #allocFromZones(zonelist: readonly ZoneHandle[], order: number, owner: number): number {
     for (const zone of zonelist) {
       const page = this.#allocFromZone(zone, order, owner);
-      if (page !== 0) {
-        if (this.#poison) this.#checkPoison(page, order);
-        if (flags & GFP_ZERO) this.#zero(this.pageToAddr(page), order);
-        return page;
-      }
+      if (page !== 0) return page;
     }
     return 0;
   }

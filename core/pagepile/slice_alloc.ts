@@ -337,6 +337,22 @@ export class SliceAllocator {
   }
 
   /**
+   * Gives the empty slabs of every pool back to the page allocator — created
+   * pools, the generic classes and the firmware's own: what the page
+   * allocator calls when it is short, before it fails an allocation. Walks
+   * the list of all pools: O(pools), on that path only.
+   * @returns the pages given back
+   */
+  reclaim(): number {
+    const bus = this.#bus;
+    let freed = 0;
+    for (let r = bus.read32(this.#globals + G_POOLS); r !== 0; r = bus.read32(r + P_NEXT)) {
+      if (bus.read32(r + P_NR_EMPTY) !== 0) freed += this.shrinkRecord(r);
+    }
+    return freed;
+  }
+
+  /**
    * Destroys a pool with no live slice: gives back its slabs and its record.
    * Refused with {@link PoolBusyError} while slices are live.
    */

@@ -1,8 +1,10 @@
 /**
- * pagepile's HTML report of a replay: one self-contained file (inline SVG, no
- * network) with the physical memory map at the footprint's peak and at the
- * end, memory and free piles over the trace, bus-cycle histograms, the
- * allocators' tables and what went wrong, by trace line.
+ * pagepile's HTML reports: of a replay, one self-contained file (inline SVG,
+ * no network) with the physical memory map at the footprint's peak and at
+ * the end, memory and free piles over the trace, bus-cycle histograms, the
+ * allocators' tables and what went wrong, by trace line; of a comparison of
+ * designs, their table, footprints, cycle distributions and maps side by
+ * side.
  *
  * A second entry point of the package, apart from the library in `mod.ts`:
  * the charts are drawn with Observable Plot into linkedom's DOM, which only
@@ -22,3 +24,4 @@
  */
 
 export { renderHtmlReport } from "./tools/report/html_report.ts";
+export { renderCompareReport } from "./tools/report/compare_report.ts";

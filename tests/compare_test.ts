@@ -72,6 +72,14 @@ Deno.test("compare prints the table and exits 0; --json is one object; a bad des
   assertEquals(parsed.designs[0].design, "pagepile");
   assertEquals(parsed.designs[0].report.events, 3031);
 
+  const dir = await Deno.makeTempDir();
+  const html = await run("--designs", "pagepile,koowaldah", "--report", `${dir}/c.html`, EXCERPT);
+  assertEquals(html.code, 0, html.stderr);
+  assertEquals(html.stderr.trim(), `compare: HTML report written to ${dir}/c.html`);
+  const page = await Deno.readTextFile(`${dir}/c.html`);
+  assertEquals(page.startsWith("<!DOCTYPE html>") && page.includes("koowaldah"), true);
+  await Deno.remove(dir, { recursive: true });
+
   const unknown = await run("--designs", "pagepile,nosuch", EXCERPT);
   assertEquals(unknown.code, 2);
   assertEquals(unknown.stderr.trim().startsWith('compare: no design named "nosuch"'), true);

@@ -7,7 +7,10 @@ import { boot } from "../core/pagepile/boot.ts";
 import { GFP_KERNEL } from "../core/gfp.ts";
 import type { PageMap } from "../core/firmware.ts";
 import { CycleStats } from "../tools/replay/cycle_stats.ts";
+import { cycleChart } from "../tools/report/cycle_chart.ts";
 import { renderHtmlReport } from "../tools/report/html_report.ts";
+import { mapGeometry, mapLayout } from "../tools/report/map_layout.ts";
+import { holderColour, memoryMapSvg } from "../tools/report/memory_map_svg.ts";
 import { replayTrace } from "../tools/replay/replay_trace.ts";
 import { assertEquals } from "./_assert.ts";
 
@@ -110,6 +113,76 @@ Deno.test("a cycle histogram counts every call in its power-of-two bucket", () =
   assertEquals(histogram.slice(0, 6), [2, 2, 1, 0, 0, 1]);
   assertEquals(histogram.length, 17); // 2^16 <= 100,000 < 2^17
   assertEquals(histogram[16], 1);
+});
+
+Deno.test("the memory map folds long runs, makes cells large, and its rectangles tile RAM", async () => {
+  const report = await replayTrace(EXCERPT, { ramBytes: 32 * MiB, check: "off", pictures: true });
+  const map = report.pictures!.peakMap!;
+  // 1,440 KiB held on 8,192 pages: the free piles fold away, and cells of
+  // 16 pixels (64 pages a row across 1,024) fit the height.
+  const geometry = mapGeometry([map], 1024);
+  assertEquals(geometry, { columns: 64, cell: 16 });
+  const layout = mapLayout(map, geometry);
+  assertEquals(layout.height <= 640, true, `${layout.height} px high`);
+  assertEquals(layout.folds.length > 0, true);
+  for (const fold of layout.folds) {
+    const [first, count, holder] = map.runs.slice(3 * fold.run, 3 * fold.run + 3);
+    assertEquals(fold.rows >= 4, true, "four rows or more");
+    assertEquals(first <= fold.firstRow * 64, true, "the fold starts inside its run");
+    assertEquals((fold.firstRow + fold.rows) * 64 <= first + count, true, "and ends inside it");
+    assertEquals(map.holders[holder].kind, "free", "here, only free piles are that long");
+  }
+  // Every page in one rectangle: cells, and the bands of folded rows.
+  const svg = memoryMapSvg(map, { id: "m", geometry });
+  const spans = [...svg.matchAll(/data-page="(\d+)" data-pages="(\d+)"/g)]
+    .map((m) => [Number(m[1]), Number(m[2])]).sort((a, b) => a[0] - b[0]);
+  let next = 0;
+  for (const [first, pages] of spans) {
+    assertEquals(first, next, "each rectangle starts where the last ended");
+    next += pages;
+  }
+  assertEquals(next, map.pages);
+  assertEquals(svg.split("data-fold").length - 1, layout.folds.length);
+});
+
+Deno.test("a slab's colour is its pool's, whatever the design calls the rest", () => {
+  const pagepile = {
+    kind: "slab" as const,
+    label: "slab of pool 'dentry' (id 12, record 0x1)",
+    key: 12,
+  };
+  const koowaldah = { kind: "slab" as const, label: "slab of pool 'dentry' (id 3)", key: 3 };
+  const other = { kind: "slab" as const, label: "slab of pool 'inode' (id 3)", key: 3 };
+  assertEquals(holderColour(pagepile), holderColour(koowaldah));
+  assertEquals(holderColour(koowaldah) === holderColour(other), false);
+});
+
+Deno.test("a cycle chart labels only the y ticks that have room, and shows a design without calls", () => {
+  const stats = new CycleStats();
+  for (let i = 0; i < 1400; i++) stats.add(40, i); // 1,400 calls in one bin: crowded ticks before
+  for (let i = 0; i < 30; i++) stats.add(700, i);
+  stats.add(2000, 1);
+  const svg = cycleChart("galloc", [
+    { design: "a", colour: "steelblue", figures: stats.figures() },
+    { design: "b", colour: "orange", figures: undefined },
+  ]);
+  const labels = svg.slice(svg.indexOf('aria-label="y-axis tick label"'));
+  const facet = labels.slice(0, labels.indexOf("</g>"));
+  const ys = [...facet.matchAll(/translate\([\d.]+,([\d.]+)\)" y="[^"]*">([^<]*)</g)]
+    .map((m) => ({ y: Number(m[1]), text: m[2] }));
+  assertEquals(ys.map((t) => t.text).includes("1,000"), true, JSON.stringify(ys));
+  for (let i = 1; i < ys.length; i++) {
+    assertEquals(
+      Math.abs(ys[i].y - ys[i - 1].y) >= 12,
+      true,
+      `ticks too close: ${JSON.stringify(ys)}`,
+    );
+  }
+  assertEquals(svg.includes("<title>b: no calls</title>"), true);
+  assertEquals(svg.includes("<title>a: 1,400 calls of 32 to 63 cycles</title>"), true);
+  // p99 and max are one call apart here (700 and 2000): each has its label.
+  assertEquals(svg.includes(">p50 40<") && svg.includes(">p99 700<"), true);
+  assertEquals(svg.includes(">max 2000<"), true);
 });
 
 Deno.test("the HTML report is self-contained, escapes the trace's names, lists problems", async () => {

@@ -11,6 +11,7 @@ import { TraceInputError } from "../../traces/line_reader.ts";
 import { compareDesigns } from "../compare/compare_designs.ts";
 import { formatComparison } from "../compare/comparison_table.ts";
 import { DesignLoadError } from "../replay/design_loader.ts";
+import { openProblem } from "../../traces/input_file.ts";
 import { CHECK_MODES, type CheckMode } from "../replay/shadow_memory.ts";
 import { parseByteSize } from "./byte_size.ts";
 import { ProgressLines } from "./progress_lines.ts";
@@ -36,12 +37,17 @@ Options:
   --min-ram        also find each design's smallest board: the least RAM the
                    trace replays on with no allocation failing (a search over
                    the board sizes, probes spread over the cores)
+  --report FILE    also write an HTML report to FILE: the table, footprint over
+                   the trace per design, each operation's bus cycles per design
+                   on shared scales, and each design's memory map at its peak
+                   (one self-contained file, no network needed)
   --json           print one JSON object instead of the tables
   --help           show this
 
 Examples:
   deno task compare traces/recorded/linux-6.1/boot.trace.gz
   deno task compare traces/recorded/linux-6.1/procs.trace.gz --min-ram
+  deno task compare traces/recorded/linux-6.1/boot.trace.gz --report boot.html
   deno task compare traces/recorded/linux-6.1/procs.trace.gz --designs pagepile,./examples/first_fit.ts
 `;
 
@@ -57,6 +63,7 @@ async function main(args: string[]): Promise<number> {
         check: { type: "string", default: "full" },
         "min-ram": { type: "boolean", default: false },
         json: { type: "boolean", default: false },
+        report: { type: "string" },
         help: { type: "boolean", default: false },
       },
     });
@@ -85,6 +92,7 @@ async function main(args: string[]): Promise<number> {
       ramBytes,
       check: values.check as CheckMode,
       minRam: values["min-ram"],
+      pictures: values.report !== undefined,
       onProgress: progress
         ? (i, read, size, events) => progress.update(i, read, size, events)
         : undefined,
@@ -104,6 +112,19 @@ async function main(args: string[]): Promise<number> {
     console.log(JSON.stringify(comparison));
   } else {
     console.log(formatComparison(comparison));
+  }
+  if (values.report !== undefined) {
+    // Loaded only here: the report's drawing libraries take a moment to load.
+    const { renderCompareReport } = await import("../report/compare_report.ts");
+    try {
+      await Deno.writeTextFile(values.report, renderCompareReport(comparison));
+    } catch (error) {
+      console.error(
+        `compare: cannot write the report to ${values.report}: ${openProblem(error, true)}`,
+      );
+      return 1;
+    }
+    console.error(`compare: HTML report written to ${values.report}`);
   }
   const failed = comparison.designs.some((d) => d.violations > 0 || d.report.inputError !== null);
   return failed ? 1 : 0;

@@ -1,36 +1,15 @@
 /**
- * The report's charts, drawn with Observable Plot into a server-side DOM
- * (linkedom) and returned as SVG text to inline in the HTML file.
- *
- * Why these two: Plot is kept by Observable, the makers of D3; it states a
- * chart as marks over scales (log scales, stacking, rules), and it renders
- * into any `document` it is given, so it needs no browser. linkedom is a
- * small, fast DOM with the methods Plot uses; jsdom would do the same work
- * with far more code. The SVG Plot makes is static: the file needs no script
- * or network to show it.
+ * Memory over a trace, as charts (SVG text, see plot_svg.ts): one replay's
+ * live bytes, footprint and free piles; several designs' footprints on one
+ * chart.
  * @module
  */
 
 import * as Plot from "@observablehq/plot";
-import { parseHTML } from "linkedom";
-import type { OpFigures } from "../replay/cycle_stats.ts";
 import type { MemorySeries } from "../replay/memory_timeline.ts";
+import { plotSvg } from "./plot_svg.ts";
 
 const MiB = 1024 * 1024;
-
-/** A fresh document for Plot to draw into. */
-function newDocument(): Plot.PlotOptions["document"] {
-  const window = parseHTML("<!DOCTYPE html><html><body></body></html>") as unknown as {
-    document: Plot.PlotOptions["document"];
-  };
-  return window.document;
-}
-
-/** Renders a Plot figure to SVG text. */
-function render(options: Plot.PlotOptions): string {
-  const figure = Plot.plot({ ...options, document: newDocument() });
-  return (figure as unknown as { outerHTML: string }).outerHTML;
-}
 
 /**
  * Live requested bytes and footprint against the event number.
@@ -44,7 +23,7 @@ export function memoryChart(series: MemorySeries): string {
     rows.push({ event, line, what: "live requested", mib: series.requestedBytes[i] / MiB });
     rows.push({ event, line, what: "footprint", mib: series.footprintBytes[i] / MiB });
   });
-  return render({
+  return plotSvg({
     width: 900,
     height: 300,
     marginLeft: 60,
@@ -72,7 +51,7 @@ export function freePilesChart(series: MemorySeries): string {
     });
   });
   const orders = (series.freeByOrder[0] ?? []).map((_, order) => String(order));
-  return render({
+  return plotSvg({
     width: 900,
     height: 300,
     marginLeft: 60,
@@ -86,50 +65,98 @@ export function freePilesChart(series: MemorySeries): string {
   });
 }
 
+/** One design's line of {@link footprintChart}. */
+export interface DesignSeries {
+  /** The design's name, as the chart shows it. */
+  design: string;
+  /** Its colour, a CSS colour. */
+  colour: string;
+  /** Its replay's samples. */
+  series: MemorySeries;
+}
+
 /**
- * A histogram of one operation's bus cycles on log scales, with p50, p99
- * and the max marked.
- * @param op the operation's name
- * @param figures its figures, histogram included
+ * The footprint of several designs replaying one trace, against the event
+ * number: a line per design, each drawn from its own samples. Dashed, the
+ * live requested bytes: the trace's, so one line when every design applied
+ * the same events; a design that skipped some (a part of the API it lacks)
+ * has one of its own. Each dashed line names its designs at its end.
+ * @param designs the designs, in the order of the legend
  * @returns SVG text
  */
-export function latencyChart(op: string, figures: OpFigures): string {
-  const bins = figures.histogram.map((calls, b) => ({
-    from: b === 0 ? 1 : 2 ** b,
-    to: 2 ** (b + 1),
-    calls,
-  })).filter((bin) => bin.calls > 0);
-  const marks = [
-    { label: "p50", cycles: figures.cycles.p50 },
-    { label: "p99", cycles: figures.cycles.p99 },
-    { label: "max", cycles: figures.cycles.max },
-  ].map((m, i) => ({ ...m, cycles: Math.max(m.cycles, 1), dy: -4 - 11 * i }));
-  const top = Math.max(...bins.map((bin) => bin.calls), 1);
-  const from = bins[0]?.from ?? 1;
-  const to = Math.max(bins.at(-1)?.to ?? 2, from * 2);
-  return render({
-    width: 440,
-    height: 200,
+export function footprintChart(designs: DesignSeries[]): string {
+  const footprint = designs.flatMap((d) =>
+    d.series.event.map((event, i) => ({
+      design: d.design,
+      event,
+      mib: d.series.footprintBytes[i] / MiB,
+    }))
+  );
+  // Designs whose live requested bytes are the same samples share a line.
+  const groups: DesignSeries[][] = [];
+  for (const d of designs) {
+    const same = groups.find(([g]) =>
+      sameNumbers(g.series.event, d.series.event) &&
+      sameNumbers(g.series.requestedBytes, d.series.requestedBytes)
+    );
+    if (same === undefined) groups.push([d]);
+    else same.push(d);
+  }
+  const requested = groups.map((group) => ({
+    name: groups.length === 1
+      ? "live requested"
+      : `live requested: ${group.map((d) => d.design).join(", ")}`,
+    colour: groups.length === 1 ? "#777" : group[0].colour,
+    series: group[0].series,
+  }));
+  return plotSvg({
+    width: 1100,
+    height: 340,
     marginLeft: 60,
-    marginTop: 44,
-    title: `${op}: ${figures.count.toLocaleString("en-US")} calls`,
-    x: { type: "log", label: "bus cycles", domain: [from, to] },
-    y: { type: "symlog", label: "calls", domain: [0, top * 1.2], grid: true },
+    x: { label: "event", grid: true },
+    y: { label: "MiB", grid: true, zero: true },
+    color: {
+      legend: true,
+      domain: designs.map((d) => d.design),
+      range: designs.map((d) => d.colour),
+    },
     marks: [
-      Plot.rectY(bins, { x1: "from", x2: "to", y: "calls", fill: "steelblue", inset: 0.5 }),
-      Plot.ruleX(marks, { x: "cycles", stroke: "firebrick", strokeDasharray: "3,2" }),
-      // Labels one above the other, so that close marks stay readable.
-      ...marks.map((m) =>
-        Plot.text([m], {
-          x: "cycles",
-          y: top * 1.2,
-          text: () => `${m.label} ${m.cycles}`,
-          dy: m.dy,
-          fill: "firebrick",
-          textAnchor: "start",
-          dx: 2,
-        })
-      ),
+      ...requested.flatMap(({ name, colour, series }) => {
+        const rows = series.event.map((event, i) => ({
+          event,
+          mib: series.requestedBytes[i] / MiB,
+        }));
+        return [
+          Plot.lineY(rows, {
+            x: "event",
+            y: "mib",
+            stroke: colour,
+            strokeDasharray: "5,3",
+            strokeWidth: 1.2,
+            title: () => name,
+          }),
+          Plot.text(rows.slice(-1), {
+            x: "event",
+            y: "mib",
+            text: () => name,
+            fill: colour,
+            textAnchor: "end",
+            dy: 9,
+          }),
+        ];
+      }),
+      Plot.lineY(footprint, {
+        x: "event",
+        y: "mib",
+        stroke: "design",
+        strokeWidth: 1.8,
+        title: (row: (typeof footprint)[number]) => `${row.design}: footprint`,
+      }),
+      Plot.ruleY([0]),
     ],
   });
+}
+
+function sameNumbers(a: number[], b: number[]): boolean {
+  return a.length === b.length && a.every((x, i) => x === b[i]);
 }

@@ -10,14 +10,20 @@
 import { formatBuddyinfo } from "../../core/buddyinfo.ts";
 import { formatSlabinfo } from "../../core/slabinfo.ts";
 import { formatVmallocinfo } from "../../core/vmallocinfo.ts";
-import { freePilesChart, latencyChart, memoryChart } from "./charts.ts";
+import { freePilesChart, memoryChart } from "./charts.ts";
+import { cycleChart } from "./cycle_chart.ts";
 import { escapeHtml } from "./html_escape.ts";
-import { mapGeometry, memoryMapLegend, memoryMapSvg } from "./memory_map_svg.ts";
+import { mapGeometry } from "./map_layout.ts";
+import { memoryMapLegend, memoryMapNote, memoryMapSvg } from "./memory_map_svg.ts";
+import { idPart, kib, MAP_SCRIPT, STYLE } from "./_page.ts";
 import { formatReplayReport } from "../replay/replay_report.ts";
 import type { ReplayReport } from "../replay/replay_trace.ts";
 import type { ReplayPictures } from "../replay/memory_timeline.ts";
 
-const KiB = 1024;
+const MiB = 1024 * 1024;
+
+/** The pixels a map takes across. */
+const MAP_WIDTH = 1024;
 
 /**
  * Renders a replay report made with the `pictures` option as HTML.
@@ -72,8 +78,8 @@ metadata included; live requested: what the trace's live blocks asked for.</p>
 <div class="latency">
 ${
     ops.map(([op, figures]) =>
-      `<figure class="chart" id="chart-latency-${escapeHtml(op)}">${
-        latencyChart(op, figures)
+      `<figure class="chart" id="chart-latency-${idPart(op)}">${
+        cycleChart(op, [{ design: report.design, colour: "steelblue", figures }])
       }</figure>`
     ).join("\n")
   }
@@ -94,13 +100,13 @@ ${
   }
 <h2>Full text report</h2>
 <pre>${escapeHtml(formatReplayReport(report))}</pre>
-<script>${SCRIPT}</script>
+<script>${MAP_SCRIPT}</script>
 </body>
 </html>
 `;
 }
 
-/** The maps at the footprint's peak and at the end, or why there are none. */
+/** The maps at the footprint's peak and at the end, drawn alike, or why there are none. */
 function memoryMaps(pictures: ReplayPictures): string {
   const { peak, peakMap, endMap } = pictures;
   if (peakMap === null || endMap === null) {
@@ -108,17 +114,16 @@ function memoryMaps(pictures: ReplayPictures): string {
       kib(peak.footprintBytes)
     }, after line ${peak.line}.</p>`;
   }
-  return `<p>One cell per ${peakMap.pageSize / KiB} KiB page, ${
-    mapRowNote(peakMap.pages, peakMap.pageSize)
-  }, from ${hexAddress(peakMap.ramBase)}. Point at a cell for its address and holder.</p>
+  const geometry = mapGeometry([peakMap, endMap], MAP_WIDTH);
+  return `<p>${memoryMapNote(peakMap, geometry)}</p>
 <div class="maps">
 <figure><figcaption>At the peak: ${
     kib(peak.footprintBytes)
   } held, after line ${peak.line}</figcaption>
-${memoryMapSvg(peakMap, "map-peak")}
+${memoryMapSvg(peakMap, { id: "map-peak", geometry })}
 ${memoryMapLegend(peakMap)}</figure>
 <figure><figcaption>At the end of the trace</figcaption>
-${memoryMapSvg(endMap, "map-end")}
+${memoryMapSvg(endMap, { id: "map-end", geometry })}
 ${memoryMapLegend(endMap)}</figure>
 </div>`;
 }
@@ -131,9 +136,7 @@ function summaryLine(report: ReplayReport): string {
     }</span>`;
   return `${report.events.toLocaleString("en-US")} events (${
     report.applied.toLocaleString("en-US")
-  } applied) on a ${
-    report.ramBytes / (1024 * KiB)
-  } MiB board, checks ${report.check}: ${verdict}, ` +
+  } applied) on a ${report.ramBytes / MiB} MiB board, checks ${report.check}: ${verdict}, ` +
     `${report.failures} allocation failure${
       report.failures === 1 ? "" : "s"
     }, ${report.problems.count} bad line${
@@ -181,62 +184,3 @@ function problemTables(report: ReplayReport): string {
     ),
   ].join("\n");
 }
-
-function kib(bytes: number): string {
-  return `${Math.round(bytes / KiB).toLocaleString("en-US")} KiB`;
-}
-
-function hexAddress(addr: number): string {
-  return `0x${addr.toString(16).padStart(8, "0")}`;
-}
-
-function mapRowNote(pages: number, pageSize: number): string {
-  const { columns } = mapGeometry(pages);
-  return `${columns * pageSize / (1024 * KiB)} MiB a row`;
-}
-
-const STYLE = `
-body { font: 14px/1.45 system-ui, sans-serif; margin: 1.5em auto; max-width: 1200px; padding: 0 1em; color: #222; }
-h1 { font-size: 1.4em; } h2 { margin-top: 2em; border-bottom: 1px solid #ddd; }
-.ok { color: #2f7d32; font-weight: 600; } .bad { color: #b71c1c; font-weight: 600; }
-.maps { display: flex; flex-wrap: wrap; gap: 2em; }
-figure { margin: 0; } figcaption { font-weight: 600; margin-bottom: 0.4em; }
-.memory-map { border: 1px solid #bbb; max-width: 100%; height: auto; }
-.legend { list-style: none; padding: 0.3em; columns: 2; font-size: 12px; max-width: 1040px; max-height: 16em; overflow: auto; border: 1px solid #eee; }
-.legend li { break-inside: avoid; } .legend .pages { color: #666; }
-.swatch { display: inline-block; width: 10px; height: 10px; margin-right: 4px; border: 1px solid #999; }
-.latency { display: flex; flex-wrap: wrap; gap: 1em; }
-pre { background: #f6f6f6; padding: 0.6em; overflow-x: auto; font-size: 12px; }
-table { border-collapse: collapse; font-size: 12px; margin: 0.6em 0; }
-caption { text-align: left; font-weight: 600; }
-td, th { border: 1px solid #ccc; padding: 2px 6px; text-align: left; vertical-align: top; }
-#tip { position: fixed; background: #222; color: #fff; padding: 3px 6px; font: 12px monospace; pointer-events: none; border-radius: 3px; }
-`;
-
-/** Turns the cell under the pointer into its page's address and holder. */
-const SCRIPT = `
-(() => {
-  const tip = document.getElementById("tip");
-  for (const svg of document.querySelectorAll("svg.memory-map")) {
-    const cell = Number(svg.dataset.cell);
-    const base = Number(svg.dataset.ramBase);
-    const pageSize = Number(svg.dataset.pageSize);
-    svg.addEventListener("mousemove", (event) => {
-      const rect = event.target.closest("rect");
-      if (!rect) { tip.hidden = true; return; }
-      const box = svg.getBoundingClientRect();
-      const scale = box.width / svg.viewBox.baseVal.width;
-      const x = (event.clientX - box.left) / scale;
-      const offset = Math.max(0, Math.floor((x - Number(rect.getAttribute("x"))) / cell));
-      const page = Number(rect.dataset.page) + offset;
-      const address = (base + page * pageSize).toString(16).padStart(8, "0");
-      const holder = rect.querySelector("title").textContent.replace(/^[^:]*: /, "");
-      tip.textContent = "0x" + address + " (page " + page + "): " + holder;
-      tip.style.left = event.clientX + 12 + "px";
-      tip.style.top = event.clientY + 12 + "px";
-      tip.hidden = false;
-    });
-    svg.addEventListener("mouseleave", () => { tip.hidden = true; });
-  }
-})();
-`;

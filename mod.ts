@@ -81,6 +81,7 @@ export {
 } from "./core/firmware.ts";
 export { pagepileDesign } from "./core/pagepile/design.ts";
 export { koowaldahDesign } from "./core/koowaldah/design.ts";
+export { tlsfDesign } from "./core/tlsf/design.ts";
 export { DESIGNS } from "./core/designs.ts";
 export { DesignLoadError, loadDesign } from "./tools/replay/design_loader.ts";
 export { boot, type BootInfo, type BootOptions } from "./core/pagepile/boot.ts";

@@ -8,6 +8,7 @@
 import type { Design } from "./firmware.ts";
 import { koowaldahDesign } from "./koowaldah/design.ts";
 import { pagepileDesign } from "./pagepile/design.ts";
+import { tlsfDesign } from "./tlsf/design.ts";
 
 /** The shipped designs, the default first. */
-export const DESIGNS: readonly Design[] = [pagepileDesign, koowaldahDesign];
+export const DESIGNS: readonly Design[] = [pagepileDesign, koowaldahDesign, tlsfDesign];

@@ -110,8 +110,8 @@ Deno.test("the debug options cost bus cycles, and only where they are on", () =>
   // poison words; writes 4 red-zone words and the tag); a free +48 (reads the
   // size and 4 red-zone words; writes 16 poison and 3 red-zone words); a page
   // +4,096 (1,024 poison words checked at alloc, 1,024 written at free).
-  assertEquals(measure(false), { alloc: 60, free: 62, again: 60, page: 72 });
-  assertEquals(measure(true), { alloc: 110, free: 110, again: 110, page: 4168 });
+  assertEquals(measure(false), { alloc: 60, free: 62, again: 60, page: 68 });
+  assertEquals(measure(true), { alloc: 110, free: 110, again: 110, page: 4164 });
 });
 
 Deno.test("a large galloc block's red zone is the slack of its last page; free pages are audited for poison", () => {

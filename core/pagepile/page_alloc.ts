@@ -514,9 +514,17 @@ export class PageAllocator {
     if (page === 0) return 0;
     this.#unlink(zone, page, found);
     // Split: keep the lower half, give the upper half back, one order down.
+    // The search found every list below `found` empty, so each upper half
+    // becomes its list's only pile: no head or count to read first.
     while (found > order) {
       found--;
-      this.#pushFree(zone, page + (PAGE_STRUCT_BYTES << found), found);
+      const half = page + (PAGE_STRUCT_BYTES << found);
+      const area = freeArea(zone, found);
+      bus.write32(half + PG_FLAGS, pageFlags(PageState.FREE, found, PageOwner.NONE));
+      bus.write32(half + PG_NEXT, 0);
+      bus.write32(half + PG_PREV, 0);
+      bus.write32(area + FA_HEAD, half);
+      bus.write32(area + FA_COUNT, 1);
     }
     bus.write32(page + PG_FLAGS, pageFlags(PageState.ALLOCATED, order, owner));
     const nrFree = zone.record + Z_NR_FREE;

@@ -5,6 +5,9 @@
  * @module
  */
 
+import { Duplex } from "node:stream";
+import { createZstdDecompress } from "node:zlib";
+
 /**
  * Why a file could not be opened, read or written, in a few words: "no such
  * file", "permission denied", or the system's own message.
@@ -58,7 +61,6 @@ const MAGIC: [number[], string][] = [
   [[0x25, 0x50, 0x44, 0x46, 0x2D], "a PDF document"],
   [[0x50, 0x4B, 0x03, 0x04], "a zip archive"],
   [[0x7F, 0x45, 0x4C, 0x46], "an ELF executable"],
-  [[0x28, 0xB5, 0x2F, 0xFD], "zstd-compressed data (decompress it first: zstd -d)"],
   [[0xFD, 0x37, 0x7A, 0x58, 0x5A, 0x00], "xz-compressed data (decompress it first: xz -d)"],
   [
     [0x42, 0x5A, 0x68, -1, 0x31, 0x41, 0x59, 0x26, 0x53, 0x59],
@@ -66,10 +68,6 @@ const MAGIC: [number[], string][] = [
   ],
   [[0xFF, 0xFE], "UTF-16 text (convert it to UTF-8 first: iconv -f UTF-16 -t UTF-8)"],
   [[0xFE, 0xFF], "UTF-16 text (convert it to UTF-8 first: iconv -f UTF-16 -t UTF-8)"],
-  [
-    [0x17, 0x08, 0x44, 0x74, 0x72, 0x61, 0x63, 0x69, 0x6E, 0x67],
-    "a trace-cmd trace.dat file, which pagepile does not read yet (record the tracefs text instead: see the README)",
-  ],
 ];
 
 /** Bytes looked at to tell text from binary data. */
@@ -113,4 +111,72 @@ export function notTraceKind(head: Uint8Array): string | undefined {
   if (start.startsWith("{") || /^\[\s*[[{"\d\]-]/.test(start)) return "JSON";
   if (start.startsWith("<")) return "HTML or XML";
   return undefined;
+}
+
+/** "gzip" or "zstd" when the first bytes are that format's magic, else "". */
+export function compressionOf(head: Uint8Array): string {
+  if (head.length >= 2 && head[0] === 0x1F && head[1] === 0x8B) return "gzip";
+  if (head.length >= 4 && head[0] === 0x28 && head[1] === 0xB5 && head[2] === 0x2F) {
+    return head[3] === 0xFD ? "zstd" : "";
+  }
+  return "";
+}
+
+/** A zstd decompressor as a web stream (Deno's node:zlib has zstd; the web streams have not). */
+export function zstdDecompression(): ReadableWritablePair<Uint8Array, BufferSource> {
+  return Duplex.toWeb(createZstdDecompress()) as unknown as ReadableWritablePair<
+    Uint8Array,
+    BufferSource
+  >;
+}
+
+/** The bytes a trace-cmd trace.dat file starts with: 0x17 0x08 0x44, then "tracing". */
+const TRACE_DAT_MAGIC = [0x17, 0x08, 0x44, 0x74, 0x72, 0x61, 0x63, 0x69, 0x6E, 0x67];
+
+/**
+ * Whether `path` is a trace-cmd trace.dat file, compressed whole with gzip
+ * or zstd or not: its first bytes, decompressed, are trace.dat's magic.
+ * False for a file that cannot be opened (the text reader says why).
+ */
+export async function isTraceDat(path: string): Promise<boolean> {
+  let file: Deno.FsFile;
+  try {
+    ({ file } = await openInput(path));
+  } catch {
+    return false;
+  }
+  const stream = file.readable;
+  const reader = stream.getReader();
+  try {
+    const first = await reader.read();
+    if (first.done) return false;
+    let head: Uint8Array<ArrayBufferLike> = first.value;
+    const compression = compressionOf(head);
+    if (compression !== "") {
+      // Decompress only what the magic needs, then stop.
+      const bytes = first.value;
+      const source = new ReadableStream<BufferSource>({
+        start(controller) {
+          controller.enqueue(bytes);
+          controller.close();
+        },
+      });
+      const decompressed = (compression === "gzip"
+        ? source.pipeThrough(new DecompressionStream("gzip"))
+        : source.pipeThrough(zstdDecompression())).getReader() as ReadableStreamDefaultReader<
+          Uint8Array
+        >;
+      try {
+        const chunk = await decompressed.read();
+        head = chunk.done ? new Uint8Array() : chunk.value;
+      } catch {
+        return false; // not even its first bytes decompress: the text reader says so
+      } finally {
+        decompressed.cancel().catch(() => {});
+      }
+    }
+    return TRACE_DAT_MAGIC.every((byte, i) => head[i] === byte);
+  } finally {
+    await reader.cancel().catch(() => {});
+  }
 }

@@ -1,20 +1,20 @@
 /**
- * Reads a text file line by line as a stream, plain or gzip (told apart by
- * gzip's magic bytes), in bounded memory: at most one chunk and one line are
+ * Reads a text file line by line as a stream, plain, gzip or zstd (told apart
+ * by their magic bytes), in bounded memory: at most one chunk and one line are
  * held at a time, and a line longer than MAX_LINE_CHARS is cut short. A file
  * that cannot be a text trace (missing, a directory, empty, an image, binary
  * data, JSON) is refused before its first line.
  * @module
  */
 
-import { notTraceKind, openInput } from "./input_file.ts";
+import { compressionOf, notTraceKind, openInput, zstdDecompression } from "./input_file.ts";
 
 /** Longest line delivered whole; longer ones are cut here and flagged. */
 export const MAX_LINE_CHARS = 64 * 1024;
 
 /**
  * Where a trace cannot be read, or read on: a file that is missing,
- * unreadable, empty or not a trace; a truncated or corrupt gzip stream; an
+ * unreadable, empty or not a trace; a truncated or corrupt compressed stream; an
  * I/O error. The message names the file and says what is wrong.
  */
 export class TraceInputError extends Error {
@@ -51,7 +51,7 @@ export interface ReadLinesOptions {
  * Streams the lines of `path` to `onLine`, without their line ends. Lines
  * are handed over synchronously, a chunk at a time.
  *
- * @param path a plain or gzip-compressed text file
+ * @param path a text file, plain or compressed with gzip or zstd
  * @param onLine receives each line
  * @param options progress reporting
  * @returns the number of lines read
@@ -84,7 +84,8 @@ export async function readLines(
   let carry = "";
   let cutting = false; // inside a line already delivered cut short
   let handlerThrew = false; // an error from onLine is the caller's, passed on as it is
-  let gzip = false;
+  /** How the file is compressed, if it is: "gzip" or "zstd". */
+  let compression = "";
   const handle = (text: string, cut: boolean): void => {
     try {
       onLine(text, ++lineNumber, cut);
@@ -129,7 +130,7 @@ export async function readLines(
     if (head.length === 0) {
       throw new TraceInputError(`${path}: is empty (0 bytes): nothing was recorded in it`, 0);
     }
-    gzip = head.length >= 2 && head[0] === 0x1F && head[1] === 0x8B;
+    compression = compressionOf(head);
     const counted = new ReadableStream<BufferSource>({
       start(controller) {
         controller.enqueue(head);
@@ -149,19 +150,26 @@ export async function readLines(
         return reader.cancel(reason);
       },
     });
-    const bytes = (gzip ? counted.pipeThrough(new DecompressionStream("gzip")) : counted)
+    const bytes = (compression === "gzip"
+      ? counted.pipeThrough(new DecompressionStream("gzip"))
+      : compression === "zstd"
+      ? counted.pipeThrough(zstdDecompression())
+      : counted)
       .getReader() as ReadableStreamDefaultReader<Uint8Array>;
     // The first bytes the lines come from tell a trace from an image, an
     // archive or a JSON file, before any of it is read as lines.
     let chunk = await bytes.read();
     if (chunk.done) {
-      throw new TraceInputError(`${path}: holds an empty gzip stream: nothing was recorded`, 0);
+      throw new TraceInputError(
+        `${path}: holds an empty ${compression} stream: nothing was recorded`,
+        0,
+      );
     }
     const kind = notTraceKind(chunk.value);
     if (kind !== undefined) {
       throw new TraceInputError(
-        `${path}: is ${kind}${gzip ? " (gzip-compressed)" : ""}, not a trace` +
-          " (pagepile reads Linux ftrace text and its own native traces, plain or gzip)",
+        `${path}: is ${kind}${compression ? ` (${compression}-compressed)` : ""}, not a trace` +
+          ` (pagepile reads ${TRACE_FORMATS})`,
         0,
       );
     }
@@ -170,13 +178,18 @@ export async function readLines(
       lines(decoder.decode(chunk.value, { stream: true }));
       options.onProgress?.(bytesRead, fileBytes);
       const wait = options.backpressure?.();
-      if (wait !== undefined) await wait;
+      if (wait !== undefined) {
+        await wait;
+      }
     }
     lines(decoder.decode());
-    if (carry.length > 0 && !cutting) deliver(carry);
+    if (carry.length > 0 && !cutting) {
+      deliver(carry);
+    }
   } catch (error) {
     if (error instanceof TraceInputError || handlerThrew) throw error;
-    const why = (error as Error).message + (gzip ? " (a truncated or corrupt gzip stream?)" : "");
+    const why = (error as Error).message +
+      (compression ? ` (a truncated or corrupt ${compression} stream?)` : "");
     throw new TraceInputError(
       lineNumber === 0
         ? `${path}: cannot be read: ${why}`
@@ -192,3 +205,8 @@ export async function readLines(
   }
   return lineNumber;
 }
+
+/** What pagepile reads, for messages about what it cannot. */
+export const TRACE_FORMATS =
+  "Linux ftrace text, trace-cmd's trace.dat and report text, and its own native traces; " +
+  "plain, gzip or zstd";

@@ -173,3 +173,50 @@ Deno.test("truncated and corrupted gzip traces end in an input error with the re
     { numRuns: 100 },
   );
 });
+
+Deno.test("flipped and truncated trace.dat files end in a report or an input error naming the offset, never a crash", async () => {
+  const whole = Deno.readFileSync(
+    fileURLToPath(new URL("../traces/recorded/trace-cmd/fs.dat", import.meta.url)),
+  );
+  // fs.dat's CPU data section starts at 895,826 (trace-cmd dump --summary):
+  // half the damage lands there, past the metadata, so that events come first.
+  const dataAt = 895_826;
+  const anywhere = fc.oneof(
+    fc.nat(whole.length - 1),
+    fc.integer({ min: dataAt, max: whole.length - 1 }),
+  );
+  await fc.assert(
+    fc.asyncProperty(
+      fc.option(anywhere, { nil: undefined }),
+      fc.array(fc.tuple(anywhere, fc.integer({ min: 1, max: 255 })), { maxLength: 4 }),
+      async (cut, flips) => {
+        const bytes = whole.slice(0, cut);
+        for (const [at, xor] of flips) if (at < bytes.length) bytes[at] ^= xor;
+        const path = await Deno.makeTempFile({ suffix: ".dat" });
+        await Deno.writeFile(path, bytes);
+        try {
+          const report = await replayTrace(path, { ramBytes: 16 * 1024 * 1024, check: "light" });
+          assertEquals(report.violations, 0);
+          const skipped = Object.values(report.skipped).reduce((a, b) => a + b, 0);
+          assertEquals(report.applied + skipped, report.events, "every event applied or skipped");
+          if (report.inputError !== null) {
+            assertEquals(/^\S+: at offset \d+ /.test(report.inputError), true, report.inputError);
+          }
+        } catch (error) {
+          if (!(error instanceof TraceInputError)) throw error;
+          // A damaged magic or a file cut inside it is no longer a trace.dat:
+          // the text reader refuses it as binary data, or as empty.
+          assertEquals(
+            /: at offset \d+ |holds no event|not a trace|empty/.test(error.message) &&
+              error.message.startsWith(`${path}: `),
+            true,
+            error.message,
+          );
+        } finally {
+          await Deno.remove(path);
+        }
+      },
+    ),
+    { numRuns: 40 },
+  );
+});

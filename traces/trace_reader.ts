@@ -1,5 +1,8 @@
 /**
- * Reads a trace file of either format, telling them apart by the first line.
+ * Reads a trace file of any format pagepile knows, telling them apart by
+ * their first bytes: trace-cmd's binary trace.dat by its magic; text by its
+ * first line (the native format's header, `cpus=N` for `trace-cmd report`,
+ * else the kernel's tracefs text). Each may be compressed with gzip or zstd.
  * @module
  */
 
@@ -12,11 +15,19 @@ import {
 import { LinuxTraceParser } from "./linux_ftrace.ts";
 import { NATIVE_HEADER, NativeTraceParser } from "./native_format.ts";
 import type { TraceSink } from "./trace_event.ts";
+import { readTraceDat } from "./trace_dat/read_trace_dat.ts";
+import { isTraceDat } from "./input_file.ts";
+
+/**
+ * A trace's format: the kernel's tracefs text, `trace-cmd report`'s text,
+ * trace-cmd's binary trace.dat, or pagepile's native text.
+ */
+export type TraceFormat = "linux" | "trace-cmd report" | "trace.dat" | "native";
 
 /** What {@link readTrace} found besides the events. */
 export interface TraceInfo {
-  /** "native" when the first line is NATIVE_HEADER, else "linux". */
-  format: "linux" | "native";
+  /** The format found. */
+  format: TraceFormat;
   /** Lines read. */
   lines: number;
   /** Events handed to the sink (skips included). */
@@ -26,7 +37,8 @@ export interface TraceInfo {
 }
 
 /**
- * Streams a Linux ftrace or native trace, plain or gzip, into `sink`.
+ * Streams a trace into `sink`: Linux tracefs text, trace-cmd's trace.dat or
+ * report text, or a native trace; plain, gzip or zstd.
  *
  * @param path the trace file
  * @param sink receives events, problems and lost-event counts
@@ -53,6 +65,7 @@ export async function readTrace(
   sink: TraceSink,
   options: ReadLinesOptions = {},
 ): Promise<TraceInfo> {
+  if (await isTraceDat(path)) return await readTraceDat(path, sink, options);
   let parser: LinuxTraceParser | NativeTraceParser | undefined;
   let events = 0;
   let firstProblem = "";
@@ -78,7 +91,11 @@ export async function readTrace(
     if (cut) counted.problem(line, `line is longer than ${MAX_LINE_CHARS / 1024} KiB; ignored`);
     else parser.parseLine(text, line);
   }, options);
-  const format = parser instanceof NativeTraceParser ? "native" : "linux";
+  const format: TraceFormat = parser instanceof NativeTraceParser
+    ? "native"
+    : parser?.traceCmdReport
+    ? "trace-cmd report"
+    : "linux";
   if (events === 0) {
     throw new TraceInputError(noEventMessage(path, format, lines, firstProblem), lines);
   }

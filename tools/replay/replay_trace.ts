@@ -9,7 +9,7 @@ import { Board } from "../../hw/board.ts";
 import type { Design, PageStats, PoolStats, VmStats } from "../../core/firmware.ts";
 import { pagepileDesign } from "../../core/pagepile/design.ts";
 import { TraceInputError } from "../../traces/line_reader.ts";
-import { readTrace } from "../../traces/trace_reader.ts";
+import { readTrace, type TraceFormat } from "../../traces/trace_reader.ts";
 import { streamTrace, type TraceStreamer } from "../../traces/trace_stream.ts";
 import { type BoardSize, boardSizeForTrace } from "./board_size.ts";
 import { Replayer, type ReplayResult } from "./replayer.ts";
@@ -61,7 +61,7 @@ export interface ReplayReport extends ReplayResult {
   /** The trace file. */
   tracePath: string;
   /** Its format. */
-  format: "linux" | "native";
+  format: TraceFormat;
   /** Lines read. */
   lines: number;
   /** Board RAM in bytes. */

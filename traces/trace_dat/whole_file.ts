@@ -1,0 +1,47 @@
+/**
+ * A trace.dat file compressed whole (`zstd fs.dat`, `gzip fs.dat`), told by
+ * its first bytes, is decompressed to a temporary file before it is read:
+ * the reader needs random access, which a compressed stream does not give.
+ * The decompression streams, so memory stays at the streams' buffers
+ * whatever the file's size.
+ * @module
+ */
+
+import { Duplex } from "node:stream";
+import { createZstdDecompress } from "node:zlib";
+
+/** The compression of a file that starts with `head`: "gzip", "zstd", or "" for neither. */
+export function wholeFileCompression(head: Uint8Array): string {
+  if (head.length >= 2 && head[0] === 0x1F && head[1] === 0x8B) return "gzip";
+  if (head.length >= 4 && head[0] === 0x28 && head[1] === 0xB5 && head[2] === 0x2F) {
+    return head[3] === 0xFD ? "zstd" : "";
+  }
+  return "";
+}
+
+/**
+ * Decompresses `path` into a new temporary file.
+ * @param path the compressed file
+ * @param compression "gzip" or "zstd"
+ * @returns the temporary file's path; the caller removes it
+ * @throws {Error} with the decompressor's message when the stream is corrupt
+ *   or truncated (the temporary file is then removed)
+ */
+export async function decompressToTemp(path: string, compression: string): Promise<string> {
+  const temp = await Deno.makeTempFile({ prefix: "pagepile-", suffix: ".dat" });
+  try {
+    const source = await Deno.open(path);
+    const target = await Deno.open(temp, { write: true, truncate: true });
+    const decompressor = compression === "gzip"
+      ? new DecompressionStream("gzip")
+      : Duplex.toWeb(createZstdDecompress()) as unknown as ReadableWritablePair<
+        Uint8Array,
+        BufferSource
+      >;
+    await source.readable.pipeThrough(decompressor).pipeTo(target.writable);
+    return temp;
+  } catch (error) {
+    await Deno.remove(temp).catch(() => {});
+    throw error;
+  }
+}

@@ -391,6 +391,11 @@ export interface Firmware {
   /** The allocators' statistics, read from their state in RAM. */
   stats(): FirmwareStats;
   /**
+   * The page counts alone, as `stats().pages` has them, where the design can
+   * give them for less than all its statistics: a replay samples them often.
+   */
+  pageStats?(): PageStats;
+  /**
    * One pool's figures, as `stats().slices` has them.
    * @param pool a live pool
    * @returns its line of slabinfo

@@ -19,6 +19,7 @@ import type {
   FirmwareStats,
   KernelPart,
   PageMap,
+  PageStats,
   PoolStats,
   SlicePoolOptions,
 } from "../firmware.ts";
@@ -275,6 +276,11 @@ export class KoowaldahKernel implements Firmware {
   }
 
   /** The page counts and every pool's figures, read through the debug port. */
+  /** The page counts alone, read through the debug port. */
+  pageStats(): PageStats {
+    return pageStatsOf(this.board, this.#layout);
+  }
+
   stats(): FirmwareStats {
     return {
       pages: pageStatsOf(this.board, this.#layout),

@@ -18,6 +18,7 @@ import type {
   Firmware,
   FirmwareStats,
   PageMap,
+  PageStats,
   PoolStats,
   SlicePoolOptions,
   VmallocOptions,
@@ -339,6 +340,11 @@ export class Kernel implements Firmware {
       generic: this.#generic.stats(),
       vm: this.#vm.stats(),
     };
+  }
+
+  /** The page counts alone, as `stats().pages` has them, without reading every pool. */
+  pageStats(): PageStats {
+    return this.#pages.stats();
   }
 
   /**

@@ -12,6 +12,7 @@ import {
   type Firmware,
   type FirmwareStats,
   type PageMap,
+  type PageStats,
   type PoolHandle,
   type PoolStats,
   type SlicePoolOptions,
@@ -152,6 +153,10 @@ export class TlsfKernel implements Firmware {
       ],
       vm: kernel.vm,
     };
+  }
+  /** pagepile's page counts alone. */
+  pageStats(): PageStats {
+    return this.#kernel.pageStats();
   }
   /** A pool's figures, read through the debug port. */
   poolStats(pool: PoolHandle): PoolStats {

@@ -99,7 +99,7 @@ export class MemoryTimeline {
     s.line.push(line);
     s.requestedBytes.push(requestedBytes);
     s.footprintBytes.push(this.#k.pagesInUse() * PAGE_SIZE);
-    s.freeByOrder.push(this.#k.stats().pages.freeByOrder);
+    s.freeByOrder.push((this.#k.pageStats?.() ?? this.#k.stats().pages).freeByOrder);
   }
 
   /** The pictures, the end's map read now. */

@@ -853,7 +853,7 @@ export class Replayer implements TraceSink {
         line: e.line,
         op,
         request,
-        freeByOrder: this.#k.stats().pages.freeByOrder,
+        freeByOrder: (this.#k.pageStats?.() ?? this.#k.stats().pages).freeByOrder,
       });
     }
     this.#onFailure?.(e.line, `${op} of ${request} failed for lack of memory`);

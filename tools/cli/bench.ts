@@ -47,11 +47,18 @@ Sections:
               / peak live requested (target on fs: <= 1.25)
   cycles      bus cycles per operation (p50, p99, max) on 16 MiB and 1 GiB
   scaling     galloc events/s and worst bus cycles with 10^3..10^6 live objects
+  formats     one trace-cmd recording from its trace.dat and from its report
+              text: a parse-only pass (in this process) and a whole replay
+              (\`deno task replay\` as a process of its own), events/s and the
+              ratios (targets: parse-only >= 3x, replay >= 2x); the recordings
+              in traces/recorded/trace-cmd, or --dat FILE --text FILE
 Machines here are shared and noisy: contenders alternate within each round,
 and the tables show medians; read the ratios rather than the absolute rates.
 
 Options:
   --cycles-trace T  the trace of section 4
+  --dat FILE        the trace.dat of section 6 (with --text: its report text)
+  --text FILE       the report text of section 6
   --rounds N        rounds per measurement (default 3)
   --only LIST       comma-separated sections to run (default: all)
   --json            print one JSON object instead of the tables
@@ -542,7 +549,88 @@ function scalingTable(rows: ScalingRow[]): string {
 
 // ---------------------------------------------------------------------------
 
-const SECTIONS = ["throughput", "malloc", "memory", "cycles", "scaling"];
+// 6. One recording in two formats: trace.dat against its report text -----
+
+/** The recordings section 6 reads, each as trace.dat and as `trace-cmd report` text. */
+const FORMAT_PAIRS = ["fs", "procs-2cpu"].map((name) => ({
+  dat: `${RECORDED}trace-cmd/${name}.dat`,
+  text: `${RECORDED}trace-cmd/${name}.report.txt.zst`,
+}));
+
+interface FormatsRow {
+  dat: string;
+  text: string;
+  events: number;
+  /** Parse-only events/s, in this process: trace.dat, text, and their ratio. */
+  parse: { dat: number; text: number; ratio: number };
+  /** Whole replays as processes of their own, events/s: trace.dat, text, ratio. */
+  replay: { dat: number; text: number; ratio: number };
+}
+
+async function formats(
+  pairs: { dat: string; text: string }[],
+  rounds: number,
+): Promise<FormatsRow[]> {
+  const rows: FormatsRow[] = [];
+  for (const { dat, text } of pairs) {
+    const parse: Record<string, number[]> = { dat: [], text: [] };
+    const replay: Record<string, number[]> = { dat: [], text: [] };
+    let events = 0;
+    for (let round = 0; round < rounds; round++) {
+      for (const [which, path] of [["dat", dat], ["text", text]]) {
+        let start = performance.now();
+        events = 0;
+        await readTrace(path, { event: () => events++, problem: () => {}, lost: () => {} });
+        parse[which].push(performance.now() - start);
+        start = performance.now();
+        const run = await new Deno.Command(Deno.execPath(), {
+          args: ["run", "--allow-read", "--allow-write", REPLAY_CLI, path],
+          stdout: "null",
+          stderr: "null",
+        }).output();
+        if (!run.success) throw new Error(`the replay of ${path} failed`);
+        replay[which].push(performance.now() - start);
+      }
+    }
+    const rate = (ms: number[]): number => events / (median(ms) / 1000);
+    const ratio = (times: Record<string, number[]>): number =>
+      median(times.dat.map((ms, round) => times.text[round] / ms));
+    rows.push({
+      dat: shown(dat),
+      text: shown(text),
+      events,
+      parse: { dat: rate(parse.dat), text: rate(parse.text), ratio: ratio(parse) },
+      replay: { dat: rate(replay.dat), text: rate(replay.text), ratio: ratio(replay) },
+    });
+  }
+  return rows;
+}
+
+function formatsTable(rows: FormatsRow[]): string {
+  const lines = [
+    "6. One recording as trace.dat and as report text, events/s (targets: trace.dat >= 3x the",
+    "   text's parse-only rate, >= 2x its replay rate; replays are whole `deno task replay`",
+    "   processes, checks full, the board sized from the trace)",
+    `${"recording".padEnd(40)}${"events".padStart(9)}${"parse-only dat / text".padStart(32)}` +
+    `${"replay dat / text".padStart(30)}`,
+  ];
+  for (const r of rows) {
+    lines.push(
+      `${r.dat.padEnd(40)}${n(r.events).padStart(9)}` +
+        `${`${n(r.parse.dat)} / ${n(r.parse.text)} (${r.parse.ratio.toFixed(2)}x)`.padStart(32)}` +
+        `${
+          `${n(r.replay.dat)} / ${n(r.replay.text)} (${r.replay.ratio.toFixed(2)}x)`.padStart(30)
+        }`,
+    );
+  }
+  lines.push("   (ratios: the median of each round's ratio, the two formats alternated)");
+  return lines.join("\n");
+}
+
+/** The replay program, run as a process of its own by section 6. */
+const REPLAY_CLI = fileURLToPath(new URL("./replay.ts", import.meta.url));
+
+const SECTIONS = ["throughput", "malloc", "memory", "cycles", "scaling", "formats"];
 
 async function main(args: string[]): Promise<number> {
   let parsed;
@@ -552,6 +640,8 @@ async function main(args: string[]): Promise<number> {
       allowPositionals: true,
       options: {
         "cycles-trace": { type: "string", default: CYCLES_TRACE },
+        dat: { type: "string" },
+        text: { type: "string" },
         rounds: { type: "string", default: "3" },
         only: { type: "string", default: SECTIONS.join(",") },
         json: { type: "boolean", default: false },
@@ -586,9 +676,17 @@ async function main(args: string[]): Promise<number> {
   // replayed is named before minutes of measuring, and the figures below
   // say which files they come from.
   const files: { path: string; events: number }[] = [];
+  if ((values.dat === undefined) !== (values.text === undefined)) {
+    console.error(`bench: give --dat and --text together\n\n${HELP}`);
+    return 2;
+  }
+  const pairs = values.dat !== undefined && values.text !== undefined
+    ? [{ dat: values.dat, text: values.text }]
+    : FORMAT_PAIRS;
   const used = [
     ...(only.some((s) => ["throughput", "malloc", "memory"].includes(s)) ? traces : []),
     ...(only.includes("cycles") ? [cyclesTrace] : []),
+    ...(only.includes("formats") ? pairs.flatMap((p) => [p.dat, p.text]) : []),
   ];
   for (const path of new Set(used)) {
     try {
@@ -624,6 +722,10 @@ async function main(args: string[]): Promise<number> {
   if (only.includes("scaling")) {
     note("measuring the generic allocator's scaling...");
     say(scalingTable(result.scaling = scaling() as ScalingRow[]));
+  }
+  if (only.includes("formats")) {
+    note(`measuring trace.dat against report text (${rounds} rounds)...`);
+    say(formatsTable(result.formats = await formats(pairs, rounds) as FormatsRow[]));
   }
   if (values.json) console.log(JSON.stringify(result));
   return 0;

@@ -8,6 +8,7 @@
  */
 
 import { compressionOf, notTraceKind, openInput, zstdDecompression } from "./input_file.ts";
+import type { TraceFormat } from "./trace_reader.ts";
 
 /** Longest line delivered whole; longer ones are cut here and flagged. */
 export const MAX_LINE_CHARS = 64 * 1024;
@@ -20,16 +21,20 @@ export const MAX_LINE_CHARS = 64 * 1024;
 export class TraceInputError extends Error {
   /** The last line read whole before the error (0 when none). */
   readonly line: number;
+  /** The trace's format, when it was told before the error. */
+  readonly format: TraceFormat | undefined;
 
   /**
    * Describes an unreadable input.
    * @param message what went wrong
    * @param line the last line read whole
+   * @param format the trace's format, if known
    */
-  constructor(message: string, line: number) {
+  constructor(message: string, line: number, format?: TraceFormat) {
     super(message);
     this.name = "TraceInputError";
     this.line = line;
+    this.format = format;
   }
 }
 

@@ -82,20 +82,31 @@ export async function readTrace(
     },
     lost: (line, count) => sink.lost(line, count),
   };
-  const lines = await readLines(path, (text, line, cut) => {
-    if (parser === undefined) {
-      parser = text.startsWith(NATIVE_HEADER)
-        ? new NativeTraceParser(counted)
-        : new LinuxTraceParser(counted);
+  const formatOf = (): TraceFormat =>
+    parser instanceof NativeTraceParser
+      ? "native"
+      : parser?.traceCmdReport
+      ? "trace-cmd report"
+      : "linux";
+  let lines: number;
+  try {
+    lines = await readLines(path, (text, line, cut) => {
+      if (parser === undefined) {
+        parser = text.startsWith(NATIVE_HEADER)
+          ? new NativeTraceParser(counted)
+          : new LinuxTraceParser(counted);
+      }
+      if (cut) counted.problem(line, `line is longer than ${MAX_LINE_CHARS / 1024} KiB; ignored`);
+      else parser.parseLine(text, line);
+    }, options);
+  } catch (error) {
+    // A stream that breaks off part way: say what it was a trace of.
+    if (error instanceof TraceInputError && parser !== undefined && error.format === undefined) {
+      throw new TraceInputError(error.message, error.line, formatOf());
     }
-    if (cut) counted.problem(line, `line is longer than ${MAX_LINE_CHARS / 1024} KiB; ignored`);
-    else parser.parseLine(text, line);
-  }, options);
-  const format: TraceFormat = parser instanceof NativeTraceParser
-    ? "native"
-    : parser?.traceCmdReport
-    ? "trace-cmd report"
-    : "linux";
+    throw error;
+  }
+  const format = formatOf();
   if (events === 0) {
     throw new TraceInputError(noEventMessage(path, format, lines, firstProblem), lines);
   }

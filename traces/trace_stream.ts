@@ -45,7 +45,7 @@ export class TraceStreamer {
    * sink's calls come in trace order, on the caller's thread; an exception
    * the sink throws stops the worker (the next stream starts a new one) and
    * is rethrown.
-   * @param path a Linux ftrace or native trace, plain or gzip
+   * @param path a trace in any format readTrace reads
    * @param sink receives events, problems and lost-event counts
    * @param options progress reporting
    * @returns the format and line count
@@ -84,8 +84,11 @@ export class TraceStreamer {
         } else if (data.done !== undefined) {
           finish(() => resolve(data.done as TraceInfo), true);
         } else if (data.error !== undefined) {
-          const { message: text, line, input } = data.error;
-          finish(() => reject(input ? new TraceInputError(text, line) : new Error(text)), true);
+          const { message: text, line, format, input } = data.error;
+          finish(
+            () => reject(input ? new TraceInputError(text, line, format) : new Error(text)),
+            true,
+          );
         }
       };
       worker.postMessage({ path });
@@ -107,7 +110,7 @@ export class TraceStreamer {
  * Streams a trace into `sink` like readTrace, parsing it in a worker started
  * for this trace alone (see {@link TraceStreamer} to keep one for several).
  *
- * @param path a Linux ftrace or native trace, plain or gzip
+ * @param path a trace in any format readTrace reads
  * @param sink receives events, problems and lost-event counts
  * @param options progress reporting
  * @returns the format and line count

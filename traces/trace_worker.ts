@@ -63,7 +63,12 @@ async function parse(path: string): Promise<void> {
     encoder.flush();
     const input = error instanceof TraceInputError;
     scope.postMessage({
-      error: { message: (error as Error).message, line: input ? error.line : 0, input },
+      error: {
+        message: (error as Error).message,
+        line: input ? error.line : 0,
+        format: input ? error.format : undefined,
+        input,
+      },
     });
   }
 }

@@ -119,7 +119,7 @@ class Stop extends Error {
 
 /**
  * Replays a trace file and returns its report.
- * @param path a Linux ftrace or native trace, plain or gzip
+ * @param path a trace: Linux ftrace or trace-cmd report text, trace.dat, or native; plain, gzip or zstd
  * @param options board size, checks, audit interval, strictness, progress
  * @returns the report; a trace that breaks off part way (a truncated gzip
  *   stream) is reported up to the break, in `inputError`
@@ -205,6 +205,7 @@ export async function replayTrace(
     } else if (error instanceof TraceInputError && replayer.events > 0) {
       inputError = error.message;
       lines = error.line;
+      format = error.format ?? format;
     } else {
       throw error;
     }

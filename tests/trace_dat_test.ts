@@ -941,9 +941,10 @@ Deno.test("readTraceDat() refuses a file cut in its header or metadata, naming t
     [11, 10, "the version has no NUL before the end of the file"],
     [20, 18, "the compression name has no NUL"],
     [30, 29, "the options offset"],
-    [2_000, 895_390, "runs past the end of the file"], // the first options section is gone
-    [896_000, 1_497_138, "runs past the end of the file"], // the second, with the BUFFER option
-    [1_200_000, 1_497_138, "runs past the end of the file"],
+    [2_000, 895_390, "would start past the end of the file"], // the first options section is gone
+    // The second, with the BUFFER option, is gone, and the CPU data (at
+    // 897,024) with it: the BUFFER section's header (895,826) is all there is.
+    [896_000, 1_497_138, "no CPU data lies before the cut"],
   ];
   for (const [cut, offset, message] of cuts) {
     await withFile(whole.slice(0, cut), async (path) => {
@@ -974,6 +975,112 @@ Deno.test("readTraceDat() reads a v6 file cut inside its CPU data up to the cut"
     const whole = collector();
     await withFile(v6, (full) => readTraceDat(full, whole.sink));
     assertEquals(seen.events, whole.seen.events.slice(0, seen.events.length));
+  });
+});
+
+Deno.test("readTraceDat() finds the CPU data of a v7 file cut before its last options section", async () => {
+  // procs-2cpu.dat: BUFFER section at 896,783; CPU 0's data at 897,024 to
+  // 1,358,556, CPU 1's at 1,359,872 to 1,825,184; then the options section
+  // with the BUFFER option that says so.
+  const whole = await Deno.readFile(RECORDED + "procs-2cpu.dat");
+  const all = collector();
+  await readTraceDat(RECORDED + "procs-2cpu.dat", all.sink);
+  const note = (cpus: string) =>
+    "at offset 1825184 (0x1bd9a0): the file is cut short before this options section, which " +
+    "says where each CPU's data lies; the CPU data was found without it, in the BUFFER " +
+    `section at offset 896783 (${cpus})`;
+
+  // Cut in that options section: every event, and a note of what happened.
+  await withFile(whole.slice(0, 1_825_200), async (path) => {
+    const { seen, sink } = collector();
+    await readTraceDat(path, sink);
+    assertEquals(seen.problems, [[1, note("CPUs 0, 1")]]);
+    assertEquals(seen.events, all.seen.events);
+  });
+
+  // Cut in CPU 1's data: the events in report order up to where CPU 1's cursor meets the cut.
+  await withFile(whole.slice(0, 1_600_000), async (path) => {
+    const { seen, error } = await readUntilError(path);
+    assertEquals(seen.problems, [[1, note("CPUs 0, 1")]]);
+    assertEquals(error.message.includes("CPU 1: a chunk of"), true, error.message);
+    assertEquals(error.message.endsWith("the file is truncated"), true, error.message);
+    assertEquals(seen.events.length > 50_000, true, `${seen.events.length} events`);
+    assertEquals(seen.events, all.seen.events.slice(0, seen.events.length));
+  });
+
+  // Cut in CPU 0's data: CPU 1's data is lost, and the note says so; CPU 0's events up to the cut.
+  await withFile(whole.slice(0, 1_100_000), async (path) => {
+    const { seen, error } = await readUntilError(path);
+    assertEquals(seen.problems, [[1, note("CPU 0; CPU 1 lost")]]);
+    assertEquals(error.message.includes("CPU 0: a chunk of"), true, error.message);
+    // The same events as CPU 0's in the whole file, but for their lines and
+    // pools created (a cache CPU 1 used first is created at CPU 0's first use).
+    const cpu0 = (events: Record<string, unknown>[]) =>
+      events.filter((e) => e.cpu === 0 && e.op !== "slice_pool_create")
+        .map((e) => ({ ...e, line: 0 }));
+    const read = cpu0(seen.events);
+    assertEquals(seen.events.every((e) => e.cpu === 0), true);
+    assertEquals(read.length > 20_000, true, `${read.length} events`);
+    assertEquals(read, cpu0(all.seen.events).slice(0, read.length));
+  });
+});
+
+Deno.test("readTraceDat() finds compressed CPU data without the BUFFER option, not uncompressed", async () => {
+  const whole = collector();
+  const zlib = traceDat({ compression: "zlib", cpus: twoCpus(), pagesPerChunk: 2 });
+  await withFile(zlib, (path) => readTraceDat(path, whole.sink));
+  // Cut inside the last options section (the file's last 68 bytes).
+  await withFile(zlib.slice(0, zlib.length - 20), async (path) => {
+    const { seen, sink } = collector();
+    await readTraceDat(path, sink);
+    assertEquals(seen.problems[0][1].endsWith("(CPUs 0, 1)"), true, seen.problems[0][1]);
+    assertEquals(seen.problems.slice(1), whole.seen.problems);
+    assertEquals(seen.lost, whole.seen.lost);
+    assertEquals(seen.events, whole.seen.events);
+  });
+  const none = traceDat({ compression: "none", cpus: twoCpus() });
+  await withFile(none.slice(0, none.length - 20), async (path) => {
+    const { seen, error } = await readUntilError(path);
+    assertEquals(seen.events.length, 0);
+    assertEquals(
+      error.message.endsWith(
+        "its CPU data is not compressed: where one CPU's data ends cannot be told, nor how many " +
+          "CPUs have data",
+      ),
+      true,
+      error.message,
+    );
+  });
+});
+
+Deno.test("readTraceDat() reads the CPUs of a v6 file whose data starts before the cut, saying which are lost", async () => {
+  // fs.v6.dat given a second CPU whose data lies past the end of the file:
+  // the CPU count (before "options  \0") becomes 2, the flyrecord table gets
+  // a second entry, and the clock block after the table moves down by 16.
+  const v6 = zstdDecompressSync(await Deno.readFile(RECORDED + "fs.v6.dat.zst"));
+  const ascii = new TextDecoder("latin1").decode(v6.subarray(0, 0x3CE000));
+  const options = ascii.indexOf("options  \0");
+  const table = ascii.indexOf("flyrecord\0") + 10;
+  const bytes = v6.slice();
+  const view = new DataView(bytes.buffer);
+  assertEquals(view.getUint32(options - 4, true), 1);
+  view.setUint32(options - 4, 2, true);
+  bytes.set(v6.subarray(table + 16, table + 16 + 15), table + 32); // u64 7, "[local]"
+  view.setBigUint64(table + 16, BigInt(v6.length + PAGE), true);
+  view.setBigUint64(table + 24, BigInt(PAGE), true);
+  const single = collector();
+  await withFile(v6, (path) => readTraceDat(path, single.sink));
+  await withFile(bytes, async (path) => {
+    const { seen, sink } = collector();
+    await readTraceDat(path, sink);
+    const at = table + 16;
+    assertEquals(seen.problems, [[
+      1,
+      `at offset ${at} (0x${at.toString(16)}): CPU 1's data starts at ` +
+      `${(v6.length + PAGE).toLocaleString("en-US")}, past the end of the file ` +
+      `(${v6.length.toLocaleString("en-US")} bytes): the file is truncated; its events are lost`,
+    ]]);
+    assertEquals(seen.events, single.seen.events);
   });
 });
 

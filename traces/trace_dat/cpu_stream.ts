@@ -171,7 +171,10 @@ export class CpuStream {
     if (at + 8 + compressedSize > end) {
       throw fail(
         `a chunk of ${compressedSize.toLocaleString("en-US")} compressed bytes runs past the ` +
-          `end of the CPU's data at offset ${end}`,
+          (end >= this.#file.size
+            ? `end of the file (${this.#file.size.toLocaleString("en-US")} bytes): ` +
+              "the file is truncated"
+            : `end of the CPU's data at offset ${end}`),
       );
     }
     if (this.#compressed.length < compressedSize) this.#compressed = new Uint8Array(compressedSize);

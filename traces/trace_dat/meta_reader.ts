@@ -110,6 +110,14 @@ export class MetaReader {
   #need(n: number, what: string): number {
     if (n > this.#end - this.#pos) {
       const where = this.#file === undefined ? "its section" : "the file";
+      if (this.#pos > this.#end) {
+        // An offset the file points to lies past its end: a file cut short.
+        throw this.fail(
+          `${what} would start past the end of ${where}, which ends at byte ` +
+            this.#end.toLocaleString("en-US") +
+            (this.#file === undefined ? "" : ": the file is truncated"),
+        );
+      }
       throw this.fail(
         `${what} (${n.toLocaleString("en-US")} bytes) runs past the end of ${where}` +
           ` (${this.remaining.toLocaleString("en-US")} bytes left)` +

@@ -159,6 +159,9 @@ async function readOpenFile(
     );
     const pageLayout = readPageLayout(layout, header.pageSize);
     line = 1;
+    for (const { message, offset } of layout.damage) {
+      counted.problem(line, `at offset ${offset} (0x${offset.toString(16)}): ${message}`);
+    }
     const streams: CpuStream[] = [];
     for (const data of layout.cpus) {
       const stream = new CpuStream(
@@ -197,6 +200,7 @@ async function readOpenFile(
       `${label}: at offset ${error.offset} (0x${error.offset.toString(16)})${cpu}: ` +
         error.message,
       line,
+      "trace.dat",
     );
   }
   if (events === 0) {

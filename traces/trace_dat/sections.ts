@@ -30,6 +30,10 @@
  * instance's has the name ""), TSC2NSEC (14: u32 mult, u32 shift), and the
  * metadata sections' offsets (16-19: u64). Instances (`-B`) other than the
  * top one are not read; printk formats and command lines are not needed.
+ * A file cut short is read as far as it goes, with what was lost said
+ * (DatDamage): a CPU whose data starts past the cut, or, in version 7, the
+ * last options section, whose BUFFER option the reader then does without
+ * (findCpuData).
  * @module
  */
 
@@ -42,7 +46,9 @@ import { MetaReader } from "./meta_reader.ts";
 
 /** Option and section ids read here. */
 const OPTION_DONE = 0;
+const OPTION_CPUSTAT = 2;
 const OPTION_BUFFER = 3;
+const OPTION_CPUCOUNT = 8;
 const OPTION_TSC2NSEC = 14;
 const OPTION_BUFFER_TEXT = 22;
 const SECTION_OPTIONS = 0;
@@ -87,6 +93,19 @@ export interface DatLayout {
   compressed: boolean;
   /** The TSC2NSEC option: timestamps become (ts × mult) >> shift; null without it. */
   tsc2nsec: { mult: number; shift: number } | null;
+  /**
+   * What a file cut short lost before its events are read, and how what is
+   * left was found (for the reader to report; empty for a whole file).
+   */
+  damage: DatDamage[];
+}
+
+/** A loss found in the metadata of a file cut short. */
+export interface DatDamage {
+  /** What is lost, and what is read instead. */
+  message: string;
+  /** The file offset it concerns. */
+  offset: number;
 }
 
 /**
@@ -123,26 +142,37 @@ function readVersion6(file: DatFile, header: InitialHeader): DatLayout {
   if (tag.startsWith("latency")) throw r.fail("a latency trace (text), not per-CPU data: not read");
   if (!tag.startsWith("flyrecord")) throw r.fail(`"${tag}" where "flyrecord" should be`);
   if (count > MAX_CPUS) throw r.fail(`a CPU count of ${count}`);
-  const cpus: CpuData[] = [];
+  const listed: { data: CpuData; at: number }[] = [];
   for (let cpu = 0; cpu < count; cpu++) {
     const offset = r.u64("a CPU's data offset");
     const size = r.u64("a CPU's data size");
-    if (size > 0) cpus.push(checkCpu({ cpu, offset, size }, file, r.offset - 16));
+    if (size > 0) listed.push({ data: { cpu, offset, size }, at: r.offset - 16 });
   }
-  return { headerPage, formats, kallsyms, cpus, compressed: false, tsc2nsec };
+  const damage: DatDamage[] = [];
+  const cpus = cpusInFile(listed, file, damage);
+  return { headerPage, formats, kallsyms, cpus, compressed: false, tsc2nsec, damage };
 }
 
 function readVersion7(file: DatFile, header: InitialHeader): DatLayout {
   const le = header.littleEndian;
   const sections = new Map<number, number>();
-  let buffer: { offset: number; cpus: CpuData[] } | undefined;
+  let buffer: { offset: number; listed: ListedCpu[] } | undefined;
   let tsc2nsec: DatLayout["tsc2nsec"] = null;
+  /** CPUs whose CPU_STAT option counts entries, and the CPUCOUNT option's count. */
+  const withEntries: number[] = [];
+  let cpuCount = 0;
+  /** An options section the chain names that the file, cut short, no longer holds whole. */
+  let cutAt = -1;
   const seen = new Set<number>();
   for (let next = header.optionsOffset; next !== 0;) {
     if (seen.has(next) || seen.size >= MAX_OPTIONS_SECTIONS) {
       throw new DatError("the chain of options sections loops back", next);
     }
     seen.add(next);
+    if (!sectionWhole(file, le, next)) {
+      cutAt = next;
+      break;
+    }
     const r = openSection(file, header, next, SECTION_OPTIONS, "an options section");
     next = 0;
     for (;;) {
@@ -156,7 +186,7 @@ function readVersion7(file: DatFile, header: InitialHeader): DatLayout {
         break;
       }
       if (id === OPTION_BUFFER) {
-        const found = readBufferOption(data, file);
+        const found = readBufferOption(data);
         if (found !== undefined) buffer = found;
       } else if (id === OPTION_BUFFER_TEXT) {
         data.u64("the BUFFER_TEXT option's section offset");
@@ -165,10 +195,20 @@ function readVersion7(file: DatFile, header: InitialHeader): DatLayout {
         }
       } else if (id === OPTION_TSC2NSEC) {
         tsc2nsec = readTsc2nsec(data, size);
+      } else if (id === OPTION_CPUSTAT) {
+        const cpu = cpuWithEntries(latin1.decode(data.bytes(size, "a CPU_STAT option")));
+        if (cpu !== undefined) withEntries.push(cpu);
+      } else if (id === OPTION_CPUCOUNT && size >= 4) {
+        cpuCount = Math.min(data.u32("the CPU count"), MAX_CPUS);
       } else if (id >= SECTION_HEADER_INFO && id <= SECTION_KALLSYMS && size >= 8) {
         sections.set(id, data.u64("a section offset"));
       }
     }
+  }
+  if (cutAt >= 0 && !sections.has(SECTION_HEADER_INFO)) {
+    // Nothing can be read without the metadata: the section's own read says where the file ends.
+    openSection(file, header, cutAt, SECTION_OPTIONS, "an options section");
+    throw new DatError("an options section runs past the end of the file: truncated", cutAt);
   }
   const section = (id: number, what: string) => {
     const offset = sections.get(id);
@@ -185,25 +225,178 @@ function readVersion7(file: DatFile, header: InitialHeader): DatLayout {
   if (events !== undefined) formats.push(...readEventFormats(events));
   const symbols = section(SECTION_KALLSYMS, "the kallsyms section");
   const kallsyms = symbols === undefined ? new Uint8Array(0) : readKallsyms(symbols);
+  const damage: DatDamage[] = [];
+  if (buffer === undefined && cutAt >= 0) {
+    const numbers = withEntries.length > 0
+      ? withEntries.sort((a, b) => a - b)
+      : Array.from({ length: cpuCount }, (_, cpu) => cpu);
+    buffer = findCpuData(file, header, numbers, cutAt, damage);
+  } else if (cutAt >= 0) {
+    damage.push({
+      message: "the file is cut short: an options section it names is missing " +
+        "(the CPU data's locations were read before it)",
+      offset: cutAt,
+    });
+  }
   if (buffer === undefined) {
     throw new DatError(
       "no CPU data: no BUFFER option names the top instance's",
       header.optionsOffset,
     );
   }
-  const head = file.read(buffer.offset, SECTION_HEADER_BYTES, "the CPU data's section header");
+  const compressed = bufferCompressed(file, header, buffer.offset);
+  const cpus = cpusInFile(buffer.listed, file, damage);
+  return { headerPage, formats, kallsyms, cpus, compressed, tsc2nsec, damage };
+}
+
+/** A CPU's data as a BUFFER option (or the search of a file cut short) gives it, and where that is said. */
+interface ListedCpu {
+  data: CpuData;
+  at: number;
+}
+
+/** Whether the section at `offset` lies whole in the file: its header and the bytes it counts. */
+function sectionWhole(file: DatFile, le: boolean, offset: number): boolean {
+  if (offset + SECTION_HEADER_BYTES > file.size) return false;
+  const head = sectionHeader(file, le, offset);
+  return head.size <= file.size - offset - SECTION_HEADER_BYTES;
+}
+
+/** The 16-byte section header at `offset` (which must lie in the file). */
+function sectionHeader(
+  file: DatFile,
+  le: boolean,
+  offset: number,
+): { id: number; flags: number; size: number } {
+  const view = new DataView(file.read(offset, SECTION_HEADER_BYTES, "a section header").buffer);
+  const size = view.getUint32(le ? 12 : 8, le) * 2 ** 32 + view.getUint32(le ? 8 : 12, le);
+  return { id: view.getUint16(0, le), flags: view.getUint16(2, le), size };
+}
+
+/** The u32 at `offset` (which must lie in the file). */
+function u32At(file: DatFile, le: boolean, offset: number, what: string): number {
+  return new DataView(file.read(offset, 4, what).buffer).getUint32(0, le);
+}
+
+/** Whether the BUFFER section at `offset` holds compressed data (its flags). */
+function bufferCompressed(file: DatFile, header: InitialHeader, offset: number): boolean {
+  const le = header.littleEndian;
+  const head = file.read(offset, SECTION_HEADER_BYTES, "the CPU data's section header");
   const view = new DataView(head.buffer);
   if (view.getUint16(0, le) !== OPTION_BUFFER) {
     throw new DatError(
       `the section the BUFFER option points to has id ${view.getUint16(0, le)}, not 3 (CPU data)`,
-      buffer.offset,
+      offset,
     );
   }
   const compressed = (view.getUint16(2, le) & SECTION_COMPRESSED) !== 0;
   if (compressed && header.compression === "none") {
-    throw new DatError("compressed CPU data in a file whose compression is none", buffer.offset);
+    throw new DatError("compressed CPU data in a file whose compression is none", offset);
   }
-  return { headerPage, formats, kallsyms, cpus: buffer.cpus, compressed, tsc2nsec };
+  return compressed;
+}
+
+/**
+ * The CPU data of a version 7 file cut short before its last options
+ * section, which trace-cmd writes after the data with the BUFFER option
+ * that says where each CPU's data lies. The data is found without it:
+ * sections follow one another from the end of the initial header; in the
+ * first BUFFER section (the top instance's, written first), each CPU's data
+ * starts at the page boundary after the previous one's end, CPUs in
+ * ascending order. Compressed data gives its own length (a chunk count,
+ * each chunk's size in its header); uncompressed data does not, so it is
+ * found only when the options say that a single CPU has data. The CPUs'
+ * numbers come from the CPU_STAT options (the CPUs that counted entries),
+ * or the CPUCOUNT option, or else count from 0.
+ * @param numbers the CPUs expected to have data, ascending (empty: unknown)
+ * @param damage receives what was lost and how the data was found
+ */
+function findCpuData(
+  file: DatFile,
+  header: InitialHeader,
+  numbers: number[],
+  cutAt: number,
+  damage: DatDamage[],
+): { offset: number; listed: ListedCpu[] } {
+  const le = header.littleEndian;
+  const missing = "the file is cut short before this options section, which says where each " +
+    "CPU's data lies";
+  let section = -1;
+  let compressed = false;
+  for (
+    let at = header.end, i = 0;
+    i < MAX_OPTIONS_SECTIONS && at + SECTION_HEADER_BYTES <= file.size;
+    i++
+  ) {
+    const { id, flags, size } = sectionHeader(file, le, at);
+    if (id === OPTION_BUFFER) {
+      section = at;
+      compressed = (flags & SECTION_COMPRESSED) !== 0;
+      break;
+    }
+    at += SECTION_HEADER_BYTES + size;
+  }
+  if (section < 0) throw new DatError(`${missing}, and no CPU data lies before the cut`, cutAt);
+  const listed: ListedCpu[] = [];
+  let data = alignUp(section + SECTION_HEADER_BYTES, header.pageSize);
+  if (!compressed) {
+    if (numbers.length !== 1) {
+      throw new DatError(
+        `${missing}, and its CPU data is not compressed: where one CPU's data ends cannot be ` +
+          (numbers.length === 0 ? "told, nor how many CPUs have data" : "told"),
+        cutAt,
+      );
+    }
+    if (data < file.size) {
+      listed.push({ data: { cpu: numbers[0], offset: data, size: file.size - data }, at: data });
+    }
+  } else {
+    const limit = numbers.length > 0 ? numbers.length : MAX_CPUS;
+    while (listed.length < limit && data + 4 <= file.size) {
+      const cpu = numbers[listed.length] ?? listed.length;
+      const count = u32At(file, le, data, "a chunk count");
+      // Past the chunks' headers the data ends, or the file does (then the
+      // cursor over this CPU's data finds the cut and reports it).
+      let end = data + 4;
+      for (let i = 0; i < count && end + 8 <= file.size; i++) {
+        const chunk = u32At(file, le, end, "a chunk's size");
+        end = Math.min(end + 8 + chunk, file.size + 1);
+      }
+      const whole = end <= file.size;
+      const size = (whole ? end : file.size) - data - 4;
+      listed.push({ data: { cpu, offset: data, size }, at: data });
+      if (!whole) break;
+      data = alignUp(end, header.pageSize);
+    }
+  }
+  if (listed.length === 0) {
+    throw new DatError(`${missing}, and no CPU data lies before the cut`, cutAt);
+  }
+  const found = listed.map((c) => c.data.cpu).join(", ");
+  damage.push({
+    message: `${missing}; the CPU data was found without it, in the BUFFER section at offset ` +
+      `${section} (CPU${listed.length === 1 ? "" : "s"} ${found}${
+        numbers.length > listed.length
+          ? `; CPU${numbers.length - listed.length === 1 ? "" : "s"} ` +
+            `${numbers.slice(listed.length).join(", ")} lost`
+          : ""
+      })`,
+    offset: cutAt,
+  });
+  return { offset: section, listed };
+}
+
+function alignUp(offset: number, pageSize: number): number {
+  return Math.ceil(offset / pageSize) * pageSize;
+}
+
+/** The CPU a CPU_STAT option's text (`CPU: 0\nentries: 57342\n...`) names, if it counted entries. */
+function cpuWithEntries(text: string): number | undefined {
+  const cpu = /^CPU: (\d+)$/m.exec(text);
+  const entries = /^entries: (\d+)$/m.exec(text);
+  if (cpu === null || entries === null || Number(entries[1]) === 0) return undefined;
+  const n = Number(cpu[1]);
+  return n < MAX_CPUS ? n : undefined;
 }
 
 /**
@@ -295,10 +488,7 @@ function readKallsyms(r: MetaReader): Uint8Array {
 }
 
 /** The top instance's CPU data from a version 7 BUFFER option; undefined for another instance's. */
-function readBufferOption(
-  r: MetaReader,
-  file: DatFile,
-): { offset: number; cpus: CpuData[] } | undefined {
+function readBufferOption(r: MetaReader): { offset: number; listed: ListedCpu[] } | undefined {
   const offset = r.u64("the BUFFER option's section offset");
   const name = r.cstring("the BUFFER option's instance name");
   if (name !== "") return undefined;
@@ -306,18 +496,17 @@ function readBufferOption(
   r.u32("the BUFFER option's page size");
   const count = r.u32("the BUFFER option's CPU count");
   if (count > MAX_CPUS) throw r.fail(`a BUFFER option with ${count} CPUs`);
-  const cpus: CpuData[] = [];
+  const listed: ListedCpu[] = [];
   for (let i = 0; i < count; i++) {
     const at = r.offset;
     const cpu = r.u32("a CPU number");
     const data = { cpu, offset: r.u64("a CPU's data offset"), size: r.u64("a CPU's data size") };
-    if (cpu >= MAX_CPUS || cpus.some((c) => c.cpu === cpu)) {
+    if (cpu >= MAX_CPUS || listed.some((c) => c.data.cpu === cpu)) {
       throw new DatError(`the BUFFER option lists CPU ${cpu} twice or out of range`, at);
     }
-    if (data.size > 0) cpus.push(checkCpu(data, file, at));
+    if (data.size > 0) listed.push({ data, at });
   }
-  cpus.sort((a, b) => a.cpu - b.cpu);
-  return { offset, cpus };
+  return { offset, listed };
 }
 
 function readTsc2nsec(r: MetaReader, size: number): DatLayout["tsc2nsec"] {
@@ -327,17 +516,25 @@ function readTsc2nsec(r: MetaReader, size: number): DatLayout["tsc2nsec"] {
   return mult === 0 ? null : { mult, shift: shift & 63 };
 }
 
-/** A CPU's data must start in the file (a cut inside it is found when the cursor gets there). */
-function checkCpu(data: CpuData, file: DatFile, at: number): CpuData {
-  if (data.offset >= file.size) {
-    throw new DatError(
-      `CPU ${data.cpu}'s data starts at ${data.offset.toLocaleString("en-US")}, past the end ` +
-        `of the file (${file.size.toLocaleString("en-US")} bytes): the file is truncated`,
-      at,
-      data.cpu,
-    );
+/**
+ * The listed CPUs whose data starts in the file, by CPU number. In a file
+ * cut short, a CPU whose data starts past the cut is lost (a damage note);
+ * a cut inside a CPU's data is found when its cursor gets there.
+ * @throws {DatError} when every CPU's data starts past the end of the file
+ */
+function cpusInFile(listed: ListedCpu[], file: DatFile, damage: DatDamage[]): CpuData[] {
+  const inFile = listed.filter(({ data }) => data.offset < file.size);
+  const lost = listed.filter(({ data }) => data.offset >= file.size);
+  const past = ({ data }: ListedCpu) =>
+    `CPU ${data.cpu}'s data starts at ${data.offset.toLocaleString("en-US")}, past the end ` +
+    `of the file (${file.size.toLocaleString("en-US")} bytes): the file is truncated`;
+  if (inFile.length === 0 && lost.length > 0) {
+    throw new DatError(past(lost[0]), lost[0].at, lost[0].data.cpu);
   }
-  return data;
+  for (const cpu of lost) {
+    damage.push({ message: `${past(cpu)}; its events are lost`, offset: cpu.at });
+  }
+  return inFile.map(({ data }) => data).sort((a, b) => a.cpu - b.cpu);
 }
 
 function expectName(r: MetaReader, name: string): void {

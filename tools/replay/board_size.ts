@@ -1,12 +1,13 @@
 /**
- * How large a board a trace needs, found by a parse-only pass.
+ * How large a board a trace needs: the sizing rule, and a parse-only pass
+ * that applies it.
  * @module
  */
 
-import type { TraceEvent } from "../../traces/trace_event.ts";
+import { RAM_MAX_BYTES } from "../../hw/memory_map.ts";
+import { LiveBytes } from "../../traces/live_bytes.ts";
 import { TraceInputError } from "../../traces/line_reader.ts";
 import { readTrace } from "../../traces/trace_reader.ts";
-import { PAGE_SIZE, RAM_MAX_BYTES } from "../../hw/memory_map.ts";
 
 const MiB = 1024 * 1024;
 /** Smallest board a trace gets. */
@@ -23,54 +24,39 @@ export interface BoardSize {
 /**
  * The rule: RAM = the next power of two >= 2 × the trace's peak live bytes +
  * 16 MiB (room for fragmentation, slab waste and the firmware), at least
- * 16 MiB and at most 1 GiB. The peak comes from one parse-only pass that
- * pairs allocations with frees by key, as the replay will. A trace that
- * breaks off (a truncated gzip stream) is sized from what could be read: the
- * replay reports the break.
+ * 16 MiB and at most 1 GiB. It grows with the peak, never shrinks.
+ * @param peakLiveBytes the peak (see LiveBytes)
+ * @returns the board's RAM in bytes
+ * @example
+ * ```ts
+ * import { boardForPeak } from "./board_size.ts";
+ * console.log(boardForPeak(30 * 1024 * 1024) / (1024 * 1024)); // 128
+ * ```
+ */
+export function boardForPeak(peakLiveBytes: number): number {
+  let ramBytes = MIN_BOARD_BYTES;
+  while (ramBytes < 2 * peakLiveBytes + MIN_BOARD_BYTES && ramBytes < RAM_MAX_BYTES) {
+    ramBytes *= 2;
+  }
+  return ramBytes;
+}
+
+/**
+ * A trace's board by {@link boardForPeak}, from one parse-only pass that
+ * pairs allocations with frees by key, as the replay will (LiveBytes). A
+ * trace that breaks off (a truncated gzip stream) is sized from what could
+ * be read: the replay reports the break.
  * @param path the trace
  * @returns the board size and the peak it was derived from
  * @throws {TraceInputError} when no event at all could be read
  */
 export async function boardSizeForTrace(path: string): Promise<BoardSize> {
-  const pages = new Map<number, number>();
-  const objects = new Map<number, number>();
-  const areas = new Map<number, number>();
-  let live = 0;
-  let peak = 0;
-  const allocate = (table: Map<number, number>, key: number, bytes: number): void => {
-    live += bytes - (table.get(key) ?? 0);
-    table.set(key, bytes);
-    if (live > peak) peak = live;
-  };
-  const release = (table: Map<number, number>, key: number): void => {
-    live -= table.get(key) ?? 0;
-    table.delete(key);
-  };
-  const sizes = new Map<string, number>();
+  const live = new LiveBytes();
   let events = 0;
   const sink = {
-    event(e: TraceEvent): void {
+    event(e: Parameters<LiveBytes["event"]>[0]): void {
       events++;
-      switch (e.op) {
-        case "alloc_pages":
-          return allocate(pages, e.key, PAGE_SIZE << e.order);
-        case "free_pages":
-          return release(pages, e.key);
-        case "slice_pool_create":
-          sizes.set(e.pool, e.size);
-          return;
-        case "slice_alloc":
-          return allocate(objects, e.key, Math.ceil((sizes.get(e.pool) ?? 0) / 8) * 8);
-        case "galloc":
-          return allocate(objects, e.key, Math.ceil(e.size / 8) * 8);
-        case "slice_free":
-        case "gfree":
-          return release(objects, e.key);
-        case "vmalloc":
-          return allocate(areas, e.key, Math.ceil(e.size / PAGE_SIZE) * PAGE_SIZE);
-        case "vfree":
-          return release(areas, e.key);
-      }
+      live.event(e);
     },
     problem(): void {},
     lost(): void {},
@@ -80,7 +66,5 @@ export async function boardSizeForTrace(path: string): Promise<BoardSize> {
   } catch (error) {
     if (!(error instanceof TraceInputError) || events === 0) throw error;
   }
-  let ramBytes = MIN_BOARD_BYTES;
-  while (ramBytes < 2 * peak + MIN_BOARD_BYTES && ramBytes < RAM_MAX_BYTES) ramBytes *= 2;
-  return { ramBytes, peakLiveBytes: peak };
+  return { ramBytes: boardForPeak(live.peak), peakLiveBytes: live.peak };
 }

@@ -1,0 +1,77 @@
+/**
+ * The bytes a trace holds live as it goes, and their peak: allocations paired
+ * with their frees by key, as a replay pairs them, counted as if none failed.
+ * Objects count their size rounded up to 8 bytes (a pool's object size, from
+ * its slice_pool_create), page allocations and vmalloc areas their whole
+ * pages. An allocation of a key still live replaces it (its free went
+ * unseen); a free of a key not live counts nothing.
+ *
+ * Memory: an entry per live block, as a replay holds.
+ * @module
+ */
+
+import type { TraceEvent } from "./trace_event.ts";
+
+const PAGE_BYTES = 4096;
+
+/** Live bytes and their peak, event by event. */
+export class LiveBytes {
+  /** Bytes live now. */
+  live = 0;
+  /** The most bytes live at once so far. */
+  peak = 0;
+  readonly #pages = new Map<number, number>();
+  readonly #objects = new Map<number, number>();
+  readonly #areas = new Map<number, number>();
+  readonly #poolSizes = new Map<string, number>();
+
+  /**
+   * Counts one event.
+   * @example
+   * ```ts
+   * import { LiveBytes } from "./live_bytes.ts";
+   * import { emptyEvent } from "./trace_event.ts";
+   * const live = new LiveBytes();
+   * live.event({ ...emptyEvent(), op: "galloc", key: 0x10, size: 20 });
+   * live.event({ ...emptyEvent(), op: "gfree", key: 0x10 });
+   * console.log(live.live, live.peak); // 0 24
+   * ```
+   */
+  event(e: TraceEvent): void {
+    switch (e.op) {
+      case "alloc_pages":
+        return this.#allocate(this.#pages, e.key, PAGE_BYTES * 2 ** e.order);
+      case "free_pages":
+        return this.#release(this.#pages, e.key);
+      case "slice_pool_create":
+        this.#poolSizes.set(e.pool, e.size);
+        return;
+      case "slice_alloc":
+        return this.#allocate(this.#objects, e.key, roundUp(this.#poolSizes.get(e.pool) ?? 0, 8));
+      case "galloc":
+        return this.#allocate(this.#objects, e.key, roundUp(e.size, 8));
+      case "slice_free":
+      case "gfree":
+        return this.#release(this.#objects, e.key);
+      case "vmalloc":
+        return this.#allocate(this.#areas, e.key, roundUp(e.size, PAGE_BYTES));
+      case "vfree":
+        return this.#release(this.#areas, e.key);
+    }
+  }
+
+  #allocate(table: Map<number, number>, key: number, bytes: number): void {
+    this.live += bytes - (table.get(key) ?? 0);
+    table.set(key, bytes);
+    if (this.live > this.peak) this.peak = this.live;
+  }
+
+  #release(table: Map<number, number>, key: number): void {
+    this.live -= table.get(key) ?? 0;
+    table.delete(key);
+  }
+}
+
+function roundUp(bytes: number, unit: number): number {
+  return Math.ceil(bytes / unit) * unit;
+}

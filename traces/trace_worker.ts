@@ -1,15 +1,19 @@
 /**
  * The parsing half of a streamed trace, run in a worker: reads and parses the
  * file, posting events in batches; waits while too many batches are unread.
- * Protocol: receives `{ path }`, then one `{ ack }` per batch; posts
- * `{ batch, read, size }` messages, then `{ done: TraceInfo }` or
- * `{ error: { message, line, input } }`. Then it waits for the next `{ path }`:
- * one worker serves several traces, one after another.
+ * Protocol: receives `{ path, live }`, then one `{ ack }` per batch; posts
+ * `{ batch, read, size, peak }` messages, then `{ done: TraceInfo, peak }` or
+ * `{ error: { message, line, format, input }, peak }`. With `live`, `peak` is
+ * the peak of live bytes (LiveBytes) of the events parsed so far, else 0.
+ * Then it waits for the next `{ path, live }`: one worker serves several
+ * traces, one after another.
  * @module
  */
 
 import { batchBuffers, BatchEncoder } from "./event_batch.ts";
 import { TraceInputError } from "./line_reader.ts";
+import { LiveBytes } from "./live_bytes.ts";
+import type { TraceEvent, TraceSink } from "./trace_event.ts";
 import { readTrace } from "./trace_reader.ts";
 
 /** Batches posted and not yet acknowledged before reading pauses. */
@@ -35,21 +39,30 @@ scope.onmessage = (message: MessageEvent) => {
     }
     return;
   }
-  void parse(message.data.path);
+  void parse(message.data.path, message.data.live === true);
 };
 
-async function parse(path: string): Promise<void> {
+async function parse(path: string, countLive: boolean): Promise<void> {
   // A new trace. inFlight is back at 0 and resume unset: the caller
   // acknowledged every batch of the last trace before sending this path (or
   // it terminated this worker). Only the progress figures are stale.
   read = 0;
   size = 0;
+  const live = countLive ? new LiveBytes() : undefined;
   const encoder = new BatchEncoder((batch) => {
     inFlight++;
-    scope.postMessage({ batch, read, size }, batchBuffers(batch));
+    scope.postMessage({ batch, read, size, peak: live?.peak ?? 0 }, batchBuffers(batch));
   });
+  const sink: TraceSink = live === undefined ? encoder : {
+    event(e: TraceEvent): void {
+      live.event(e);
+      encoder.event(e);
+    },
+    problem: (line, message) => encoder.problem(line, message),
+    lost: (line, count) => encoder.lost(line, count),
+  };
   try {
-    const info = await readTrace(path, encoder, {
+    const info = await readTrace(path, sink, {
       onProgress: (bytesRead, fileBytes) => {
         read = bytesRead;
         size = fileBytes;
@@ -58,7 +71,7 @@ async function parse(path: string): Promise<void> {
         inFlight >= MAX_IN_FLIGHT ? new Promise<void>((done) => resume = done) : undefined,
     });
     encoder.flush();
-    scope.postMessage({ done: info });
+    scope.postMessage({ done: info, peak: live?.peak ?? 0 });
   } catch (error) {
     encoder.flush();
     const input = error instanceof TraceInputError;
@@ -69,6 +82,7 @@ async function parse(path: string): Promise<void> {
         format: input ? error.format : undefined,
         input,
       },
+      peak: live?.peak ?? 0,
     });
   }
 }

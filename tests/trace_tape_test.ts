@@ -1,0 +1,124 @@
+// A trace parsed once into a tape: the same events as the reader, its peak of
+// live bytes as the sizing pass finds it, and memory held to its budget.
+
+import { fileURLToPath } from "node:url";
+import { boardSizeForTrace } from "../tools/replay/board_size.ts";
+import { deliverBatch } from "../traces/event_batch.ts";
+import { TraceInputError } from "../traces/line_reader.ts";
+import type { TraceEvent, TraceSink } from "../traces/trace_event.ts";
+import { readTrace } from "../traces/trace_reader.ts";
+import { TraceTape } from "../traces/trace_tape.ts";
+import { assertEquals } from "./_assert.ts";
+
+const EXCERPT = fileURLToPath(new URL("./fixtures/boot_excerpt.trace.gz", import.meta.url));
+
+function recorder(): { sink: TraceSink; lines: string[] } {
+  const lines: string[] = [];
+  return {
+    lines,
+    sink: {
+      event: (e: TraceEvent) =>
+        lines.push(`${e.line} ${e.op} ${e.key} ${e.size} ${e.order} ${e.pool} ${e.reason}`),
+      problem: (line, message) => lines.push(`problem ${line} ${message}`),
+      lost: (line, count) => lines.push(`lost ${line} ${count}`),
+    },
+  };
+}
+
+/** Reads a tape from its first batch, telling it each batch was read. */
+async function readAll(tape: TraceTape, sink: TraceSink): Promise<number> {
+  let i = 0;
+  for (let batch = await tape.next(i); batch !== undefined; batch = await tape.next(++i)) {
+    deliverBatch(batch, sink);
+    tape.consumed(i + 1);
+  }
+  return i;
+}
+
+Deno.test("a tape, parsed here or in a worker, holds the reader's events and the sizing pass's peak", async () => {
+  const expected = recorder();
+  const info = await readTrace(EXCERPT, expected.sink);
+  const { peakLiveBytes } = await boardSizeForTrace(EXCERPT);
+  for (const inWorker of [false, true]) {
+    const tape = await TraceTape.open(EXCERPT, { inWorker });
+    try {
+      const got = recorder();
+      await readAll(tape, got.sink);
+      assertEquals(got.lines, expected.lines);
+      assertEquals(tape.end(), info);
+      assertEquals(tape.peak, peakLiveBytes);
+      assertEquals(tape.fromStart, true);
+      // Kept whole: read again from the start.
+      const again = recorder();
+      await readAll(tape, again.sink);
+      assertEquals(again.lines, expected.lines);
+    } finally {
+      tape.close();
+    }
+  }
+});
+
+Deno.test("past its budget a tape lets go of what was read, and the worker waits for the reader", async () => {
+  const expected = recorder();
+  await readTrace(EXCERPT, expected.sink);
+  // One byte: every batch is past the budget.
+  const tape = await TraceTape.open(EXCERPT, { inWorker: true, budgetBytes: 1 });
+  try {
+    const got = recorder();
+    const batches = await readAll(tape, got.sink);
+    assertEquals(batches > 0, true);
+    assertEquals(got.lines, expected.lines);
+    assertEquals(tape.fromStart, false);
+    let threw = false;
+    try {
+      tape.at(0);
+    } catch {
+      threw = true;
+    }
+    assertEquals(threw, true);
+  } finally {
+    tape.close();
+  }
+});
+
+Deno.test("a drained tape parses on to the end for the peak, keeping nothing", async () => {
+  const { peakLiveBytes } = await boardSizeForTrace(EXCERPT);
+  for (const inWorker of [false, true]) {
+    const tape = await TraceTape.open(EXCERPT, { inWorker, budgetBytes: 1 });
+    try {
+      if (inWorker) tape.drain();
+      await tape.whole();
+      assertEquals(tape.peak, peakLiveBytes);
+      // Parsed here, past the budget, nothing is kept either.
+      assertEquals(tape.fromStart, false);
+      assertEquals(await tape.next(tape.length), undefined);
+    } finally {
+      tape.close();
+    }
+  }
+});
+
+Deno.test("a tape of a file that is no trace ends in the reader's input error", async () => {
+  const path = await Deno.makeTempFile();
+  try {
+    await Deno.writeTextFile(path, "no trace here\n");
+    for (const inWorker of [false, true]) {
+      const tape = await TraceTape.open(path, { inWorker });
+      try {
+        await tape.whole();
+        let error: unknown;
+        try {
+          tape.end();
+        } catch (e) {
+          error = e;
+        }
+        assertEquals(error instanceof TraceInputError, true, String(error));
+        assertEquals(tape.ended, undefined);
+      } finally {
+        tape.close();
+      }
+    }
+  } finally {
+    await Deno.remove(path);
+  }
+});

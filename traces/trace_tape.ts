@@ -1,0 +1,295 @@
+/**
+ * A trace parsed once into batches of events that are kept, so that a
+ * consumer can start over from the first event without parsing again: what a
+ * replay does when the board it started on turns out too small for the
+ * trace's peak of live bytes, which the tape counts as it goes (LiveBytes).
+ *
+ * The parse runs in a worker (traces of 2 MB or more), ahead of the consumer
+ * as far as the budget allows: batches are kept while they hold less than
+ * `budgetBytes`. Past it the tape lets go of the batches the consumer has
+ * read (it can no longer be read from its start: `fromStart` turns false)
+ * and the worker waits for the consumer: memory stays within the budget plus
+ * the worker's window of 8 batches. A small trace is parsed on the caller's
+ * thread, to be read once it is `complete`; past the budget, such a tape
+ * keeps nothing.
+ * @module
+ */
+
+import { BatchEncoder, type EventBatch } from "./event_batch.ts";
+import { TraceInputError } from "./line_reader.ts";
+import { LiveBytes } from "./live_bytes.ts";
+import type { TraceEvent } from "./trace_event.ts";
+import { readTrace, type TraceInfo } from "./trace_reader.ts";
+
+/** Options of {@link TraceTape}. */
+export interface TraceTapeOptions {
+  /** Bytes of batches kept before the tape lets go of read ones; default 256 MiB. */
+  budgetBytes?: number;
+  /** Parse in a worker (default: for a file of 2 MB or more). */
+  inWorker?: boolean;
+}
+
+/** Traces from this size (as stored, compressed or not) are parsed in a worker by default. */
+export const WORKER_MIN_FILE_BYTES = 2 * 1024 * 1024;
+
+const DEFAULT_BUDGET_BYTES = 256 * 1024 * 1024;
+
+/**
+ * A trace being parsed into batches, read by index.
+ *
+ * @example
+ * ```ts
+ * import { TraceTape } from "./trace_tape.ts";
+ * import { deliverBatch } from "./event_batch.ts";
+ * const path = await Deno.makeTempFile();
+ * await Deno.writeTextFile(path, "# pagepile trace 1\ngalloc 0x10 0 20\ngfree 0x10\n");
+ * const tape = await TraceTape.open(path);
+ * let events = 0;
+ * const sink = { event: () => events++, problem: () => {}, lost: () => {} };
+ * for (let i = 0; (await tape.next(i)) !== undefined; i++) deliverBatch(tape.at(i)!, sink);
+ * console.log(events, tape.peak, tape.end().events); // 2 24 2
+ * tape.close();
+ * ```
+ */
+export class TraceTape {
+  /** Peak of live bytes of the events parsed so far; the trace's once `complete`. */
+  peak = 0;
+  /** File bytes read so far, and the file's size. */
+  bytesRead = 0;
+  fileBytes = 0;
+  readonly #budget: number;
+  readonly #worker: Worker | undefined;
+  /** Batches by index; those before #first were let go. */
+  readonly #batches: (EventBatch | undefined)[] = [];
+  #first = 0;
+  #keptBytes = 0;
+  /** Batches received from the worker and not yet acknowledged (it pauses at 8). */
+  #withheld = 0;
+  /** Once the consumer no longer reads: every batch is let go on arrival. */
+  #draining = false;
+  #end: { info: TraceInfo } | { error: Error } | undefined;
+  #wake: (() => void) | undefined;
+
+  private constructor(budget: number, worker: Worker | undefined) {
+    this.#budget = budget;
+    this.#worker = worker;
+  }
+
+  /**
+   * Starts parsing `path`.
+   * @param path a trace in any format readTrace reads
+   * @param options the budget, and where to parse
+   */
+  static async open(path: string, options: TraceTapeOptions = {}): Promise<TraceTape> {
+    const inWorker = options.inWorker ?? await fileBytes(path) >= WORKER_MIN_FILE_BYTES;
+    const worker = inWorker
+      ? new Worker(new URL("./trace_worker.ts", import.meta.url), { type: "module" })
+      : undefined;
+    const tape = new TraceTape(options.budgetBytes ?? DEFAULT_BUDGET_BYTES, worker);
+    if (worker === undefined) tape.#parseHere(path);
+    else tape.#listen(worker, path);
+    return tape;
+  }
+
+  /** Whether the parse runs in a worker, beside the consumer. */
+  get inWorker(): boolean {
+    return this.#worker !== undefined;
+  }
+
+  /** Batches received so far. */
+  get length(): number {
+    return this.#batches.length;
+  }
+
+  /** Whether the parse has ended (at the trace's end or at an error). */
+  get complete(): boolean {
+    return this.#end !== undefined;
+  }
+
+  /** Whether every batch from the first is still kept. */
+  get fromStart(): boolean {
+    return this.#first === 0 && !this.#draining;
+  }
+
+  /**
+   * The batch at `index`, once received; undefined before.
+   * @throws {Error} when it was let go
+   */
+  at(index: number): EventBatch | undefined {
+    if (index >= this.#batches.length) return undefined;
+    if (index < this.#first || this.#draining) throw new Error(`batch ${index} was let go`);
+    return this.#batches[index];
+  }
+
+  /**
+   * Waits until the batch at `index` is received or the parse has ended.
+   * @returns the batch, or undefined past the last one
+   */
+  async next(index: number): Promise<EventBatch | undefined> {
+    while (index >= this.#batches.length && this.#end === undefined) {
+      await new Promise<void>((wake) => this.#wake = wake);
+    }
+    return this.at(index);
+  }
+
+  /**
+   * Says the consumer has read every batch before `index`: past the budget,
+   * they are let go and the worker may go on.
+   */
+  consumed(index: number): void {
+    if (this.#keptBytes < this.#budget) return;
+    for (; this.#first < index; this.#first++) {
+      this.#keptBytes -= batchBytes(this.#batches[this.#first]!);
+      this.#batches[this.#first] = undefined;
+      this.#release(1);
+    }
+  }
+
+  /**
+   * Says the consumer reads no more: every batch is let go, now and on
+   * arrival, and the parse runs on to the end (for the peak).
+   */
+  drain(): void {
+    this.#draining = true;
+    this.#batches.fill(undefined, this.#first);
+    this.#first = this.#batches.length;
+    this.#keptBytes = 0;
+    this.#release(this.#withheld);
+  }
+
+  /** Waits for the parse to end. */
+  async whole(): Promise<void> {
+    while (this.#end === undefined) await new Promise<void>((wake) => this.#wake = wake);
+  }
+
+  /** How the parse ended, if it reached the trace's end; undefined before, or after an error. */
+  get ended(): TraceInfo | undefined {
+    return this.#end !== undefined && "info" in this.#end ? this.#end.info : undefined;
+  }
+
+  /**
+   * How the parse ended.
+   * @throws {TraceInputError} when the trace could not be read to its end
+   * @throws {Error} when the parse has not ended
+   */
+  end(): TraceInfo {
+    if (this.#end === undefined) throw new Error("the trace is still being parsed");
+    if ("error" in this.#end) throw this.#end.error;
+    return this.#end.info;
+  }
+
+  /** Stops the worker, if any. */
+  close(): void {
+    this.#worker?.terminate();
+  }
+
+  #receive(batch: EventBatch): void {
+    this.#batches.push(batch);
+    this.#keptBytes += batchBytes(batch);
+    if (this.#draining) {
+      this.drain();
+      this.#ack(1);
+    } else if (this.#keptBytes < this.#budget) {
+      this.#ack(1); // within the budget the worker runs ahead
+    } else if (this.#worker === undefined) {
+      this.drain(); // read once whole: past the budget nothing is kept
+    } else {
+      this.#withheld++; // past it, the worker waits for the consumer
+    }
+    this.#wakeUp();
+  }
+
+  /** Acknowledges `count` batches to the worker. */
+  #ack(count: number): void {
+    for (let i = 0; i < count; i++) this.#worker?.postMessage({ ack: true });
+  }
+
+  /** Acknowledges up to `count` withheld batches. */
+  #release(count: number): void {
+    const n = Math.min(count, this.#withheld);
+    this.#withheld -= n;
+    this.#ack(n);
+  }
+
+  #finish(end: { info: TraceInfo } | { error: Error }): void {
+    this.#end = end;
+    this.#wakeUp();
+  }
+
+  #wakeUp(): void {
+    const wake = this.#wake;
+    this.#wake = undefined;
+    wake?.();
+  }
+
+  #listen(worker: Worker, path: string): void {
+    worker.onmessage = (message: MessageEvent) => {
+      const data = message.data;
+      this.peak = data.peak;
+      if (data.batch !== undefined) {
+        this.bytesRead = data.read;
+        this.fileBytes = data.size;
+        this.#receive(data.batch as EventBatch);
+      } else if (data.done !== undefined) {
+        this.#finish({ info: data.done as TraceInfo });
+      } else if (data.error !== undefined) {
+        const { message: text, line, format, input } = data.error;
+        this.#finish({ error: input ? new TraceInputError(text, line, format) : new Error(text) });
+      }
+    };
+    worker.onerror = (error) => {
+      error.preventDefault();
+      this.#finish({ error: new Error(`trace reader worker failed: ${error.message}`) });
+    };
+    worker.postMessage({ path, live: true });
+  }
+
+  #parseHere(path: string): void {
+    const live = new LiveBytes();
+    const encoder = new BatchEncoder((batch) => this.#receive(batch));
+    const sink = {
+      event: (e: TraceEvent) => {
+        live.event(e);
+        encoder.event(e);
+        this.peak = live.peak;
+      },
+      problem: (line: number, message: string) => encoder.problem(line, message),
+      lost: (line: number, count: number) => encoder.lost(line, count),
+    };
+    readTrace(path, sink, {
+      onProgress: (read, size) => {
+        this.bytesRead = read;
+        this.fileBytes = size;
+      },
+    }).then(
+      (info) => {
+        encoder.flush();
+        this.#finish({ info });
+      },
+      (error) => {
+        encoder.flush();
+        this.#finish({ error });
+      },
+    );
+  }
+}
+
+/** Bytes a batch holds: its arrays, and its strings at two bytes a character. */
+function batchBytes(batch: EventBatch): number {
+  let bytes = batch.op.byteLength + batch.line.byteLength + batch.key.byteLength +
+    batch.order.byteLength + batch.size.byteLength + batch.flags.byteLength +
+    batch.linuxBytes.byteLength + batch.cpu.byteLength + batch.batched.byteLength +
+    batch.pool.byteLength + batch.site.byteLength + batch.name.byteLength +
+    batch.reason.byteLength;
+  for (const text of batch.strings) bytes += 2 * text.length;
+  return bytes;
+}
+
+/** The file's size, or 0 when it cannot be read (the reader then reports why). */
+async function fileBytes(path: string): Promise<number> {
+  try {
+    return (await Deno.stat(path)).size;
+  } catch {
+    return 0;
+  }
+}

@@ -135,3 +135,38 @@ function noEventMessage(
   return `${path}: not a trace: ${which} a Linux ftrace kmem event or a pagepile trace line ` +
     `(${firstProblem})`;
 }
+
+/** Thrown from the line callback to stop reading after the first line. */
+class FirstLineRead extends Error {}
+
+/**
+ * The format of a trace, told as readTrace tells it: trace.dat by its magic,
+ * text by its first line (the native header, `cpus=N`, or else Linux's).
+ * @param path the trace
+ * @returns its format
+ * @throws {TraceInputError} when the file cannot be read as a trace
+ * @example
+ * ```ts
+ * import { traceFormat } from "./trace_reader.ts";
+ * const path = await Deno.makeTempFile();
+ * await Deno.writeTextFile(path, "cpus=2\n");
+ * console.log(await traceFormat(path)); // "trace-cmd report"
+ * ```
+ */
+export async function traceFormat(path: string): Promise<TraceFormat> {
+  if (await isTraceDat(path)) return "trace.dat";
+  let first = "";
+  try {
+    await readLines(path, (text) => {
+      first = text;
+      throw new FirstLineRead();
+    });
+  } catch (error) {
+    if (!(error instanceof FirstLineRead)) throw error;
+  }
+  return first.startsWith(NATIVE_HEADER)
+    ? "native"
+    : /^cpus=\d+$/.test(first)
+    ? "trace-cmd report"
+    : "linux";
+}

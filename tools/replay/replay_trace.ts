@@ -9,9 +9,12 @@ import { Board } from "../../hw/board.ts";
 import type { Design, PageStats, PoolStats, VmStats } from "../../core/firmware.ts";
 import { pagepileDesign } from "../../core/pagepile/design.ts";
 import { TraceInputError } from "../../traces/line_reader.ts";
-import { readTrace, type TraceFormat } from "../../traces/trace_reader.ts";
+import { deliverBatch } from "../../traces/event_batch.ts";
+import { emptyEvent, type TraceSink } from "../../traces/trace_event.ts";
+import { readTrace, type TraceFormat, traceFormat } from "../../traces/trace_reader.ts";
 import { streamTrace, type TraceStreamer } from "../../traces/trace_stream.ts";
-import { type BoardSize, boardSizeForTrace } from "./board_size.ts";
+import { TraceTape, WORKER_MIN_FILE_BYTES } from "../../traces/trace_tape.ts";
+import { boardForPeak, type BoardSize, boardSizeForTrace } from "./board_size.ts";
 import { Replayer, type ReplayResult } from "./replayer.ts";
 import type { CheckMode } from "./shadow_memory.ts";
 
@@ -45,11 +48,19 @@ export interface ReplayTraceOptions {
   /** Count GFP_ZERO allocations' cycles apart (see ReplayOptions.zeroApart); default false. */
   zeroApart?: boolean;
   /**
-   * A parse worker to reuse: the trace is parsed in it whatever its size, and
-   * it stays warm for the caller's next replay. Default: a worker of its own
-   * for a trace of 2 MB or more, the caller's thread for a smaller one.
+   * A parse worker to reuse: with `ramBytes` given, the trace is parsed in it
+   * whatever its size, and it stays warm for the caller's next replay (sized
+   * from the trace, it is parsed in a worker of its own, whatever its size).
+   * Default: a worker of its own for a trace of 2 MB or more, the caller's
+   * thread for a smaller one.
    */
   streamer?: TraceStreamer;
+  /**
+   * Sized from the trace: bytes of parsed events kept so that the replay can
+   * start over on a larger board without parsing again (see replayTrace);
+   * default 256 MiB. Past it, starting over reads the trace again.
+   */
+  tapeBytes?: number;
   /** Called now and then with file bytes read, file size, and events so far. */
   onProgress?: (bytesRead: number, fileBytes: number, events: number) => void;
 }
@@ -98,18 +109,6 @@ export interface ReplayReport extends ReplayResult {
   poolNames: Record<string, string>;
 }
 
-/** Traces from this size (as stored, compressed or not) are parsed in a worker. */
-const WORKER_MIN_FILE_BYTES = 2 * 1024 * 1024;
-
-/** The file's size, or 0 when it cannot be read (the reader then reports why). */
-async function fileBytes(path: string): Promise<number> {
-  try {
-    return (await Deno.stat(path)).size;
-  } catch {
-    return 0;
-  }
-}
-
 /** Thrown through the reader to stop a replay early. */
 class Stop extends Error {
   constructor(readonly line: number, message: string, readonly reason: "strict" | "failure") {
@@ -119,6 +118,15 @@ class Stop extends Error {
 
 /**
  * Replays a trace file and returns its report.
+ *
+ * Sized from the trace (no `ramBytes`), the trace is parsed once, in a
+ * worker for a large one, into a TraceTape that counts its peak of live
+ * bytes as it goes; the replay starts at once on the board that peak so far
+ * calls for, and starts over on a larger one whenever the parse, running
+ * ahead, finds the peak has outgrown it. The board it ends on is the one
+ * the rule gives the whole trace (see boardForPeak), as if it had been
+ * sized first; the work of boards outgrown is lost, never the parse (the
+ * tape keeps the events, up to its budget; past it, the trace is read again).
  * @param path a trace: Linux ftrace or trace-cmd report text, trace.dat, or native; plain, gzip or zstd
  * @param options board size, checks, audit interval, strictness, progress
  * @returns the report; a trace that breaks off part way (a truncated gzip
@@ -139,21 +147,77 @@ export async function replayTrace(
   options: ReplayTraceOptions = {},
 ): Promise<ReplayReport> {
   const start = performance.now();
-  let ramBytes = options.ramBytes;
-  let ramRule = "given";
-  let traceNeeds: BoardSize | null = null;
-  if (ramBytes === undefined) {
-    const size = traceNeeds = await boardSizeForTrace(path);
-    ramBytes = size.ramBytes;
-    ramRule =
-      `sized from the trace: 2 x its peak live ${(size.peakLiveBytes / 1048576).toFixed(1)} MiB` +
-      " + 16 MiB, to a power of two";
-  }
+  const run = options.ramBytes === undefined
+    ? await replaySized(path, options)
+    : await replayOnBoard(path, options.ramBytes, options);
+  const { attempt, read } = run;
+  // A replay stopped early did not read on to where the reader names the format.
+  if (read.stoppedAt !== null) read.format = await traceFormat(path);
+  const result = attempt.replayer.finish(read.lines);
+  let traceNeeds = run.traceNeeds;
+  // A board too small for the trace: say how large it should be.
+  if (result.failures > 0 && traceNeeds === null) traceNeeds = await boardSizeForTrace(path);
+  const wallSeconds = (performance.now() - start) / 1000;
+  const stats = attempt.kernel.stats();
+  return {
+    ...result,
+    design: (options.design ?? pagepileDesign).name,
+    tracePath: path,
+    format: read.format,
+    lines: read.lines,
+    ramBytes: attempt.ramBytes,
+    ramRule: traceNeeds === null || options.ramBytes !== undefined
+      ? "given"
+      : `sized from the trace: 2 x its peak live ${
+        (traceNeeds.peakLiveBytes / 1048576).toFixed(1)
+      } MiB + 16 MiB, to a power of two`,
+    traceNeeds,
+    check: options.check ?? "full",
+    debug: options.debug ?? false,
+    timestampsBackwards: read.timestampsBackwards,
+    inputError: read.inputError,
+    stoppedAt: read.stoppedAt,
+    wallSeconds: Math.round(wallSeconds * 1000) / 1000,
+    eventsPerSecond: Math.round(result.events / wallSeconds),
+    tables: {
+      pages: stats.pages,
+      slices: stats.slices,
+      ...(stats.vm === undefined ? {} : { vm: stats.vm }),
+    },
+    poolNames: Object.fromEntries(attempt.replayer.poolNames()),
+  };
+}
+
+/** A board with the design booted on it, and the replayer that drives it. */
+interface Attempt {
+  ramBytes: number;
+  kernel: ReturnType<Design["boot"]>;
+  replayer: Replayer;
+  /** The sink the trace's events go to: the replayer, or its strict wrapper. */
+  sink: TraceSink;
+}
+
+/** How the reading of a trace into an attempt ended. */
+interface ReadOutcome {
+  format: TraceFormat;
+  lines: number;
+  timestampsBackwards: number;
+  inputError: string | null;
+  stoppedAt: ReplayReport["stoppedAt"];
+}
+
+/** A replay run to its end: the attempt that counts, how its reading ended, the trace's needs. */
+interface Run {
+  attempt: Attempt;
+  read: ReadOutcome;
+  traceNeeds: BoardSize | null;
+}
+
+function boot(ramBytes: number, options: ReplayTraceOptions): Attempt {
   const design = options.design ?? pagepileDesign;
   const kernel = design.boot(new Board({ ramBytes }), { debug: options.debug ?? false });
-  const check = options.check ?? "full";
   const replayer = new Replayer(kernel, {
-    check,
+    check: options.check ?? "full",
     auditEvery: options.auditEvery,
     pictures: options.pictures,
     zeroApart: options.zeroApart,
@@ -168,12 +232,7 @@ export async function replayTrace(
       }
       : undefined,
   });
-  let inputError: string | null = null;
-  let stoppedAt: ReplayReport["stoppedAt"] = null;
-  let lines = 0;
-  let format: ReplayReport["format"] = "linux";
-  let timestampsBackwards = 0;
-  const sink = options.strict
+  const sink: TraceSink = options.strict
     ? {
       event: replayer.event.bind(replayer),
       lost: replayer.lost.bind(replayer),
@@ -183,59 +242,176 @@ export async function replayTrace(
       },
     }
     : replayer;
+  return { ramBytes, kernel, replayer, sink };
+}
+
+/**
+ * How a reading that threw ended: a Stop, or an input error after some
+ * events; anything else is rethrown.
+ */
+function outcomeOfError(
+  error: unknown,
+  attempt: Attempt,
+  format: TraceFormat,
+): ReadOutcome {
+  if (error instanceof Stop) {
+    return {
+      format,
+      lines: error.line,
+      timestampsBackwards: 0,
+      inputError: null,
+      stoppedAt: { line: error.line, message: error.message, reason: error.reason },
+    };
+  }
+  if (error instanceof TraceInputError && attempt.replayer.events > 0) {
+    return {
+      format: error.format ?? format,
+      lines: error.line,
+      timestampsBackwards: 0,
+      inputError: error.message,
+      stoppedAt: null,
+    };
+  }
+  throw error;
+}
+
+/** Replays the trace on a board of `ramBytes`, reading it straight into the replayer. */
+async function replayOnBoard(
+  path: string,
+  ramBytes: number,
+  options: ReplayTraceOptions,
+  traceNeeds: BoardSize | null = null,
+): Promise<Run> {
+  const attempt = boot(ramBytes, options);
+  let read: ReadOutcome;
   try {
     // A large trace is read and parsed in a worker, on another core, while
     // this thread replays: the replay runs at nearly the slower of the two
     // rates. A small one is parsed here: a worker starts cold (module load, JIT
     // warm-up), which costs more than the overlap saves on a short trace.
     const streamer = options.streamer;
-    const read = streamer !== undefined
+    const reader = streamer !== undefined
       ? streamer.stream.bind(streamer)
       : await fileBytes(path) >= WORKER_MIN_FILE_BYTES
       ? streamTrace
       : readTrace;
-    const info = await read(path, sink, {
-      onProgress: (read, size) => options.onProgress?.(read, size, replayer.events),
+    const info = await reader(path, attempt.sink, {
+      onProgress: (bytesRead, size) =>
+        options.onProgress?.(bytesRead, size, attempt.replayer.events),
     });
-    ({ lines, format, timestampsBackwards } = info);
+    read = { ...info, inputError: null, stoppedAt: null };
   } catch (error) {
-    if (error instanceof Stop) {
-      stoppedAt = { line: error.line, message: error.message, reason: error.reason };
-      lines = error.line;
-    } else if (error instanceof TraceInputError && replayer.events > 0) {
-      inputError = error.message;
-      lines = error.line;
-      format = error.format ?? format;
-    } else {
-      throw error;
-    }
+    read = outcomeOfError(error, attempt, "linux");
   }
-  const result = replayer.finish(lines);
-  // A board too small for the trace: say how large it should be.
-  if (result.failures > 0 && traceNeeds === null) traceNeeds = await boardSizeForTrace(path);
-  const wallSeconds = (performance.now() - start) / 1000;
-  const stats = kernel.stats();
-  return {
-    ...result,
-    design: design.name,
-    tracePath: path,
-    format,
-    lines,
-    ramBytes,
-    ramRule,
-    traceNeeds,
-    check,
-    debug: options.debug ?? false,
-    timestampsBackwards,
-    inputError,
-    stoppedAt,
-    wallSeconds: Math.round(wallSeconds * 1000) / 1000,
-    eventsPerSecond: Math.round(result.events / wallSeconds),
-    tables: {
-      pages: stats.pages,
-      slices: stats.slices,
-      ...(stats.vm === undefined ? {} : { vm: stats.vm }),
-    },
-    poolNames: Object.fromEntries(replayer.poolNames()),
-  };
+  return { attempt, read, traceNeeds };
+}
+
+/** Replays the trace on the board the sizing rule gives it, parsing it once (see replayTrace). */
+async function replaySized(path: string, options: ReplayTraceOptions): Promise<Run> {
+  const tape = await TraceTape.open(path, {
+    budgetBytes: options.tapeBytes,
+    ...(options.streamer === undefined ? {} : { inWorker: true }),
+  });
+  try {
+    // A tape parsed on this thread is read once whole: starting over would cost this thread.
+    if (!tape.inWorker) await tape.whole();
+    let ramBytes = boardForPeak(tape.peak);
+    for (;;) {
+      const attempt = boot(ramBytes, options);
+      const ended = await replayTape(tape, attempt, options);
+      if (ended === "outgrown") {
+        ramBytes = boardForPeak(tape.peak);
+        if (tape.fromStart) continue;
+        // The first events are gone: the parse runs on for the peak, then
+        // the trace is read again onto the right board.
+        tape.drain();
+        await tape.whole();
+        return await replayOnBoard(path, boardForPeak(tape.peak), options, needs(tape));
+      }
+      // Stopped early, the parse runs on for the whole trace's peak.
+      if (!tape.complete) await skipToEnd(tape);
+      if (boardForPeak(tape.peak) === ramBytes) {
+        return { attempt, read: ended, traceNeeds: needs(tape) };
+      }
+      ramBytes = boardForPeak(tape.peak);
+      if (!tape.fromStart) return await replayOnBoard(path, ramBytes, options, needs(tape));
+    }
+  } finally {
+    tape.close();
+  }
+}
+
+function needs(tape: TraceTape): BoardSize {
+  return { ramBytes: boardForPeak(tape.peak), peakLiveBytes: tape.peak };
+}
+
+/**
+ * Feeds the tape's batches to the attempt, from the first; stops early when
+ * the peak of live bytes found so far calls for a larger board ("outgrown").
+ */
+async function replayTape(
+  tape: TraceTape,
+  attempt: Attempt,
+  options: ReplayTraceOptions,
+): Promise<ReadOutcome | "outgrown"> {
+  const event = emptyEvent();
+  const turn = new EventLoopTurn();
+  try {
+    for (let i = 0;; i++) {
+      if (boardForPeak(tape.peak) > attempt.ramBytes) return "outgrown";
+      const batch = await tape.next(i);
+      if (batch === undefined) break;
+      deliverBatch(batch, attempt.sink, event);
+      tape.consumed(i + 1);
+      options.onProgress?.(tape.bytesRead, tape.fileBytes, attempt.replayer.events);
+      // Let the worker's messages in: it runs ahead while they are answered.
+      if (tape.inWorker) await turn.take();
+    }
+    const info = tape.end();
+    return { ...info, inputError: null, stoppedAt: null };
+  } catch (error) {
+    return outcomeOfError(error, attempt, "linux");
+  } finally {
+    turn.close();
+  }
+}
+
+/** Reads the rest of a tape without replaying it, keeping what its budget allows. */
+async function skipToEnd(tape: TraceTape): Promise<void> {
+  for (let i = 0; (await tape.next(i)) !== undefined; i++) tape.consumed(i + 1);
+}
+
+/**
+ * One turn of the event loop, taken on demand: a message through a channel
+ * of its own comes back after the messages already queued (a worker's), so
+ * their handlers run; a resolved promise would not let them.
+ */
+class EventLoopTurn {
+  readonly #channel = new MessageChannel();
+  #resume: (() => void) | undefined;
+
+  constructor() {
+    this.#channel.port1.onmessage = () => this.#resume?.();
+  }
+
+  take(): Promise<void> {
+    return new Promise((resume) => {
+      this.#resume = resume;
+      this.#channel.port2.postMessage(0);
+    });
+  }
+
+  close(): void {
+    this.#channel.port1.close();
+    this.#channel.port2.close();
+  }
+}
+
+/** The file's size, or 0 when it cannot be read (the reader then reports why). */
+async function fileBytes(path: string): Promise<number> {
+  try {
+    return (await Deno.stat(path)).size;
+  } catch {
+    return 0;
+  }
 }

@@ -1,0 +1,91 @@
+// A replay sized from the trace parses it once and starts over on a larger
+// board when the peak outgrows the one it started on: whichever way it goes,
+// it ends as a replay on the board a sizing pass gives, figure for figure.
+
+import { boardSizeForTrace } from "../tools/replay/board_size.ts";
+import { type ReplayReport, replayTrace } from "../tools/replay/replay_trace.ts";
+import { TraceStreamer } from "../traces/trace_stream.ts";
+import { assertEquals } from "./_assert.ts";
+
+/**
+ * A native trace whose peak of live bytes comes late: object churn, then five
+ * order-10 page allocations (20 MiB: a 64 MiB board), then more churn; with
+ * `badLine`, a line that does not parse in the middle.
+ */
+function lateGrowth(badLine = false): string {
+  const lines = ["# pagepile trace 1", "slice_pool_create p 0 64"];
+  const churn = (from: number) => {
+    for (let i = 0; i < 20_000; i++) {
+      lines.push(`slice_alloc ${from + i} p`, `galloc ${from + 50_000 + i} 0 ${8 + i % 300}`);
+      if (i >= 100) {
+        lines.push(`slice_free ${from + i - 100} p`, `gfree ${from + 50_000 + i - 100}`);
+      }
+    }
+  };
+  churn(1_000_000);
+  if (badLine) lines.push("galloc nonsense");
+  for (let i = 0; i < 5; i++) lines.push(`alloc_pages ${0x100 + i} 0 10`);
+  churn(2_000_000);
+  return lines.join("\n") + "\n";
+}
+
+/** A report without what differs from run to run or by how the board was chosen. */
+function figures(report: ReplayReport): Partial<ReplayReport> {
+  const { wallSeconds: _w, eventsPerSecond: _e, ramRule: _r, traceNeeds: _t, ...rest } = report;
+  return rest;
+}
+
+async function withTrace<T>(text: string, use: (path: string) => Promise<T>): Promise<T> {
+  const path = await Deno.makeTempFile({ suffix: ".trace" });
+  try {
+    await Deno.writeTextFile(path, text);
+    return await use(path);
+  } finally {
+    await Deno.remove(path);
+  }
+}
+
+Deno.test("a sized replay that outgrows its board ends as the replay on the board a sizing pass gives", async () => {
+  await withTrace(lateGrowth(), async (path) => {
+    const size = await boardSizeForTrace(path);
+    assertEquals(size.ramBytes, 64 * 1024 * 1024);
+    const given = await replayTrace(path, { ramBytes: size.ramBytes, pictures: true });
+    assertEquals(given.violations, 0);
+    const streamer = new TraceStreamer();
+    try {
+      // In a worker (the streamer asks for one): starts on 32 MiB, starts
+      // over on 64; with a budget of one byte, the tape keeps nothing and
+      // the trace is read again; on this thread, parsed whole first.
+      for (
+        const options of [{ streamer }, { streamer, tapeBytes: 1 }, {}, { tapeBytes: 1 }]
+      ) {
+        const sized = await replayTrace(path, { ...options, pictures: true });
+        assertEquals(figures(sized), figures(given), JSON.stringify(Object.keys(options)));
+        assertEquals(sized.traceNeeds, size);
+        assertEquals(sized.ramRule.startsWith("sized from the trace"), true);
+      }
+    } finally {
+      streamer.close();
+    }
+  });
+});
+
+Deno.test("a sized strict replay stops where the replay on the right board stops", async () => {
+  await withTrace(lateGrowth(true), async (path) => {
+    const size = await boardSizeForTrace(path);
+    const given = await replayTrace(path, { ramBytes: size.ramBytes, strict: true });
+    assertEquals(given.stoppedAt?.reason, "strict");
+    const streamer = new TraceStreamer();
+    try {
+      for (const options of [{ streamer }, { streamer, tapeBytes: 1 }, {}]) {
+        const sized = await replayTrace(path, { ...options, strict: true });
+        assertEquals(figures(sized), figures(given));
+        // The board is the whole trace's, though the replay stopped before its peak.
+        assertEquals(sized.ramBytes, 64 * 1024 * 1024);
+        assertEquals(sized.format, "native");
+      }
+    } finally {
+      streamer.close();
+    }
+  });
+});

@@ -80,7 +80,22 @@ export async function boardSizeForTrace(path: string): Promise<BoardSize> {
   } catch (error) {
     if (!(error instanceof TraceInputError) || events === 0) throw error;
   }
+  return { ramBytes: boardBytesForPeak(peak), peakLiveBytes: peak };
+}
+
+/**
+ * The RAM the sizing rule of {@link boardSizeForTrace} gives a peak of live
+ * bytes: the next power of two >= 2 × peak + 16 MiB, from 16 MiB to 1 GiB.
+ * @param peakLiveBytes the trace's peak of live bytes
+ * @returns RAM for the board, in bytes
+ * @example
+ * ```ts
+ * import { boardBytesForPeak } from "./board_size.ts";
+ * console.log(boardBytesForPeak(33 * 1024 * 1024) / 1024 / 1024); // 128
+ * ```
+ */
+export function boardBytesForPeak(peakLiveBytes: number): number {
   let ramBytes = MIN_BOARD_BYTES;
-  while (ramBytes < 2 * peak + MIN_BOARD_BYTES && ramBytes < RAM_MAX_BYTES) ramBytes *= 2;
-  return { ramBytes, peakLiveBytes: peak };
+  while (ramBytes < 2 * peakLiveBytes + MIN_BOARD_BYTES && ramBytes < RAM_MAX_BYTES) ramBytes *= 2;
+  return ramBytes;
 }

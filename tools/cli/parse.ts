@@ -1,0 +1,70 @@
+/**
+ * `deno task parse <trace>`: reads a trace and does nothing with its events:
+ * the floor every replay is held to (a replay cannot be faster than reading
+ * its trace), measured as a user runs it, a whole process.
+ * @module
+ */
+
+import { parseArgs } from "node:util";
+import { TraceInputError } from "../../traces/line_reader.ts";
+import { readTrace } from "../../traces/trace_reader.ts";
+
+const HELP = `Usage: deno task parse <trace>
+
+Reads a trace as a replay reads it — decompresses it, decodes it, splits its
+lines, finds each event's fields (or decodes a trace.dat's records) — and does
+nothing else: no board, no allocator, no check. Prints the events, lines and
+seconds. This is the floor a replay of the same trace is measured against
+(deno task bench, "As a user runs it"). Exit status 0 when the whole trace was
+read, 1 when it could not be, 2 for bad usage.
+
+Example:
+  deno task parse traces/recorded/linux-6.1/fs.trace.gz
+`;
+
+async function main(args: string[]): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args,
+      allowPositionals: true,
+      options: { help: { type: "boolean", default: false } },
+    });
+  } catch (error) {
+    console.error(`parse: ${(error as Error).message}\n\n${HELP}`);
+    return 2;
+  }
+  const { values, positionals } = parsed;
+  if (values.help) {
+    console.log(HELP);
+    return 0;
+  }
+  if (positionals.length !== 1) {
+    console.error(`parse: give one trace\n\n${HELP}`);
+    return 2;
+  }
+  const start = performance.now();
+  let events = 0;
+  let problems = 0;
+  try {
+    const info = await readTrace(positionals[0], {
+      event: () => events++,
+      problem: () => problems++,
+      lost: () => {},
+    });
+    const seconds = (performance.now() - start) / 1000;
+    const n = (value: number) => value.toLocaleString("en-US");
+    console.log(
+      `${positionals[0]}: ${info.format}, ${n(events)} events, ${n(info.lines)} lines ` +
+        `(${n(problems)} not valid events), ${seconds.toFixed(2)} s, ` +
+        `${n(Math.round(events / seconds))} events/s`,
+    );
+    return 0;
+  } catch (error) {
+    if (!(error instanceof TraceInputError)) throw error;
+    console.error(`parse: ${error.message}`);
+    return 1;
+  }
+}
+
+Deno.exit(await main(Deno.args));

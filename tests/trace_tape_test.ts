@@ -89,6 +89,20 @@ Deno.test("a drained tape parses on to the end for the peak, keeping nothing", a
       if (inWorker) tape.drain();
       await tape.whole();
       assertEquals(tape.peak, peakLiveBytes);
+      assertEquals(tape.fromStart, false);
+    } finally {
+      tape.close();
+    }
+  }
+});
+
+Deno.test("a tape read once whole keeps nothing past its budget, and never waits for a reader", async () => {
+  const { peakLiveBytes } = await boardSizeForTrace(EXCERPT);
+  for (const inWorker of [false, true]) {
+    const tape = await TraceTape.open(EXCERPT, { inWorker, budgetBytes: 1, readWhenWhole: true });
+    try {
+      await tape.whole();
+      assertEquals(tape.peak, peakLiveBytes);
       // Parsed here, past the budget, nothing is kept either.
       assertEquals(tape.fromStart, false);
       assertEquals(await tape.next(tape.length), undefined);

@@ -9,9 +9,9 @@
  * `budgetBytes`. Past it the tape lets go of the batches the consumer has
  * read (it can no longer be read from its start: `fromStart` turns false)
  * and the worker waits for the consumer: memory stays within the budget plus
- * the worker's window of 8 batches. A small trace is parsed on the caller's
- * thread, to be read once it is `complete`; past the budget, such a tape
- * keeps nothing.
+ * the worker's window of 8 batches. A tape read once it is `complete` (a
+ * small trace's, parsed on the caller's thread, or one opened with
+ * `readWhenWhole`) keeps nothing past the budget.
  * @module
  */
 
@@ -19,7 +19,7 @@ import { BatchEncoder, type EventBatch } from "./event_batch.ts";
 import { TraceInputError } from "./line_reader.ts";
 import { LiveBytes } from "./live_bytes.ts";
 import type { TraceEvent } from "./trace_event.ts";
-import { readTrace, type TraceInfo } from "./trace_reader.ts";
+import { readTrace, type TraceFormat, type TraceInfo } from "./trace_reader.ts";
 
 /** Options of {@link TraceTape}. */
 export interface TraceTapeOptions {
@@ -27,12 +27,50 @@ export interface TraceTapeOptions {
   budgetBytes?: number;
   /** Parse in a worker (default: for a file of 2 MB or more). */
   inWorker?: boolean;
+  /**
+   * The tape is read once it is complete, not while it is parsed: past the
+   * budget it keeps nothing (rather than make the worker wait for a reader).
+   * Always so for a tape parsed on the caller's thread.
+   */
+  readWhenWhole?: boolean;
 }
 
 /** Traces from this size (as stored, compressed or not) are parsed in a worker by default. */
 export const WORKER_MIN_FILE_BYTES = 2 * 1024 * 1024;
 
 const DEFAULT_BUDGET_BYTES = 256 * 1024 * 1024;
+
+/**
+ * What a replay reads parsed events through: a {@link TraceTape}, or a
+ * {@link SentTape} that receives a tape's batches from another thread.
+ */
+export interface TapeReader {
+  /** Peak of live bytes of the events parsed so far; the trace's once `complete`. */
+  readonly peak: number;
+  /** File bytes read so far, and the file's size (for progress). */
+  readonly bytesRead: number;
+  readonly fileBytes: number;
+  /** Whether batches arrive while the reader reads: it must then let the event loop turn. */
+  readonly arrivesMeanwhile: boolean;
+  /** Whether the parse has ended. */
+  readonly complete: boolean;
+  /** Whether every batch from the first is still kept. */
+  readonly fromStart: boolean;
+  /** The batch at `index`, once received. */
+  at(index: number): EventBatch | undefined;
+  /** Waits for the batch at `index`, or the end (undefined). */
+  next(index: number): Promise<EventBatch | undefined>;
+  /** Every batch before `index` has been read. */
+  consumed(index: number): void;
+  /** Nothing more will be read: keep nothing. */
+  drain(): void;
+  /** Waits for the parse to end. */
+  whole(): Promise<void>;
+  /** How the parse ended (throws its error). */
+  end(): TraceInfo;
+  /** Releases what the tape holds (its worker). */
+  close(): void;
+}
 
 /**
  * A trace being parsed into batches, read by index.
@@ -51,7 +89,7 @@ const DEFAULT_BUDGET_BYTES = 256 * 1024 * 1024;
  * tape.close();
  * ```
  */
-export class TraceTape {
+export class TraceTape implements TapeReader {
   /** Peak of live bytes of the events parsed so far; the trace's once `complete`. */
   peak = 0;
   /** File bytes read so far, and the file's size. */
@@ -70,9 +108,12 @@ export class TraceTape {
   #end: { info: TraceInfo } | { error: Error } | undefined;
   #wake: (() => void) | undefined;
 
-  private constructor(budget: number, worker: Worker | undefined) {
+  readonly #readWhenWhole: boolean;
+
+  private constructor(budget: number, worker: Worker | undefined, readWhenWhole: boolean) {
     this.#budget = budget;
     this.#worker = worker;
+    this.#readWhenWhole = readWhenWhole || worker === undefined;
   }
 
   /**
@@ -85,14 +126,18 @@ export class TraceTape {
     const worker = inWorker
       ? new Worker(new URL("./trace_worker.ts", import.meta.url), { type: "module" })
       : undefined;
-    const tape = new TraceTape(options.budgetBytes ?? DEFAULT_BUDGET_BYTES, worker);
+    const tape = new TraceTape(
+      options.budgetBytes ?? DEFAULT_BUDGET_BYTES,
+      worker,
+      options.readWhenWhole ?? false,
+    );
     if (worker === undefined) tape.#parseHere(path);
     else tape.#listen(worker, path);
     return tape;
   }
 
   /** Whether the parse runs in a worker, beside the consumer. */
-  get inWorker(): boolean {
+  get arrivesMeanwhile(): boolean {
     return this.#worker !== undefined;
   }
 
@@ -191,7 +236,7 @@ export class TraceTape {
       this.#ack(1);
     } else if (this.#keptBytes < this.#budget) {
       this.#ack(1); // within the budget the worker runs ahead
-    } else if (this.#worker === undefined) {
+    } else if (this.#readWhenWhole) {
       this.drain(); // read once whole: past the budget nothing is kept
     } else {
       this.#withheld++; // past it, the worker waits for the consumer
@@ -292,4 +337,149 @@ async function fileBytes(path: string): Promise<number> {
   } catch {
     return 0;
   }
+}
+
+/**
+ * The batches of a tape parsed on another thread, sent here one by one
+ * (`receive`, then `finish`): what a design's replay reads in a comparison,
+ * so that the trace is parsed once for every design. Everything received is
+ * kept.
+ */
+export class SentTape implements TapeReader {
+  peak = 0;
+  bytesRead = 0;
+  fileBytes = 0;
+  readonly arrivesMeanwhile = true;
+  #batches: EventBatch[] = [];
+  #kept = true;
+  #end: { info: TraceInfo } | { error: Error } | undefined;
+  #wake: (() => void) | undefined;
+
+  /**
+   * Takes a message {@link sendTape} posted.
+   * @returns whether it was one
+   */
+  take(message: TapeMessage): boolean {
+    if ("tapeBatch" in message) {
+      this.receive(message.tapeBatch, message.peak, message.read, message.size);
+    } else if ("tapeEnd" in message) {
+      const end = message.tapeEnd;
+      this.finish(
+        "info" in end ? end : {
+          error: end.error.input
+            ? new TraceInputError(end.error.message, end.error.line, end.error.format)
+            : new Error(end.error.message),
+        },
+        message.peak,
+      );
+    } else {
+      return false;
+    }
+    return true;
+  }
+
+  /** Takes the next batch, with the sender's figures at that point. */
+  receive(batch: EventBatch, peak: number, bytesRead: number, fileBytes: number): void {
+    if (this.#kept) this.#batches.push(batch);
+    this.peak = peak;
+    this.bytesRead = bytesRead;
+    this.fileBytes = fileBytes;
+    this.#wakeUp();
+  }
+
+  /** Takes how the parse ended. */
+  finish(end: { info: TraceInfo } | { error: Error }, peak: number): void {
+    this.#end = end;
+    this.peak = peak;
+    this.#wakeUp();
+  }
+
+  get complete(): boolean {
+    return this.#end !== undefined;
+  }
+
+  get fromStart(): boolean {
+    return this.#kept;
+  }
+
+  at(index: number): EventBatch | undefined {
+    if (index >= this.#batches.length) return undefined;
+    if (!this.#kept) throw new Error(`batch ${index} was let go`);
+    return this.#batches[index];
+  }
+
+  async next(index: number): Promise<EventBatch | undefined> {
+    while (index >= this.#batches.length && this.#end === undefined) {
+      await new Promise<void>((wake) => this.#wake = wake);
+    }
+    return this.at(index);
+  }
+
+  consumed(_index: number): void {}
+
+  drain(): void {
+    this.#kept = false;
+    this.#batches = [];
+  }
+
+  async whole(): Promise<void> {
+    while (this.#end === undefined) await new Promise<void>((wake) => this.#wake = wake);
+  }
+
+  end(): TraceInfo {
+    if (this.#end === undefined) throw new Error("the trace is still being parsed");
+    if ("error" in this.#end) throw this.#end.error;
+    return this.#end.info;
+  }
+
+  close(): void {}
+
+  #wakeUp(): void {
+    const wake = this.#wake;
+    this.#wake = undefined;
+    wake?.();
+  }
+}
+
+/** A message of {@link sendTape}, for {@link SentTape.take}. */
+export type TapeMessage =
+  | { tapeBatch: EventBatch; peak: number; read: number; size: number }
+  | {
+    tapeEnd:
+      | { info: TraceInfo }
+      | { error: { message: string; line: number; format?: TraceFormat; input: boolean } };
+    peak: number;
+  };
+
+/**
+ * Posts a tape's batches from the first, as they come, then how its parse
+ * ended, to a {@link SentTape} on another thread. Batches are copied (posted,
+ * not transferred): the tape keeps its own.
+ * @param tape a tape kept from its start
+ * @param post posts one message
+ */
+export async function sendTape(
+  tape: TapeReader,
+  post: (message: TapeMessage) => void,
+): Promise<void> {
+  for (let i = 0;; i++) {
+    const batch = await tape.next(i);
+    if (batch === undefined) break;
+    post({ tapeBatch: batch, peak: tape.peak, read: tape.bytesRead, size: tape.fileBytes });
+  }
+  let end: Extract<TapeMessage, { tapeEnd: unknown }>["tapeEnd"];
+  try {
+    end = { info: tape.end() };
+  } catch (error) {
+    const input = error instanceof TraceInputError;
+    end = {
+      error: {
+        message: (error as Error).message,
+        line: input ? error.line : 0,
+        format: input ? error.format : undefined,
+        input,
+      },
+    };
+  }
+  post({ tapeEnd: end, peak: tape.peak });
 }

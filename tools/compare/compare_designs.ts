@@ -1,16 +1,19 @@
 /**
  * Replays one trace on several designs, on the same board size, the same bus
  * and the same checks, each in a worker of its own and as many at once as
- * the machine has cores; then sets their figures side by side.
+ * the machine has cores; then sets their figures side by side. The trace is
+ * parsed once, into a tape that sizes the board and whose events every
+ * design's replay reads (a trace past the tape's budget is read by each).
  * @module
  */
 
-import { boardSizeForTrace } from "../replay/board_size.ts";
+import { boardForPeak } from "../replay/board_size.ts";
 import { loadDesign } from "../replay/design_loader.ts";
 import type { ReplayReport, ReplayTraceOptions } from "../replay/replay_trace.ts";
 import { smallestBoards } from "./smallest_board.ts";
 import type { CheckMode } from "../replay/shadow_memory.ts";
 import { TraceInputError } from "../../traces/line_reader.ts";
+import { sendTape, type TapeReader, TraceTape } from "../../traces/trace_tape.ts";
 
 /** Options of {@link compareDesigns}. */
 export interface CompareOptions {
@@ -111,15 +114,28 @@ export async function compareDesigns(
 ): Promise<Comparison> {
   // Every design is found before any replay starts, so a typo costs nothing.
   for (const spec of designs) await loadDesign(spec);
-  let ramBytes = options.ramBytes;
-  let ramRule = "given";
-  if (ramBytes === undefined) {
-    const size = await boardSizeForTrace(path);
-    ramBytes = size.ramBytes;
-    ramRule =
-      `sized from the trace: 2 x its peak live ${(size.peakLiveBytes / 1048576).toFixed(1)} MiB` +
-      " + 16 MiB, to a power of two";
+  const tape = await TraceTape.open(path, { readWhenWhole: true });
+  try {
+    await tape.whole();
+    if (tape.length === 0) tape.end(); // no event at all: the reader's error
+    return await compareOnTape(path, designs, options, tape);
+  } finally {
+    tape.close();
   }
+}
+
+async function compareOnTape(
+  path: string,
+  designs: string[],
+  options: CompareOptions,
+  tape: TraceTape,
+): Promise<Comparison> {
+  const ramBytes = options.ramBytes ?? boardForPeak(tape.peak);
+  const ramRule = options.ramBytes !== undefined
+    ? "given"
+    : `sized from the trace: 2 x its peak live ${(tape.peak / 1048576).toFixed(1)} MiB` +
+      " + 16 MiB, to a power of two";
+  const shared = tape.fromStart ? tape : undefined;
   const check = options.check ?? "full";
   const parallel = Math.max(1, options.parallel ?? navigator.hardwareConcurrency ?? 1);
   const reports: ReplayReport[] = new Array(designs.length);
@@ -129,8 +145,9 @@ export async function compareDesigns(
       reports[i] = await replayInWorker(
         designs[i],
         path,
-        { ramBytes: ramBytes!, check, pictures: options.pictures ?? false, zeroApart: true },
+        { ramBytes, check, pictures: options.pictures ?? false, zeroApart: true },
         (r, s, e) => options.onProgress?.(i, r, s, e),
+        shared,
       );
       options.onDone?.(i);
     }
@@ -142,7 +159,7 @@ export async function compareDesigns(
     const floor = Math.min(...reports.map((r) => r.memory.peakRequestedBytes));
     const probe = async (i: number, bytes: number): Promise<boolean> => {
       const replay = { ramBytes: bytes, check: "off" as const, stopAtFailure: true };
-      const report = await replayInWorker(designs[i], path, replay, () => {});
+      const report = await replayInWorker(designs[i], path, replay, () => {}, shared);
       const fits = report.failures === 0 && report.inputError === null;
       options.onProbe?.(i, bytes, fits);
       return fits;
@@ -188,6 +205,7 @@ function replayInWorker(
     "ramBytes" | "check" | "pictures" | "zeroApart" | "stopAtFailure"
   >,
   onProgress: (bytesRead: number, fileBytes: number, events: number) => void,
+  tape: TapeReader | undefined,
 ): Promise<ReplayReport> {
   const worker = new Worker(new URL("./compare_worker.ts", import.meta.url), { type: "module" });
   return new Promise<ReplayReport>((resolve, reject) => {
@@ -210,6 +228,7 @@ function replayInWorker(
         end(() => reject(input ? new TraceInputError(text, 0) : new Error(`${spec}: ${text}`)));
       }
     };
-    worker.postMessage({ spec, path, options });
+    worker.postMessage({ spec, path, options, tape: tape !== undefined });
+    if (tape !== undefined) void sendTape(tape, (message) => worker.postMessage(message));
   });
 }

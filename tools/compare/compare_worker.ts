@@ -1,11 +1,13 @@
 /**
  * One design's replay in a worker, for compareDesigns: receives
- * `{ spec, path, options }`, posts `{ progress: events }` now and then, then
- * `{ report }` or `{ error: { message, input } }`, and is terminated.
+ * `{ spec, path, options, tape }`, then, with `tape`, the trace's parsed
+ * events (sendTape's messages); posts `{ progress: events }` now and then,
+ * then `{ report }` or `{ error: { message, input } }`, and is terminated.
  * @module
  */
 
 import { TraceInputError } from "../../traces/line_reader.ts";
+import { SentTape } from "../../traces/trace_tape.ts";
 import { loadDesign } from "../replay/design_loader.ts";
 import { replayTrace, type ReplayTraceOptions } from "../replay/replay_trace.ts";
 
@@ -19,18 +21,25 @@ const PROGRESS_MS = 200;
 
 const scope = globalThis as unknown as WorkerScope;
 
+/** The trace's events, when the comparison sends them (see sendTape). */
+let tape: SentTape | undefined;
+
 scope.onmessage = async (message: MessageEvent) => {
-  const { spec, path, options } = message.data as {
+  if (tape?.take(message.data)) return;
+  const { spec, path, options, tape: sent } = message.data as {
     spec: string;
     path: string;
-    options: Omit<ReplayTraceOptions, "design" | "onProgress" | "streamer">;
+    options: Omit<ReplayTraceOptions, "design" | "onProgress" | "streamer" | "tape">;
+    tape: boolean;
   };
+  if (sent) tape = new SentTape();
   try {
     const design = await loadDesign(spec);
     let last = 0;
     const report = await replayTrace(path, {
       ...options,
       design,
+      tape,
       onProgress: (read, size, events) => {
         const now = performance.now();
         if (now - last < PROGRESS_MS) return;

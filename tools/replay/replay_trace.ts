@@ -13,7 +13,7 @@ import { deliverBatch } from "../../traces/event_batch.ts";
 import { emptyEvent, type TraceSink } from "../../traces/trace_event.ts";
 import { readTrace, type TraceFormat, traceFormat } from "../../traces/trace_reader.ts";
 import { streamTrace, type TraceStreamer } from "../../traces/trace_stream.ts";
-import { TraceTape, WORKER_MIN_FILE_BYTES } from "../../traces/trace_tape.ts";
+import { type TapeReader, TraceTape, WORKER_MIN_FILE_BYTES } from "../../traces/trace_tape.ts";
 import { boardForPeak, type BoardSize, boardSizeForTrace } from "./board_size.ts";
 import { Replayer, type ReplayResult } from "./replayer.ts";
 import type { CheckMode } from "./shadow_memory.ts";
@@ -61,6 +61,12 @@ export interface ReplayTraceOptions {
    * default 256 MiB. Past it, starting over reads the trace again.
    */
   tapeBytes?: number;
+  /**
+   * The trace's events already parsed (read from its start): the replay
+   * reads them instead of the file. Sized from the trace, the tape's peak
+   * sizes the board as it grows. The caller closes it.
+   */
+  tape?: TapeReader;
   /** Called now and then with file bytes read, file size, and events so far. */
   onProgress?: (bytesRead: number, fileBytes: number, events: number) => void;
 }
@@ -149,6 +155,8 @@ export async function replayTrace(
   const start = performance.now();
   const run = options.ramBytes === undefined
     ? await replaySized(path, options)
+    : options.tape !== undefined
+    ? await replayTapeOnBoard(options.tape, options.ramBytes, options)
     : await replayOnBoard(path, options.ramBytes, options);
   const { attempt, read } = run;
   // A replay stopped early did not read on to where the reader names the format.
@@ -308,17 +316,17 @@ async function replayOnBoard(
 
 /** Replays the trace on the board the sizing rule gives it, parsing it once (see replayTrace). */
 async function replaySized(path: string, options: ReplayTraceOptions): Promise<Run> {
-  const tape = await TraceTape.open(path, {
+  const tape = options.tape ?? await TraceTape.open(path, {
     budgetBytes: options.tapeBytes,
     ...(options.streamer === undefined ? {} : { inWorker: true }),
   });
   try {
     // A tape parsed on this thread is read once whole: starting over would cost this thread.
-    if (!tape.inWorker) await tape.whole();
+    if (!tape.arrivesMeanwhile) await tape.whole();
     let ramBytes = boardForPeak(tape.peak);
     for (;;) {
       const attempt = boot(ramBytes, options);
-      const ended = await replayTape(tape, attempt, options);
+      const ended = await replayTape(tape, attempt, options, true);
       if (ended === "outgrown") {
         ramBytes = boardForPeak(tape.peak);
         if (tape.fromStart) continue;
@@ -337,35 +345,48 @@ async function replaySized(path: string, options: ReplayTraceOptions): Promise<R
       if (!tape.fromStart) return await replayOnBoard(path, ramBytes, options, needs(tape));
     }
   } finally {
-    tape.close();
+    if (options.tape === undefined) tape.close();
   }
 }
 
-function needs(tape: TraceTape): BoardSize {
+/** Replays a tape's events on a board of `ramBytes`. */
+async function replayTapeOnBoard(
+  tape: TapeReader,
+  ramBytes: number,
+  options: ReplayTraceOptions,
+): Promise<Run> {
+  const attempt = boot(ramBytes, options);
+  const read = await replayTape(tape, attempt, options, false) as ReadOutcome;
+  return { attempt, read, traceNeeds: null };
+}
+
+function needs(tape: TapeReader): BoardSize {
   return { ramBytes: boardForPeak(tape.peak), peakLiveBytes: tape.peak };
 }
 
 /**
- * Feeds the tape's batches to the attempt, from the first; stops early when
- * the peak of live bytes found so far calls for a larger board ("outgrown").
+ * Feeds the tape's batches to the attempt, from the first; with `sized`,
+ * stops early when the peak of live bytes found so far calls for a larger
+ * board ("outgrown").
  */
 async function replayTape(
-  tape: TraceTape,
+  tape: TapeReader,
   attempt: Attempt,
   options: ReplayTraceOptions,
+  sized: boolean,
 ): Promise<ReadOutcome | "outgrown"> {
   const event = emptyEvent();
   const turn = new EventLoopTurn();
   try {
     for (let i = 0;; i++) {
-      if (boardForPeak(tape.peak) > attempt.ramBytes) return "outgrown";
+      if (sized && boardForPeak(tape.peak) > attempt.ramBytes) return "outgrown";
       const batch = await tape.next(i);
       if (batch === undefined) break;
       deliverBatch(batch, attempt.sink, event);
       tape.consumed(i + 1);
       options.onProgress?.(tape.bytesRead, tape.fileBytes, attempt.replayer.events);
       // Let the worker's messages in: it runs ahead while they are answered.
-      if (tape.inWorker) await turn.take();
+      if (tape.arrivesMeanwhile) await turn.take();
     }
     const info = tape.end();
     return { ...info, inputError: null, stoppedAt: null };
@@ -377,7 +398,7 @@ async function replayTape(
 }
 
 /** Reads the rest of a tape without replaying it, keeping what its budget allows. */
-async function skipToEnd(tape: TraceTape): Promise<void> {
+async function skipToEnd(tape: TapeReader): Promise<void> {
   for (let i = 0; (await tape.next(i)) !== undefined; i++) tape.consumed(i + 1);
 }
 

@@ -23,7 +23,7 @@ import { readTrace, type TraceFormat, type TraceInfo } from "./trace_reader.ts";
 
 /** Options of {@link TraceTape}. */
 export interface TraceTapeOptions {
-  /** Bytes of batches kept before the tape lets go of read ones; default 256 MiB. */
+  /** Bytes of batches kept before the tape lets go of read ones; default 128 MiB. */
   budgetBytes?: number;
   /** Parse in a worker (default: for a file of 2 MB or more). */
   inWorker?: boolean;
@@ -38,7 +38,7 @@ export interface TraceTapeOptions {
 /** Traces from this size (as stored, compressed or not) are parsed in a worker by default. */
 export const WORKER_MIN_FILE_BYTES = 2 * 1024 * 1024;
 
-const DEFAULT_BUDGET_BYTES = 256 * 1024 * 1024;
+const DEFAULT_BUDGET_BYTES = 128 * 1024 * 1024;
 
 /**
  * What a replay reads parsed events through: a {@link TraceTape}, or a
@@ -56,6 +56,8 @@ export interface TapeReader {
   readonly complete: boolean;
   /** Whether every batch from the first is still kept. */
   readonly fromStart: boolean;
+  /** Batches received so far. */
+  readonly length: number;
   /** The batch at `index`, once received. */
   at(index: number): EventBatch | undefined;
   /** Waits for the batch at `index`, or the end (undefined). */
@@ -400,6 +402,10 @@ export class SentTape implements TapeReader {
 
   get fromStart(): boolean {
     return this.#kept;
+  }
+
+  get length(): number {
+    return this.#batches.length;
   }
 
   at(index: number): EventBatch | undefined {

@@ -58,7 +58,7 @@ export interface ReplayTraceOptions {
   /**
    * Sized from the trace: bytes of parsed events kept so that the replay can
    * start over on a larger board without parsing again (see replayTrace);
-   * default 256 MiB. Past it, starting over reads the trace again.
+   * default 128 MiB. Past it, starting over reads the trace again.
    */
   tapeBytes?: number;
   /**
@@ -316,13 +316,17 @@ async function replayOnBoard(
 
 /** Replays the trace on the board the sizing rule gives it, parsing it once (see replayTrace). */
 async function replaySized(path: string, options: ReplayTraceOptions): Promise<Run> {
-  const tape = options.tape ?? await TraceTape.open(path, {
-    budgetBytes: options.tapeBytes,
-    ...(options.streamer === undefined ? {} : { inWorker: true }),
-  });
-  try {
+  const open = async (): Promise<TapeReader> => {
+    const tape = await TraceTape.open(path, {
+      budgetBytes: options.tapeBytes,
+      ...(options.streamer === undefined ? {} : { inWorker: true }),
+    });
     // A tape parsed on this thread is read once whole: starting over would cost this thread.
     if (!tape.arrivesMeanwhile) await tape.whole();
+    return tape;
+  };
+  let tape = options.tape ?? await open();
+  try {
     let ramBytes = boardForPeak(tape.peak);
     for (;;) {
       const attempt = boot(ramBytes, options);
@@ -330,11 +334,14 @@ async function replaySized(path: string, options: ReplayTraceOptions): Promise<R
       if (ended === "outgrown") {
         ramBytes = boardForPeak(tape.peak);
         if (tape.fromStart) continue;
-        // The first events are gone: the parse runs on for the peak, then
-        // the trace is read again onto the right board.
-        tape.drain();
-        await tape.whole();
-        return await replayOnBoard(path, boardForPeak(tape.peak), options, needs(tape));
+        // The first events are gone: the trace is read again, from the
+        // start, onto the larger board (which may be outgrown again).
+        if (options.tape !== undefined) {
+          return await replayOnBoard(path, await finalBoard(tape), options, needs(tape));
+        }
+        tape.close();
+        tape = await open();
+        continue;
       }
       // Stopped early, the parse runs on for the whole trace's peak.
       if (!tape.complete) await skipToEnd(tape);
@@ -347,6 +354,13 @@ async function replaySized(path: string, options: ReplayTraceOptions): Promise<R
   } finally {
     if (options.tape === undefined) tape.close();
   }
+}
+
+/** The board of a tape's whole trace: its parse runs on to the end, keeping nothing. */
+async function finalBoard(tape: TapeReader): Promise<number> {
+  tape.drain();
+  await tape.whole();
+  return boardForPeak(tape.peak);
 }
 
 /** Replays a tape's events on a board of `ramBytes`. */
@@ -399,7 +413,7 @@ async function replayTape(
 
 /** Reads the rest of a tape without replaying it, keeping what its budget allows. */
 async function skipToEnd(tape: TapeReader): Promise<void> {
-  for (let i = 0; (await tape.next(i)) !== undefined; i++) tape.consumed(i + 1);
+  for (let i = tape.length; (await tape.next(i)) !== undefined; i++) tape.consumed(i + 1);
 }
 
 /**

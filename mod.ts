@@ -125,6 +125,9 @@ export { LinuxTraceParser } from "./traces/linux_ftrace.ts";
 export { formatNativeEvent, NATIVE_HEADER, NativeTraceParser } from "./traces/native_format.ts";
 export { readTrace, type TraceFormat, type TraceInfo } from "./traces/trace_reader.ts";
 export { streamTrace, type StreamTraceOptions, TraceStreamer } from "./traces/trace_stream.ts";
+export { deliverBatch, type EventBatch } from "./traces/event_batch.ts";
+export { type TapeReader, TraceTape, type TraceTapeOptions } from "./traces/trace_tape.ts";
+export { LiveBytes } from "./traces/live_bytes.ts";
 export {
   type AllocationFailure,
   type MemoryFigures,
@@ -148,7 +151,7 @@ export {
 export { formatComparison } from "./tools/compare/comparison_table.ts";
 export type { MemorySeries, ReplayPictures } from "./tools/replay/memory_timeline.ts";
 export { Recorder } from "./tools/record/recorder.ts";
-export { type BoardSize, boardSizeForTrace } from "./tools/replay/board_size.ts";
+export { boardForPeak, type BoardSize, boardSizeForTrace } from "./tools/replay/board_size.ts";
 export { CHECK_MODES, type CheckMode } from "./tools/replay/shadow_memory.ts";
 export type { OpFigures } from "./tools/replay/cycle_stats.ts";
 export {

@@ -24,21 +24,35 @@ const OP_CODE = new Map<TraceOp, number>(TRACE_OPS.map((op, i) => [op, i]));
 
 /** One batch, as posted between threads. */
 export interface EventBatch {
+  /** Entries used (the arrays hold BATCH_EVENTS). */
   count: number;
+  /** Each entry's op: an index in TRACE_OPS, or skip, problem, lost. */
   op: Uint8Array;
+  /** The TraceEvent fields of each entry (a lost report's count is in `size`). */
   line: Float64Array;
+  /** See `line`. */
   key: Float64Array;
+  /** See `line`. */
   order: Uint8Array;
+  /** See `line`. */
   size: Float64Array;
+  /** See `line`. */
   flags: Float64Array;
+  /** See `line`. */
   linuxBytes: Float64Array;
+  /** See `line`. */
   cpu: Int32Array;
+  /** See `line`: 1 for true. */
   batched: Uint8Array;
-  /** Indexes into `strings` for pool, site, name and reason/message; -1 for "". */
+  /** Indexes into `strings` for pool, site, name and reason (a problem's message); -1 for "". */
   pool: Int32Array;
+  /** See `pool`. */
   site: Int32Array;
+  /** See `pool`. */
   name: Int32Array;
+  /** See `pool`. */
   reason: Int32Array;
+  /** The batch's strings, each once. */
   strings: string[];
 }
 

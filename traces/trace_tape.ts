@@ -47,8 +47,9 @@ const DEFAULT_BUDGET_BYTES = 128 * 1024 * 1024;
 export interface TapeReader {
   /** Peak of live bytes of the events parsed so far; the trace's once `complete`. */
   readonly peak: number;
-  /** File bytes read so far, and the file's size (for progress). */
+  /** File bytes read so far (for progress). */
   readonly bytesRead: number;
+  /** The file's size. */
   readonly fileBytes: number;
   /** Whether batches arrive while the reader reads: it must then let the event loop turn. */
   readonly arrivesMeanwhile: boolean;
@@ -94,8 +95,9 @@ export interface TapeReader {
 export class TraceTape implements TapeReader {
   /** Peak of live bytes of the events parsed so far; the trace's once `complete`. */
   peak = 0;
-  /** File bytes read so far, and the file's size. */
+  /** File bytes read so far. */
   bytesRead = 0;
+  /** The file's size. */
   fileBytes = 0;
   readonly #budget: number;
   readonly #worker: Worker | undefined;

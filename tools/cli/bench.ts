@@ -7,13 +7,15 @@
  *    @thi.ng/malloc's MemPool: operations per second and peak footprint;
  * 3. memory per trace: internal waste beside Linux's, footprint ÷ peak live;
  * 4. bus cycles per operation on a 16 MiB and a 1 GiB board;
- * 5. the generic allocator's rate and worst cycles as its live set grows.
+ * 5. the generic allocator's rate and worst cycles as its live set grows;
+ * 6. trace.dat against its report text;
+ * 7. as a user runs it: whole `deno task` processes against `deno task parse`.
  * @module
  */
 
 import { parseArgs } from "node:util";
 import { fileURLToPath } from "node:url";
-import { relative } from "node:path";
+import { relative, resolve } from "node:path";
 import { MemPool } from "@thi.ng/malloc";
 import { Board } from "../../hw/board.ts";
 import { RAM_ACCESS_CYCLES } from "../../hw/timing.ts";
@@ -27,6 +29,7 @@ import type { OpFigures } from "../replay/cycle_stats.ts";
 import { type ReplayReport, replayTrace } from "../replay/replay_trace.ts";
 import type { CheckMode } from "../replay/shadow_memory.ts";
 import { seededRandom } from "../fuzz/seeded_random.ts";
+import { userRuns, userRunsTable } from "../bench/as_user_runs_it.ts";
 
 const HELP = `Usage: deno task bench [TRACE...] [--cycles-trace TRACE] [--rounds N]
                        [--only SECTIONS] [--json]
@@ -52,6 +55,12 @@ Sections:
               (\`deno task replay\` as a process of its own), events/s and the
               ratios (targets: parse-only >= 3x, replay >= 2x); the recordings
               in traces/recorded/trace-cmd, or --dat FILE --text FILE
+  user        as a user runs it: whole \`deno task\` processes, cold, timed against
+              \`deno task parse\` over the same trace: replay (targets: <= 1.5x),
+              replay --check off (<= 1.3x), replay --report (<= +20% on replay),
+              compare (<= ceil(3 designs / cores) x 1.3 x replay); at least 5
+              rounds; every real trace in traces/recorded and the shared ones
+              beside the project (../shared/traces) not in it, or TRACE...
 Machines here are shared and noisy: contenders alternate within each round,
 and the tables show medians; read the ratios rather than the absolute rates.
 
@@ -630,7 +639,41 @@ function formatsTable(rows: FormatsRow[]): string {
 /** The replay program, run as a process of its own by section 6. */
 const REPLAY_CLI = fileURLToPath(new URL("./replay.ts", import.meta.url));
 
-const SECTIONS = ["throughput", "malloc", "memory", "cycles", "scaling", "formats"];
+const SECTIONS = ["throughput", "malloc", "memory", "cycles", "scaling", "formats", "user"];
+
+/**
+ * The traces of section 7: every real trace in the repository, and the
+ * shared recordings beside the project that are not copies of them.
+ */
+async function userTraces(): Promise<string[]> {
+  const inRepo: string[] = [];
+  const sizes = new Set<string>();
+  for (const folder of ["linux-6.1", "linux-6.12", "trace-cmd"]) {
+    for await (const entry of Deno.readDir(RECORDED + folder)) {
+      if (!entry.isFile || entry.name.endsWith(".md")) continue;
+      const path = `${RECORDED}${folder}/${entry.name}`;
+      inRepo.push(path);
+      sizes.add(`${entry.name} ${(await Deno.stat(path)).size}`);
+    }
+  }
+  const shared: string[] = [];
+  for (const folder of ["linux", "linux-6.12", "trace-cmd"]) {
+    const dir = SHARED_TRACES + folder;
+    try {
+      for await (const entry of Deno.readDir(dir)) {
+        if (!entry.isFile || entry.name.endsWith(".md")) continue;
+        const path = `${dir}/${entry.name}`;
+        if (!sizes.has(`${entry.name} ${(await Deno.stat(path)).size}`)) shared.push(path);
+      }
+    } catch (error) {
+      if (!(error instanceof Deno.errors.NotFound)) throw error;
+    }
+  }
+  return [...inRepo.sort(), ...shared.sort()];
+}
+
+/** Where the larger shared recordings are, when the project sits beside them. */
+const SHARED_TRACES = fileURLToPath(new URL("../../../shared/traces/", import.meta.url));
 
 async function main(args: string[]): Promise<number> {
   let parsed;
@@ -726,6 +769,19 @@ async function main(args: string[]): Promise<number> {
   if (only.includes("formats")) {
     note(`measuring trace.dat against report text (${rounds} rounds)...`);
     say(formatsTable(result.formats = await formats(pairs, rounds) as FormatsRow[]));
+  }
+  if (only.includes("user")) {
+    const chosen = positionals.length > 0 ? positionals : await userTraces();
+    const userRounds = Math.max(rounds, 5);
+    note(`timing whole processes as a user runs them (${userRounds} rounds a trace)...`);
+    // The processes run in the project's folder: the traces go by absolute paths.
+    const rows = (await userRuns(
+      chosen.map((path) => resolve(path)),
+      userRounds,
+      true,
+      (trace, round) => note(`  ${shown(trace)}: round ${round} of ${userRounds}`),
+    )).map((row) => ({ ...row, trace: shown(row.trace) }));
+    say(userRunsTable(result.user = rows, userRounds));
   }
   if (values.json) console.log(JSON.stringify(result));
   return 0;

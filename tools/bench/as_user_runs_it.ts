@@ -1,0 +1,189 @@
+/**
+ * The benchmark "As a user runs it": whole `deno task` processes, as a user
+ * types them, timed from start to exit: `parse` (reading the trace and
+ * nothing else, the floor), `replay` with its defaults, `replay --check off`,
+ * `replay --report FILE`, and `compare` with its default designs. Each round
+ * runs every contender once, in turn; a ratio is taken within each round and
+ * the table shows the median of the rounds' ratios and times. Every process
+ * is new (cold: module loading and JIT warm-up are paid each time); Deno's
+ * cache of compiled modules is warm, as it is for a user after the first run.
+ * @module
+ */
+
+import { fileURLToPath } from "node:url";
+
+/** The folder holding deno.json, where `deno task` runs. */
+const ROOT = fileURLToPath(new URL("../../", import.meta.url));
+
+/** Designs `deno task compare` replays by default. */
+export const COMPARE_DESIGNS = 3;
+
+/** The contenders of one round, by name. */
+const CONTENDERS = ["parse", "replay", "off", "report", "compare"] as const;
+type Contender = typeof CONTENDERS[number];
+
+/** One trace's medians. */
+export interface UserRunRow {
+  /** The trace, as given. */
+  trace: string;
+  /** Median seconds of each contender's process. */
+  seconds: Record<Contender, number>;
+  /** Medians of the rounds' ratios: replay ÷ parse, off ÷ parse. */
+  replayRatio: number;
+  offRatio: number;
+  /** Median of (report − replay) ÷ replay. */
+  reportExtra: number;
+  /** Median of compare ÷ (⌈designs ÷ cores⌉ × replay). */
+  compareRatio: number;
+}
+
+/** The targets, as the issue states them. */
+export const USER_RUN_TARGETS = {
+  replayRatio: 1.5,
+  offRatio: 1.3,
+  reportExtra: 0.2,
+  compareRatio: 1.3,
+};
+
+/**
+ * Times each contender on each trace.
+ * @param traces the traces (paths as a user would give them)
+ * @param rounds rounds per trace (at least 5 for the table's medians)
+ * @param withCompare whether to time `compare` too (it is the slowest)
+ * @param onRound called after each round, with the trace and the round's number
+ * @returns a row per trace
+ */
+export async function userRuns(
+  traces: string[],
+  rounds: number,
+  withCompare: boolean,
+  onRound?: (trace: string, round: number) => void,
+): Promise<UserRunRow[]> {
+  const cores = navigator.hardwareConcurrency ?? 1;
+  const roundCount = Math.max(1, rounds);
+  const report = await Deno.makeTempFile({ suffix: ".html" });
+  const rows: UserRunRow[] = [];
+  try {
+    for (const trace of traces) {
+      const times: Record<Contender, number[]> = {
+        parse: [],
+        replay: [],
+        off: [],
+        report: [],
+        compare: [],
+      };
+      for (let round = 0; round < roundCount; round++) {
+        for (const contender of CONTENDERS) {
+          if (contender === "compare" && !withCompare) continue;
+          times[contender].push(await timeProcess(command(contender, trace, report)));
+        }
+        onRound?.(trace, round + 1);
+      }
+      const perRound = (f: (round: number) => number): number =>
+        median(times.parse.map((_, round) => f(round)));
+      const compareRounds = Math.ceil(COMPARE_DESIGNS / cores);
+      rows.push({
+        trace,
+        seconds: {
+          parse: median(times.parse),
+          replay: median(times.replay),
+          off: median(times.off),
+          report: median(times.report),
+          compare: withCompare ? median(times.compare) : NaN,
+        },
+        replayRatio: perRound((r) => times.replay[r] / times.parse[r]),
+        offRatio: perRound((r) => times.off[r] / times.parse[r]),
+        reportExtra: perRound((r) => (times.report[r] - times.replay[r]) / times.replay[r]),
+        compareRatio: withCompare
+          ? perRound((r) => times.compare[r] / (compareRounds * times.replay[r]))
+          : NaN,
+      });
+    }
+  } finally {
+    await Deno.remove(report).catch(() => {});
+  }
+  return rows;
+}
+
+/** The `deno task` arguments of a contender. */
+function command(contender: Contender, trace: string, report: string): string[] {
+  switch (contender) {
+    case "parse":
+      return ["parse", trace];
+    case "replay":
+      return ["replay", trace];
+    case "off":
+      return ["replay", trace, "--check", "off"];
+    case "report":
+      return ["replay", trace, "--report", report];
+    case "compare":
+      return ["compare", trace];
+  }
+}
+
+/** Seconds a `deno task` process takes from spawn to exit; it must succeed. */
+async function timeProcess(args: string[]): Promise<number> {
+  const start = performance.now();
+  const run = await new Deno.Command(Deno.execPath(), {
+    args: ["task", "-q", ...args],
+    cwd: ROOT,
+    stdout: "null",
+    stderr: "piped",
+  }).output();
+  const seconds = (performance.now() - start) / 1000;
+  if (!run.success) {
+    const why = new TextDecoder().decode(run.stderr).trim().split("\n").pop();
+    throw new Error(`deno task ${args.join(" ")} failed: ${why}`);
+  }
+  return seconds;
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
+/**
+ * The table of {@link userRuns}' rows, targets beside the figures.
+ * @param rows the rows
+ * @param rounds the rounds they are medians of
+ * @returns the table's text
+ */
+export function userRunsTable(rows: UserRunRow[], rounds: number): string {
+  const cores = navigator.hardwareConcurrency ?? 1;
+  const t = USER_RUN_TARGETS;
+  const mark = (value: number, target: number): string =>
+    Number.isNaN(value) ? "   " : value <= target ? " ok" : " NO";
+  const lines = [
+    `7. As a user runs it: whole \`deno task\` processes, cold, medians of ${rounds} alternated rounds`,
+    `   (seconds; ratios within each round: replay and --check off to parse, --report's extra`,
+    `   time to replay's, compare of ${COMPARE_DESIGNS} designs on ${cores} cores to ` +
+    `${Math.ceil(COMPARE_DESIGNS / cores)} x replay)`,
+    `${"trace".padEnd(44)}${"parse".padStart(7)}${"replay".padStart(16)}${
+      "--check off".padStart(16)
+    }` +
+    `${"--report".padStart(16)}${"compare".padStart(17)}`,
+    `${"targets".padEnd(44)}${"".padStart(7)}${`<= ${t.replayRatio}x`.padStart(16)}` +
+    `${`<= ${t.offRatio}x`.padStart(16)}${`<= +${t.reportExtra * 100}%`.padStart(16)}` +
+    `${`<= ${t.compareRatio}x`.padStart(17)}`,
+  ];
+  for (const r of rows) {
+    const s = r.seconds;
+    lines.push(
+      `${r.trace.padEnd(44)}${s.parse.toFixed(2).padStart(7)}` +
+        `${`${s.replay.toFixed(2)} ${r.replayRatio.toFixed(2)}x`.padStart(13)}` +
+        `${mark(r.replayRatio, t.replayRatio)}` +
+        `${`${s.off.toFixed(2)} ${r.offRatio.toFixed(2)}x`.padStart(13)}` +
+        `${mark(r.offRatio, t.offRatio)}` +
+        `${`${s.report.toFixed(2)} +${(r.reportExtra * 100).toFixed(0)}%`.padStart(13)}` +
+        `${mark(r.reportExtra, t.reportExtra)}` +
+        (Number.isNaN(s.compare)
+          ? ""
+          : `${`${s.compare.toFixed(2)} ${r.compareRatio.toFixed(2)}x`.padStart(14)}` +
+            `${mark(r.compareRatio, t.compareRatio)}`),
+    );
+  }
+  lines.push("   (ok: within the target; NO: not)");
+  return lines.join("\n");
+}

@@ -2,6 +2,7 @@
 // board when the peak outgrows the one it started on: whichever way it goes,
 // it ends as a replay on the board a sizing pass gives, figure for figure.
 
+import { recallPeak, rememberPeak } from "../tools/replay/board_memory.ts";
 import { boardSizeForTrace } from "../tools/replay/board_size.ts";
 import { type ReplayReport, replayTrace } from "../tools/replay/replay_trace.ts";
 import { TraceStreamer } from "../traces/trace_stream.ts";
@@ -88,4 +89,48 @@ Deno.test("a sized strict replay stops where the replay on the right board stops
       streamer.close();
     }
   });
+});
+
+Deno.test("a sized replay starts on the board it remembers, and ends on the right one when that is wrong", async () => {
+  await withTrace(lateGrowth(), async (path) => {
+    const size = await boardSizeForTrace(path);
+    const given = await replayTrace(path, { ramBytes: size.ramBytes });
+    const memory = await Deno.makeTempFile({ suffix: ".json" });
+    try {
+      // Nothing remembered, then the peak remembered, then a wrong (larger) one.
+      for (const step of ["first", "again", "wrong"]) {
+        if (step === "wrong") await rememberPeak(memory, path, 200 * 1024 * 1024);
+        const sized = await replayTrace(path, { boardMemory: memory, tapeBytes: 1 << 30 });
+        assertEquals(figures(sized), figures(given), step);
+        assertEquals(await recallPeak(memory, path), size.peakLiveBytes);
+      }
+      // A trace that changed is not the one remembered.
+      await Deno.writeTextFile(path, "\n", { append: true });
+      assertEquals(await recallPeak(memory, path), undefined);
+    } finally {
+      await Deno.remove(memory);
+    }
+  });
+});
+
+Deno.test("boards are remembered in a file that may be missing, damaged or unwritable", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const trace = `${dir}/t.trace`;
+    await Deno.writeTextFile(trace, "# pagepile trace 1\n");
+    const memory = `${dir}/cache/pagepile/boards.json`;
+    assertEquals(await recallPeak(memory, trace), undefined);
+    await rememberPeak(memory, trace, 123);
+    assertEquals(await recallPeak(memory, trace), 123);
+    await Deno.writeTextFile(memory, "{ not json");
+    assertEquals(await recallPeak(memory, trace), undefined);
+    await rememberPeak(memory, trace, 456);
+    assertEquals(await recallPeak(memory, trace), 456);
+    // A folder in the file's place: nothing can be written, and nothing throws.
+    await rememberPeak(`${dir}/t.trace/boards.json`, trace, 789);
+    assertEquals(await recallPeak(`${dir}/t.trace/boards.json`, trace), undefined);
+    assertEquals(await recallPeak(memory, `${dir}/missing.trace`), undefined);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });

@@ -1,11 +1,14 @@
 /**
  * The benchmark "As a user runs it": whole `deno task` processes, as a user
  * types them, timed from start to exit: `parse` (reading the trace and
- * nothing else, the floor), `replay` with its defaults, `replay --check off`,
- * `replay --report FILE`, and `compare` with its default designs. Each round
- * runs every contender once, in turn; a ratio is taken within each round and
- * the table shows the median of the rounds' ratios and times. Every process
- * is new (cold: module loading and JIT warm-up are paid each time); Deno's
+ * nothing else, the floor), `replay` with its defaults the first time (no
+ * board remembered for the trace) and again (its board remembered: see
+ * board_memory.ts), `replay --check off`, `replay --report FILE`, and
+ * `compare` with its default designs. Each round empties the remembered
+ * boards (kept in a folder of the benchmark's own, not the user's) and runs
+ * every contender once, in turn; a ratio is taken within each round and the
+ * table shows the median of the rounds' ratios and times. Every process is
+ * new (cold: module loading and JIT warm-up are paid each time); Deno's
  * cache of compiled modules is warm, as it is for a user after the first run.
  * @module
  */
@@ -19,7 +22,7 @@ const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 export const COMPARE_DESIGNS = 3;
 
 /** The contenders of one round, by name. */
-const CONTENDERS = ["parse", "replay", "off", "report", "compare"] as const;
+const CONTENDERS = ["parse", "first", "replay", "off", "report", "compare"] as const;
 type Contender = typeof CONTENDERS[number];
 
 /** One trace's medians. */
@@ -28,8 +31,11 @@ export interface UserRunRow {
   trace: string;
   /** Median seconds of each contender's process. */
   seconds: Record<Contender, number>;
-  /** Medians of the rounds' ratios: replay ÷ parse, off ÷ parse. */
+  /** Medians of the rounds' ratios: first replay ÷ parse, replay ÷ parse, off ÷ parse. */
+  firstRatio: number;
+  /** See firstRatio. */
   replayRatio: number;
+  /** See firstRatio. */
   offRatio: number;
   /** Median of (report − replay) ÷ replay. */
   reportExtra: number;
@@ -62,20 +68,23 @@ export async function userRuns(
   const cores = navigator.hardwareConcurrency ?? 1;
   const roundCount = Math.max(1, rounds);
   const report = await Deno.makeTempFile({ suffix: ".html" });
+  const cache = await Deno.makeTempDir();
   const rows: UserRunRow[] = [];
   try {
     for (const trace of traces) {
       const times: Record<Contender, number[]> = {
         parse: [],
+        first: [],
         replay: [],
         off: [],
         report: [],
         compare: [],
       };
       for (let round = 0; round < roundCount; round++) {
+        await Deno.remove(`${cache}/pagepile`, { recursive: true }).catch(() => {});
         for (const contender of CONTENDERS) {
           if (contender === "compare" && !withCompare) continue;
-          times[contender].push(await timeProcess(command(contender, trace, report)));
+          times[contender].push(await timeProcess(command(contender, trace, report), cache));
         }
         onRound?.(trace, round + 1);
       }
@@ -86,11 +95,13 @@ export async function userRuns(
         trace,
         seconds: {
           parse: median(times.parse),
+          first: median(times.first),
           replay: median(times.replay),
           off: median(times.off),
           report: median(times.report),
           compare: withCompare ? median(times.compare) : NaN,
         },
+        firstRatio: perRound((r) => times.first[r] / times.parse[r]),
         replayRatio: perRound((r) => times.replay[r] / times.parse[r]),
         offRatio: perRound((r) => times.off[r] / times.parse[r]),
         reportExtra: perRound((r) => (times.report[r] - times.replay[r]) / times.replay[r]),
@@ -101,6 +112,7 @@ export async function userRuns(
     }
   } finally {
     await Deno.remove(report).catch(() => {});
+    await Deno.remove(cache, { recursive: true }).catch(() => {});
   }
   return rows;
 }
@@ -110,6 +122,7 @@ function command(contender: Contender, trace: string, report: string): string[] 
   switch (contender) {
     case "parse":
       return ["parse", trace];
+    case "first":
     case "replay":
       return ["replay", trace];
     case "off":
@@ -121,12 +134,16 @@ function command(contender: Contender, trace: string, report: string): string[] 
   }
 }
 
-/** Seconds a `deno task` process takes from spawn to exit; it must succeed. */
-async function timeProcess(args: string[]): Promise<number> {
+/**
+ * Seconds a `deno task` process takes from spawn to exit, with `cache` as
+ * its cache folder (where boards are remembered); it must succeed.
+ */
+async function timeProcess(args: string[], cache: string): Promise<number> {
   const start = performance.now();
   const run = await new Deno.Command(Deno.execPath(), {
     args: ["task", "-q", ...args],
     cwd: ROOT,
+    env: { XDG_CACHE_HOME: cache },
     stdout: "null",
     stderr: "piped",
   }).output();
@@ -157,14 +174,16 @@ export function userRunsTable(rows: UserRunRow[], rounds: number): string {
     Number.isNaN(value) ? "   " : value <= target ? " ok" : " NO";
   const lines = [
     `7. As a user runs it: whole \`deno task\` processes, cold, medians of ${rounds} alternated rounds`,
-    `   (seconds; ratios within each round: replay and --check off to parse, --report's extra`,
-    `   time to replay's, compare of ${COMPARE_DESIGNS} designs on ${cores} cores to ` +
-    `${Math.ceil(COMPARE_DESIGNS / cores)} x replay)`,
-    `${"trace".padEnd(44)}${"parse".padStart(7)}${"replay".padStart(16)}${
-      "--check off".padStart(16)
-    }` +
+    `   (seconds; ratios within each round: replay the first time (no board remembered for the`,
+    `   trace), again, and with --check off to parse; --report's extra time to replay's; compare`,
+    `   of ${COMPARE_DESIGNS} designs on ${cores} cores to ${
+      Math.ceil(COMPARE_DESIGNS / cores)
+    } x replay)`,
+    `${"trace".padEnd(44)}${"parse".padStart(7)}${"replay, first".padStart(16)}` +
+    `${"replay".padStart(16)}${"--check off".padStart(16)}` +
     `${"--report".padStart(16)}${"compare".padStart(17)}`,
     `${"targets".padEnd(44)}${"".padStart(7)}${`<= ${t.replayRatio}x`.padStart(16)}` +
+    `${`<= ${t.replayRatio}x`.padStart(16)}` +
     `${`<= ${t.offRatio}x`.padStart(16)}${`<= +${t.reportExtra * 100}%`.padStart(16)}` +
     `${`<= ${t.compareRatio}x`.padStart(17)}`,
   ];
@@ -172,6 +191,8 @@ export function userRunsTable(rows: UserRunRow[], rounds: number): string {
     const s = r.seconds;
     lines.push(
       `${r.trace.padEnd(44)}${s.parse.toFixed(2).padStart(7)}` +
+        `${`${s.first.toFixed(2)} ${r.firstRatio.toFixed(2)}x`.padStart(13)}` +
+        `${mark(r.firstRatio, t.replayRatio)}` +
         `${`${s.replay.toFixed(2)} ${r.replayRatio.toFixed(2)}x`.padStart(13)}` +
         `${mark(r.replayRatio, t.replayRatio)}` +
         `${`${s.off.toFixed(2)} ${r.offRatio.toFixed(2)}x`.padStart(13)}` +

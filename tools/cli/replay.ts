@@ -10,6 +10,7 @@ import { parseByteSize } from "./byte_size.ts";
 import { ProgressBar } from "./progress_bar.ts";
 import { formatReplayReport } from "../replay/replay_report.ts";
 import { replayTrace } from "../replay/replay_trace.ts";
+import { defaultBoardMemory } from "../replay/board_memory.ts";
 import { DesignLoadError, loadDesign } from "../replay/design_loader.ts";
 import { TraceInputError } from "../../traces/line_reader.ts";
 import { openProblem } from "../../traces/input_file.ts";
@@ -113,6 +114,7 @@ async function main(args: string[]): Promise<number> {
       strict: values.strict,
       debug: values.debug,
       pictures: values.json || values.report !== undefined,
+      boardMemory: defaultBoardMemory(),
       onProgress: bar && ((read, size, events) => bar.update(read, size, events)),
     });
   } catch (error) {

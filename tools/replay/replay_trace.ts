@@ -15,6 +15,7 @@ import { readTrace, type TraceFormat, traceFormat } from "../../traces/trace_rea
 import { streamTrace, type TraceStreamer } from "../../traces/trace_stream.ts";
 import { type TapeReader, TraceTape, WORKER_MIN_FILE_BYTES } from "../../traces/trace_tape.ts";
 import { boardForPeak, type BoardSize, boardSizeForTrace } from "./board_size.ts";
+import { recallPeak, rememberPeak } from "./board_memory.ts";
 import { Replayer, type ReplayResult } from "./replayer.ts";
 import type { CheckMode } from "./shadow_memory.ts";
 
@@ -67,6 +68,13 @@ export interface ReplayTraceOptions {
    * sizes the board as it grows. The caller closes it.
    */
   tape?: TapeReader;
+  /**
+   * Sized from the trace: a file that remembers each trace's peak of live
+   * bytes (see board_memory.ts), so that a trace replayed before starts on
+   * its board at once. Default: none (the command-line programs keep one in
+   * the user's cache folder).
+   */
+  boardMemory?: string;
   /** Called now and then with file bytes read, file size, and events so far. */
   onProgress?: (bytesRead: number, fileBytes: number, events: number) => void;
 }
@@ -133,6 +141,8 @@ class Stop extends Error {
  * the rule gives the whole trace (see boardForPeak), as if it had been
  * sized first; the work of boards outgrown is lost, never the parse (the
  * tape keeps the events, up to its budget; past it, the trace is read again).
+ * With `boardMemory`, a trace replayed before starts on the board its
+ * remembered peak calls for (and starts over if that turns out wrong).
  * @param path a trace: Linux ftrace or trace-cmd report text, trace.dat, or native; plain, gzip or zstd
  * @param options board size, checks, audit interval, strictness, progress
  * @returns the report; a trace that breaks off part way (a truncated gzip
@@ -316,6 +326,26 @@ async function replayOnBoard(
 
 /** Replays the trace on the board the sizing rule gives it, parsing it once (see replayTrace). */
 async function replaySized(path: string, options: ReplayTraceOptions): Promise<Run> {
+  const memory = options.boardMemory;
+  const remembered = memory === undefined ? undefined : await recallPeak(memory, path);
+  const run = await replayGrowing(path, options, remembered ?? 0);
+  const peak = run.traceNeeds?.peakLiveBytes;
+  if (memory !== undefined && peak !== undefined && peak !== remembered) {
+    await rememberPeak(memory, path, peak);
+  }
+  return run;
+}
+
+/**
+ * Replays on a board that grows with the peak found so far, from the board
+ * of `guess` (a peak remembered from an earlier replay, or 0), to the board
+ * of the whole trace's peak.
+ */
+async function replayGrowing(
+  path: string,
+  options: ReplayTraceOptions,
+  guess: number,
+): Promise<Run> {
   const open = async (): Promise<TapeReader> => {
     const tape = await TraceTape.open(path, {
       budgetBytes: options.tapeBytes,
@@ -327,7 +357,7 @@ async function replaySized(path: string, options: ReplayTraceOptions): Promise<R
   };
   let tape = options.tape ?? await open();
   try {
-    let ramBytes = boardForPeak(tape.peak);
+    let ramBytes = boardForPeak(Math.max(tape.peak, guess));
     for (;;) {
       const attempt = boot(ramBytes, options);
       const ended = await replayTape(tape, attempt, options, true);

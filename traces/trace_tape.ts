@@ -38,7 +38,7 @@ export interface TraceTapeOptions {
 /** Traces from this size (as stored, compressed or not) are parsed in a worker by default. */
 export const WORKER_MIN_FILE_BYTES = 2 * 1024 * 1024;
 
-const DEFAULT_BUDGET_BYTES = 128 * 1024 * 1024;
+const DEFAULT_BUDGET_BYTES = 64 * 1024 * 1024;
 
 /**
  * What a replay reads parsed events through: a {@link TraceTape}, or a

@@ -29,8 +29,8 @@ is a Linux kernel's, measured on the recorded Linux 6.1 traces:
     (linux_bytes=); 66% zeroed (kzalloc)
   - vmalloc, 0.2%: areas of 1 to 187 pages
 Seven blocks in ten live for 1 to 4,095 events; the others stay, and their
-bytes follow a slow wave, 4 periods over the trace from the floor to the
-ceiling and back. Every free names a live block; keys are a counter in hex.
+bytes follow a slow wave, 4 periods over the trace (--waves) from the floor
+to the ceiling and back. Every free names a live block; keys are a counter in hex.
 Memory use is bounded by the live blocks, whatever N.
 
 Options:
@@ -46,6 +46,8 @@ Options:
                   events at the defaults) peaks lower
   --no-vmalloc    no vmalloc areas (a design without vmalloc skips them anyway;
                   they are the slowest events to replay)
+  --waves N       periods of the wave over the trace (default 4); 10 makes each
+                  tenth of the trace alike, to compare a replay's rate over them
   --help          show this
 
 A line on standard error ends the run: events written, peak of live bytes, the
@@ -77,6 +79,7 @@ async function main(args: string[]): Promise<number> {
         floor: { type: "string" },
         ceiling: { type: "string" },
         "no-vmalloc": { type: "boolean", default: false },
+        waves: { type: "string" },
         help: { type: "boolean", default: false },
       },
     });
@@ -111,11 +114,16 @@ async function main(args: string[]): Promise<number> {
   if (floorBytes > ceilingBytes) {
     return usage(`the floor (${floorBytes} bytes) is above the ceiling (${ceilingBytes} bytes)`);
   }
+  const waves = values.waves === undefined ? SYNTH_DEFAULTS.waves : Number(values.waves);
+  if (!/^\d+$/.test(values.waves ?? "1") || waves < 1 || !Number.isSafeInteger(waves)) {
+    return usage(`--waves ${values.waves} is not a whole number from 1`);
+  }
   const synth = new TraceSynth(events, {
     seed,
     floorBytes,
     ceilingBytes,
     vmalloc: !values["no-vmalloc"],
+    waves,
   });
 
   const out = values.out;

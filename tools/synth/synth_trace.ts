@@ -16,8 +16,9 @@
  *   resident set: it allocates when the live bytes are below a target and
  *   frees a resident block drawn uniformly when above, the chance of each
  *   rising with the gap, from 10% to 90%, so allocations and frees always
- *   interleave. The target is a slow wave: 4 periods over the trace between
- *   a floor and a ceiling of live bytes, starting and ending at the floor.
+ *   interleave. The target is a slow wave: 4 periods (or `waves`) over the
+ *   trace between a floor and a ceiling of live bytes, starting and ending
+ *   at the floor.
  * - Keys are a counter in hex (`0x1`, `0x2`, ...): never reused, so unique
  *   among live blocks. Every free names a live block of its kind.
  *
@@ -59,6 +60,8 @@ export interface SynthOptions {
   ceilingBytes?: number;
   /** Whether the trace has vmalloc areas (2 in 1,000 allocations); default true. */
   vmalloc?: boolean;
+  /** Periods of the live bytes' wave over the trace, a whole number; default 4. */
+  waves?: number;
 }
 
 /** The defaults of {@link SynthOptions}. */
@@ -67,10 +70,9 @@ export const SYNTH_DEFAULTS: Readonly<Required<SynthOptions>> = {
   floorBytes: 8 * MiB,
   ceilingBytes: 32 * MiB,
   vmalloc: true,
+  waves: 4,
 };
 
-/** Periods of the target's wave over the trace. */
-const WAVES = 4;
 /**
  * Of the steps with no free due, those that allocate a short-lived block. In
  * the steady state a short-lived allocation S and its free are matched, and
@@ -145,6 +147,7 @@ export class TraceSynth implements Iterable<Uint8Array> {
   readonly #events: number;
   readonly #floor: number;
   readonly #ceiling: number;
+  readonly #waves: number;
   readonly #rng: Prng;
   readonly #kinds: WeightedTable;
   readonly #kmallocBands: WeightedTable;
@@ -178,7 +181,10 @@ export class TraceSynth implements Iterable<Uint8Array> {
    * ```
    */
   constructor(events: number, options: SynthOptions = {}) {
-    const { seed, floorBytes, ceilingBytes, vmalloc } = { ...SYNTH_DEFAULTS, ...options };
+    const { seed, floorBytes, ceilingBytes, vmalloc, waves } = { ...SYNTH_DEFAULTS, ...options };
+    if (!Number.isSafeInteger(waves) || waves < 1) {
+      throw new RangeError(`waves ${waves} is not a whole number from 1`);
+    }
     if (!Number.isSafeInteger(events) || events < 0) {
       throw new RangeError(`events ${events} is not a whole number`);
     }
@@ -190,6 +196,7 @@ export class TraceSynth implements Iterable<Uint8Array> {
     this.#events = events;
     this.#floor = floorBytes;
     this.#ceiling = ceilingBytes;
+    this.#waves = waves;
     this.#rng = new Prng(seed);
     this.#kinds = new WeightedTable([
       KIND_WEIGHTS.galloc,
@@ -252,7 +259,7 @@ export class TraceSynth implements Iterable<Uint8Array> {
 
   /** Live bytes the resident set is steered to at a step: a cosine wave from the floor. */
   #target(step: number): number {
-    const phase = (2 * Math.PI * WAVES * step) / this.#events;
+    const phase = (2 * Math.PI * this.#waves * step) / this.#events;
     return this.#floor + (this.#ceiling - this.#floor) * (1 - Math.cos(phase)) / 2;
   }
 

@@ -1,0 +1,101 @@
+/**
+ * One replay of a long trace, watched: run as a process of its own by the
+ * benchmark's scale section (`deno task bench --only scale`), it replays the
+ * trace given with the defaults of `deno task replay` (board sized from the
+ * trace, full checks) and prints one JSON object: the replay's events and
+ * seconds, its events/s over each tenth of its events, and the process's
+ * peak resident memory (Linux's VmHWM; elsewhere the largest RSS sampled).
+ *
+ * A replay that starts over on a larger board counts from its last start:
+ * the tenths are those of the replay that ran to the end.
+ * @module
+ */
+
+import { replayTrace } from "../replay/replay_trace.ts";
+
+/** How the replay went, as printed. */
+export interface ScaleRun {
+  /** Events replayed, and the replay's wall seconds. */
+  events: number;
+  seconds: number;
+  /** Board RAM, bytes. */
+  ramBytes: number;
+  /** Violations found (the replay must pass). */
+  violations: number;
+  /** Events per second in each tenth of the events, first to last. */
+  tenths: number[];
+  /** Seconds before the last start (spent on boards outgrown). */
+  restartSeconds: number;
+  /** Peak resident memory of the process, bytes. */
+  peakRssBytes: number;
+  /** Resident memory sampled at each tenth of the file read, bytes. */
+  rssByTenth: number[];
+}
+
+async function main(path: string): Promise<void> {
+  const start = performance.now();
+  // (time, events) through the replay that ends; reset when it starts over.
+  let samples: [number, number][] = [];
+  let restartAt = start;
+  let largestRss = 0;
+  let rssByTenth: number[] = [];
+  const report = await replayTrace(path, {
+    onProgress: (read, size, events) => {
+      const now = performance.now();
+      const last = samples.at(-1);
+      if (last !== undefined && events < last[1]) {
+        samples = [];
+        rssByTenth = [];
+        restartAt = now;
+      }
+      samples.push([now, events]);
+      // Resident memory each tenth of the file read (and the largest seen).
+      if (size > 0 && read / size >= (rssByTenth.length + 1) / 10) {
+        const rss = Deno.memoryUsage().rss;
+        rssByTenth.push(rss);
+        largestRss = Math.max(largestRss, rss);
+      }
+    },
+  });
+  const end = performance.now();
+  const total = report.events;
+  const tenths: number[] = [];
+  // The time at which the replay passed `events`, interpolated between samples.
+  const timeAt = (events: number): number => {
+    const i = samples.findIndex(([, e]) => e >= events);
+    if (i === -1) return end;
+    if (i === 0) return events === 0 ? restartAt : samples[0][0];
+    const [t0, e0] = samples[i - 1];
+    const [t1, e1] = samples[i];
+    return t0 + (t1 - t0) * (events - e0) / Math.max(1, e1 - e0);
+  };
+  for (let k = 0; k < 10; k++) {
+    const from = timeAt(total * k / 10);
+    const to = timeAt(total * (k + 1) / 10);
+    tenths.push(Math.round((total / 10) / ((to - from) / 1000)));
+  }
+  const run: ScaleRun = {
+    events: total,
+    seconds: (end - start) / 1000,
+    ramBytes: report.ramBytes,
+    violations: report.violations,
+    tenths,
+    restartSeconds: (restartAt - start) / 1000,
+    peakRssBytes: Math.max(largestRss, await peakRss()),
+    rssByTenth,
+  };
+  console.log(JSON.stringify(run));
+}
+
+/** Linux's VmHWM of this process, bytes; 0 where /proc is not there. */
+async function peakRss(): Promise<number> {
+  try {
+    const status = await Deno.readTextFile("/proc/self/status");
+    const kib = /^VmHWM:\s+(\d+) kB$/m.exec(status);
+    return kib === null ? 0 : Number(kib[1]) * 1024;
+  } catch {
+    return 0;
+  }
+}
+
+if (import.meta.main) await main(Deno.args[0]);

@@ -30,9 +30,11 @@ import { type ReplayReport, replayTrace } from "../replay/replay_trace.ts";
 import type { CheckMode } from "../replay/shadow_memory.ts";
 import { seededRandom } from "../fuzz/seeded_random.ts";
 import { userRuns, userRunsTable } from "../bench/as_user_runs_it.ts";
+import { scaleRun, scaleTable } from "../bench/scale.ts";
+import { parseEventCount } from "./event_count.ts";
 
 const HELP = `Usage: deno task bench [TRACE...] [--cycles-trace TRACE] [--rounds N]
-                       [--only SECTIONS] [--json]
+                       [--only SECTIONS] [--events N] [--json]
 
 Prints the benchmark tables (see BENCHMARKS.md for the latest) from one run.
 Sections 1 to 3 run on each TRACE (default: the Linux 6.1 traces in
@@ -61,6 +63,10 @@ Sections:
               compare (<= ceil(3 designs / cores) x 1.3 x replay); at least 5
               rounds; every real trace in traces/recorded and the shared ones
               beside the project (../shared/traces) not in it, or TRACE...
+  scale       (only when asked: --only scale) a synthetic trace of --events N
+              (default 100M) replayed by a process of its own: its time, its
+              rate over each tenth (target: the last within 15% of the first)
+              and its peak resident memory (target: <= the board + 300 MB)
 Machines here are shared and noisy: contenders alternate within each round,
 and the tables show medians; read the ratios rather than the absolute rates.
 
@@ -69,7 +75,8 @@ Options:
   --dat FILE        the trace.dat of section 6 (with --text: its report text)
   --text FILE       the report text of section 6
   --rounds N        rounds per measurement (default 3)
-  --only LIST       comma-separated sections to run (default: all)
+  --only LIST       comma-separated sections to run (default: all but scale)
+  --events N        events of the scale section's trace (default 100M)
   --json            print one JSON object instead of the tables
 `;
 
@@ -639,7 +646,18 @@ function formatsTable(rows: FormatsRow[]): string {
 /** The replay program, run as a process of its own by section 6. */
 const REPLAY_CLI = fileURLToPath(new URL("./replay.ts", import.meta.url));
 
-const SECTIONS = ["throughput", "malloc", "memory", "cycles", "scaling", "formats", "user"];
+const SECTIONS = [
+  "throughput",
+  "malloc",
+  "memory",
+  "cycles",
+  "scaling",
+  "formats",
+  "user",
+  "scale",
+];
+/** Sections run when --only does not say: all but scale, which takes minutes. */
+const DEFAULT_SECTIONS = SECTIONS.filter((section) => section !== "scale");
 
 /**
  * The traces of section 7: every real trace in the repository, and the
@@ -686,7 +704,8 @@ async function main(args: string[]): Promise<number> {
         dat: { type: "string" },
         text: { type: "string" },
         rounds: { type: "string", default: "3" },
-        only: { type: "string", default: SECTIONS.join(",") },
+        only: { type: "string", default: DEFAULT_SECTIONS.join(",") },
+        events: { type: "string", default: "100M" },
         json: { type: "boolean", default: false },
         help: { type: "boolean", default: false },
       },
@@ -701,6 +720,11 @@ async function main(args: string[]): Promise<number> {
     return 0;
   }
   const rounds = Number(values.rounds);
+  const scaleEvents = parseEventCount(values.events);
+  if (scaleEvents === undefined || scaleEvents < 10) {
+    console.error(`bench: --events ${values.events} is not a count of events\n\n${HELP}`);
+    return 2;
+  }
   const only = values.only.split(",");
   const unknown = only.filter((s) => !SECTIONS.includes(s));
   if (!Number.isInteger(rounds) || rounds < 1 || unknown.length > 0) {
@@ -782,6 +806,10 @@ async function main(args: string[]): Promise<number> {
       (trace, round) => note(`  ${shown(trace)}: round ${round} of ${userRounds}`),
     )).map((row) => ({ ...row, trace: shown(row.trace) }));
     say(userRunsTable(result.user = rows, userRounds));
+  }
+  if (only.includes("scale")) {
+    const run = await scaleRun(scaleEvents, note);
+    say(scaleTable(result.scale = run));
   }
   if (values.json) console.log(JSON.stringify(result));
   return 0;

@@ -45,6 +45,13 @@ export interface MemoryRegion {
 }
 
 const FOUR_MIB = 4 * 1024 * 1024;
+/** Registers of one MMIO block. */
+const REGISTERS_PER_BLOCK = MMIO_BLOCK_BYTES / 4;
+/** Registers from SYSINFO_BASE to the end of the MMU's block, the last. */
+const MMIO_REGISTERS = (MMU_BASE + MMIO_BLOCK_BYTES - SYSINFO_BASE) / 4;
+/** Bits of a register's entry in the bus's access table. */
+const READABLE = 1;
+const WRITABLE = 2;
 /** Whether this machine stores words little-endian, as the board does. */
 const LITTLE_ENDIAN_HOST = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
 
@@ -86,6 +93,12 @@ export class Board {
   readonly #words: Uint32Array | null;
   /** MMIO devices by block index from SYSINFO_BASE. */
   readonly #blocks: MmioDevice[] = [];
+  /**
+   * READABLE | WRITABLE for each register, by its index from SYSINFO_BASE:
+   * the devices' declarations, flattened when they are attached so that an
+   * allowed access costs no Map lookup (the declarations never change).
+   */
+  readonly #registerAccess = new Uint8Array(MMIO_REGISTERS);
 
   /**
    * Powers on a board with zeroed RAM and its cycle count at 0.
@@ -347,6 +360,16 @@ export class Board {
 
   #attach(base: number, device: MmioDevice): void {
     this.#blocks[(base - SYSINFO_BASE) / MMIO_BLOCK_BYTES] = device;
+    for (const [offset, access] of device.registers) {
+      this.#registerAccess[(base - SYSINFO_BASE + offset) / 4] =
+        (access.includes("R") ? READABLE : 0) | (access.includes("W") ? WRITABLE : 0);
+    }
+  }
+
+  /** Whether `register` (an index from SYSINFO_BASE, possibly fractional or out of range) allows `access`. */
+  #allows(register: number, access: number): boolean {
+    return register >>> 0 === register && register < MMIO_REGISTERS &&
+      (this.#registerAccess[register] & access) !== 0;
   }
 
   #device(addr: number): MmioDevice | undefined {
@@ -356,22 +379,32 @@ export class Board {
   }
 
   #mmioRead(addr: number, width: number): number {
-    const device = this.#device(addr);
-    const offset = addr & (MMIO_BLOCK_BYTES - 1);
-    const reason = mmioFaultReason(device, offset, width, "R");
-    if (reason !== undefined) this.#fault(addr, width, "read", reason);
-    const value = device!.read32(offset);
-    this.cycles += MMIO_ACCESS_CYCLES;
-    return value >>> 0;
+    const register = (addr - SYSINFO_BASE) / 4;
+    if (width === 4 && this.#allows(register, READABLE)) {
+      const value = this.#blocks[Math.floor(register / REGISTERS_PER_BLOCK)].read32(
+        addr & (MMIO_BLOCK_BYTES - 1),
+      );
+      this.cycles += MMIO_ACCESS_CYCLES;
+      return value >>> 0;
+    }
+    // Only an access the registers do not allow gets here: it faults.
+    const reason = mmioFaultReason(this.#device(addr), addr & (MMIO_BLOCK_BYTES - 1), width, "R");
+    return this.#fault(addr, width, "read", reason);
   }
 
   #mmioWrite(addr: number, width: number, value: number): void {
-    const device = this.#device(addr);
-    const offset = addr & (MMIO_BLOCK_BYTES - 1);
-    const reason = mmioFaultReason(device, offset, width, "W");
-    if (reason !== undefined) this.#fault(addr, width, "write", reason);
-    this.cycles += MMIO_ACCESS_CYCLES;
-    device!.write32(offset, value >>> 0);
+    const register = (addr - SYSINFO_BASE) / 4;
+    if (width === 4 && this.#allows(register, WRITABLE)) {
+      this.cycles += MMIO_ACCESS_CYCLES;
+      this.#blocks[Math.floor(register / REGISTERS_PER_BLOCK)].write32(
+        addr & (MMIO_BLOCK_BYTES - 1),
+        value >>> 0,
+      );
+      return;
+    }
+    // Only an access the registers do not allow gets here: it faults.
+    const reason = mmioFaultReason(this.#device(addr), addr & (MMIO_BLOCK_BYTES - 1), width, "W");
+    this.#fault(addr, width, "write", reason);
   }
 
   #fault(
@@ -386,19 +419,17 @@ export class Board {
   }
 }
 
-/** Why an MMIO access may not proceed, or undefined when it may. */
+/** Why the bus refuses an MMIO access, one its register table does not allow. */
 function mmioFaultReason(
   device: MmioDevice | undefined,
   offset: number,
   width: number,
   want: "R" | "W",
-): BusFaultReason | undefined {
+): BusFaultReason {
   if (device === undefined) return "unmapped";
   if (width !== 4 || offset % 4 !== 0) return "misaligned-mmio";
-  const access = device.registers.get(offset);
-  if (access === undefined) return "unmapped";
-  if (!access.includes(want)) return want === "R" ? "write-only" : "read-only";
-  return undefined;
+  if (!device.registers.has(offset)) return "unmapped";
+  return want === "R" ? "write-only" : "read-only";
 }
 
 function checkRamBytes(ramBytes: number): void {

@@ -9,6 +9,7 @@
 import type { Board } from "../../hw/board.ts";
 import { hex32 } from "../../hw/hex.ts";
 import { PAGE_SIZE } from "../../hw/memory_map.ts";
+import { clearBits, firstSetBit, setBits } from "../../hw/word_bits.ts";
 
 /** How much of each block the checker fills and verifies. */
 export type CheckMode = "full" | "light" | "off";
@@ -180,32 +181,17 @@ export class ShadowMemory {
 
   /** Sets or clears the bits of every word that [addr, addr + size) touches. */
   #mark(addr: number, size: number, used: boolean): void {
-    const first = (addr - this.#board.ramBase) >>> 2;
-    const end = (addr - this.#board.ramBase + size + 3) >>> 2;
-    for (let word = first >>> 5; word <= (end - 1) >>> 5; word++) {
-      const mask = rangeMask(word, first, end);
-      if (used) this.#used[word] |= mask;
-      else this.#used[word] &= ~mask;
-    }
+    const offset = addr - this.#board.ramBase;
+    if (used) setBits(this.#used, offset >>> 2, (offset + size + 3) >>> 2);
+    else clearBits(this.#used, offset >>> 2, (offset + size + 3) >>> 2);
   }
 
   /** The address of the first word in [addr, addr + size) already claimed, or -1. */
   #firstUsed(addr: number, size: number): number {
-    const first = (addr - this.#board.ramBase) >>> 2;
-    const end = (addr - this.#board.ramBase + size + 3) >>> 2;
-    for (let word = first >>> 5; word <= (end - 1) >>> 5; word++) {
-      const hit = this.#used[word] & rangeMask(word, first, end);
-      if (hit !== 0) return this.#board.ramBase + (word * 32 + 31 - Math.clz32(hit & -hit)) * 4;
-    }
-    return -1;
+    const offset = addr - this.#board.ramBase;
+    const word = firstSetBit(this.#used, offset >>> 2, (offset + size + 3) >>> 2);
+    return word === -1 ? -1 : this.#board.ramBase + word * 4;
   }
-}
-
-/** The bits of bitmap word `word` (32 RAM words each) that RAM words [first, end) cover. */
-function rangeMask(word: number, first: number, end: number): number {
-  const low = Math.max(first - word * 32, 0);
-  const high = Math.min(end - word * 32, 32);
-  return high - low === 32 ? 0xFFFF_FFFF : (((1 << (high - low)) - 1) << low) >>> 0;
 }
 
 /** The pattern word of block `id`: distinct for nearby ids, never 0. */

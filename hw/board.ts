@@ -24,6 +24,7 @@ import type { MmioDevice } from "./mmio_device.ts";
 import { Mmu, PTE_FRAME_MASK, PTE_PRESENT } from "./mmu.ts";
 import { SysInfo } from "./sysinfo.ts";
 import { MMIO_ACCESS_CYCLES, RAM_ACCESS_CYCLES } from "./timing.ts";
+import { clearBits, firstSetBit, setBits } from "./word_bits.ts";
 
 /** Options for {@link Board}. */
 export interface BoardOptions {
@@ -91,6 +92,13 @@ export class Board {
   readonly #bytes: Uint8Array;
   /** RAM as 32-bit words, for the debug port's fills and compares; null on a big-endian host. */
   readonly #words: Uint32Array | null;
+  /**
+   * One bit per 4-byte word of RAM, set by every write to it (bus, burst or
+   * debug port) and cleared by debugClearWrites: a checker that filled a
+   * block can then tell which of its words may have changed without reading
+   * them all.
+   */
+  readonly #written: Uint32Array;
   /** MMIO devices by block index from SYSINFO_BASE. */
   readonly #blocks: MmioDevice[] = [];
   /**
@@ -112,6 +120,7 @@ export class Board {
     this.#view = new DataView(buffer);
     this.#bytes = new Uint8Array(buffer);
     this.#words = LITTLE_ENDIAN_HOST ? new Uint32Array(buffer) : null;
+    this.#written = new Uint32Array(ramBytes / 128);
     this.#attach(SYSINFO_BASE, new SysInfo(ramBytes));
     this.#attach(CYCLE_COUNTER_BASE, new CycleCounter(() => this.cycles));
     this.#attach(CONSOLE_BASE, this.console);
@@ -155,6 +164,7 @@ export class Board {
     if (offset >>> 0 === offset && offset < this.ramBytes) {
       this.cycles += RAM_ACCESS_CYCLES;
       this.#bytes[offset] = value;
+      this.#markWritten(offset, offset);
       return;
     }
     this.#mmioWrite(addr, 1, value);
@@ -166,6 +176,7 @@ export class Board {
     if (offset >>> 0 === offset && offset <= this.ramBytes - 2) {
       this.cycles += RAM_ACCESS_CYCLES;
       this.#view.setUint16(offset, value, true);
+      this.#markWritten(offset, offset + 1);
       return;
     }
     this.#mmioWrite(addr, 2, value);
@@ -177,6 +188,7 @@ export class Board {
     if (offset >>> 0 === offset && offset <= this.ramBytes - 4) {
       this.cycles += RAM_ACCESS_CYCLES;
       this.#view.setUint32(offset, value, true);
+      this.#markWritten(offset, offset + 3);
       return;
     }
     this.#mmioWrite(addr, 4, value);
@@ -196,6 +208,7 @@ export class Board {
     }
     if (this.#words !== null) this.#words.fill(value, offset >>> 2, (offset >>> 2) + words);
     else for (let i = 0; i < words; i++) this.#view.setUint32(offset + i * 4, value, true);
+    setBits(this.#written, offset >>> 2, (offset >>> 2) + words);
     this.cycles += words * RAM_ACCESS_CYCLES;
   }
 
@@ -296,7 +309,36 @@ export class Board {
       for (let i = 0; i < words; i++) this.#view.setUint32(offset + i * 4, word, true);
     }
     for (let i = words * 4; i < length; i++) this.#bytes[offset + i] = word >>> ((i & 3) * 8);
+    if (length > 0) setBits(this.#written, offset >>> 2, (offset + length + 3) >>> 2);
     return true;
+  }
+
+  /**
+   * Clears the written marks of every word that `length` bytes at `addr`
+   * touch, through the debug port: from now on {@link debugFirstWrite} finds
+   * a word of them only once a write (of the bus or the debug port) reaches
+   * it. For checkers that fill a block with a pattern and verify it later.
+   * @returns false, clearing nothing, when the range is not all in RAM
+   */
+  debugClearWrites(addr: number, length: number): boolean {
+    const offset = addr - RAM_BASE;
+    if (!this.#inRam(offset, length)) return false;
+    if (length > 0) clearBits(this.#written, offset >>> 2, (offset + length + 3) >>> 2);
+    return true;
+  }
+
+  /**
+   * Finds the first word that `length` bytes at `addr` touch and that was
+   * written since {@link debugClearWrites} last cleared it. Bytes before it
+   * are as they were then: a checker need read only from there.
+   * @returns the address of that word's first byte in the range (`addr` if
+   *   it is the first word), or -1 when none was written (or the range is not in RAM)
+   */
+  debugFirstWrite(addr: number, length: number): number {
+    const offset = addr - RAM_BASE;
+    if (!this.#inRam(offset, length) || length === 0) return -1;
+    const word = firstSetBit(this.#written, offset >>> 2, (offset + length + 3) >>> 2);
+    return word === -1 ? -1 : Math.max(RAM_BASE + word * 4, addr);
   }
 
   /**
@@ -336,6 +378,12 @@ export class Board {
       if (this.#bytes[offset + i] !== ((word >>> ((i & 3) * 8)) & 0xFF)) return addr + i;
     }
     return -1;
+  }
+
+  /** Marks the words holding RAM bytes `first` and `last` (the same word or two) as written. */
+  #markWritten(first: number, last: number): void {
+    this.#written[first >>> 7] |= 1 << ((first >>> 2) & 31);
+    this.#written[last >>> 7] |= 1 << ((last >>> 2) & 31);
   }
 
   #inRam(offset: number, length: number): boolean {

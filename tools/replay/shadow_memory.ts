@@ -30,6 +30,19 @@ export class ShadowMemory {
   readonly #window: { start: number; bytes: number };
   /** One byte per page of the vmalloc window: 1 while a live area or its guard holds it. */
   readonly #windowUsed: Uint8Array;
+  /** The physical page each page of a live area was mapped to when it was claimed. */
+  readonly #windowFrames: Uint32Array;
+  /**
+   * Whether each live block's words still hold what its fill left, but for
+   * those the board marked written since (Board.debugFirstWrite): then a
+   * block is verified from its first written word on, and one never written
+   * is not read at all. True while every live block and firmware structure
+   * owns its words alone. Once one is refused or claimed over another, or an
+   * area is released through another mapping than it was claimed with, a
+   * later free can release words it never owned and another block's fill
+   * land on a live one: from then on every block is read whole.
+   */
+  #writesTracked = true;
 
   /**
    * @param board the board whose RAM is checked
@@ -42,6 +55,7 @@ export class ShadowMemory {
     this.#used = new Uint32Array(Math.ceil(board.ramBytes / 128));
     this.#window = window;
     this.#windowUsed = new Uint8Array(window.bytes / PAGE_SIZE);
+    this.#windowFrames = new Uint32Array(window.bytes / PAGE_SIZE);
   }
 
   /**
@@ -52,6 +66,12 @@ export class ShadowMemory {
    * @returns what is wrong with it, or undefined
    */
   addArea(id: number, vaddr: number, bytes: number): string | undefined {
+    const wrong = this.#claimArea(id, vaddr, bytes);
+    if (wrong !== undefined) this.#writesTracked = false;
+    return wrong;
+  }
+
+  #claimArea(id: number, vaddr: number, bytes: number): string | undefined {
     const first = (vaddr - this.#window.start) / PAGE_SIZE;
     const pages = bytes / PAGE_SIZE;
     if (!Number.isInteger(first) || first < 0 || first + pages + 1 > this.#windowUsed.length) {
@@ -71,6 +91,7 @@ export class ShadowMemory {
     for (let i = 0; i < pages; i++) {
       const physical = board.debugTranslate(vaddr + i * PAGE_SIZE);
       if (physical === -1) return `page ${i} of ${hex32(vaddr)} is not mapped`;
+      this.#windowFrames[first + i] = physical;
       const wrong = this.add(id, physical, PAGE_SIZE, PAGE_SIZE);
       if (wrong !== undefined) {
         for (let j = 0; j < i; j++) {
@@ -97,7 +118,8 @@ export class ShadowMemory {
     for (let offset = 0; offset < bytes; offset += PAGE_SIZE) {
       const physical = board.debugTranslate(vaddr + offset);
       if (physical === -1) return vaddr + offset;
-      const changed = this.verify(id, physical, PAGE_SIZE);
+      // Read whole: the page mapped now need not be the one filled.
+      const changed = this.#compare(id, physical, PAGE_SIZE, physical);
       if (changed !== -1) return vaddr + offset + (changed - physical);
     }
     if (this.#mode === "off") return -1;
@@ -108,16 +130,19 @@ export class ShadowMemory {
 
   /** Releases an area's pages and guard (before vfree unmaps them). */
   removeArea(vaddr: number, bytes: number): void {
+    const first = (vaddr - this.#window.start) / PAGE_SIZE;
     for (let offset = 0; offset < bytes; offset += PAGE_SIZE) {
       const physical = this.#board.debugTranslate(vaddr + offset);
+      // A page mapped elsewhere now releases words it never owned.
+      if (physical !== this.#windowFrames[first + offset / PAGE_SIZE]) this.#writesTracked = false;
       if (physical !== -1) this.remove(physical, PAGE_SIZE);
     }
-    const first = (vaddr - this.#window.start) / PAGE_SIZE;
     this.#windowUsed.fill(0, first, first + bytes / PAGE_SIZE + 1);
   }
 
   /** Marks a firmware structure (a range no block may overlap). */
   claimFirmware(addr: number, size: number): void {
+    if (this.#firstUsed(addr, size) !== -1) this.#writesTracked = false;
     this.#mark(addr, size, true);
   }
 
@@ -132,6 +157,12 @@ export class ShadowMemory {
    * @returns what is wrong with it, or undefined
    */
   add(id: number, addr: number, size: number, align: number): string | undefined {
+    const wrong = this.#claim(id, addr, size, align);
+    if (wrong !== undefined) this.#writesTracked = false;
+    return wrong;
+  }
+
+  #claim(id: number, addr: number, size: number, align: number): string | undefined {
     const board = this.#board;
     const span = Math.max(size, 1);
     if (addr < board.ramBase || addr + span > board.ramBase + board.ramBytes) {
@@ -154,10 +185,24 @@ export class ShadowMemory {
    * @returns the address of the first changed byte, or -1
    */
   verify(id: number, addr: number, size: number): number {
+    const tracked = this.#writesTracked && this.#filledWhole(size);
+    const from = tracked ? this.#board.debugFirstWrite(addr, size) : addr;
+    return from === -1 ? -1 : this.#compare(id, addr, size, from);
+  }
+
+  /**
+   * Verifies a block's pattern, knowing that its bytes before `from` are as
+   * its fill left them (the lanes of the pattern's words stay `addr`'s).
+   * @returns the address of the first changed byte, or -1
+   */
+  #compare(id: number, addr: number, size: number, from: number): number {
     const word = patternWord(id);
     const board = this.#board;
     if (this.#mode === "off") return -1;
-    if (this.#mode === "full" || size <= 8) return board.debugFindMismatch(addr, size, word);
+    if (this.#filledWhole(size)) {
+      const skip = (from - addr) & ~3;
+      return board.debugFindMismatch(addr + skip, size - skip, word);
+    }
     const head = board.debugFindMismatch(addr, 4, word);
     return head !== -1 ? head : board.debugFindMismatch(addr + ((size - 4) & ~3), 4, word);
   }
@@ -171,12 +216,19 @@ export class ShadowMemory {
     const word = patternWord(id);
     const board = this.#board;
     if (this.#mode === "off") return;
-    if (this.#mode === "full" || size <= 8) {
+    if (this.#filledWhole(size)) {
+      // Written marks cleared: verify reads only the words written since.
       board.debugFill(addr, size, word);
+      board.debugClearWrites(addr, size);
     } else {
       board.debugFill(addr, 4, word);
       board.debugFill(addr + ((size - 4) & ~3), 4, word);
     }
+  }
+
+  /** Whether a block of `size` bytes gets its pattern whole, or only its first and last words. */
+  #filledWhole(size: number): boolean {
+    return this.#mode === "full" || (this.#mode === "light" && size <= 8);
   }
 
   /** Sets or clears the bits of every word that [addr, addr + size) touches. */

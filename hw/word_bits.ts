@@ -15,7 +15,7 @@ export function setBits(bits: Uint32Array, first: number, end: number): void {
     return;
   }
   bits[head] |= headMask(first);
-  bits.fill(0xFFFF_FFFF, head + 1, tail);
+  for (let i = head + 1; i < tail; i++) bits[i] = 0xFFFF_FFFF;
   bits[tail] |= tailMask(end);
 }
 
@@ -29,7 +29,7 @@ export function clearBits(bits: Uint32Array, first: number, end: number): void {
     return;
   }
   bits[head] &= ~headMask(first);
-  bits.fill(0, head + 1, tail);
+  for (let i = head + 1; i < tail; i++) bits[i] = 0;
   bits[tail] &= ~tailMask(end);
 }
 

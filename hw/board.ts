@@ -96,9 +96,10 @@ export class Board {
    * One bit per 4-byte word of RAM, set by every write to it (bus, burst or
    * debug port) and cleared by debugClearWrites: a checker that filled a
    * block can then tell which of its words may have changed without reading
-   * them all.
+   * them all. Null until the first debugClearWrites, so that a board no
+   * checker fills pays nothing for it: until then every word counts as written.
    */
-  readonly #written: Uint32Array;
+  #written: Uint32Array | null = null;
   /** MMIO devices by block index from SYSINFO_BASE. */
   readonly #blocks: MmioDevice[] = [];
   /**
@@ -120,7 +121,6 @@ export class Board {
     this.#view = new DataView(buffer);
     this.#bytes = new Uint8Array(buffer);
     this.#words = LITTLE_ENDIAN_HOST ? new Uint32Array(buffer) : null;
-    this.#written = new Uint32Array(ramBytes / 128);
     this.#attach(SYSINFO_BASE, new SysInfo(ramBytes));
     this.#attach(CYCLE_COUNTER_BASE, new CycleCounter(() => this.cycles));
     this.#attach(CONSOLE_BASE, this.console);
@@ -208,7 +208,7 @@ export class Board {
     }
     if (this.#words !== null) this.#words.fill(value, offset >>> 2, (offset >>> 2) + words);
     else for (let i = 0; i < words; i++) this.#view.setUint32(offset + i * 4, value, true);
-    setBits(this.#written, offset >>> 2, (offset >>> 2) + words);
+    if (this.#written !== null) setBits(this.#written, offset >>> 2, (offset >>> 2) + words);
     this.cycles += words * RAM_ACCESS_CYCLES;
   }
 
@@ -309,7 +309,9 @@ export class Board {
       for (let i = 0; i < words; i++) this.#view.setUint32(offset + i * 4, word, true);
     }
     for (let i = words * 4; i < length; i++) this.#bytes[offset + i] = word >>> ((i & 3) * 8);
-    if (length > 0) setBits(this.#written, offset >>> 2, (offset + length + 3) >>> 2);
+    if (this.#written !== null && length > 0) {
+      setBits(this.#written, offset >>> 2, (offset + length + 3) >>> 2);
+    }
     return true;
   }
 
@@ -323,6 +325,7 @@ export class Board {
   debugClearWrites(addr: number, length: number): boolean {
     const offset = addr - RAM_BASE;
     if (!this.#inRam(offset, length)) return false;
+    this.#written ??= new Uint32Array(this.ramBytes / 128).fill(0xFFFF_FFFF);
     if (length > 0) clearBits(this.#written, offset >>> 2, (offset + length + 3) >>> 2);
     return true;
   }
@@ -337,6 +340,7 @@ export class Board {
   debugFirstWrite(addr: number, length: number): number {
     const offset = addr - RAM_BASE;
     if (!this.#inRam(offset, length) || length === 0) return -1;
+    if (this.#written === null) return addr;
     const word = firstSetBit(this.#written, offset >>> 2, (offset + length + 3) >>> 2);
     return word === -1 ? -1 : Math.max(RAM_BASE + word * 4, addr);
   }
@@ -382,8 +386,10 @@ export class Board {
 
   /** Marks the words holding RAM bytes `first` and `last` (the same word or two) as written. */
   #markWritten(first: number, last: number): void {
-    this.#written[first >>> 7] |= 1 << ((first >>> 2) & 31);
-    this.#written[last >>> 7] |= 1 << ((last >>> 2) & 31);
+    const written = this.#written;
+    if (written === null) return;
+    written[first >>> 7] |= 1 << ((first >>> 2) & 31);
+    written[last >>> 7] |= 1 << ((last >>> 2) & 31);
   }
 
   #inRam(offset: number, length: number): boolean {

@@ -50,6 +50,9 @@ const FOUR_MIB = 4 * 1024 * 1024;
 const REGISTERS_PER_BLOCK = MMIO_BLOCK_BYTES / 4;
 /** Registers from SYSINFO_BASE to the end of the MMU's block, the last. */
 const MMIO_REGISTERS = (MMU_BASE + MMIO_BLOCK_BYTES - SYSINFO_BASE) / 4;
+/** Written marks are kept per line of RAM of 2^WRITE_LINE_SHIFT bytes (64). */
+const WRITE_LINE_SHIFT = 6;
+const WRITE_LINE_BYTES = 1 << WRITE_LINE_SHIFT;
 /** Bits of a register's entry in the bus's access table. */
 const READABLE = 1;
 const WRITABLE = 2;
@@ -93,11 +96,13 @@ export class Board {
   /** RAM as 32-bit words, for the debug port's fills and compares; null on a big-endian host. */
   readonly #words: Uint32Array | null;
   /**
-   * One bit per 4-byte word of RAM, set by every write to it (bus, burst or
+   * One bit per 64-byte line of RAM, set by every write to it (bus, burst or
    * debug port) and cleared by debugClearWrites: a checker that filled a
-   * block can then tell which of its words may have changed without reading
-   * them all. Null until the first debugClearWrites, so that a board no
-   * checker fills pays nothing for it: until then every word counts as written.
+   * block can then tell which of its lines may have changed without reading
+   * them all. Lines, not words, keep the marks few (a page is 64 of them, two
+   * elements) at the price of reading a small block whose line another
+   * block shares. Null until the first debugClearWrites, so that a board no
+   * checker fills pays nothing for it: until then every line counts as written.
    */
   #written: Uint32Array | null = null;
   /** MMIO devices by block index from SYSINFO_BASE. */
@@ -208,7 +213,7 @@ export class Board {
     }
     if (this.#words !== null) this.#words.fill(value, offset >>> 2, (offset >>> 2) + words);
     else for (let i = 0; i < words; i++) this.#view.setUint32(offset + i * 4, value, true);
-    if (this.#written !== null) setBits(this.#written, offset >>> 2, (offset >>> 2) + words);
+    if (this.#written !== null) this.#markRangeWritten(offset, words * 4);
     this.cycles += words * RAM_ACCESS_CYCLES;
   }
 
@@ -309,40 +314,26 @@ export class Board {
       for (let i = 0; i < words; i++) this.#view.setUint32(offset + i * 4, word, true);
     }
     for (let i = words * 4; i < length; i++) this.#bytes[offset + i] = word >>> ((i & 3) * 8);
-    if (this.#written !== null && length > 0) {
-      setBits(this.#written, offset >>> 2, (offset + length + 3) >>> 2);
-    }
+    if (this.#written !== null && length > 0) this.#markRangeWritten(offset, length);
     return true;
   }
 
   /**
-   * Clears the written marks of every word that `length` bytes at `addr`
-   * touch, through the debug port: from now on {@link debugFirstWrite} finds
-   * a word of them only once a write (of the bus or the debug port) reaches
-   * it. For checkers that fill a block with a pattern and verify it later.
+   * Clears the written marks of the 64-byte lines of RAM that lie wholly in
+   * `length` bytes at `addr`, through the debug port: from now on
+   * {@link debugFindWrittenMismatch} reads such a line only once a write (of
+   * the bus or the debug port) reaches it. A line the range shares with other bytes
+   * keeps its mark. For checkers that fill a block with a pattern and verify
+   * it later.
    * @returns false, clearing nothing, when the range is not all in RAM
    */
   debugClearWrites(addr: number, length: number): boolean {
     const offset = addr - RAM_BASE;
     if (!this.#inRam(offset, length)) return false;
-    this.#written ??= new Uint32Array(this.ramBytes / 128).fill(0xFFFF_FFFF);
-    if (length > 0) clearBits(this.#written, offset >>> 2, (offset + length + 3) >>> 2);
+    this.#written ??= new Uint32Array(this.ramBytes / WRITE_LINE_BYTES / 32).fill(0xFFFF_FFFF);
+    const first = (offset + WRITE_LINE_BYTES - 1) >>> WRITE_LINE_SHIFT;
+    clearBits(this.#written, first, (offset + length) >>> WRITE_LINE_SHIFT);
     return true;
-  }
-
-  /**
-   * Finds the first word that `length` bytes at `addr` touch and that was
-   * written since {@link debugClearWrites} last cleared it. Bytes before it
-   * are as they were then: a checker need read only from there.
-   * @returns the address of that word's first byte in the range (`addr` if
-   *   it is the first word), or -1 when none was written (or the range is not in RAM)
-   */
-  debugFirstWrite(addr: number, length: number): number {
-    const offset = addr - RAM_BASE;
-    if (!this.#inRam(offset, length) || length === 0) return -1;
-    if (this.#written === null) return addr;
-    const word = firstSetBit(this.#written, offset >>> 2, (offset + length + 3) >>> 2);
-    return word === -1 ? -1 : Math.max(RAM_BASE + word * 4, addr);
   }
 
   /**
@@ -375,6 +366,33 @@ export class Board {
       : -1;
   }
 
+  /**
+   * As {@link debugFindMismatch}, but reading only the 64-byte lines written
+   * since {@link debugClearWrites} last cleared them (or never cleared): a
+   * checker that filled the range and cleared its marks knows the others
+   * still hold the pattern.
+   * @returns the address of the first differing byte, or -1 when all match (or the range is not in RAM)
+   */
+  debugFindWrittenMismatch(addr: number, length: number, word: number): number {
+    const offset = addr - RAM_BASE;
+    const written = this.#written;
+    if (written === null || !this.#inRam(offset, length) || length === 0) {
+      return this.debugFindMismatch(addr, length, word);
+    }
+    const end = offset + length;
+    const lines = ((end - 1) >>> WRITE_LINE_SHIFT) + 1;
+    for (let line = offset >>> WRITE_LINE_SHIFT; line < lines; line++) {
+      line = firstSetBit(written, line, lines);
+      if (line === -1) return -1;
+      // From a multiple of 4 bytes into the range, where the pattern's lanes start.
+      const from = (Math.max(line * WRITE_LINE_BYTES, offset) - offset) & ~3;
+      const to = Math.min((line + 1) * WRITE_LINE_BYTES, end) - offset;
+      const changed = this.debugFindMismatch(addr + from, to - from, word);
+      if (changed !== -1) return changed;
+    }
+    return -1;
+  }
+
   /** The address of the first of `length` bytes at RAM `offset` that differs from `word`'s pattern. */
   #firstDifferingByte(offset: number, length: number, word: number, addr: number): number {
     for (let i = 0; i < length; i++) {
@@ -384,12 +402,20 @@ export class Board {
     return -1;
   }
 
-  /** Marks the words holding RAM bytes `first` and `last` (the same word or two) as written. */
+  /** Marks the lines holding RAM bytes `first` and `last` (the same line or two) as written. */
   #markWritten(first: number, last: number): void {
     const written = this.#written;
     if (written === null) return;
-    written[first >>> 7] |= 1 << ((first >>> 2) & 31);
-    written[last >>> 7] |= 1 << ((last >>> 2) & 31);
+    const head = first >>> WRITE_LINE_SHIFT;
+    const tail = last >>> WRITE_LINE_SHIFT;
+    written[head >>> 5] |= 1 << (head & 31);
+    written[tail >>> 5] |= 1 << (tail & 31);
+  }
+
+  /** Marks every line that `length` (> 0) bytes at RAM `offset` touch as written. */
+  #markRangeWritten(offset: number, length: number): void {
+    const last = (offset + length - 1) >>> WRITE_LINE_SHIFT;
+    setBits(this.#written!, offset >>> WRITE_LINE_SHIFT, last + 1);
   }
 
   #inRam(offset: number, length: number): boolean {

@@ -33,10 +33,10 @@ export class ShadowMemory {
   /** The physical page each page of a live area was mapped to when it was claimed. */
   readonly #windowFrames: Uint32Array;
   /**
-   * Whether each live block's words still hold what its fill left, but for
-   * those the board marked written since (Board.debugFirstWrite): then a
-   * block is verified from its first written word on, and one never written
-   * is not read at all. True while every live block and firmware structure
+   * Whether each live block's bytes still hold what its fill left, but for
+   * the lines the board marked written since: then only those are read
+   * (Board.debugFindWrittenMismatch), and a block never written is not read
+   * at all. True while every live block and firmware structure
    * owns its words alone. Once one is refused or claimed over another, or an
    * area is released through another mapping than it was claimed with, a
    * later free can release words it never owned and another block's fill
@@ -119,7 +119,7 @@ export class ShadowMemory {
       const physical = board.debugTranslate(vaddr + offset);
       if (physical === -1) return vaddr + offset;
       // Read whole: the page mapped now need not be the one filled.
-      const changed = this.#compare(id, physical, PAGE_SIZE, physical);
+      const changed = this.#compare(id, physical, PAGE_SIZE, false);
       if (changed !== -1) return vaddr + offset + (changed - physical);
     }
     if (this.#mode === "off") return -1;
@@ -185,23 +185,22 @@ export class ShadowMemory {
    * @returns the address of the first changed byte, or -1
    */
   verify(id: number, addr: number, size: number): number {
-    const tracked = this.#writesTracked && this.#filledWhole(size);
-    const from = tracked ? this.#board.debugFirstWrite(addr, size) : addr;
-    return from === -1 ? -1 : this.#compare(id, addr, size, from);
+    return this.#compare(id, addr, size, this.#writesTracked);
   }
 
   /**
-   * Verifies a block's pattern, knowing that its bytes before `from` are as
-   * its fill left them (the lanes of the pattern's words stay `addr`'s).
+   * Verifies a block's pattern: only the lines written since its fill when
+   * `tracked`, else all of it.
    * @returns the address of the first changed byte, or -1
    */
-  #compare(id: number, addr: number, size: number, from: number): number {
+  #compare(id: number, addr: number, size: number, tracked: boolean): number {
     const word = patternWord(id);
     const board = this.#board;
     if (this.#mode === "off") return -1;
     if (this.#filledWhole(size)) {
-      const skip = (from - addr) & ~3;
-      return board.debugFindMismatch(addr + skip, size - skip, word);
+      return tracked
+        ? board.debugFindWrittenMismatch(addr, size, word)
+        : board.debugFindMismatch(addr, size, word);
     }
     const head = board.debugFindMismatch(addr, 4, word);
     return head !== -1 ? head : board.debugFindMismatch(addr + ((size - 4) & ~3), 4, word);
@@ -217,7 +216,7 @@ export class ShadowMemory {
     const board = this.#board;
     if (this.#mode === "off") return;
     if (this.#filledWhole(size)) {
-      // Written marks cleared: verify reads only the words written since.
+      // Written marks cleared: verify reads only the lines written since.
       board.debugFill(addr, size, word);
       board.debugClearWrites(addr, size);
     } else {

@@ -418,9 +418,9 @@ export class Board {
     setBits(this.#written!, offset >>> WRITE_LINE_SHIFT, last + 1);
   }
 
+  /** Whether RAM holds `length` bytes at `offset` (an integer offset: `>>> 0` keeps only those). */
   #inRam(offset: number, length: number): boolean {
-    return Number.isInteger(offset) && offset >= 0 && length >= 0 &&
-      offset + length <= this.ramBytes;
+    return offset >>> 0 === offset && length >= 0 && offset + length <= this.ramBytes;
   }
 
   /** The physical memory map: RAM and each MMIO block. */

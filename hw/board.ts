@@ -24,6 +24,7 @@ import type { MmioDevice } from "./mmio_device.ts";
 import { Mmu, PTE_FRAME_MASK, PTE_PRESENT } from "./mmu.ts";
 import { SysInfo } from "./sysinfo.ts";
 import { MMIO_ACCESS_CYCLES, RAM_ACCESS_CYCLES } from "./timing.ts";
+import { clearBits, firstSetBit, setBits } from "./word_bits.ts";
 
 /** Options for {@link Board}. */
 export interface BoardOptions {
@@ -45,6 +46,16 @@ export interface MemoryRegion {
 }
 
 const FOUR_MIB = 4 * 1024 * 1024;
+/** Registers of one MMIO block. */
+const REGISTERS_PER_BLOCK = MMIO_BLOCK_BYTES / 4;
+/** Registers from SYSINFO_BASE to the end of the MMU's block, the last. */
+const MMIO_REGISTERS = (MMU_BASE + MMIO_BLOCK_BYTES - SYSINFO_BASE) / 4;
+/** Written marks are kept per line of RAM of 2^WRITE_LINE_SHIFT bytes (64). */
+const WRITE_LINE_SHIFT = 6;
+const WRITE_LINE_BYTES = 1 << WRITE_LINE_SHIFT;
+/** Bits of a register's entry in the bus's access table. */
+const READABLE = 1;
+const WRITABLE = 2;
 /** Whether this machine stores words little-endian, as the board does. */
 const LITTLE_ENDIAN_HOST = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
 
@@ -77,6 +88,12 @@ export class Board {
   readonly console: ConsoleUart = new ConsoleUart();
   /** The fault-status device, where the bus latches faults. */
   readonly #faultStatus: FaultStatus = new FaultStatus();
+  /**
+   * The cycle counter, which the replay reads twice per call it times: read
+   * directly, not through the device table, whose call site sees every
+   * device class and dispatches slowly.
+   */
+  readonly #cycleCounter: CycleCounter = new CycleCounter(() => this.cycles);
   /** The MMU, which `vread*`/`vwrite*` go through. */
   readonly #mmu: Mmu = new Mmu((addr) => this.read32(addr));
 
@@ -84,8 +101,24 @@ export class Board {
   readonly #bytes: Uint8Array;
   /** RAM as 32-bit words, for the debug port's fills and compares; null on a big-endian host. */
   readonly #words: Uint32Array | null;
+  /**
+   * One bit per 64-byte line of RAM, set by every write to it (bus, burst or
+   * debug port) and cleared by debugClearWrites: a checker that filled a
+   * block can then tell which of its lines may have changed without reading
+   * them all. Lines, not words, keep the marks few (a page is 64 of them, two
+   * elements) at the price of reading a small block whose line another
+   * block shares. Null until the first debugClearWrites, so that a board no
+   * checker fills pays nothing for it: until then every line counts as written.
+   */
+  #written: Uint32Array | null = null;
   /** MMIO devices by block index from SYSINFO_BASE. */
   readonly #blocks: MmioDevice[] = [];
+  /**
+   * READABLE | WRITABLE for each register, by its index from SYSINFO_BASE:
+   * the devices' declarations, flattened when they are attached so that an
+   * allowed access costs no Map lookup (the declarations never change).
+   */
+  readonly #registerAccess = new Uint8Array(MMIO_REGISTERS);
 
   /**
    * Powers on a board with zeroed RAM and its cycle count at 0.
@@ -100,7 +133,7 @@ export class Board {
     this.#bytes = new Uint8Array(buffer);
     this.#words = LITTLE_ENDIAN_HOST ? new Uint32Array(buffer) : null;
     this.#attach(SYSINFO_BASE, new SysInfo(ramBytes));
-    this.#attach(CYCLE_COUNTER_BASE, new CycleCounter(() => this.cycles));
+    this.#attach(CYCLE_COUNTER_BASE, this.#cycleCounter);
     this.#attach(CONSOLE_BASE, this.console);
     this.#attach(FAULT_STATUS_BASE, this.#faultStatus);
     this.#attach(MMU_BASE, this.#mmu);
@@ -142,6 +175,7 @@ export class Board {
     if (offset >>> 0 === offset && offset < this.ramBytes) {
       this.cycles += RAM_ACCESS_CYCLES;
       this.#bytes[offset] = value;
+      this.#markWritten(offset, offset);
       return;
     }
     this.#mmioWrite(addr, 1, value);
@@ -153,6 +187,7 @@ export class Board {
     if (offset >>> 0 === offset && offset <= this.ramBytes - 2) {
       this.cycles += RAM_ACCESS_CYCLES;
       this.#view.setUint16(offset, value, true);
+      this.#markWritten(offset, offset + 1);
       return;
     }
     this.#mmioWrite(addr, 2, value);
@@ -164,6 +199,7 @@ export class Board {
     if (offset >>> 0 === offset && offset <= this.ramBytes - 4) {
       this.cycles += RAM_ACCESS_CYCLES;
       this.#view.setUint32(offset, value, true);
+      this.#markWritten(offset, offset + 3);
       return;
     }
     this.#mmioWrite(addr, 4, value);
@@ -183,6 +219,7 @@ export class Board {
     }
     if (this.#words !== null) this.#words.fill(value, offset >>> 2, (offset >>> 2) + words);
     else for (let i = 0; i < words; i++) this.#view.setUint32(offset + i * 4, value, true);
+    if (this.#written !== null) this.#markRangeWritten(offset, words * 4);
     this.cycles += words * RAM_ACCESS_CYCLES;
   }
 
@@ -283,6 +320,25 @@ export class Board {
       for (let i = 0; i < words; i++) this.#view.setUint32(offset + i * 4, word, true);
     }
     for (let i = words * 4; i < length; i++) this.#bytes[offset + i] = word >>> ((i & 3) * 8);
+    if (this.#written !== null && length > 0) this.#markRangeWritten(offset, length);
+    return true;
+  }
+
+  /**
+   * Clears the written marks of the 64-byte lines of RAM that lie wholly in
+   * `length` bytes at `addr`, through the debug port: from now on
+   * {@link debugFindWrittenMismatch} reads such a line only once a write (of
+   * the bus or the debug port) reaches it. A line the range shares with other bytes
+   * keeps its mark. For checkers that fill a block with a pattern and verify
+   * it later.
+   * @returns false, clearing nothing, when the range is not all in RAM
+   */
+  debugClearWrites(addr: number, length: number): boolean {
+    const offset = addr - RAM_BASE;
+    if (!this.#inRam(offset, length)) return false;
+    this.#written ??= new Uint32Array(this.ramBytes / WRITE_LINE_BYTES / 32).fill(0xFFFF_FFFF);
+    const first = (offset + WRITE_LINE_BYTES - 1) >>> WRITE_LINE_SHIFT;
+    clearBits(this.#written, first, (offset + length) >>> WRITE_LINE_SHIFT);
     return true;
   }
 
@@ -316,6 +372,33 @@ export class Board {
       : -1;
   }
 
+  /**
+   * As {@link debugFindMismatch}, but reading only the 64-byte lines written
+   * since {@link debugClearWrites} last cleared them (or never cleared): a
+   * checker that filled the range and cleared its marks knows the others
+   * still hold the pattern.
+   * @returns the address of the first differing byte, or -1 when all match (or the range is not in RAM)
+   */
+  debugFindWrittenMismatch(addr: number, length: number, word: number): number {
+    const offset = addr - RAM_BASE;
+    const written = this.#written;
+    if (written === null || !this.#inRam(offset, length) || length === 0) {
+      return this.debugFindMismatch(addr, length, word);
+    }
+    const end = offset + length;
+    const lines = ((end - 1) >>> WRITE_LINE_SHIFT) + 1;
+    for (let line = offset >>> WRITE_LINE_SHIFT; line < lines; line++) {
+      line = firstSetBit(written, line, lines);
+      if (line === -1) return -1;
+      // From a multiple of 4 bytes into the range, where the pattern's lanes start.
+      const from = (Math.max(line * WRITE_LINE_BYTES, offset) - offset) & ~3;
+      const to = Math.min((line + 1) * WRITE_LINE_BYTES, end) - offset;
+      const changed = this.debugFindMismatch(addr + from, to - from, word);
+      if (changed !== -1) return changed;
+    }
+    return -1;
+  }
+
   /** The address of the first of `length` bytes at RAM `offset` that differs from `word`'s pattern. */
   #firstDifferingByte(offset: number, length: number, word: number, addr: number): number {
     for (let i = 0; i < length; i++) {
@@ -325,9 +408,25 @@ export class Board {
     return -1;
   }
 
+  /** Marks the lines holding RAM bytes `first` and `last` (the same line or two) as written. */
+  #markWritten(first: number, last: number): void {
+    const written = this.#written;
+    if (written === null) return;
+    const head = first >>> WRITE_LINE_SHIFT;
+    const tail = last >>> WRITE_LINE_SHIFT;
+    written[head >>> 5] |= 1 << (head & 31);
+    written[tail >>> 5] |= 1 << (tail & 31);
+  }
+
+  /** Marks every line that `length` (> 0) bytes at RAM `offset` touch as written. */
+  #markRangeWritten(offset: number, length: number): void {
+    const last = (offset + length - 1) >>> WRITE_LINE_SHIFT;
+    setBits(this.#written!, offset >>> WRITE_LINE_SHIFT, last + 1);
+  }
+
+  /** Whether RAM holds `length` bytes at `offset` (an integer offset: `>>> 0` keeps only those). */
   #inRam(offset: number, length: number): boolean {
-    return Number.isInteger(offset) && offset >= 0 && length >= 0 &&
-      offset + length <= this.ramBytes;
+    return offset >>> 0 === offset && length >= 0 && offset + length <= this.ramBytes;
   }
 
   /** The physical memory map: RAM and each MMIO block. */
@@ -347,6 +446,16 @@ export class Board {
 
   #attach(base: number, device: MmioDevice): void {
     this.#blocks[(base - SYSINFO_BASE) / MMIO_BLOCK_BYTES] = device;
+    for (const [offset, access] of device.registers) {
+      this.#registerAccess[(base - SYSINFO_BASE + offset) / 4] =
+        (access.includes("R") ? READABLE : 0) | (access.includes("W") ? WRITABLE : 0);
+    }
+  }
+
+  /** Whether `register` (an index from SYSINFO_BASE, possibly fractional or out of range) allows `access`. */
+  #allows(register: number, access: number): boolean {
+    return register >>> 0 === register && register < MMIO_REGISTERS &&
+      (this.#registerAccess[register] & access) !== 0;
   }
 
   #device(addr: number): MmioDevice | undefined {
@@ -356,22 +465,34 @@ export class Board {
   }
 
   #mmioRead(addr: number, width: number): number {
-    const device = this.#device(addr);
-    const offset = addr & (MMIO_BLOCK_BYTES - 1);
-    const reason = mmioFaultReason(device, offset, width, "R");
-    if (reason !== undefined) this.#fault(addr, width, "read", reason);
-    const value = device!.read32(offset);
-    this.cycles += MMIO_ACCESS_CYCLES;
-    return value >>> 0;
+    const register = (addr - SYSINFO_BASE) / 4;
+    if (width === 4 && this.#allows(register, READABLE)) {
+      const device = this.#blocks[Math.floor(register / REGISTERS_PER_BLOCK)];
+      const offset = addr & (MMIO_BLOCK_BYTES - 1);
+      const value = device === this.#cycleCounter
+        ? this.#cycleCounter.read32(offset)
+        : device.read32(offset);
+      this.cycles += MMIO_ACCESS_CYCLES;
+      return value >>> 0;
+    }
+    // Only an access the registers do not allow gets here: it faults.
+    const reason = mmioFaultReason(this.#device(addr), addr & (MMIO_BLOCK_BYTES - 1), width, "R");
+    return this.#fault(addr, width, "read", reason);
   }
 
   #mmioWrite(addr: number, width: number, value: number): void {
-    const device = this.#device(addr);
-    const offset = addr & (MMIO_BLOCK_BYTES - 1);
-    const reason = mmioFaultReason(device, offset, width, "W");
-    if (reason !== undefined) this.#fault(addr, width, "write", reason);
-    this.cycles += MMIO_ACCESS_CYCLES;
-    device!.write32(offset, value >>> 0);
+    const register = (addr - SYSINFO_BASE) / 4;
+    if (width === 4 && this.#allows(register, WRITABLE)) {
+      this.cycles += MMIO_ACCESS_CYCLES;
+      this.#blocks[Math.floor(register / REGISTERS_PER_BLOCK)].write32(
+        addr & (MMIO_BLOCK_BYTES - 1),
+        value >>> 0,
+      );
+      return;
+    }
+    // Only an access the registers do not allow gets here: it faults.
+    const reason = mmioFaultReason(this.#device(addr), addr & (MMIO_BLOCK_BYTES - 1), width, "W");
+    this.#fault(addr, width, "write", reason);
   }
 
   #fault(
@@ -386,19 +507,17 @@ export class Board {
   }
 }
 
-/** Why an MMIO access may not proceed, or undefined when it may. */
+/** Why the bus refuses an MMIO access, one its register table does not allow. */
 function mmioFaultReason(
   device: MmioDevice | undefined,
   offset: number,
   width: number,
   want: "R" | "W",
-): BusFaultReason | undefined {
+): BusFaultReason {
   if (device === undefined) return "unmapped";
   if (width !== 4 || offset % 4 !== 0) return "misaligned-mmio";
-  const access = device.registers.get(offset);
-  if (access === undefined) return "unmapped";
-  if (!access.includes(want)) return want === "R" ? "write-only" : "read-only";
-  return undefined;
+  if (!device.registers.has(offset)) return "unmapped";
+  return want === "R" ? "write-only" : "read-only";
 }
 
 function checkRamBytes(ramBytes: number): void {

@@ -168,3 +168,45 @@ Deno.test("boot() learns RAM base, size and page size from the system-informatio
     true,
   );
 });
+
+Deno.test("Board debug port reads back only the 64-byte lines written since their marks were cleared", () => {
+  const board = new Board({ ramBytes: 64 * KiB });
+  const W = 0xA1B2_C3D4;
+  const changed = (offset: number, length: number) => {
+    const found = board.debugFindWrittenMismatch(RAM_BASE + offset, length, W);
+    return found === -1 ? -1 : found - RAM_BASE;
+  };
+  // Before any marks were cleared, every line counts as written.
+  assertEquals(changed(0, 64), 0);
+  const refill = () => {
+    board.debugFill(RAM_BASE, 512, W);
+    board.debugClearWrites(RAM_BASE, 512);
+  };
+  refill();
+  assertEquals(changed(0, 512), -1);
+  // A write marks its line: that line is read.
+  board.write8(RAM_BASE + 100, 0);
+  assertEquals(changed(0, 512), 100);
+  // Writes mark every line they touch: 32 and 16 bits across a line end, bursts, debug fills.
+  for (
+    const write of [
+      () => board.write32(RAM_BASE + 126, 0),
+      () => board.write16(RAM_BASE + 127, 0),
+      () => board.fill32(RAM_BASE + 120, 4, 0),
+      () => board.debugFill(RAM_BASE + 127, 2, 0),
+    ]
+  ) {
+    refill();
+    write();
+    assertEquals(changed(128, 64), 128);
+  }
+  // Clearing leaves the marks of lines the range only shares.
+  refill();
+  board.write8(RAM_BASE + 4, 0);
+  board.write8(RAM_BASE + 200, 0);
+  board.debugClearWrites(RAM_BASE + 16, 180);
+  assertEquals([changed(0, 16), changed(192, 64)], [4, 200]);
+  // Cleared marks hide what was written before: a checker clears them right after its fill.
+  board.debugClearWrites(RAM_BASE, 256);
+  assertEquals(changed(0, 256), -1);
+});

@@ -72,8 +72,9 @@ export class KeyTable<V> {
 
   /** The home slot of `key`: its two 26-bit halves mixed. */
   #slot(key: number): number {
-    const low = key % 0x400_0000;
-    const high = (key - low) / 0x400_0000;
+    // Math.floor, not %: a remainder of a number past 2^31 is a call to fmod.
+    const high = Math.floor(key / 0x400_0000);
+    const low = key - high * 0x400_0000;
     return (Math.imul(low, 0x9E3779B1) ^ Math.imul(high, 0x85EBCA6B)) >>> 7 & this.#mask;
   }
 

@@ -396,7 +396,7 @@ export class Replayer implements TraceSink {
   finish(lastLine = 0): ReplayResult {
     for (const table of [this.#pages, this.#objects, this.#areas]) {
       for (const block of table.values()) {
-        this.#verifyBlock(block, lastLine, "at the end of the trace");
+        this.#verifyBlock(block, lastLine, false);
       }
     }
     this.#audit(lastLine);
@@ -505,7 +505,9 @@ export class Replayer implements TraceSink {
     }
     const size = PAGE_SIZE << e.order;
     const addr = this.#k.page_to_addr(page);
-    return this.#add(this.#pages, e, { kind: Kind.Pages, addr, size, usable: size, page }, size);
+    const block = this.#block(e, Kind.Pages, addr, size, size);
+    block.page = page;
+    return this.#add(this.#pages, e, block, size);
   }
 
   #sliceAlloc(e: TraceEvent): boolean {
@@ -532,12 +534,9 @@ export class Replayer implements TraceSink {
       return this.#failure(e, "slice_alloc", `${pool.size} bytes`);
     }
     pool.live++;
-    return this.#add(
-      this.#objects,
-      e,
-      { kind: Kind.Slice, addr, size: pool.size, usable: pool.slotSize, pool },
-      pool.align,
-    );
+    const block = this.#block(e, Kind.Slice, addr, pool.size, pool.slotSize);
+    block.pool = pool;
+    return this.#add(this.#objects, e, block, pool.align);
   }
 
   #galloc(e: TraceEvent): boolean {
@@ -555,7 +554,7 @@ export class Replayer implements TraceSink {
     const inRam = addr >= board.ramBase && addr < board.ramBase + board.ramBytes;
     const usable = addr === ZERO_SIZE_PTR || !inRam ? 0 : k.gtaken?.(addr) ?? k.gsize(addr);
     const align = e.size < 8 ? Math.min(4, this.#align) : this.#align;
-    return this.#add(this.#objects, e, { kind: Kind.Generic, addr, size: e.size, usable }, align);
+    return this.#add(this.#objects, e, this.#block(e, Kind.Generic, addr, e.size, usable), align);
   }
 
   #vmalloc(e: TraceEvent): boolean {
@@ -566,7 +565,8 @@ export class Replayer implements TraceSink {
     this.#charge("vmalloc", e.line, before);
     if (addr === 0) return this.#failure(e, "vmalloc", `${e.size} bytes`);
     const usable = Math.ceil(e.size / PAGE_SIZE) * PAGE_SIZE;
-    return this.#add(this.#areas, e, { kind: Kind.Vmalloc, addr, size: e.size, usable }, PAGE_SIZE);
+    const block = this.#block(e, Kind.Vmalloc, addr, e.size, usable);
+    return this.#add(this.#areas, e, block, PAGE_SIZE);
   }
 
   #objectFree(e: TraceEvent): boolean {
@@ -681,22 +681,23 @@ export class Replayer implements TraceSink {
     this.#free(old, e);
   }
 
-  #add(
-    table: KeyTable<Block>,
-    e: TraceEvent,
-    block: Pick<Block, "kind" | "addr" | "size" | "usable"> & Partial<Block>,
-    align: number,
-  ): boolean {
-    const entry = this.#spareBlocks.pop() ?? {} as Block;
-    entry.kind = block.kind;
-    entry.addr = block.addr;
-    entry.size = block.size;
-    entry.usable = block.usable;
-    entry.linuxBytes = e.linuxBytes;
-    entry.id = this.#nextId++;
-    entry.cpu = e.cpu;
-    entry.page = block.page ?? 0;
-    entry.pool = block.pool;
+  /** The record of a block event `e` allocated: a freed one reused, or a new one. */
+  #block(e: TraceEvent, kind: Kind, addr: number, size: number, usable: number): Block {
+    const block = this.#spareBlocks.pop() ?? {} as Block;
+    block.kind = kind;
+    block.addr = addr;
+    block.size = size;
+    block.usable = usable;
+    block.linuxBytes = e.linuxBytes;
+    block.id = this.#nextId++;
+    block.cpu = e.cpu;
+    block.page = 0;
+    block.pool = undefined;
+    return block;
+  }
+
+  /** Lists a new block under its key, claims it in the shadow and counts it live. */
+  #add(table: KeyTable<Block>, e: TraceEvent, entry: Block, align: number): boolean {
     table.set(e.key, entry);
     if (entry.kind === Kind.Vmalloc) {
       const wrong = this.#shadow.addArea(entry.id, entry.addr, entry.usable);
@@ -719,7 +720,7 @@ export class Replayer implements TraceSink {
 
   /** Verifies, then frees a block the way it was allocated; its record is then reused. */
   #free(block: Block, e: TraceEvent): void {
-    this.#verifyBlock(block, e.line, `when freed (block allocated as event ${block.id})`);
+    this.#verifyBlock(block, e.line, true);
     if (block.kind === Kind.Vmalloc) {
       this.#areas.delete(e.key);
       this.#shadow.removeArea(block.addr, block.usable);
@@ -759,12 +760,17 @@ export class Replayer implements TraceSink {
     this.#spareBlocks.push(block);
   }
 
-  #verifyBlock(block: Block, line: number, when: string): void {
+  /** Verifies a block when it is freed, or at the end of the trace. */
+  #verifyBlock(block: Block, line: number, freed: boolean): void {
     if (block.addr === ZERO_SIZE_PTR) return;
     const changed = block.kind === Kind.Vmalloc
       ? this.#shadow.verifyArea(block.id, block.addr, block.usable)
       : this.#shadow.verify(block.id, block.addr, block.size);
     if (changed !== -1) {
+      // Worded only now: most blocks are freed unchanged.
+      const when = freed
+        ? `when freed (block allocated as event ${block.id})`
+        : "at the end of the trace";
       this.#violation(
         line,
         `block ${hex32(block.addr)} (${block.size} bytes, event ${block.id}) changed at ${

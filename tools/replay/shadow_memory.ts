@@ -9,6 +9,7 @@
 import type { Board } from "../../hw/board.ts";
 import { hex32 } from "../../hw/hex.ts";
 import { PAGE_SIZE } from "../../hw/memory_map.ts";
+import { clearBits, firstSetBit, setBits } from "../../hw/word_bits.ts";
 
 /** How much of each block the checker fills and verifies. */
 export type CheckMode = "full" | "light" | "off";
@@ -29,6 +30,19 @@ export class ShadowMemory {
   readonly #window: { start: number; bytes: number };
   /** One byte per page of the vmalloc window: 1 while a live area or its guard holds it. */
   readonly #windowUsed: Uint8Array;
+  /** The physical page each page of a live area was mapped to when it was claimed. */
+  readonly #windowFrames: Uint32Array;
+  /**
+   * Whether each live block's bytes still hold what its fill left, but for
+   * the lines the board marked written since: then only those are read
+   * (Board.debugFindWrittenMismatch), and a block never written is not read
+   * at all. True while every live block and firmware structure
+   * owns its words alone. Once one is refused or claimed over another, or an
+   * area is released through another mapping than it was claimed with, a
+   * later free can release words it never owned and another block's fill
+   * land on a live one: from then on every block is read whole.
+   */
+  #writesTracked = true;
 
   /**
    * @param board the board whose RAM is checked
@@ -41,6 +55,7 @@ export class ShadowMemory {
     this.#used = new Uint32Array(Math.ceil(board.ramBytes / 128));
     this.#window = window;
     this.#windowUsed = new Uint8Array(window.bytes / PAGE_SIZE);
+    this.#windowFrames = new Uint32Array(window.bytes / PAGE_SIZE);
   }
 
   /**
@@ -51,6 +66,12 @@ export class ShadowMemory {
    * @returns what is wrong with it, or undefined
    */
   addArea(id: number, vaddr: number, bytes: number): string | undefined {
+    const wrong = this.#claimArea(id, vaddr, bytes);
+    if (wrong !== undefined) this.#writesTracked = false;
+    return wrong;
+  }
+
+  #claimArea(id: number, vaddr: number, bytes: number): string | undefined {
     const first = (vaddr - this.#window.start) / PAGE_SIZE;
     const pages = bytes / PAGE_SIZE;
     if (!Number.isInteger(first) || first < 0 || first + pages + 1 > this.#windowUsed.length) {
@@ -70,6 +91,7 @@ export class ShadowMemory {
     for (let i = 0; i < pages; i++) {
       const physical = board.debugTranslate(vaddr + i * PAGE_SIZE);
       if (physical === -1) return `page ${i} of ${hex32(vaddr)} is not mapped`;
+      this.#windowFrames[first + i] = physical;
       const wrong = this.add(id, physical, PAGE_SIZE, PAGE_SIZE);
       if (wrong !== undefined) {
         for (let j = 0; j < i; j++) {
@@ -96,7 +118,8 @@ export class ShadowMemory {
     for (let offset = 0; offset < bytes; offset += PAGE_SIZE) {
       const physical = board.debugTranslate(vaddr + offset);
       if (physical === -1) return vaddr + offset;
-      const changed = this.verify(id, physical, PAGE_SIZE);
+      // Read whole: the page mapped now need not be the one filled.
+      const changed = this.#compare(id, physical, PAGE_SIZE, false);
       if (changed !== -1) return vaddr + offset + (changed - physical);
     }
     if (this.#mode === "off") return -1;
@@ -107,16 +130,19 @@ export class ShadowMemory {
 
   /** Releases an area's pages and guard (before vfree unmaps them). */
   removeArea(vaddr: number, bytes: number): void {
+    const first = (vaddr - this.#window.start) / PAGE_SIZE;
     for (let offset = 0; offset < bytes; offset += PAGE_SIZE) {
       const physical = this.#board.debugTranslate(vaddr + offset);
+      // A page mapped elsewhere now releases words it never owned.
+      if (physical !== this.#windowFrames[first + offset / PAGE_SIZE]) this.#writesTracked = false;
       if (physical !== -1) this.remove(physical, PAGE_SIZE);
     }
-    const first = (vaddr - this.#window.start) / PAGE_SIZE;
     this.#windowUsed.fill(0, first, first + bytes / PAGE_SIZE + 1);
   }
 
   /** Marks a firmware structure (a range no block may overlap). */
   claimFirmware(addr: number, size: number): void {
+    if (this.#firstUsed(addr, size) !== -1) this.#writesTracked = false;
     this.#mark(addr, size, true);
   }
 
@@ -131,6 +157,12 @@ export class ShadowMemory {
    * @returns what is wrong with it, or undefined
    */
   add(id: number, addr: number, size: number, align: number): string | undefined {
+    const wrong = this.#claim(id, addr, size, align);
+    if (wrong !== undefined) this.#writesTracked = false;
+    return wrong;
+  }
+
+  #claim(id: number, addr: number, size: number, align: number): string | undefined {
     const board = this.#board;
     const span = Math.max(size, 1);
     if (addr < board.ramBase || addr + span > board.ramBase + board.ramBytes) {
@@ -153,10 +185,23 @@ export class ShadowMemory {
    * @returns the address of the first changed byte, or -1
    */
   verify(id: number, addr: number, size: number): number {
+    return this.#compare(id, addr, size, this.#writesTracked);
+  }
+
+  /**
+   * Verifies a block's pattern: only the lines written since its fill when
+   * `tracked`, else all of it.
+   * @returns the address of the first changed byte, or -1
+   */
+  #compare(id: number, addr: number, size: number, tracked: boolean): number {
     const word = patternWord(id);
     const board = this.#board;
     if (this.#mode === "off") return -1;
-    if (this.#mode === "full" || size <= 8) return board.debugFindMismatch(addr, size, word);
+    if (this.#filledWhole(size)) {
+      return tracked
+        ? board.debugFindWrittenMismatch(addr, size, word)
+        : board.debugFindMismatch(addr, size, word);
+    }
     const head = board.debugFindMismatch(addr, 4, word);
     return head !== -1 ? head : board.debugFindMismatch(addr + ((size - 4) & ~3), 4, word);
   }
@@ -170,42 +215,34 @@ export class ShadowMemory {
     const word = patternWord(id);
     const board = this.#board;
     if (this.#mode === "off") return;
-    if (this.#mode === "full" || size <= 8) {
+    if (this.#filledWhole(size)) {
+      // Written marks cleared: verify reads only the lines written since.
       board.debugFill(addr, size, word);
+      board.debugClearWrites(addr, size);
     } else {
       board.debugFill(addr, 4, word);
       board.debugFill(addr + ((size - 4) & ~3), 4, word);
     }
   }
 
+  /** Whether a block of `size` bytes gets its pattern whole, or only its first and last words. */
+  #filledWhole(size: number): boolean {
+    return this.#mode === "full" || (this.#mode === "light" && size <= 8);
+  }
+
   /** Sets or clears the bits of every word that [addr, addr + size) touches. */
   #mark(addr: number, size: number, used: boolean): void {
-    const first = (addr - this.#board.ramBase) >>> 2;
-    const end = (addr - this.#board.ramBase + size + 3) >>> 2;
-    for (let word = first >>> 5; word <= (end - 1) >>> 5; word++) {
-      const mask = rangeMask(word, first, end);
-      if (used) this.#used[word] |= mask;
-      else this.#used[word] &= ~mask;
-    }
+    const offset = addr - this.#board.ramBase;
+    if (used) setBits(this.#used, offset >>> 2, (offset + size + 3) >>> 2);
+    else clearBits(this.#used, offset >>> 2, (offset + size + 3) >>> 2);
   }
 
   /** The address of the first word in [addr, addr + size) already claimed, or -1. */
   #firstUsed(addr: number, size: number): number {
-    const first = (addr - this.#board.ramBase) >>> 2;
-    const end = (addr - this.#board.ramBase + size + 3) >>> 2;
-    for (let word = first >>> 5; word <= (end - 1) >>> 5; word++) {
-      const hit = this.#used[word] & rangeMask(word, first, end);
-      if (hit !== 0) return this.#board.ramBase + (word * 32 + 31 - Math.clz32(hit & -hit)) * 4;
-    }
-    return -1;
+    const offset = addr - this.#board.ramBase;
+    const word = firstSetBit(this.#used, offset >>> 2, (offset + size + 3) >>> 2);
+    return word === -1 ? -1 : this.#board.ramBase + word * 4;
   }
-}
-
-/** The bits of bitmap word `word` (32 RAM words each) that RAM words [first, end) cover. */
-function rangeMask(word: number, first: number, end: number): number {
-  const low = Math.max(first - word * 32, 0);
-  const high = Math.min(end - word * 32, 32);
-  return high - low === 32 ? 0xFFFF_FFFF : (((1 << (high - low)) - 1) << low) >>> 0;
 }
 
 /** The pattern word of block `id`: distinct for nearby ids, never 0. */

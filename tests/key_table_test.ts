@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { assertEquals } from "./_assert.ts";
-import { KeyTable } from "../tools/replay/key_table.ts";
+import { KeyTable } from "../traces/key_table.ts";
 
 Deno.test("KeyTable behaves as a Map for keys below 2^52, through growth and deletions", () => {
   // Few distinct keys, often near each other, so probe runs collide and shift.

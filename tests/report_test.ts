@@ -11,6 +11,7 @@ import { cycleChart } from "../tools/report/cycle_chart.ts";
 import { renderHtmlReport } from "../tools/report/html_report.ts";
 import { mapGeometry, mapLayout } from "../tools/report/map_layout.ts";
 import { holderColour, memoryMapSvg } from "../tools/report/memory_map_svg.ts";
+import { kib, peakMapCaption } from "../tools/report/_page.ts";
 import { replayTrace } from "../tools/replay/replay_trace.ts";
 import { assertEquals } from "./_assert.ts";
 
@@ -91,6 +92,38 @@ Deno.test("the report's peak map is the map at the footprint's peak, not at the 
   assertEquals(pictures.series.footprintBytes.map((b) => b / 4096), [8, 12, 4, 5]);
   assertEquals(pictures.series.requestedBytes.map((b) => b / 4096), [8, 12, 4, 5]);
   await Deno.remove(path);
+});
+
+Deno.test("the peak's map is read again only when the footprint grew by a 256th of RAM", async () => {
+  // 4 MiB of RAM: a step of 16 KiB, four pages. Line 1 is the header.
+  const lines = [
+    "alloc_pages 0x1 0 3", // a peak of 8 pages: the map is read before the next free
+    "free_pages 0x1",
+    "alloc_pages 0x2 0 3", // back to 8: not a new peak
+    "alloc_pages 0x3 0 0", // 9: a new peak, a page above the map's: not read again
+    "free_pages 0x3",
+  ];
+  const near = await nativeTrace(lines);
+  const first = (await replayTrace(near, { ramBytes: 4 * MiB, pictures: true })).pictures!;
+  const base = first.peakMapAt.footprintBytes - 8 * 4096;
+  assertEquals(first.peak, { line: 5, footprintBytes: base + 9 * 4096 });
+  assertEquals(first.peakMapAt, { line: 2, footprintBytes: base + 8 * 4096 });
+  assertEquals(pagesByLabel(first.peakMap!).get("alloc_pages, order 0"), undefined);
+  assertEquals(
+    peakMapCaption(first),
+    `Near the peak: ${kib(base + 8 * 4096)} held, after line 2 (the peak: ${
+      kib(base + 9 * 4096)
+    } held, after line 5)`,
+  );
+  // Four pages above the map's footprint: read again, at the peak.
+  const at = await nativeTrace([...lines, "alloc_pages 0x4 0 2", "free_pages 0x4"]);
+  const second = (await replayTrace(at, { ramBytes: 4 * MiB, pictures: true })).pictures!;
+  assertEquals(second.peak, { line: 7, footprintBytes: base + 12 * 4096 });
+  assertEquals(second.peakMapAt, second.peak);
+  assertEquals(pagesByLabel(second.peakMap!).get("alloc_pages, order 2"), 4);
+  assertEquals(peakMapCaption(second), `At the peak: ${kib(base + 12 * 4096)} held, after line 7`);
+  await Deno.remove(near);
+  await Deno.remove(at);
 });
 
 Deno.test("the memory series stays bounded: every other sample dropped as the trace grows", async () => {

@@ -6,10 +6,13 @@
  * pages. An allocation of a key still live replaces it (its free went
  * unseen); a free of a key not live counts nothing.
  *
- * Memory: an entry per live block, as a replay holds.
+ * Memory: an entry per live block, as a replay holds. The blocks are kept in
+ * KeyTables, not Maps: a Map keyed by kernel pointers (numbers past 2^31)
+ * boxes each key, and made this count cost more than parsing the trace.
  * @module
  */
 
+import { KeyTable } from "./key_table.ts";
 import type { TraceEvent } from "./trace_event.ts";
 
 const PAGE_BYTES = 4096;
@@ -20,9 +23,9 @@ export class LiveBytes {
   live = 0;
   /** The most bytes live at once so far. */
   peak = 0;
-  readonly #pages = new Map<number, number>();
-  readonly #objects = new Map<number, number>();
-  readonly #areas = new Map<number, number>();
+  readonly #pages = new KeyTable<number>();
+  readonly #objects = new KeyTable<number>();
+  readonly #areas = new KeyTable<number>();
   readonly #poolSizes = new Map<string, number>();
 
   /**
@@ -60,13 +63,13 @@ export class LiveBytes {
     }
   }
 
-  #allocate(table: Map<number, number>, key: number, bytes: number): void {
+  #allocate(table: KeyTable<number>, key: number, bytes: number): void {
     this.live += bytes - (table.get(key) ?? 0);
     table.set(key, bytes);
     if (this.live > this.peak) this.peak = this.live;
   }
 
-  #release(table: Map<number, number>, key: number): void {
+  #release(table: KeyTable<number>, key: number): void {
     this.live -= table.get(key) ?? 0;
     table.delete(key);
   }

@@ -104,6 +104,9 @@ async function main(args: string[]): Promise<number> {
     return 2;
   }
   const bar = !values.json && Deno.stderr.isTerminal() ? new ProgressBar() : undefined;
+  // The report's drawing libraries are loaded only when asked for, and begin
+  // loading now, while the replay waits for the trace's first batches.
+  const htmlReport = values.report === undefined ? undefined : import("../report/html_report.ts");
   let report;
   try {
     report = await replayTrace(positionals[0], {
@@ -130,9 +133,8 @@ async function main(args: string[]): Promise<number> {
   } else {
     console.log(formatReplayReport(report, { stats: values.stats }));
   }
-  if (values.report !== undefined) {
-    // Loaded only here: the report's drawing libraries take a moment to load.
-    const { renderHtmlReport } = await import("../report/html_report.ts");
+  if (htmlReport !== undefined && values.report !== undefined) {
+    const { renderHtmlReport } = await htmlReport;
     try {
       await Deno.writeTextFile(values.report, renderHtmlReport(report));
     } catch (error) {

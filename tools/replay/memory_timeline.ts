@@ -36,8 +36,21 @@ export interface ReplayPictures {
     /** The footprint then, in bytes. */
     footprintBytes: number;
   };
-  /** Who held each page at that peak; null for a design that cannot tell (no pageMap). */
+  /**
+   * Who held each page at the peak, or near it: the map is read again only
+   * when the footprint has grown by a 256th of RAM since the last read (see
+   * MemoryTimeline), so it may be from an earlier line, with a footprint at
+   * most that much below the peak's. Null for a design that cannot tell (no
+   * pageMap).
+   */
   peakMap: PageMap | null;
+  /** When peakMap was read: the line after which, and the footprint then. */
+  peakMapAt: {
+    /** The trace line of the allocation that reached the map's footprint. */
+    line: number;
+    /** The footprint the map shows, in bytes. */
+    footprintBytes: number;
+  };
   /** Who held each page at the end of the trace; null as peakMap. */
   endMap: PageMap | null;
   /** Memory over the trace. */
@@ -50,6 +63,14 @@ export interface ReplayPictures {
  * before the next event that can lower it. Between the two only allocations
  * run, which cannot lower the footprint, so the map read is the peak's; and a
  * climb of many allocations costs one read.
+ *
+ * A trace whose footprint creeps up through thousands of peaks, each followed
+ * by a free (fs: 8,261), would read the map at each, and reading it walks
+ * every pile: that made --report cost 60% of the replay. So a new peak is
+ * read only when it is a 256th of RAM above the last map read (a 128 MiB
+ * board: 512 KiB). Invariant: the map's footprint is within that step below
+ * the true peak's, and at most 256 maps are read in a replay. The peak's line
+ * and footprint themselves stay exact.
  */
 export class MemoryTimeline {
   readonly #k: Firmware;
@@ -59,10 +80,16 @@ export class MemoryTimeline {
   #peakLine = 0;
   #peakPending = false;
   #peakMap: PageMap | null = null;
+  /** The footprint and line of #peakMap; -1 before the first read. */
+  #mapFootprint = -1;
+  #mapLine = 0;
+  /** Bytes the footprint must grow past #mapFootprint before the map is read again. */
+  readonly #mapStep: number;
 
   /** @param firmware the design being replayed into */
   constructor(firmware: Firmware) {
     this.#k = firmware;
+    this.#mapStep = Math.max(PAGE_SIZE, Math.floor(firmware.board.ramBytes / 256));
     this.#series = {
       every: 1,
       event: [],
@@ -78,7 +105,9 @@ export class MemoryTimeline {
     if (footprintBytes > this.#peakFootprint) {
       this.#peakFootprint = footprintBytes;
       this.#peakLine = line;
-      this.#peakPending = true;
+      if (this.#mapFootprint < 0 || footprintBytes >= this.#mapFootprint + this.#mapStep) {
+        this.#peakPending = true;
+      }
     }
   }
 
@@ -86,6 +115,8 @@ export class MemoryTimeline {
   beforeRelease(): void {
     if (!this.#peakPending) return;
     this.#peakMap = this.#k.pageMap?.() ?? null;
+    this.#mapFootprint = this.#peakFootprint;
+    this.#mapLine = this.#peakLine;
     this.#peakPending = false;
   }
 
@@ -109,6 +140,9 @@ export class MemoryTimeline {
     return {
       peak: { line: this.#peakLine, footprintBytes: Math.max(this.#peakFootprint, 0) },
       peakMap: this.#peakMap ?? endMap,
+      peakMapAt: this.#peakMap === null
+        ? { line: this.#peakLine, footprintBytes: Math.max(this.#peakFootprint, 0) }
+        : { line: this.#mapLine, footprintBytes: this.#mapFootprint },
       endMap,
       series: { ...this.#series, every: this.#every },
     };

@@ -26,7 +26,7 @@ import {
 import type { TraceEvent, TraceSink } from "../../traces/trace_event.ts";
 import { type CheckMode, ShadowMemory } from "./shadow_memory.ts";
 import { CycleStats, type OpFigures } from "./cycle_stats.ts";
-import { KeyTable } from "./key_table.ts";
+import { KeyTable } from "../../traces/key_table.ts";
 import { MemoryTimeline, type ReplayPictures } from "./memory_timeline.ts";
 
 /** Options of a {@link Replayer}. */

@@ -1,8 +1,11 @@
 /**
  * What the replay's and the comparison's HTML reports share: the style
- * sheet, the memory maps' tooltip script, and how they write sizes.
+ * sheet, the memory maps' tooltip script, how they write sizes, and the
+ * caption of a map at the peak.
  * @module
  */
+
+import type { ReplayPictures } from "../replay/memory_timeline.ts";
 
 const KiB = 1024;
 
@@ -77,3 +80,19 @@ export const MAP_SCRIPT = `
   }
 })();
 `;
+
+/**
+ * The caption of the map at the peak: the peak's footprint and line, and the
+ * map's own when it was read before the peak (it is read again only after a
+ * growth of a 256th of RAM).
+ * @param pictures a replay's pictures
+ * @param who what goes before the caption (a design's name, in a comparison)
+ */
+export function peakMapCaption(pictures: ReplayPictures, who = ""): string {
+  const { peak, peakMapAt } = pictures;
+  const at = `${kib(peak.footprintBytes)} held, after line ${peak.line}`;
+  if (peakMapAt.line === peak.line) return `${who}At the peak: ${at}`;
+  return `${who}Near the peak: ${
+    kib(peakMapAt.footprintBytes)
+  } held, after line ${peakMapAt.line} (the peak: ${at})`;
+}

@@ -16,7 +16,7 @@ import { cycleChart } from "./cycle_chart.ts";
 import { escapeHtml } from "./html_escape.ts";
 import { mapGeometry } from "./map_layout.ts";
 import { memoryMapLegend, memoryMapNote, memoryMapSvg } from "./memory_map_svg.ts";
-import { idPart, kib, MAP_SCRIPT, STYLE } from "./_page.ts";
+import { idPart, kib, MAP_SCRIPT, peakMapCaption, STYLE } from "./_page.ts";
 
 const MiB = 1024 * 1024;
 
@@ -197,10 +197,10 @@ function memoryMaps(designs: Shown[]): string {
   const geometry = mapGeometry(maps, width);
   const note = maps.length === 0 ? "" : `<p>${memoryMapNote(maps[0], geometry)}</p>\n`;
   const figures = designs.map((d, i) => {
-    const { peak, peakMap } = d.pictures;
-    const caption = `<figcaption>${escapeHtml(d.name)}: ${
-      kib(peak.footprintBytes)
-    } held at its peak, after line ${peak.line}</figcaption>`;
+    const { peakMap } = d.pictures;
+    const caption = `<figcaption>${
+      peakMapCaption(d.pictures, `${escapeHtml(d.name)}: `)
+    }</figcaption>`;
     const body = peakMap === null
       ? `<p class="no-map">${
         escapeHtml(d.name)

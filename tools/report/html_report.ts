@@ -15,7 +15,7 @@ import { cycleChart } from "./cycle_chart.ts";
 import { escapeHtml } from "./html_escape.ts";
 import { mapGeometry } from "./map_layout.ts";
 import { memoryMapLegend, memoryMapNote, memoryMapSvg } from "./memory_map_svg.ts";
-import { idPart, kib, MAP_SCRIPT, STYLE } from "./_page.ts";
+import { idPart, kib, MAP_SCRIPT, peakMapCaption, STYLE } from "./_page.ts";
 import { formatReplayReport } from "../replay/replay_report.ts";
 import type { ReplayReport } from "../replay/replay_trace.ts";
 import type { ReplayPictures } from "../replay/memory_timeline.ts";
@@ -117,9 +117,7 @@ function memoryMaps(pictures: ReplayPictures): string {
   const geometry = mapGeometry([peakMap, endMap], MAP_WIDTH);
   return `<p>${memoryMapNote(peakMap, geometry)}</p>
 <div class="maps">
-<figure><figcaption>At the peak: ${
-    kib(peak.footprintBytes)
-  } held, after line ${peak.line}</figcaption>
+<figure><figcaption>${peakMapCaption(pictures)}</figcaption>
 ${memoryMapSvg(peakMap, { id: "map-peak", geometry })}
 ${memoryMapLegend(peakMap)}</figure>
 <figure><figcaption>At the end of the trace</figcaption>

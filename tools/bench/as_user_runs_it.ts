@@ -14,6 +14,7 @@
  */
 
 import { fileURLToPath } from "node:url";
+import { denoDir } from "./deno_dir.ts";
 
 /** The folder holding deno.json, where `deno task` runs. */
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
@@ -69,6 +70,7 @@ export async function userRuns(
   const roundCount = Math.max(1, rounds);
   const report = await Deno.makeTempFile({ suffix: ".html" });
   const cache = await Deno.makeTempDir();
+  const env = { XDG_CACHE_HOME: cache, DENO_DIR: await denoDir() };
   const rows: UserRunRow[] = [];
   try {
     for (const trace of traces) {
@@ -84,7 +86,7 @@ export async function userRuns(
         await Deno.remove(`${cache}/pagepile`, { recursive: true }).catch(() => {});
         for (const contender of CONTENDERS) {
           if (contender === "compare" && !withCompare) continue;
-          times[contender].push(await timeProcess(command(contender, trace, report), cache));
+          times[contender].push(await timeProcess(command(contender, trace, report), env));
         }
         onRound?.(trace, round + 1);
       }
@@ -135,15 +137,16 @@ function command(contender: Contender, trace: string, report: string): string[] 
 }
 
 /**
- * Seconds a `deno task` process takes from spawn to exit, with `cache` as
- * its cache folder (where boards are remembered); it must succeed.
+ * Seconds a `deno task` process takes from spawn to exit, with `env` added
+ * to its environment (the cache folder where boards are remembered); it must
+ * succeed.
  */
-async function timeProcess(args: string[], cache: string): Promise<number> {
+async function timeProcess(args: string[], env: Record<string, string>): Promise<number> {
   const start = performance.now();
   const run = await new Deno.Command(Deno.execPath(), {
     args: ["task", "-q", ...args],
     cwd: ROOT,
-    env: { XDG_CACHE_HOME: cache },
+    env,
     stdout: "null",
     stderr: "piped",
   }).output();

@@ -10,6 +10,7 @@
  */
 
 import { fileURLToPath } from "node:url";
+import { denoDir } from "./deno_dir.ts";
 import type { ScaleRun } from "./scale_replay.ts";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
@@ -45,7 +46,7 @@ export async function scaleRun(events: number, say: (text: string) => void): Pro
     // The cache folder is the benchmark's: no board remembered for the trace.
     const out = await run(
       ["run", "--allow-read", "--allow-write", "--allow-env", SCALE_REPLAY, trace],
-      { XDG_CACHE_HOME: dir },
+      { XDG_CACHE_HOME: dir, DENO_DIR: await denoDir() },
     );
     return { ...JSON.parse(out) as ScaleRun, synthSeconds, traceBytes };
   } finally {

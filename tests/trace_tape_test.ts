@@ -11,6 +11,9 @@ import { TraceTape } from "../traces/trace_tape.ts";
 import { assertEquals } from "./_assert.ts";
 
 const EXCERPT = fileURLToPath(new URL("./fixtures/boot_excerpt.trace.gz", import.meta.url));
+const BOOT = fileURLToPath(
+  new URL("../traces/recorded/linux-6.1/boot.trace.gz", import.meta.url),
+);
 
 function recorder(): { sink: TraceSink; lines: string[] } {
   const lines: string[] = [];
@@ -76,6 +79,31 @@ Deno.test("past its budget a tape lets go of what was read, and the worker waits
       threw = true;
     }
     assertEquals(threw, true);
+  } finally {
+    tape.close();
+  }
+});
+
+Deno.test("a worker refilling the buffers of batches let go hands on every field as read", async () => {
+  // 109,496 events: 27 batches; with a budget of one byte each is let go
+  // once read, and its buffer filled again by the worker.
+  const everyField = (lines: string[]): TraceSink => ({
+    event: (e: TraceEvent) =>
+      lines.push(
+        [e.line, e.op, e.key, e.size, e.order, e.flags, e.linuxBytes, e.cpu, e.batched, e.pool]
+          .concat([e.site, e.name, e.reason]).join(" "),
+      ),
+    problem: (line, message) => lines.push(`problem ${line} ${message}`),
+    lost: (line, count) => lines.push(`lost ${line} ${count}`),
+  });
+  const expected: string[] = [];
+  await readTrace(BOOT, everyField(expected));
+  const tape = await TraceTape.open(BOOT, { inWorker: true, budgetBytes: 1 });
+  try {
+    const got: string[] = [];
+    assertEquals(await readAll(tape, everyField(got)), 27);
+    assertEquals(got.length, expected.length);
+    assertEquals(got.findIndex((line, i) => line !== expected[i]), -1);
   } finally {
     tape.close();
   }

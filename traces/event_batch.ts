@@ -22,7 +22,7 @@ const PROBLEM = SKIP + 1;
 const LOST = SKIP + 2;
 const OP_CODE = new Map<TraceOp, number>(TRACE_OPS.map((op, i) => [op, i]));
 
-/** One batch, as posted between threads. */
+/** One batch, as posted between threads: every array a view of one ArrayBuffer. */
 export interface EventBatch {
   /** Entries used (the arrays hold BATCH_EVENTS). */
   count: number;
@@ -56,41 +56,44 @@ export interface EventBatch {
   strings: string[];
 }
 
-/** The typed arrays of a batch, for posting as transferables. */
-export function batchBuffers(batch: EventBatch): ArrayBuffer[] {
-  return [
-    batch.op,
-    batch.line,
-    batch.key,
-    batch.order,
-    batch.size,
-    batch.flags,
-    batch.linuxBytes,
-    batch.cpu,
-    batch.batched,
-    batch.pool,
-    batch.site,
-    batch.name,
-    batch.reason,
-  ].map((array) => array.buffer as ArrayBuffer);
+/**
+ * Bytes of a batch's ArrayBuffer: five 8-byte fields, five 4-byte ones and
+ * three bytes per event.
+ */
+export const BATCH_BYTES = BATCH_EVENTS * (5 * 8 + 5 * 4 + 3);
+
+/** The ArrayBuffer all of a batch's arrays view, for posting as a transferable. */
+export function batchBuffer(batch: EventBatch): ArrayBuffer {
+  return batch.op.buffer as ArrayBuffer;
 }
 
-function newBatch(): EventBatch {
+/**
+ * A batch over `buffer` (BATCH_BYTES long), or over a new one. A reused
+ * buffer is not cleared: every entry's fields are written before it is read.
+ */
+function newBatch(buffer = new ArrayBuffer(BATCH_BYTES)): EventBatch {
+  let at = 0;
+  const view = <T>(make: new (b: ArrayBuffer, at: number, n: number) => T, bytes: number): T => {
+    const array = new make(buffer, at, BATCH_EVENTS);
+    at += bytes * BATCH_EVENTS;
+    return array;
+  };
+  // Widest first, so that each view starts aligned to its element size.
   return {
     count: 0,
-    op: new Uint8Array(BATCH_EVENTS),
-    line: new Float64Array(BATCH_EVENTS),
-    key: new Float64Array(BATCH_EVENTS),
-    order: new Uint8Array(BATCH_EVENTS),
-    size: new Float64Array(BATCH_EVENTS),
-    flags: new Float64Array(BATCH_EVENTS),
-    linuxBytes: new Float64Array(BATCH_EVENTS),
-    cpu: new Int32Array(BATCH_EVENTS),
-    batched: new Uint8Array(BATCH_EVENTS),
-    pool: new Int32Array(BATCH_EVENTS),
-    site: new Int32Array(BATCH_EVENTS),
-    name: new Int32Array(BATCH_EVENTS),
-    reason: new Int32Array(BATCH_EVENTS),
+    line: view(Float64Array, 8),
+    key: view(Float64Array, 8),
+    size: view(Float64Array, 8),
+    flags: view(Float64Array, 8),
+    linuxBytes: view(Float64Array, 8),
+    cpu: view(Int32Array, 4),
+    pool: view(Int32Array, 4),
+    site: view(Int32Array, 4),
+    name: view(Int32Array, 4),
+    reason: view(Int32Array, 4),
+    op: view(Uint8Array, 1),
+    order: view(Uint8Array, 1),
+    batched: view(Uint8Array, 1),
     strings: [],
   };
 }
@@ -98,12 +101,19 @@ function newBatch(): EventBatch {
 /** A TraceSink that packs what it receives into batches and hands each full one on. */
 export class BatchEncoder implements TraceSink {
   readonly #send: (batch: EventBatch) => void;
-  #batch: EventBatch = newBatch();
+  readonly #spare: () => ArrayBuffer | undefined;
+  #batch: EventBatch;
   #index = new Map<string, number>();
 
-  /** @param send receives each batch, full or flushed */
-  constructor(send: (batch: EventBatch) => void) {
+  /**
+   * @param send receives each batch, full or flushed
+   * @param spare a buffer of BATCH_BYTES to fill next (one whose batch was
+   *   read and let go), or undefined for a new one
+   */
+  constructor(send: (batch: EventBatch) => void, spare?: () => ArrayBuffer | undefined) {
     this.#send = send;
+    this.#spare = spare ?? (() => undefined);
+    this.#batch = newBatch(this.#spare());
   }
 
   /** Packs an event. */
@@ -139,7 +149,7 @@ export class BatchEncoder implements TraceSink {
   flush(): void {
     if (this.#batch.count === 0) return;
     this.#send(this.#batch);
-    this.#batch = newBatch();
+    this.#batch = newBatch(this.#spare());
     this.#index = new Map();
   }
 

@@ -7,15 +7,16 @@
  * The parse runs in a worker (traces of 2 MB or more), ahead of the consumer
  * as far as the budget allows: batches are kept while they hold less than
  * `budgetBytes`. Past it the tape lets go of the batches the consumer has
- * read (it can no longer be read from its start: `fromStart` turns false)
- * and the worker waits for the consumer: memory stays within the budget plus
- * the worker's window of 8 batches. A tape read once it is `complete` (a
+ * read (it can no longer be read from its start: `fromStart` turns false),
+ * and from then on keeps only a read-ahead of 16 batches (4 MB) unread: the
+ * worker waits for the consumer. Memory stays within the budget plus the
+ * worker's window of 8 batches, and on a long trace falls to the read-ahead. A tape read once it is `complete` (a
  * small trace's, parsed on the caller's thread, or one opened with
  * `readWhenWhole`) keeps nothing past the budget.
  * @module
  */
 
-import { BatchEncoder, type EventBatch } from "./event_batch.ts";
+import { BATCH_BYTES, batchBuffer, BatchEncoder, type EventBatch } from "./event_batch.ts";
 import { TraceInputError } from "./line_reader.ts";
 import { LiveBytes } from "./live_bytes.ts";
 import type { TraceEvent } from "./trace_event.ts";
@@ -39,6 +40,13 @@ export interface TraceTapeOptions {
 export const WORKER_MIN_FILE_BYTES = 2 * 1024 * 1024;
 
 const DEFAULT_BUDGET_BYTES = 64 * 1024 * 1024;
+
+/**
+ * Bytes of unread batches kept once the tape has let go of its start: enough
+ * for the worker to stay ahead of the consumer, which needs no more (a tape
+ * that cannot start over gains nothing from reading far ahead).
+ */
+const READ_AHEAD_BYTES = 16 * BATCH_BYTES;
 
 /**
  * What a replay reads parsed events through: a {@link TraceTape}, or a
@@ -186,12 +194,10 @@ export class TraceTape implements TapeReader {
    * they are let go and the worker may go on.
    */
   consumed(index: number): void {
-    if (this.#keptBytes < this.#budget) return;
-    for (; this.#first < index; this.#first++) {
-      this.#keptBytes -= batchBytes(this.#batches[this.#first]!);
-      this.#batches[this.#first] = undefined;
-      this.#release(1);
-    }
+    if (this.#first === 0 && this.#keptBytes < this.#budget) return;
+    for (; this.#first < index; this.#first++) this.#letGo(this.#first);
+    // What is kept now is unread: the worker goes on once it is under the read-ahead.
+    if (this.#keptBytes < this.#keepLimit()) this.#release(this.#withheld);
   }
 
   /**
@@ -200,9 +206,7 @@ export class TraceTape implements TapeReader {
    */
   drain(): void {
     this.#draining = true;
-    this.#batches.fill(undefined, this.#first);
-    this.#first = this.#batches.length;
-    this.#keptBytes = 0;
+    for (; this.#first < this.#batches.length; this.#first++) this.#letGo(this.#first);
     this.#release(this.#withheld);
   }
 
@@ -232,13 +236,33 @@ export class TraceTape implements TapeReader {
     this.#worker?.terminate();
   }
 
+  /**
+   * Lets go of the batch at `index`: its buffer goes back to the worker to be
+   * filled again. Nothing reads it after: at() refuses batches let go, and
+   * every reader is done with a batch before it says it consumed it.
+   */
+  #letGo(index: number): void {
+    const batch = this.#batches[index]!;
+    this.#keptBytes -= batchBytes(batch);
+    this.#batches[index] = undefined;
+    const buffer = batchBuffer(batch);
+    if (this.#worker !== undefined && buffer.byteLength === BATCH_BYTES) {
+      this.#worker.postMessage({ spare: buffer }, [buffer]);
+    }
+  }
+
+  /** Bytes kept before the worker waits: the budget, then the read-ahead once the start is gone. */
+  #keepLimit(): number {
+    return this.#first === 0 ? this.#budget : Math.min(this.#budget, READ_AHEAD_BYTES);
+  }
+
   #receive(batch: EventBatch): void {
     this.#batches.push(batch);
     this.#keptBytes += batchBytes(batch);
     if (this.#draining) {
       this.drain();
       this.#ack(1);
-    } else if (this.#keptBytes < this.#budget) {
+    } else if (this.#keptBytes < this.#keepLimit()) {
       this.#ack(1); // within the budget the worker runs ahead
     } else if (this.#readWhenWhole) {
       this.drain(); // read once whole: past the budget nothing is kept
@@ -323,13 +347,9 @@ export class TraceTape implements TapeReader {
   }
 }
 
-/** Bytes a batch holds: its arrays, and its strings at two bytes a character. */
+/** Bytes a batch holds: its buffer, and its strings at two bytes a character. */
 function batchBytes(batch: EventBatch): number {
-  let bytes = batch.op.byteLength + batch.line.byteLength + batch.key.byteLength +
-    batch.order.byteLength + batch.size.byteLength + batch.flags.byteLength +
-    batch.linuxBytes.byteLength + batch.cpu.byteLength + batch.batched.byteLength +
-    batch.pool.byteLength + batch.site.byteLength + batch.name.byteLength +
-    batch.reason.byteLength;
+  let bytes = BATCH_BYTES;
   for (const text of batch.strings) bytes += 2 * text.length;
   return bytes;
 }

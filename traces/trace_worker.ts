@@ -1,7 +1,9 @@
 /**
  * The parsing half of a streamed trace, run in a worker: reads and parses the
  * file, posting events in batches; waits while too many batches are unread.
- * Protocol: receives `{ path, live }`, then one `{ ack }` per batch; posts
+ * Protocol: receives `{ path, live }`, then one `{ ack }` per batch, and
+ * `{ spare }`: the buffer of a batch read and let go, to fill again (so a
+ * long trace's parse allocates no new batch once the reader lets go); posts
  * `{ batch, read, size, peak }` messages, then `{ done: TraceInfo, peak }` or
  * `{ error: { message, line, format, input }, peak }`. With `live`, `peak` is
  * the peak of live bytes (LiveBytes) of the events parsed so far, else 0.
@@ -10,7 +12,7 @@
  * @module
  */
 
-import { batchBuffers, BatchEncoder } from "./event_batch.ts";
+import { BATCH_BYTES, batchBuffer, BatchEncoder } from "./event_batch.ts";
 import { TraceInputError } from "./line_reader.ts";
 import { LiveBytes } from "./live_bytes.ts";
 import type { TraceEvent, TraceSink } from "./trace_event.ts";
@@ -18,6 +20,8 @@ import { readTrace } from "./trace_reader.ts";
 
 /** Batches posted and not yet acknowledged before reading pauses. */
 const MAX_IN_FLIGHT = 8;
+/** Spare buffers kept at most: enough for the batches in flight. */
+const MAX_SPARES = 2 * MAX_IN_FLIGHT;
 
 interface WorkerScope {
   onmessage: ((event: MessageEvent) => void) | null;
@@ -29,8 +33,14 @@ let inFlight = 0;
 let resume: (() => void) | undefined;
 let read = 0;
 let size = 0;
+const spares: ArrayBuffer[] = [];
 
 scope.onmessage = (message: MessageEvent) => {
+  const spare = message.data.spare;
+  if (spare instanceof ArrayBuffer) {
+    if (spare.byteLength === BATCH_BYTES && spares.length < MAX_SPARES) spares.push(spare);
+    return;
+  }
   if (message.data.ack) {
     inFlight--;
     if (resume !== undefined && inFlight < MAX_IN_FLIGHT) {
@@ -51,8 +61,8 @@ async function parse(path: string, countLive: boolean): Promise<void> {
   const live = countLive ? new LiveBytes() : undefined;
   const encoder = new BatchEncoder((batch) => {
     inFlight++;
-    scope.postMessage({ batch, read, size, peak: live?.peak ?? 0 }, batchBuffers(batch));
-  });
+    scope.postMessage({ batch, read, size, peak: live?.peak ?? 0 }, [batchBuffer(batch)]);
+  }, () => spares.pop());
   const sink: TraceSink = live === undefined ? encoder : {
     event(e: TraceEvent): void {
       live.event(e);

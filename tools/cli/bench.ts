@@ -2,7 +2,8 @@
  * `deno task bench`: the figures users choose a tool by, from one process
  * that alternates the contenders and takes the median of several rounds:
  * 1. replay throughput per Linux trace and check mode, as a ratio to
- *    a parse-only pass over the same file;
+ *    a parse-only pass over the same file: warm, in this process, the board
+ *    given (a user's cold process is section 7);
  * 2. the traces' kmalloc/kfree stream on pagepile's generic allocator and on
  *    @thi.ng/malloc's MemPool: operations per second and peak footprint;
  * 3. memory per trace: internal waste beside Linux's, footprint ÷ peak live;
@@ -44,7 +45,8 @@ allocator, vmalloc included). Any trace pagepile reads will do, e.g. the whole
 recordings: deno task bench ../shared/traces/linux/*.trace.gz
 Sections:
   throughput  replay events/s per trace and check mode, and the ratio to a
-              parse-only pass over the same file (targets: full >= 0.40, off >= 0.70)
+              parse-only pass over the same file, warm, in this process, the
+              board given (targets: full >= 0.40, off >= 0.70)
   malloc      the traces' kmalloc/kfree stream on pagepile's galloc and on
               @thi.ng/malloc MemPool: ops/s and peak footprint, as ratios
               (targets: >= 1.5x the ops/s, footprint no larger)
@@ -172,7 +174,8 @@ async function traceThroughput(
 
 function throughputTable(rows: ThroughputRow[]): string {
   const lines = [
-    "1. Replay throughput, events/s (ratio to parse-only; targets: full >= 0.40, off >= 0.70)",
+    "1. Replay throughput, warm, in this process, board given: events/s (ratio to parse-only;",
+    "   targets: full >= 0.40, off >= 0.70; a user's cold process: section 7)",
     `${"trace".padEnd(8)}${"events".padStart(10)}${"parse-only".padStart(12)}` +
     MODES.map((m) => `replay ${m}`.padStart(22)).join(""),
   ];

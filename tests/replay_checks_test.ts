@@ -8,6 +8,7 @@ import {
   readTrace,
   Replayer,
   replayTrace,
+  TraceStreamer,
 } from "../mod.ts";
 import { fileURLToPath } from "node:url";
 
@@ -256,7 +257,8 @@ Deno.test("with --debug, what the firmware's debug options find is a violation n
   let calls = 0;
   Kernel.prototype.galloc = function (flags: number, size: number, owner?: number): number {
     const addr = galloc.call(this, flags, size, owner);
-    if (++calls === 2) this.board.debugFill(addr + 64, 1, 0); // as if the caller overflowed
+    // As if the caller overflowed: every second block (a replay may start over).
+    if (++calls % 2 === 0) this.board.debugFill(addr + 64, 1, 0);
     return addr;
   };
   try {
@@ -267,6 +269,18 @@ Deno.test("with --debug, what the firmware's debug options find is a violation n
     assertEquals(message.startsWith("debug: pool 'galloc-64'"), true, message);
     assertEquals(message.includes("red zone after slice"), true, message);
     assertEquals(message.includes("owner #2 (d_alloc+0x10/0x90)); repaired"), true, message);
+    // Parsed in a worker, board given or sized from the trace: a debug
+    // replay's tape still carries every call site (siteOpsRead).
+    const streamer = new TraceStreamer();
+    try {
+      for (const ramBytes of [1024 * 1024, undefined]) {
+        const again = await replayTrace(path, { ramBytes, debug: true, check: "off", streamer });
+        const found = again.violationList[0].message;
+        assertEquals(found.includes("owner #2 (d_alloc+0x10/0x90)); repaired"), true, found);
+      }
+    } finally {
+      streamer.close();
+    }
   } finally {
     Kernel.prototype.galloc = galloc;
   }

@@ -109,6 +109,33 @@ Deno.test("a worker refilling the buffers of batches let go hands on every field
   }
 });
 
+Deno.test("a tape with siteOps carries the call sites of those ops alone", async () => {
+  const path = await Deno.makeTempFile();
+  await Deno.writeTextFile(
+    path,
+    "# pagepile trace 1\ngalloc 0x10 0 24 site=a+0x1/0x2\nvmalloc 0x2000 8192 site=b+0x3/0x4\n" +
+      "vfree 0x2000\ngfree 0x10 site=c+0x5/0x6\n",
+  );
+  try {
+    for (const inWorker of [false, true]) {
+      const tape = await TraceTape.open(path, { inWorker, siteOps: ["vmalloc"] });
+      const sites: string[] = [];
+      try {
+        await readAll(tape, {
+          event: (e: TraceEvent) => sites.push(`${e.op} ${e.site}`),
+          problem: () => {},
+          lost: () => {},
+        });
+      } finally {
+        tape.close();
+      }
+      assertEquals(sites, ["galloc ", "vmalloc b+0x3/0x4", "vfree ", "gfree "]);
+    }
+  } finally {
+    await Deno.remove(path);
+  }
+});
+
 Deno.test("a drained tape parses on to the end for the peak, keeping nothing", async () => {
   const { peakLiveBytes } = await boardSizeForTrace(EXCERPT);
   for (const inWorker of [false, true]) {

@@ -98,21 +98,37 @@ function newBatch(buffer = new ArrayBuffer(BATCH_BYTES)): EventBatch {
   };
 }
 
+/** Options of {@link BatchEncoder}. */
+export interface BatchEncoderOptions {
+  /**
+   * Gives a buffer of BATCH_BYTES to fill next (one whose batch was read and
+   * let go), or undefined for a new one.
+   */
+  spare?: () => ArrayBuffer | undefined;
+  /**
+   * The ops whose call site is packed; the others arrive with site "".
+   * Default: every op. A consumer that reads few sites saves packing the
+   * rest: each is a new string, and packing one costs a hash.
+   */
+  siteOps?: readonly TraceOp[];
+}
+
 /** A TraceSink that packs what it receives into batches and hands each full one on. */
 export class BatchEncoder implements TraceSink {
   readonly #send: (batch: EventBatch) => void;
   readonly #spare: () => ArrayBuffer | undefined;
+  readonly #siteOps: ReadonlySet<TraceOp> | undefined;
   #batch: EventBatch;
   #index = new Map<string, number>();
 
   /**
    * @param send receives each batch, full or flushed
-   * @param spare a buffer of BATCH_BYTES to fill next (one whose batch was
-   *   read and let go), or undefined for a new one
+   * @param options spare buffers, and the ops whose call sites are packed
    */
-  constructor(send: (batch: EventBatch) => void, spare?: () => ArrayBuffer | undefined) {
+  constructor(send: (batch: EventBatch) => void, options: BatchEncoderOptions = {}) {
     this.#send = send;
-    this.#spare = spare ?? (() => undefined);
+    this.#spare = options.spare ?? (() => undefined);
+    this.#siteOps = options.siteOps === undefined ? undefined : new Set(options.siteOps);
     this.#batch = newBatch(this.#spare());
   }
 
@@ -128,7 +144,7 @@ export class BatchEncoder implements TraceSink {
     b.cpu[i] = e.cpu;
     b.batched[i] = e.batched ? 1 : 0;
     b.pool[i] = this.#string(e.pool);
-    b.site[i] = this.#string(e.site);
+    b.site[i] = this.#siteOps === undefined || this.#siteOps.has(e.op) ? this.#string(e.site) : -1;
     b.name[i] = this.#string(e.name);
     b.reason[i] = this.#string(e.reason);
   }

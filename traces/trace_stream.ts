@@ -8,13 +8,18 @@
 
 import { deliverBatch, type EventBatch } from "./event_batch.ts";
 import { TraceInputError } from "./line_reader.ts";
-import { emptyEvent, type TraceSink } from "./trace_event.ts";
+import { emptyEvent, type TraceOp, type TraceSink } from "./trace_event.ts";
 import type { TraceInfo } from "./trace_reader.ts";
 
 /** Options of {@link streamTrace} and {@link TraceStreamer.stream}. */
 export interface StreamTraceOptions {
   /** Called after each batch with the file bytes read so far and the file's size. */
   onProgress?: (bytesRead: number, fileBytes: number) => void;
+  /**
+   * The ops whose call site the sink reads; the others' events arrive with
+   * site "" (see BatchEncoderOptions). Default: every op.
+   */
+  siteOps?: readonly TraceOp[];
 }
 
 /**
@@ -47,7 +52,7 @@ export class TraceStreamer {
    * is rethrown.
    * @param path a trace in any format readTrace reads
    * @param sink receives events, problems and lost-event counts
-   * @param options progress reporting
+   * @param options progress reporting, the call sites wanted
    * @returns the format and line count
    * @throws {TraceInputError} when the file cannot be read to its end
    */
@@ -91,7 +96,7 @@ export class TraceStreamer {
           );
         }
       };
-      worker.postMessage({ path });
+      worker.postMessage({ path, siteOps: options.siteOps });
     });
   }
 

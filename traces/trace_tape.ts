@@ -19,7 +19,7 @@
 import { BATCH_BYTES, batchBuffer, BatchEncoder, type EventBatch } from "./event_batch.ts";
 import { TraceInputError } from "./line_reader.ts";
 import { LiveBytes } from "./live_bytes.ts";
-import type { TraceEvent } from "./trace_event.ts";
+import type { TraceEvent, TraceOp } from "./trace_event.ts";
 import { readTrace, type TraceFormat, type TraceInfo } from "./trace_reader.ts";
 
 /** Options of {@link TraceTape}. */
@@ -34,6 +34,11 @@ export interface TraceTapeOptions {
    * Always so for a tape parsed on the caller's thread.
    */
   readWhenWhole?: boolean;
+  /**
+   * The ops whose call site the consumer reads; the others' events arrive
+   * with site "" (see BatchEncoderOptions). Default: every op.
+   */
+  siteOps?: readonly TraceOp[];
 }
 
 /** Traces from this size (as stored, compressed or not) are parsed in a worker by default. */
@@ -143,8 +148,8 @@ export class TraceTape implements TapeReader {
       worker,
       options.readWhenWhole ?? false,
     );
-    if (worker === undefined) tape.#parseHere(path);
-    else tape.#listen(worker, path);
+    if (worker === undefined) tape.#parseHere(path, options.siteOps);
+    else tape.#listen(worker, path, options.siteOps);
     return tape;
   }
 
@@ -295,7 +300,7 @@ export class TraceTape implements TapeReader {
     wake?.();
   }
 
-  #listen(worker: Worker, path: string): void {
+  #listen(worker: Worker, path: string, siteOps: readonly TraceOp[] | undefined): void {
     worker.onmessage = (message: MessageEvent) => {
       const data = message.data;
       this.peak = data.peak;
@@ -314,12 +319,12 @@ export class TraceTape implements TapeReader {
       error.preventDefault();
       this.#finish({ error: new Error(`trace reader worker failed: ${error.message}`) });
     };
-    worker.postMessage({ path, live: true });
+    worker.postMessage({ path, live: true, siteOps });
   }
 
-  #parseHere(path: string): void {
+  #parseHere(path: string, siteOps: readonly TraceOp[] | undefined): void {
     const live = new LiveBytes();
-    const encoder = new BatchEncoder((batch) => this.#receive(batch));
+    const encoder = new BatchEncoder((batch) => this.#receive(batch), { siteOps });
     const sink = {
       event: (e: TraceEvent) => {
         live.event(e);

@@ -1,7 +1,8 @@
 /**
  * The parsing half of a streamed trace, run in a worker: reads and parses the
  * file, posting events in batches; waits while too many batches are unread.
- * Protocol: receives `{ path, live }`, then one `{ ack }` per batch, and
+ * Protocol: receives `{ path, live, siteOps }` (siteOps: see
+ * BatchEncoderOptions; absent for every op), then one `{ ack }` per batch, and
  * `{ spare }`: the buffer of a batch read and let go, to fill again (so a
  * long trace's parse allocates no new batch once the reader lets go); posts
  * `{ batch, read, size, peak }` messages, then `{ done: TraceInfo, peak }` or
@@ -15,7 +16,7 @@
 import { BATCH_BYTES, batchBuffer, BatchEncoder } from "./event_batch.ts";
 import { TraceInputError } from "./line_reader.ts";
 import { LiveBytes } from "./live_bytes.ts";
-import type { TraceEvent, TraceSink } from "./trace_event.ts";
+import type { TraceEvent, TraceOp, TraceSink } from "./trace_event.ts";
 import { readTrace } from "./trace_reader.ts";
 
 /** Batches posted and not yet acknowledged before reading pauses. */
@@ -49,10 +50,14 @@ scope.onmessage = (message: MessageEvent) => {
     }
     return;
   }
-  void parse(message.data.path, message.data.live === true);
+  void parse(message.data.path, message.data.live === true, message.data.siteOps);
 };
 
-async function parse(path: string, countLive: boolean): Promise<void> {
+async function parse(
+  path: string,
+  countLive: boolean,
+  siteOps: TraceOp[] | undefined,
+): Promise<void> {
   // A new trace. inFlight is back at 0 and resume unset: the caller
   // acknowledged every batch of the last trace before sending this path (or
   // it terminated this worker). Only the progress figures are stale.
@@ -62,7 +67,7 @@ async function parse(path: string, countLive: boolean): Promise<void> {
   const encoder = new BatchEncoder((batch) => {
     inFlight++;
     scope.postMessage({ batch, read, size, peak: live?.peak ?? 0 }, [batchBuffer(batch)]);
-  }, () => spares.pop());
+  }, { spare: () => spares.pop(), siteOps });
   const sink: TraceSink = live === undefined ? encoder : {
     event(e: TraceEvent): void {
       live.event(e);

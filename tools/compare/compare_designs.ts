@@ -14,6 +14,7 @@ import { smallestBoards } from "./smallest_board.ts";
 import type { CheckMode } from "../replay/shadow_memory.ts";
 import { TraceInputError } from "../../traces/line_reader.ts";
 import { sendTape, type TapeReader, TraceTape } from "../../traces/trace_tape.ts";
+import { siteOpsRead } from "../replay/replayer.ts";
 
 /** Options of {@link compareDesigns}. */
 export interface CompareOptions {
@@ -114,7 +115,7 @@ export async function compareDesigns(
 ): Promise<Comparison> {
   // Every design is found before any replay starts, so a typo costs nothing.
   for (const spec of designs) await loadDesign(spec);
-  const tape = await TraceTape.open(path, { readWhenWhole: true });
+  const tape = await TraceTape.open(path, { readWhenWhole: true, siteOps: siteOpsRead(false) });
   try {
     await tape.whole();
     if (tape.length === 0) tape.end(); // no event at all: the reader's error

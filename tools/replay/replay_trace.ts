@@ -16,7 +16,7 @@ import { streamTrace, type TraceStreamer } from "../../traces/trace_stream.ts";
 import { type TapeReader, TraceTape, WORKER_MIN_FILE_BYTES } from "../../traces/trace_tape.ts";
 import { boardForPeak, type BoardSize, boardSizeForTrace } from "./board_size.ts";
 import { recallPeak, rememberPeak } from "./board_memory.ts";
-import { Replayer, type ReplayResult } from "./replayer.ts";
+import { Replayer, type ReplayResult, siteOpsRead } from "./replayer.ts";
 import type { CheckMode } from "./shadow_memory.ts";
 
 /** Options of {@link replayTrace}. */
@@ -65,7 +65,8 @@ export interface ReplayTraceOptions {
   /**
    * The trace's events already parsed (read from its start): the replay
    * reads them instead of the file. Sized from the trace, the tape's peak
-   * sizes the board as it grows. The caller closes it.
+   * sizes the board as it grows. The caller closes it. Its events must carry
+   * the call sites the replay reads (TraceTape's siteOps: siteOpsRead(debug)).
    */
   tape?: TapeReader;
   /**
@@ -314,8 +315,9 @@ async function replayOnBoard(
       ? streamTrace
       : readTrace;
     const info = await reader(path, attempt.sink, {
-      onProgress: (bytesRead, size) =>
+      onProgress: (bytesRead: number, size: number) =>
         options.onProgress?.(bytesRead, size, attempt.replayer.events),
+      siteOps: siteOpsRead(options.debug ?? false),
     });
     read = { ...info, inputError: null, stoppedAt: null };
   } catch (error) {
@@ -349,6 +351,7 @@ async function replayGrowing(
   const open = async (): Promise<TapeReader> => {
     const tape = await TraceTape.open(path, {
       budgetBytes: options.tapeBytes,
+      siteOps: siteOpsRead(options.debug ?? false),
       ...(options.streamer === undefined ? {} : { inWorker: true }),
     });
     // A tape parsed on this thread is read once whole: starting over would cost this thread.

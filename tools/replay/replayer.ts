@@ -23,7 +23,7 @@ import {
   type PoolHandle,
   ZERO_SIZE_PTR,
 } from "../../core/firmware.ts";
-import type { TraceEvent, TraceSink } from "../../traces/trace_event.ts";
+import type { TraceEvent, TraceOp, TraceSink } from "../../traces/trace_event.ts";
 import { type CheckMode, ShadowMemory } from "./shadow_memory.ts";
 import { CycleStats, type OpFigures } from "./cycle_stats.ts";
 import { KeyTable } from "../../traces/key_table.ts";
@@ -59,6 +59,18 @@ export interface ReplayOptions {
    * Default false.
    */
   zeroApart?: boolean;
+}
+
+/**
+ * The ops whose call site (TraceEvent.site) a replay reads: vmalloc's, the
+ * area's caller in vmallocinfo; with the debug options every allocation's,
+ * for its owner tag. A tape for a replay packs only these (TraceTape's
+ * siteOps), since packing every kmalloc's site cost a tenth of the parse.
+ * @param debug whether the kernel is booted with the debug options
+ * @returns the ops, or undefined for every op
+ */
+export function siteOpsRead(debug: boolean): readonly TraceOp[] | undefined {
+  return debug ? undefined : ["vmalloc"];
 }
 
 /** Owner tags the replayer gives to call sites, for kernels booted with the debug options. */

@@ -24,7 +24,7 @@ import { readTrace, type TraceFormat, type TraceInfo } from "./trace_reader.ts";
 
 /** Options of {@link TraceTape}. */
 export interface TraceTapeOptions {
-  /** Bytes of batches kept before the tape lets go of read ones; default 128 MiB. */
+  /** Bytes of batches kept before the tape lets go of read ones; default 64 MiB. */
   budgetBytes?: number;
   /** Parse in a worker (default: for a file of 2 MB or more). */
   inWorker?: boolean;

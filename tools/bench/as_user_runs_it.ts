@@ -175,6 +175,7 @@ export function userRunsTable(rows: UserRunRow[], rounds: number): string {
   const t = USER_RUN_TARGETS;
   const mark = (value: number, target: number): string =>
     Number.isNaN(value) ? "   " : value <= target ? " ok" : " NO";
+  const width = Math.max(44, ...rows.map((r) => r.trace.length + 2));
   const lines = [
     `7. As a user runs it: whole \`deno task\` processes, cold, medians of ${rounds} alternated rounds`,
     `   (seconds; ratios within each round: replay the first time (no board remembered for the`,
@@ -182,10 +183,10 @@ export function userRunsTable(rows: UserRunRow[], rounds: number): string {
     `   of ${COMPARE_DESIGNS} designs on ${cores} cores to ${
       Math.ceil(COMPARE_DESIGNS / cores)
     } x replay)`,
-    `${"trace".padEnd(44)}${"parse".padStart(7)}${"replay, first".padStart(16)}` +
+    `${"trace".padEnd(width)}${"parse".padStart(7)}${"replay, first".padStart(16)}` +
     `${"replay".padStart(16)}${"--check off".padStart(16)}` +
     `${"--report".padStart(16)}${"compare".padStart(17)}`,
-    `${"targets".padEnd(44)}${"".padStart(7)}${`<= ${t.replayRatio}x`.padStart(16)}` +
+    `${"targets".padEnd(width)}${"".padStart(7)}${`<= ${t.replayRatio}x`.padStart(16)}` +
     `${`<= ${t.replayRatio}x`.padStart(16)}` +
     `${`<= ${t.offRatio}x`.padStart(16)}${`<= +${t.reportExtra * 100}%`.padStart(16)}` +
     `${`<= ${t.compareRatio}x`.padStart(17)}`,
@@ -193,7 +194,7 @@ export function userRunsTable(rows: UserRunRow[], rounds: number): string {
   for (const r of rows) {
     const s = r.seconds;
     lines.push(
-      `${r.trace.padEnd(44)}${s.parse.toFixed(2).padStart(7)}` +
+      `${r.trace.padEnd(width)}${s.parse.toFixed(2).padStart(7)}` +
         `${`${s.first.toFixed(2)} ${r.firstRatio.toFixed(2)}x`.padStart(13)}` +
         `${mark(r.firstRatio, t.replayRatio)}` +
         `${`${s.replay.toFixed(2)} ${r.replayRatio.toFixed(2)}x`.padStart(13)}` +

@@ -115,7 +115,11 @@ export async function compareDesigns(
 ): Promise<Comparison> {
   // Every design is found before any replay starts, so a typo costs nothing.
   for (const spec of designs) await loadDesign(spec);
-  const tape = await TraceTape.open(path, { readWhenWhole: true, siteOps: siteOpsRead(false) });
+  const tape = await TraceTape.open(path, {
+    readWhenWhole: true,
+    siteOps: siteOpsRead(false),
+    budgetBytes: SHARED_TAPE_BYTES,
+  });
   try {
     await tape.whole();
     if (tape.length === 0) tape.end(); // no event at all: the reader's error
@@ -124,6 +128,13 @@ export async function compareDesigns(
     tape.close();
   }
 }
+
+/**
+ * Bytes of parsed events kept to share with every design's replay (and the
+ * --min-ram probes), so that the trace is parsed once: about 4 million
+ * events. A longer trace is parsed again by each replay, in its own worker.
+ */
+const SHARED_TAPE_BYTES = 256 * 1024 * 1024;
 
 async function compareOnTape(
   path: string,

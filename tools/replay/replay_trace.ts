@@ -59,7 +59,7 @@ export interface ReplayTraceOptions {
   /**
    * Sized from the trace: bytes of parsed events kept so that the replay can
    * start over on a larger board without parsing again (see replayTrace);
-   * default 128 MiB. Past it, starting over reads the trace again.
+   * default 64 MiB. Past it, starting over reads the trace again.
    */
   tapeBytes?: number;
   /**

@@ -201,12 +201,16 @@ function memoryMaps(designs: Shown[]): string {
     const caption = `<figcaption>${
       peakMapCaption(d.pictures, `${escapeHtml(d.name)}: `)
     }</figcaption>`;
+    // The caption under the map, so that the maps' tops stay on one line
+    // whatever their captions' lengths (one may be "near the peak").
     const body = peakMap === null
       ? `<p class="no-map">${
         escapeHtml(d.name)
-      } gives no page map (its firmware has no pageMap), so there is no map to draw.</p>`
-      : `${memoryMapSvg(peakMap, { id: `map-${i}`, geometry })}\n${memoryMapLegend(peakMap)}`;
-    return `<figure data-design="${escapeHtml(d.name)}">${caption}\n${body}</figure>`;
+      } gives no page map (its firmware has no pageMap), so there is no map to draw.</p>\n${caption}`
+      : `${memoryMapSvg(peakMap, { id: `map-${i}`, geometry })}\n${caption}\n${
+        memoryMapLegend(peakMap)
+      }`;
+    return `<figure data-design="${escapeHtml(d.name)}">${body}</figure>`;
   });
   return `${note}<div class="maps-side" style="grid-template-columns: repeat(${designs.length}, minmax(0, 1fr))">
 ${figures.join("\n")}

@@ -115,13 +115,14 @@ function memoryMaps(pictures: ReplayPictures): string {
     }, after line ${peak.line}.</p>`;
   }
   const geometry = mapGeometry([peakMap, endMap], MAP_WIDTH);
+  // Captions under the maps: the tops stay level whatever the captions' lengths.
   return `<p>${memoryMapNote(peakMap, geometry)}</p>
 <div class="maps">
-<figure><figcaption>${peakMapCaption(pictures)}</figcaption>
-${memoryMapSvg(peakMap, { id: "map-peak", geometry })}
+<figure>${memoryMapSvg(peakMap, { id: "map-peak", geometry })}
+<figcaption>${peakMapCaption(pictures)}</figcaption>
 ${memoryMapLegend(peakMap)}</figure>
-<figure><figcaption>At the end of the trace</figcaption>
-${memoryMapSvg(endMap, { id: "map-end", geometry })}
+<figure>${memoryMapSvg(endMap, { id: "map-end", geometry })}
+<figcaption>At the end of the trace</figcaption>
 ${memoryMapLegend(endMap)}</figure>
 </div>`;
 }

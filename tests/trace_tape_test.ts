@@ -104,6 +104,8 @@ Deno.test("a worker refilling the buffers of batches let go hands on every field
     assertEquals(await readAll(tape, everyField(got)), 27);
     assertEquals(got.length, expected.length);
     assertEquals(got.findIndex((line, i) => line !== expected[i]), -1);
+    // The peak, counted batch by batch here, is the sizing pass's, event by event.
+    assertEquals(tape.peak, (await boardSizeForTrace(BOOT)).peakLiveBytes);
   } finally {
     tape.close();
   }

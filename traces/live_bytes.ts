@@ -12,8 +12,9 @@
  * @module
  */
 
+import type { EventBatch } from "./event_batch.ts";
 import { KeyTable } from "./key_table.ts";
-import type { TraceEvent } from "./trace_event.ts";
+import { TRACE_OPS, type TraceEvent, type TraceOp } from "./trace_event.ts";
 
 const PAGE_BYTES = 4096;
 
@@ -41,25 +42,42 @@ export class LiveBytes {
    * ```
    */
   event(e: TraceEvent): void {
-    switch (e.op) {
+    this.#count(e.op, e.key, e.order, e.size, e.pool);
+  }
+
+  /**
+   * Counts every event of a batch, as {@link event} would one by one (a
+   * batch's problems and lost-event reports count nothing).
+   */
+  batch(b: EventBatch): void {
+    for (let i = 0; i < b.count; i++) {
+      const op = TRACE_OPS[b.op[i]]; // undefined past the ops: a problem or a lost report
+      if (op === undefined) continue;
+      const pool = b.pool[i] < 0 ? "" : b.strings[b.pool[i]];
+      this.#count(op, b.key[i], b.order[i], b.size[i], pool);
+    }
+  }
+
+  #count(op: TraceOp, key: number, order: number, size: number, pool: string): void {
+    switch (op) {
       case "alloc_pages":
-        return this.#allocate(this.#pages, e.key, PAGE_BYTES * 2 ** e.order);
+        return this.#allocate(this.#pages, key, PAGE_BYTES * 2 ** order);
       case "free_pages":
-        return this.#release(this.#pages, e.key);
+        return this.#release(this.#pages, key);
       case "slice_pool_create":
-        this.#poolSizes.set(e.pool, e.size);
+        this.#poolSizes.set(pool, size);
         return;
       case "slice_alloc":
-        return this.#allocate(this.#objects, e.key, roundUp(this.#poolSizes.get(e.pool) ?? 0, 8));
+        return this.#allocate(this.#objects, key, roundUp(this.#poolSizes.get(pool) ?? 0, 8));
       case "galloc":
-        return this.#allocate(this.#objects, e.key, roundUp(e.size, 8));
+        return this.#allocate(this.#objects, key, roundUp(size, 8));
       case "slice_free":
       case "gfree":
-        return this.#release(this.#objects, e.key);
+        return this.#release(this.#objects, key);
       case "vmalloc":
-        return this.#allocate(this.#areas, e.key, roundUp(e.size, PAGE_BYTES));
+        return this.#allocate(this.#areas, key, roundUp(size, PAGE_BYTES));
       case "vfree":
-        return this.#release(this.#areas, e.key);
+        return this.#release(this.#areas, key);
     }
   }
 

@@ -19,7 +19,7 @@
 import { BATCH_BYTES, batchBuffer, BatchEncoder, type EventBatch } from "./event_batch.ts";
 import { TraceInputError } from "./line_reader.ts";
 import { LiveBytes } from "./live_bytes.ts";
-import type { TraceEvent, TraceOp } from "./trace_event.ts";
+import type { TraceOp } from "./trace_event.ts";
 import { readTrace, type TraceFormat, type TraceInfo } from "./trace_reader.ts";
 
 /** Options of {@link TraceTape}. */
@@ -118,6 +118,8 @@ export class TraceTape implements TapeReader {
   readonly #batches: (EventBatch | undefined)[] = [];
   #first = 0;
   #keptBytes = 0;
+  /** Live bytes of the batches received, for `peak`. */
+  readonly #live = new LiveBytes();
   /** Batches received from the worker and not yet acknowledged (it pauses at 8). */
   #withheld = 0;
   /** Once the consumer no longer reads: every batch is let go on arrival. */
@@ -262,6 +264,11 @@ export class TraceTape implements TapeReader {
   }
 
   #receive(batch: EventBatch): void {
+    // Counted here, on the consumer's thread, which has time to spare while
+    // it waits for the parse; the parse, whether in a worker or here, is
+    // what a replay waits for.
+    this.#live.batch(batch);
+    this.peak = this.#live.peak;
     this.#batches.push(batch);
     this.#keptBytes += batchBytes(batch);
     if (this.#draining) {
@@ -303,7 +310,6 @@ export class TraceTape implements TapeReader {
   #listen(worker: Worker, path: string, siteOps: readonly TraceOp[] | undefined): void {
     worker.onmessage = (message: MessageEvent) => {
       const data = message.data;
-      this.peak = data.peak;
       if (data.batch !== undefined) {
         this.bytesRead = data.read;
         this.fileBytes = data.size;
@@ -319,22 +325,12 @@ export class TraceTape implements TapeReader {
       error.preventDefault();
       this.#finish({ error: new Error(`trace reader worker failed: ${error.message}`) });
     };
-    worker.postMessage({ path, live: true, siteOps });
+    worker.postMessage({ path, siteOps });
   }
 
   #parseHere(path: string, siteOps: readonly TraceOp[] | undefined): void {
-    const live = new LiveBytes();
     const encoder = new BatchEncoder((batch) => this.#receive(batch), { siteOps });
-    const sink = {
-      event: (e: TraceEvent) => {
-        live.event(e);
-        encoder.event(e);
-        this.peak = live.peak;
-      },
-      problem: (line: number, message: string) => encoder.problem(line, message),
-      lost: (line: number, count: number) => encoder.lost(line, count),
-    };
-    readTrace(path, sink, {
+    readTrace(path, encoder, {
       onProgress: (read, size) => {
         this.bytesRead = read;
         this.fileBytes = size;

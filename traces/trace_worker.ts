@@ -1,22 +1,19 @@
 /**
  * The parsing half of a streamed trace, run in a worker: reads and parses the
  * file, posting events in batches; waits while too many batches are unread.
- * Protocol: receives `{ path, live, siteOps }` (siteOps: see
- * BatchEncoderOptions; absent for every op), then one `{ ack }` per batch, and
- * `{ spare }`: the buffer of a batch read and let go, to fill again (so a
- * long trace's parse allocates no new batch once the reader lets go); posts
- * `{ batch, read, size, peak }` messages, then `{ done: TraceInfo, peak }` or
- * `{ error: { message, line, format, input }, peak }`. With `live`, `peak` is
- * the peak of live bytes (LiveBytes) of the events parsed so far, else 0.
- * Then it waits for the next `{ path, live }`: one worker serves several
- * traces, one after another.
+ * Protocol: receives `{ path, siteOps }` (siteOps: see BatchEncoderOptions;
+ * absent for every op), then one `{ ack }` per batch, and `{ spare }`: the
+ * buffer of a batch read and let go, to fill again (so a long trace's parse
+ * allocates no new batch once the reader lets go); posts `{ batch, read,
+ * size }` messages, then `{ done: TraceInfo }` or `{ error: { message, line,
+ * format, input } }`. Then it waits for the next `{ path, siteOps }`: one
+ * worker serves several traces, one after another.
  * @module
  */
 
 import { BATCH_BYTES, batchBuffer, BatchEncoder } from "./event_batch.ts";
 import { TraceInputError } from "./line_reader.ts";
-import { LiveBytes } from "./live_bytes.ts";
-import type { TraceEvent, TraceOp, TraceSink } from "./trace_event.ts";
+import type { TraceOp } from "./trace_event.ts";
 import { readTrace } from "./trace_reader.ts";
 
 /** Batches posted and not yet acknowledged before reading pauses. */
@@ -50,34 +47,21 @@ scope.onmessage = (message: MessageEvent) => {
     }
     return;
   }
-  void parse(message.data.path, message.data.live === true, message.data.siteOps);
+  void parse(message.data.path, message.data.siteOps);
 };
 
-async function parse(
-  path: string,
-  countLive: boolean,
-  siteOps: TraceOp[] | undefined,
-): Promise<void> {
+async function parse(path: string, siteOps: TraceOp[] | undefined): Promise<void> {
   // A new trace. inFlight is back at 0 and resume unset: the caller
   // acknowledged every batch of the last trace before sending this path (or
   // it terminated this worker). Only the progress figures are stale.
   read = 0;
   size = 0;
-  const live = countLive ? new LiveBytes() : undefined;
   const encoder = new BatchEncoder((batch) => {
     inFlight++;
-    scope.postMessage({ batch, read, size, peak: live?.peak ?? 0 }, [batchBuffer(batch)]);
+    scope.postMessage({ batch, read, size }, [batchBuffer(batch)]);
   }, { spare: () => spares.pop(), siteOps });
-  const sink: TraceSink = live === undefined ? encoder : {
-    event(e: TraceEvent): void {
-      live.event(e);
-      encoder.event(e);
-    },
-    problem: (line, message) => encoder.problem(line, message),
-    lost: (line, count) => encoder.lost(line, count),
-  };
   try {
-    const info = await readTrace(path, sink, {
+    const info = await readTrace(path, encoder, {
       onProgress: (bytesRead, fileBytes) => {
         read = bytesRead;
         size = fileBytes;
@@ -86,7 +70,7 @@ async function parse(
         inFlight >= MAX_IN_FLIGHT ? new Promise<void>((done) => resume = done) : undefined,
     });
     encoder.flush();
-    scope.postMessage({ done: info, peak: live?.peak ?? 0 });
+    scope.postMessage({ done: info });
   } catch (error) {
     encoder.flush();
     const input = error instanceof TraceInputError;
@@ -97,7 +81,6 @@ async function parse(
         format: input ? error.format : undefined,
         input,
       },
-      peak: live?.peak ?? 0,
     });
   }
 }

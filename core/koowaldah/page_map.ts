@@ -16,7 +16,8 @@ import {
   PageOwner,
 } from "./layout.ts";
 import { type PoolView, readFreeLists, readPiles, readPools } from "./inspect.ts";
-import type { PageHolder, PageKind, PageMap } from "../firmware.ts";
+import type { PageMap } from "../firmware.ts";
+import { PageMapBuilder } from "../page_map_builder.ts";
 
 /**
  * Reads who holds each page.
@@ -30,17 +31,8 @@ export function readPageMap(board: Board, layout: KoowaldahLayout): PageMap {
   const piles = readPiles(board, layout, free, ignored);
   const pools = readPools(board, layout, ignored);
 
-  const holders: PageHolder[] = [];
-  const holderIndex = new Map<string, number>();
-  const holder = (kind: PageKind, label: string, key = 0): number => {
-    const id = `${kind}\u0000${label}`;
-    let index = holderIndex.get(id);
-    if (index === undefined) {
-      holderIndex.set(id, index = holders.length);
-      holders.push({ kind, label, key });
-    }
-    return index;
-  };
+  const map = new PageMapBuilder();
+  const holder = map.holder.bind(map);
   // The pool each slab page belongs to, and the descriptor pages, by page index.
   const slabOf = new Map<number, PoolView>();
   const descriptors = new Set<number>();
@@ -51,17 +43,8 @@ export function readPageMap(board: Board, layout: KoowaldahLayout): PageMap {
     }
   }
 
-  const runs: number[] = [];
-  const emit = (first: number, count: number, h: number): void => {
-    const last = runs.length - 3;
-    if (last >= 0 && runs[last + 2] === h && runs[last] + runs[last + 1] === first) {
-      runs[last + 1] += count;
-    } else {
-      runs.push(first, count, h);
-    }
-  };
   if (layout.reservedPages > 0) {
-    emit(0, layout.reservedPages, holder("firmware", "firmware: struct page array and globals"));
+    map.run(0, layout.reservedPages, holder("firmware", "firmware: struct page array and globals"));
   }
   for (const pile of piles) {
     let h: number;
@@ -85,7 +68,7 @@ export function readPageMap(board: Board, layout: KoowaldahLayout): PageMap {
     } else {
       h = holder("firmware", "a pile nobody holds (corrupt state)");
     }
-    emit(pile.index, 1 << pile.order, h);
+    map.run(pile.index, 1 << pile.order, h);
   }
-  return { ramBase: layout.ramBase, pageSize: PAGE_SIZE, pages: layout.nrPages, holders, runs };
+  return map.finish(layout.ramBase, PAGE_SIZE, layout.nrPages);
 }

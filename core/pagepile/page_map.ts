@@ -25,7 +25,8 @@ import {
   POOL_NAME_BYTES,
 } from "./layout.ts";
 import type { PageAllocatorLayout } from "./page_alloc.ts";
-import type { PageHolder, PageKind, PageMap } from "../firmware.ts";
+import type { PageKind, PageMap } from "../firmware.ts";
+import { PageMapBuilder } from "../page_map_builder.ts";
 
 /**
  * Reads who holds each page from the struct pages, walking pile by pile: a
@@ -36,17 +37,8 @@ import type { PageHolder, PageKind, PageMap } from "../firmware.ts";
  * @returns the map, its runs tiling RAM
  */
 export function readPageMap(board: Board, layout: PageAllocatorLayout): PageMap {
-  const holders: PageHolder[] = [];
-  const holderIndex = new Map<string, number>();
-  const holder = (kind: PageKind, label: string, key = 0): number => {
-    const id = `${kind}\u0000${label}`;
-    let index = holderIndex.get(id);
-    if (index === undefined) {
-      holderIndex.set(id, index = holders.length);
-      holders.push({ kind, label, key });
-    }
-    return index;
-  };
+  const map = new PageMapBuilder();
+  const holder = map.holder.bind(map);
   const poolHolders = new Map<number, number>();
   const slabHolder = (record: number): number => {
     let index = poolHolders.get(record);
@@ -55,16 +47,6 @@ export function readPageMap(board: Board, layout: PageAllocatorLayout): PageMap 
       poolHolders.set(record, index);
     }
     return index;
-  };
-
-  const runs: number[] = [];
-  const emit = (first: number, count: number, h: number): void => {
-    const last = runs.length - 3;
-    if (last >= 0 && runs[last + 2] === h && runs[last] + runs[last + 1] === first) {
-      runs[last + 1] += count;
-    } else {
-      runs.push(first, count, h);
-    }
   };
 
   // Holders that a head's flags word alone names (free piles, alloc_pages,
@@ -98,16 +80,10 @@ export function readPageMap(board: Board, layout: PageAllocatorLayout): PageMap 
       if (known === undefined) byFlags.set(flags, known = plainHolder(flags, holder));
       h = known;
     }
-    emit(index, pages, h);
+    map.run(index, pages, h);
     index += pages;
   }
-  return {
-    ramBase: layout.ramBase,
-    pageSize: layout.pageSize,
-    pages: layout.nrPages,
-    holders,
-    runs,
-  };
+  return map.finish(layout.ramBase, layout.pageSize, layout.nrPages);
 }
 
 /** The holder of a pile that its head's flags alone describe (not a slab, not a large block). */

@@ -1,11 +1,12 @@
 /**
- * What the replay's and the comparison's HTML reports share: the style
- * sheet, the memory maps' tooltip script, how they write sizes, and the
- * caption of a map at the peak.
+ * What the replay's and the comparison's HTML reports share: the page's
+ * start (head, style sheet, heading) and end (the memory maps' tooltip
+ * script), how they write sizes, and the caption of a map at the peak.
  * @module
  */
 
 import type { ReplayPictures } from "../replay/memory_timeline.ts";
+import { escapeHtml } from "./html_escape.ts";
 
 const KiB = 1024;
 
@@ -96,3 +97,28 @@ export function peakMapCaption(pictures: ReplayPictures, who = ""): string {
     kib(peakMapAt.footprintBytes)
   } held, after line ${peakMapAt.line} (the peak: ${at})`;
 }
+
+/**
+ * The start of a report page: its head (title, style sheet) and the body's
+ * heading and lead paragraph.
+ * @param title the page's title, as text
+ * @param leadHtml the lead paragraph's content, as HTML
+ */
+export function pageStart(title: string, leadHtml: string): string {
+  return `<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<title>${escapeHtml(title)}</title>
+<style>${STYLE}</style>
+</head>
+<body>
+<h1>${escapeHtml(title)}</h1>
+<p class="lead">${leadHtml}</p>`;
+}
+
+/** The end of a report page: the memory maps' tooltip script, and the closing tags. */
+export const PAGE_END = `<script>${MAP_SCRIPT}</script>
+</body>
+</html>
+`;

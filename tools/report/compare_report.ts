@@ -16,7 +16,7 @@ import { cycleChart } from "./cycle_chart.ts";
 import { escapeHtml } from "./html_escape.ts";
 import { mapGeometry } from "./map_layout.ts";
 import { memoryMapLegend, memoryMapNote, memoryMapSvg } from "./memory_map_svg.ts";
-import { idPart, kib, MAP_SCRIPT, peakMapCaption, STYLE } from "./_page.ts";
+import { idPart, kib, PAGE_END, pageStart, peakMapCaption } from "./_page.ts";
 
 const MiB = 1024 * 1024;
 
@@ -88,16 +88,7 @@ export function renderCompareReport(comparison: Comparison): string {
   const title = `pagepile comparison of ${designs.length} design${
     designs.length === 1 ? "" : "s"
   } on ${comparison.tracePath}`;
-  return `<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<title>${escapeHtml(title)}</title>
-<style>${STYLE}</style>
-</head>
-<body>
-<h1>${escapeHtml(title)}</h1>
-<p class="lead">${summaryLine(comparison, designs)}</p>
+  return `${pageStart(title, summaryLine(comparison, designs))}
 
 <h2>The designs</h2>
 <pre>${escapeHtml(formatComparison(comparison))}</pre>
@@ -143,10 +134,7 @@ ${
       }</pre></details>`
     ).join("\n")
   }
-<script>${MAP_SCRIPT}</script>
-</body>
-</html>
-`;
+${PAGE_END}`;
 }
 
 function summaryLine(comparison: Comparison, designs: Shown[]): string {

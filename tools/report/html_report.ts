@@ -15,7 +15,7 @@ import { cycleChart } from "./cycle_chart.ts";
 import { escapeHtml } from "./html_escape.ts";
 import { mapGeometry } from "./map_layout.ts";
 import { memoryMapLegend, memoryMapNote, memoryMapSvg } from "./memory_map_svg.ts";
-import { idPart, kib, MAP_SCRIPT, peakMapCaption, STYLE } from "./_page.ts";
+import { idPart, kib, PAGE_END, pageStart, peakMapCaption } from "./_page.ts";
 import { formatReplayReport } from "../replay/replay_report.ts";
 import type { ReplayReport } from "../replay/replay_trace.ts";
 import type { ReplayPictures } from "../replay/memory_timeline.ts";
@@ -51,16 +51,7 @@ export function renderHtmlReport(report: ReplayReport): string {
   const title = `pagepile replay of ${report.tracePath} on ${report.design}`;
   const ops = Object.entries(report.ops).sort(([a], [b]) => a.localeCompare(b));
   const every = pictures.series.every;
-  return `<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<title>${escapeHtml(title)}</title>
-<style>${STYLE}</style>
-</head>
-<body>
-<h1>${escapeHtml(title)}</h1>
-<p class="lead">${summaryLine(report)}</p>
+  return `${pageStart(title, summaryLine(report))}
 
 <h2>Physical memory</h2>
 ${memoryMaps(pictures)}
@@ -100,10 +91,7 @@ ${
   }
 <h2>Full text report</h2>
 <pre>${escapeHtml(formatReplayReport(report))}</pre>
-<script>${MAP_SCRIPT}</script>
-</body>
-</html>
-`;
+${PAGE_END}`;
 }
 
 /** The maps at the footprint's peak and at the end, drawn alike, or why there are none. */

@@ -2,34 +2,15 @@
 // that names the file and what is wrong, no stack trace, and exit status 1.
 
 import { assertEquals } from "./_assert.ts";
+import { type DenoRun, runDeno } from "./_helpers.ts";
 import { fileURLToPath } from "node:url";
 import { gzipSync } from "node:zlib";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-async function run(args: string[], denyRead?: string): Promise<Run> {
-  const output = await new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
-      "--allow-read",
-      "--allow-write",
-      "--allow-env",
-      ...(denyRead === undefined ? [] : [`--deny-read=${denyRead}`]),
-      ...args,
-    ],
-    cwd: ROOT,
-    stdout: "piped",
-    stderr: "piped",
-    env: { NO_COLOR: "1" },
-  }).output();
-  const decode = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
-  return { code: output.code, stdout: decode(output.stdout), stderr: decode(output.stderr) };
+function run(args: string[], denyRead?: string): Promise<DenoRun> {
+  const deny = denyRead === undefined ? [] : [`--deny-read=${denyRead}`];
+  return runDeno(["run", "--allow-read", "--allow-write", "--allow-env", ...deny, ...args]);
 }
 
 /** A PNG's first bytes: its signature and the start of its header chunk. */
@@ -76,7 +57,7 @@ async function lockedFile(path: string, content: Contents): Promise<string | und
 }
 
 /** The one line a command printed, checked. */
-function assertOneLine(command: string, result: Run, path: string, says: RegExp): void {
+function assertOneLine(command: string, result: DenoRun, path: string, says: RegExp): void {
   const what = `${command} ${path}: ${result.stderr}`;
   assertEquals(result.code, 1, what);
   const lines = result.stderr.trimEnd().split("\n");

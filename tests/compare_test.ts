@@ -1,25 +1,17 @@
 import { assertEquals } from "./_assert.ts";
+import { type DenoRun, runDeno } from "./_helpers.ts";
 import { fileURLToPath } from "node:url";
 import { compareDesigns, DESIGNS, formatComparison, replayTrace } from "../mod.ts";
 import { boardSizes } from "../tools/compare/smallest_board.ts";
 
-const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const EXCERPT = fileURLToPath(new URL("./fixtures/boot_excerpt.trace.gz", import.meta.url));
 const VM = fileURLToPath(
   new URL("../traces/recorded/linux-6.12/vm.excerpt.trace.gz", import.meta.url),
 );
 const MiB = 1024 * 1024;
 
-async function run(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const output = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "--allow-read", "--allow-write", "tools/cli/compare.ts", ...args],
-    cwd: ROOT,
-    stdout: "piped",
-    stderr: "piped",
-    env: { NO_COLOR: "1" },
-  }).output();
-  const decode = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
-  return { code: output.code, stdout: decode(output.stdout), stderr: decode(output.stderr) };
+function run(...args: string[]): Promise<DenoRun> {
+  return runDeno(["run", "--allow-read", "--allow-write", "tools/cli/compare.ts", ...args]);
 }
 
 Deno.test("compareDesigns() gives each design the figures of its own replay, on one board", async () => {

@@ -1,18 +1,10 @@
 import { assertEquals } from "./_assert.ts";
-import { fileURLToPath } from "node:url";
+import { type DenoRun, runDeno } from "./_helpers.ts";
 
-const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const EXCERPT = "tests/fixtures/boot_excerpt.trace.gz";
 
-async function run(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const output = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "--allow-read", "--allow-write", ...args],
-    cwd: ROOT,
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const decode = (bytes: Uint8Array): string => new TextDecoder().decode(bytes);
-  return { code: output.code, stdout: decode(output.stdout), stderr: decode(output.stderr) };
+function run(...args: string[]): Promise<DenoRun> {
+  return runDeno(["run", "--allow-read", "--allow-write", ...args]);
 }
 
 Deno.test("replay --json prints exactly one JSON object with the promised fields", async () => {

@@ -14,6 +14,7 @@ import { holderColour, memoryMapSvg } from "../tools/report/memory_map_svg.ts";
 import { kib, peakMapCaption } from "../tools/report/_page.ts";
 import { replayTrace } from "../tools/replay/replay_trace.ts";
 import { assertEquals } from "./_assert.ts";
+import { type DenoRun, runDeno } from "./_helpers.ts";
 
 const MiB = 1024 * 1024;
 const EXCERPT = fileURLToPath(new URL("./fixtures/boot_excerpt.trace.gz", import.meta.url));
@@ -250,14 +251,8 @@ Deno.test("a report without pictures is refused with a reason", async () => {
   assertEquals(message.includes("has no pictures"), true, message);
 });
 
-async function run(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const output = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "--allow-read", "--allow-write", ...args],
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const decode = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
-  return { code: output.code, stdout: decode(output.stdout), stderr: decode(output.stderr) };
+function run(...args: string[]): Promise<DenoRun> {
+  return runDeno(["run", "--allow-read", "--allow-write", ...args]);
 }
 
 Deno.test("replay --report writes the HTML; report turns a saved --json into the same", async () => {

@@ -4,30 +4,15 @@
 import { fileURLToPath } from "node:url";
 import { readTrace } from "../traces/trace_reader.ts";
 import { streamTrace, TraceStreamer } from "../traces/trace_stream.ts";
-import type { TraceEvent, TraceSink } from "../traces/trace_event.ts";
+import type { TraceSink } from "../traces/trace_event.ts";
 import { assertEquals } from "./_assert.ts";
+import { lineRecorder } from "./_helpers.ts";
 
 const EXCERPT = fileURLToPath(new URL("./fixtures/boot_excerpt.trace.gz", import.meta.url));
 
-/** A sink that records each event as a line of text. */
-function recorder(): { sink: TraceSink; lines: string[] } {
-  const lines: string[] = [];
-  return {
-    lines,
-    sink: {
-      event: (e: TraceEvent) =>
-        lines.push(
-          `${e.line} ${e.op} ${e.key} ${e.size} ${e.order} ${e.flags} ${e.pool} ${e.site}`,
-        ),
-      problem: (line, message) => lines.push(`problem ${line} ${message}`),
-      lost: (line, count) => lines.push(`lost ${line} ${count}`),
-    },
-  };
-}
-
 Deno.test("a trace parsed in a worker gives the same events as one parsed here", async () => {
-  const here = recorder();
-  const there = recorder();
+  const here = lineRecorder();
+  const there = lineRecorder();
   const a = await readTrace(EXCERPT, here.sink);
   const b = await streamTrace(EXCERPT, there.sink);
   assertEquals(b, a);
@@ -38,11 +23,11 @@ Deno.test("a trace parsed in a worker gives the same events as one parsed here",
 Deno.test("one TraceStreamer serves traces in turn, and recovers from a sink's exception", async () => {
   const streamer = new TraceStreamer();
   try {
-    const first = recorder();
-    const second = recorder();
+    const first = lineRecorder();
+    const second = lineRecorder();
     await streamer.stream(EXCERPT, first.sink);
     // Only one trace at a time.
-    const busy = streamer.stream(EXCERPT, recorder().sink);
+    const busy = streamer.stream(EXCERPT, lineRecorder().sink);
     const again = streamer.stream(EXCERPT, second.sink).then(() => "ok", (e) => e.message);
     assertEquals(await busy.then(() => "ok"), "ok");
     assertEquals(await again, "TraceStreamer: one trace at a time");
@@ -59,7 +44,7 @@ Deno.test("one TraceStreamer serves traces in turn, and recovers from a sink's e
     };
     const error = await streamer.stream(EXCERPT, failing).then(() => "", (e) => e.message);
     assertEquals(error, "sink gave up");
-    const after = recorder();
+    const after = lineRecorder();
     await streamer.stream(EXCERPT, after.sink);
     assertEquals(after.lines, first.lines, "a new worker after the failure");
   } finally {

@@ -9,24 +9,12 @@ import type { TraceEvent, TraceSink } from "../traces/trace_event.ts";
 import { readTrace } from "../traces/trace_reader.ts";
 import { TraceTape } from "../traces/trace_tape.ts";
 import { assertEquals } from "./_assert.ts";
+import { lineRecorder } from "./_helpers.ts";
 
 const EXCERPT = fileURLToPath(new URL("./fixtures/boot_excerpt.trace.gz", import.meta.url));
 const BOOT = fileURLToPath(
   new URL("../traces/recorded/linux-6.1/boot.trace.gz", import.meta.url),
 );
-
-function recorder(): { sink: TraceSink; lines: string[] } {
-  const lines: string[] = [];
-  return {
-    lines,
-    sink: {
-      event: (e: TraceEvent) =>
-        lines.push(`${e.line} ${e.op} ${e.key} ${e.size} ${e.order} ${e.pool} ${e.reason}`),
-      problem: (line, message) => lines.push(`problem ${line} ${message}`),
-      lost: (line, count) => lines.push(`lost ${line} ${count}`),
-    },
-  };
-}
 
 /** Reads a tape from its first batch, telling it each batch was read. */
 async function readAll(tape: TraceTape, sink: TraceSink): Promise<number> {
@@ -39,20 +27,20 @@ async function readAll(tape: TraceTape, sink: TraceSink): Promise<number> {
 }
 
 Deno.test("a tape, parsed here or in a worker, holds the reader's events and the sizing pass's peak", async () => {
-  const expected = recorder();
+  const expected = lineRecorder();
   const info = await readTrace(EXCERPT, expected.sink);
   const { peakLiveBytes } = await boardSizeForTrace(EXCERPT);
   for (const inWorker of [false, true]) {
     const tape = await TraceTape.open(EXCERPT, { inWorker });
     try {
-      const got = recorder();
+      const got = lineRecorder();
       await readAll(tape, got.sink);
       assertEquals(got.lines, expected.lines);
       assertEquals(tape.end(), info);
       assertEquals(tape.peak, peakLiveBytes);
       assertEquals(tape.fromStart, true);
       // Kept whole: read again from the start.
-      const again = recorder();
+      const again = lineRecorder();
       await readAll(tape, again.sink);
       assertEquals(again.lines, expected.lines);
     } finally {
@@ -62,12 +50,12 @@ Deno.test("a tape, parsed here or in a worker, holds the reader's events and the
 });
 
 Deno.test("past its budget a tape lets go of what was read, and the worker waits for the reader", async () => {
-  const expected = recorder();
+  const expected = lineRecorder();
   await readTrace(EXCERPT, expected.sink);
   // One byte: every batch is past the budget.
   const tape = await TraceTape.open(EXCERPT, { inWorker: true, budgetBytes: 1 });
   try {
-    const got = recorder();
+    const got = lineRecorder();
     const batches = await readAll(tape, got.sink);
     assertEquals(batches > 0, true);
     assertEquals(got.lines, expected.lines);
@@ -87,23 +75,14 @@ Deno.test("past its budget a tape lets go of what was read, and the worker waits
 Deno.test("a worker refilling the buffers of batches let go hands on every field as read", async () => {
   // 109,496 events: 27 batches; with a budget of one byte each is let go
   // once read, and its buffer filled again by the worker.
-  const everyField = (lines: string[]): TraceSink => ({
-    event: (e: TraceEvent) =>
-      lines.push(
-        [e.line, e.op, e.key, e.size, e.order, e.flags, e.linuxBytes, e.cpu, e.batched, e.pool]
-          .concat([e.site, e.name, e.reason]).join(" "),
-      ),
-    problem: (line, message) => lines.push(`problem ${line} ${message}`),
-    lost: (line, count) => lines.push(`lost ${line} ${count}`),
-  });
-  const expected: string[] = [];
-  await readTrace(BOOT, everyField(expected));
+  const expected = lineRecorder();
+  await readTrace(BOOT, expected.sink);
   const tape = await TraceTape.open(BOOT, { inWorker: true, budgetBytes: 1 });
   try {
-    const got: string[] = [];
-    assertEquals(await readAll(tape, everyField(got)), 27);
-    assertEquals(got.length, expected.length);
-    assertEquals(got.findIndex((line, i) => line !== expected[i]), -1);
+    const got = lineRecorder();
+    assertEquals(await readAll(tape, got.sink), 27);
+    assertEquals(got.lines.length, expected.lines.length);
+    assertEquals(got.lines.findIndex((line, i) => line !== expected.lines[i]), -1);
     // The peak, counted batch by batch here, is the sizing pass's, event by event.
     assertEquals(tape.peak, (await boardSizeForTrace(BOOT)).peakLiveBytes);
   } finally {

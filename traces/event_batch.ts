@@ -188,17 +188,29 @@ export class BatchEncoder implements TraceSink {
   }
 }
 
+/**
+ * The op of a batch's entry `i` when it is an event a replay applies;
+ * undefined for a skipped event, a problem or a lost-events report.
+ */
+export function batchOp(batch: EventBatch, i: number): TraceOp | undefined {
+  return batch.op[i] < SKIP ? TRACE_OPS[batch.op[i]] : undefined;
+}
+
+/** The string a batch's `pool`, `site`, `name` or `reason` entry refers to ("" for -1). */
+export function batchString(batch: EventBatch, ref: number): string {
+  return ref < 0 ? "" : batch.strings[ref];
+}
+
 /** Unpacks a batch into a sink, in order, through one reused TraceEvent. */
 export function deliverBatch(
   batch: EventBatch,
   sink: TraceSink,
   e: TraceEvent = emptyEvent(),
 ): void {
-  const text = (i: number): string => (i < 0 ? "" : batch.strings[i]);
   for (let i = 0; i < batch.count; i++) {
     const op = batch.op[i];
     if (op === PROBLEM) {
-      sink.problem(batch.line[i], text(batch.reason[i]));
+      sink.problem(batch.line[i], batchString(batch, batch.reason[i]));
       continue;
     }
     if (op === LOST) {
@@ -214,10 +226,10 @@ export function deliverBatch(
     e.linuxBytes = batch.linuxBytes[i];
     e.cpu = batch.cpu[i];
     e.batched = batch.batched[i] === 1;
-    e.pool = text(batch.pool[i]);
-    e.site = text(batch.site[i]);
-    e.name = text(batch.name[i]);
-    e.reason = text(batch.reason[i]);
+    e.pool = batchString(batch, batch.pool[i]);
+    e.site = batchString(batch, batch.site[i]);
+    e.name = batchString(batch, batch.name[i]);
+    e.reason = batchString(batch, batch.reason[i]);
     sink.event(e);
   }
 }

@@ -12,9 +12,9 @@
  * @module
  */
 
-import type { EventBatch } from "./event_batch.ts";
+import { batchOp, batchString, type EventBatch } from "./event_batch.ts";
 import { KeyTable } from "./key_table.ts";
-import { TRACE_OPS, type TraceEvent, type TraceOp } from "./trace_event.ts";
+import type { TraceEvent, TraceOp } from "./trace_event.ts";
 
 const PAGE_BYTES = 4096;
 
@@ -46,15 +46,15 @@ export class LiveBytes {
   }
 
   /**
-   * Counts every event of a batch, as {@link event} would one by one (a
-   * batch's problems and lost-event reports count nothing).
+   * Counts every event of a batch, as {@link event} would one by one
+   * (skipped events, problems and lost-event reports count nothing).
    */
   batch(b: EventBatch): void {
     for (let i = 0; i < b.count; i++) {
-      const op = TRACE_OPS[b.op[i]]; // undefined past the ops: a problem or a lost report
-      if (op === undefined) continue;
-      const pool = b.pool[i] < 0 ? "" : b.strings[b.pool[i]];
-      this.#count(op, b.key[i], b.order[i], b.size[i], pool);
+      const op = batchOp(b, i);
+      if (op !== undefined) {
+        this.#count(op, b.key[i], b.order[i], b.size[i], batchString(b, b.pool[i]));
+      }
     }
   }
 

@@ -10,9 +10,10 @@
  * read (it can no longer be read from its start: `fromStart` turns false),
  * and from then on keeps only a read-ahead of 16 batches (4 MB) unread: the
  * worker waits for the consumer. Memory stays within the budget plus the
- * worker's window of 8 batches, and on a long trace falls to the read-ahead. A tape read once it is `complete` (a
- * small trace's, parsed on the caller's thread, or one opened with
- * `readWhenWhole`) keeps nothing past the budget.
+ * worker's window of 8 batches, and on a long trace falls to the
+ * read-ahead. A tape read once it is `complete` (a small trace's, parsed on
+ * the caller's thread, or one opened with `readWhenWhole`) keeps nothing
+ * past the budget.
  * @module
  */
 
@@ -252,8 +253,8 @@ export class TraceTape implements TapeReader {
     const batch = this.#batches[index]!;
     this.#keptBytes -= batchBytes(batch);
     this.#batches[index] = undefined;
-    const buffer = batchBuffer(batch);
-    if (this.#worker !== undefined && buffer.byteLength === BATCH_BYTES) {
+    if (this.#worker !== undefined) {
+      const buffer = batchBuffer(batch);
       this.#worker.postMessage({ spare: buffer }, [buffer]);
     }
   }
@@ -271,15 +272,13 @@ export class TraceTape implements TapeReader {
     this.peak = this.#live.peak;
     this.#batches.push(batch);
     this.#keptBytes += batchBytes(batch);
-    if (this.#draining) {
-      this.drain();
-      this.#ack(1);
-    } else if (this.#keptBytes < this.#keepLimit()) {
+    if (!this.#draining && this.#keptBytes < this.#keepLimit()) {
       this.#ack(1); // within the budget the worker runs ahead
-    } else if (this.#readWhenWhole) {
-      this.drain(); // read once whole: past the budget nothing is kept
     } else {
-      this.#withheld++; // past it, the worker waits for the consumer
+      this.#withheld++; // past it, the worker waits for the consumer,
+      // unless nothing is to be kept: a drained tape, or one read once whole
+      // past its budget, lets go of every batch and acknowledges it.
+      if (this.#draining || this.#readWhenWhole) this.drain();
     }
     this.#wakeUp();
   }

@@ -17,7 +17,6 @@
 import { parseArgs } from "node:util";
 import { fileURLToPath } from "node:url";
 import { relative, resolve } from "node:path";
-import { MemPool } from "@thi.ng/malloc";
 import { Board } from "../../hw/board.ts";
 import { RAM_ACCESS_CYCLES } from "../../hw/timing.ts";
 import { boot } from "../../core/pagepile/boot.ts";
@@ -296,7 +295,10 @@ const CONTENDERS = ["pagepile", "MemPool", "MemPool compact:false"];
 const TIMED_OPERATIONS = 300_000;
 
 /** A contender: its malloc, free and footprint (bytes of memory it holds). */
-function contender(which: string): {
+/** @thi.ng/malloc, loaded by the one section that uses it, so that the others never fetch it. */
+type MallocModule = typeof import("@thi.ng/malloc");
+
+function contender(which: string, malloc: MallocModule): {
   malloc: (size: number) => number;
   free: (addr: number) => void;
   footprint: () => number;
@@ -314,7 +316,7 @@ function contender(which: string): {
       cycles: () => board.cycles,
     };
   }
-  const pool = new MemPool({ size: 64 * MiB, compact: which === "MemPool" });
+  const pool = new malloc.MemPool({ size: 64 * MiB, compact: which === "MemPool" });
   const top = pool as unknown as { top: number };
   const base = top.top;
   return {
@@ -325,6 +327,7 @@ function contender(which: string): {
 }
 
 async function mallocComparison(traces: string[], rounds: number): Promise<MallocRow[]> {
+  const malloc = await import("@thi.ng/malloc");
   const rows: MallocRow[] = [];
   for (const path of traces) {
     const stream = await kmallocStream(path);
@@ -332,7 +335,7 @@ async function mallocComparison(traces: string[], rounds: number): Promise<Mallo
     const peakFootprintBytes: Record<string, number> = {};
     let pagepileCyclesPerOp = 0;
     for (const which of CONTENDERS) {
-      const c = contender(which);
+      const c = contender(which, malloc);
       const before = c.cycles?.() ?? 0;
       peakFootprintBytes[which] = runStream(stream, c.malloc, c.free, c.footprint);
       if (c.cycles) pagepileCyclesPerOp = (c.cycles() - before) / stream.length;
@@ -340,7 +343,7 @@ async function mallocComparison(traces: string[], rounds: number): Promise<Mallo
     const times: Record<string, number[]> = {};
     for (let round = 0; round < rounds; round++) {
       for (const which of CONTENDERS) {
-        const c = contender(which);
+        const c = contender(which, malloc);
         runStream(stream, c.malloc, c.free); // warm up this instance
         (times[which] ??= []).push(timeIt(() => {
           for (let r = 0; r < repeats; r++) runStream(stream, c.malloc, c.free);

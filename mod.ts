@@ -21,6 +21,7 @@
 
 export { Board, type BoardOptions, type MemoryRegion } from "./hw/board.ts";
 export { BusFault, type BusFaultReason } from "./hw/bus_fault.ts";
+export { CycleLimitExceeded } from "./hw/cycle_limit.ts";
 export type { MmioDevice, RegisterAccess } from "./hw/mmio_device.ts";
 export { formatAddress, hex32 } from "./hw/hex.ts";
 export {

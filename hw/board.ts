@@ -4,6 +4,7 @@
  */
 
 import { BusFault, type BusFaultReason } from "./bus_fault.ts";
+import { CycleLimitExceeded } from "./cycle_limit.ts";
 import { ConsoleUart } from "./console_uart.ts";
 import { CycleCounter } from "./cycle_counter.ts";
 import { FaultStatus } from "./fault_status.ts";
@@ -84,6 +85,13 @@ export class Board {
   readonly ramBytes: number;
   /** Bus cycles spent since power-on. */
   cycles = 0;
+  /**
+   * The cycle count past which an access raises CycleLimitExceeded (see
+   * limitCycles); Infinity while no limit is set. Debug-port calls lower it.
+   */
+  #cycleLimit = Infinity;
+  /** The cycles limitCycles last allowed, for the error's message. */
+  #cyclesAllowed = Infinity;
   /** The console UART; `console.text()` is what the firmware printed. */
   readonly console: ConsoleUart = new ConsoleUart();
   /** The fault-status device, where the bus latches faults. */
@@ -143,7 +151,7 @@ export class Board {
   read8(addr: number): number {
     const offset = addr - RAM_BASE;
     if (offset >>> 0 === offset && offset < this.ramBytes) {
-      this.cycles += RAM_ACCESS_CYCLES;
+      if ((this.cycles += RAM_ACCESS_CYCLES) > this.#cycleLimit) this.#limitReached();
       return this.#bytes[offset];
     }
     return this.#mmioRead(addr, 1);
@@ -153,7 +161,7 @@ export class Board {
   read16(addr: number): number {
     const offset = addr - RAM_BASE;
     if (offset >>> 0 === offset && offset <= this.ramBytes - 2) {
-      this.cycles += RAM_ACCESS_CYCLES;
+      if ((this.cycles += RAM_ACCESS_CYCLES) > this.#cycleLimit) this.#limitReached();
       return this.#view.getUint16(offset, true);
     }
     return this.#mmioRead(addr, 2);
@@ -163,7 +171,7 @@ export class Board {
   read32(addr: number): number {
     const offset = addr - RAM_BASE;
     if (offset >>> 0 === offset && offset <= this.ramBytes - 4) {
-      this.cycles += RAM_ACCESS_CYCLES;
+      if ((this.cycles += RAM_ACCESS_CYCLES) > this.#cycleLimit) this.#limitReached();
       return this.#view.getUint32(offset, true);
     }
     return this.#mmioRead(addr, 4);
@@ -173,7 +181,7 @@ export class Board {
   write8(addr: number, value: number): void {
     const offset = addr - RAM_BASE;
     if (offset >>> 0 === offset && offset < this.ramBytes) {
-      this.cycles += RAM_ACCESS_CYCLES;
+      if ((this.cycles += RAM_ACCESS_CYCLES) > this.#cycleLimit) this.#limitReached();
       this.#bytes[offset] = value;
       this.#markWritten(offset, offset);
       return;
@@ -185,7 +193,7 @@ export class Board {
   write16(addr: number, value: number): void {
     const offset = addr - RAM_BASE;
     if (offset >>> 0 === offset && offset <= this.ramBytes - 2) {
-      this.cycles += RAM_ACCESS_CYCLES;
+      if ((this.cycles += RAM_ACCESS_CYCLES) > this.#cycleLimit) this.#limitReached();
       this.#view.setUint16(offset, value, true);
       this.#markWritten(offset, offset + 1);
       return;
@@ -197,7 +205,7 @@ export class Board {
   write32(addr: number, value: number): void {
     const offset = addr - RAM_BASE;
     if (offset >>> 0 === offset && offset <= this.ramBytes - 4) {
-      this.cycles += RAM_ACCESS_CYCLES;
+      if ((this.cycles += RAM_ACCESS_CYCLES) > this.#cycleLimit) this.#limitReached();
       this.#view.setUint32(offset, value, true);
       this.#markWritten(offset, offset + 3);
       return;
@@ -208,12 +216,20 @@ export class Board {
   /**
    * Writes `value` to `words` consecutive 32-bit words of RAM from `addr`:
    * a burst that costs exactly what `words` single write32 calls cost, and
-   * faults where the first of them would (before writing anything).
+   * faults where the first of them that faults would, after the ones before
+   * it. `words` is a whole number (a RangeError otherwise); 0 or less writes
+   * nothing.
    */
   fill32(addr: number, words: number, value: number): void {
     const offset = addr - RAM_BASE;
+    if (!Number.isInteger(words)) throw new RangeError(`fill32: ${words} is not a count of words`);
     if (words <= 0) return;
-    if (offset >>> 0 !== offset || offset + words * 4 > this.ramBytes || offset % 4 !== 0) {
+    if (
+      offset >>> 0 !== offset || offset + words * 4 > this.ramBytes || offset % 4 !== 0 ||
+      this.cycles + words * RAM_ACCESS_CYCLES > this.#cycleLimit
+    ) {
+      // Word by word where the burst would fault or pass the cycle limit:
+      // each write32 does what it would alone, up to the one that stops.
       for (let i = 0; i < words; i++) this.write32(addr + i * 4, value);
       return;
     }
@@ -268,11 +284,53 @@ export class Board {
   }
 
   /**
+   * Allows the bus `cycles` more cycles from now on: past them, every access
+   * (bus or debug port) raises a {@link CycleLimitExceeded} instead of being
+   * served, until the limit is set again. Each debug-port call counts as one
+   * RAM access toward the limit, though it adds nothing to `cycles`. A driver
+   * sets a limit before each call into firmware, so that firmware looping on
+   * the board is stopped; Infinity (the default) lifts it.
+   * @param cycles bus cycles allowed, or Infinity
+   * @example
+   * ```ts
+   * import { Board, RAM_BASE } from "@pagepile/pagepile";
+   * const board = new Board({ ramBytes: 64 * 1024 });
+   * board.limitCycles(4);
+   * board.read32(RAM_BASE);
+   * console.log(board.cyclesLeft); // 2
+   * board.limitCycles(Infinity);
+   * ```
+   */
+  limitCycles(cycles: number): void {
+    this.#cyclesAllowed = cycles;
+    this.#cycleLimit = this.cycles + cycles;
+  }
+
+  /**
+   * Cycles left under the limit {@link limitCycles} set: negative once an
+   * access was refused for it, Infinity without a limit.
+   */
+  get cyclesLeft(): number {
+    return this.#cycleLimit - this.cycles;
+  }
+
+  /** Counts a debug-port call toward the cycle limit, as one RAM access. */
+  #debugAccess(): void {
+    this.#cycleLimit -= RAM_ACCESS_CYCLES;
+    if (this.cycles > this.#cycleLimit) this.#limitReached();
+  }
+
+  #limitReached(): never {
+    throw new CycleLimitExceeded(this.#cyclesAllowed);
+  }
+
+  /**
    * Translates a virtual address by walking the page tables through the
    * debug port: no bus cycles, no TLB, no fault. For checkers.
    * @returns the physical address, or -1 when the page is not mapped
    */
   debugTranslate(vaddr: number): number {
+    this.#debugAccess();
     if (!this.#mmu.enabled) return vaddr;
     const peek = (addr: number): number => {
       const offset = addr - RAM_BASE;
@@ -291,6 +349,7 @@ export class Board {
    * @returns the word, or -1 when `addr` is not a word inside RAM
    */
   debugRead32(addr: number): number {
+    this.#debugAccess();
     const offset = addr - RAM_BASE;
     return this.#inRam(offset, 4) ? this.#view.getUint32(offset, true) : -1;
   }
@@ -301,6 +360,7 @@ export class Board {
    * firmware never uses it.
    */
   snapshot(): Uint8Array {
+    this.#debugAccess();
     return this.#bytes.slice();
   }
 
@@ -311,6 +371,7 @@ export class Board {
    * @returns false, filling nothing, when the range is not all in RAM
    */
   debugFill(addr: number, length: number, word: number): boolean {
+    this.#debugAccess();
     const offset = addr - RAM_BASE;
     if (!this.#inRam(offset, length)) return false;
     const words = length >>> 2;
@@ -334,6 +395,7 @@ export class Board {
    * @returns false, clearing nothing, when the range is not all in RAM
    */
   debugClearWrites(addr: number, length: number): boolean {
+    this.#debugAccess();
     const offset = addr - RAM_BASE;
     if (!this.#inRam(offset, length)) return false;
     this.#written ??= new Uint32Array(this.ramBytes / WRITE_LINE_BYTES / 32).fill(0xFFFF_FFFF);
@@ -348,6 +410,7 @@ export class Board {
    * @returns the address of that byte, or -1 when all match (or the range is not in RAM)
    */
   debugFindMismatch(addr: number, length: number, word: number): number {
+    this.#debugAccess();
     const offset = addr - RAM_BASE;
     if (!this.#inRam(offset, length)) return -1;
     const want = word >>> 0;
@@ -380,6 +443,7 @@ export class Board {
    * @returns the address of the first differing byte, or -1 when all match (or the range is not in RAM)
    */
   debugFindWrittenMismatch(addr: number, length: number, word: number): number {
+    this.#debugAccess();
     const offset = addr - RAM_BASE;
     const written = this.#written;
     if (written === null || !this.#inRam(offset, length) || length === 0) {
@@ -472,7 +536,7 @@ export class Board {
       const value = device === this.#cycleCounter
         ? this.#cycleCounter.read32(offset)
         : device.read32(offset);
-      this.cycles += MMIO_ACCESS_CYCLES;
+      if ((this.cycles += MMIO_ACCESS_CYCLES) > this.#cycleLimit) this.#limitReached();
       return value >>> 0;
     }
     // Only an access the registers do not allow gets here: it faults.
@@ -483,7 +547,7 @@ export class Board {
   #mmioWrite(addr: number, width: number, value: number): void {
     const register = (addr - SYSINFO_BASE) / 4;
     if (width === 4 && this.#allows(register, WRITABLE)) {
-      this.cycles += MMIO_ACCESS_CYCLES;
+      if ((this.cycles += MMIO_ACCESS_CYCLES) > this.#cycleLimit) this.#limitReached();
       this.#blocks[Math.floor(register / REGISTERS_PER_BLOCK)].write32(
         addr & (MMIO_BLOCK_BYTES - 1),
         value >>> 0,
@@ -501,7 +565,7 @@ export class Board {
     access: "read" | "write",
     reason: BusFaultReason,
   ): never {
-    this.cycles += MMIO_ACCESS_CYCLES;
+    if ((this.cycles += MMIO_ACCESS_CYCLES) > this.#cycleLimit) this.#limitReached();
     this.#faultStatus.latch(addr, width, access === "write");
     throw new BusFault(addr, width, access, reason);
   }

@@ -28,6 +28,8 @@
  * ```
  * 0x00 id   0x04 object size   0x08 live slices   0x0C next pool   0x10 name, 32 bytes
  * ```
+ * The object size word's top bit (POOL_ZERO) says the pool was created with
+ * GFP_ZERO: every slice it hands out is zeroed.
  * Invariants, which audit() checks: the blocks tile the heap; each prev size
  * is the size of the block below; the free list holds exactly the free
  * blocks, in address order; no two free blocks touch (a free merges them);
@@ -69,6 +71,8 @@ const [G_FREE_PAGES, G_USED_BLOCKS, G_POOLS, G_NEXT_POOL_ID] = [0x10, 0x14, 0x18
 const [B_SIZE, B_PREV_SIZE, B_NEXT_FREE, B_PREV_FREE] = [0x00, 0x04, 0x08, 0x0C];
 const [P_ID, P_OBJ_SIZE, P_LIVE, P_NEXT, P_NAME] = [0x00, 0x04, 0x08, 0x0C, 0x10];
 const NAME_BYTES = 32;
+/** In a pool record's object size word: the pool zeroes its slices (sizes stay far below it). */
+const POOL_ZERO = 0x8000_0000;
 const POOL_BYTES = P_NAME + NAME_BYTES;
 /** Block header bytes: the payload starts this far into its block. */
 const HEADER = 8;
@@ -159,12 +163,13 @@ class FirstFit implements Firmware {
   }
 
   // Slice allocator: a pool is a record in the heap; each slice is a block of its own.
-  slice_pool_create(_flags: number, obj_size: number, options: SlicePoolOptions = {}): Pool | null {
+  slice_pool_create(flags: number, obj_size: number, options: SlicePoolOptions = {}): Pool | null {
     const record = this.#alloc(POOL_BYTES, 8);
     if (record === 0) return null;
     const id = this.#get(G_NEXT_POOL_ID);
     this.#put(G_NEXT_POOL_ID, id + 1);
-    for (const [field, value] of [[P_ID, id], [P_OBJ_SIZE, obj_size], [P_LIVE, 0]]) {
+    const sizeWord = (obj_size | ((flags & GFP_ZERO) !== 0 ? POOL_ZERO : 0)) >>> 0;
+    for (const [field, value] of [[P_ID, id], [P_OBJ_SIZE, sizeWord], [P_LIVE, 0]]) {
       this.board.write32(record + field, value);
     }
     this.board.write32(record + P_NEXT, this.#get(G_POOLS));
@@ -189,9 +194,12 @@ class FirstFit implements Firmware {
   }
   slice_alloc(pool: PoolHandle): number {
     const record = (pool as Pool).record;
-    const size = this.board.read32(record + P_OBJ_SIZE);
+    const sizeWord = this.board.read32(record + P_OBJ_SIZE);
+    const size = (sizeWord & ~POOL_ZERO) >>> 0;
     const slice = this.#alloc(size, 8);
-    if (slice !== 0) this.board.write32(record + P_LIVE, this.board.read32(record + P_LIVE) + 1);
+    if (slice === 0) return 0;
+    this.board.write32(record + P_LIVE, this.board.read32(record + P_LIVE) + 1);
+    if ((sizeWord & POOL_ZERO) !== 0) this.board.fill32(slice, Math.ceil(size / 4), 0);
     return slice;
   }
   slice_free(slice: number, pool: PoolHandle): void {
@@ -236,7 +244,7 @@ class FirstFit implements Firmware {
   poolStats(pool: PoolHandle): PoolStats {
     const address = (pool as Pool).record;
     const id = this.board.read32(address + P_ID);
-    const objSize = this.board.read32(address + P_OBJ_SIZE);
+    const objSize = (this.board.read32(address + P_OBJ_SIZE) & ~POOL_ZERO) >>> 0;
     const live = this.board.read32(address + P_LIVE);
     let name = "";
     for (let i = 0; i < NAME_BYTES; i++) {

@@ -135,8 +135,17 @@ export {
   Replayer,
   type ReplayOptions,
   type ReplayResult,
+  ReplayStopped,
+  type ReplayTables,
+  type StopReason,
   type Violation,
 } from "./tools/replay/replayer.ts";
+export {
+  type CallLimits,
+  DEFAULT_MAX_CALL_CYCLES,
+  DEFAULT_WATCHDOG_SECONDS,
+  DesignBroken,
+} from "./tools/replay/call_guard.ts";
 export {
   type ReplayReport,
   replayTrace,

@@ -24,7 +24,10 @@ export class CycleLimitExceeded extends Error {
   /** The bus cycles that were allowed. */
   readonly limit: number;
 
-  /** @param limit the bus cycles that were allowed */
+  /**
+   * Describes the access refused.
+   * @param limit the bus cycles that were allowed
+   */
   constructor(limit: number) {
     super(`the bus cycles allowed (${limit.toLocaleString("en-US")}) are spent`);
     this.name = "CycleLimitExceeded";

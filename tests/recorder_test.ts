@@ -63,9 +63,9 @@ Deno.test("Recorder output replays to the same calls, bus cycles and final state
   }
   // The same allocator state at the end, pool names included.
   const original = k.stats();
-  assertEquals(report.tables.pages, original.pages);
+  assertEquals(report.tables!.pages, original.pages);
   const pools_ = (s: typeof original.slices) =>
     s.map((p) => [p.name, p.activeObjs, p.slabs, p.objSize]);
-  assertEquals(pools_(report.tables.slices), pools_(original.slices));
-  assertEquals(report.tables.vm, original.vm);
+  assertEquals(pools_(report.tables!.slices), pools_(original.slices));
+  assertEquals(report.tables!.vm, original.vm);
 });

@@ -87,5 +87,5 @@ Deno.test("replayTrace() replays the Linux 6.12 excerpt's vmalloc events through
   // A kmalloc above 8 KiB is reported twice with one pointer: 42 unseen frees.
   assertEquals(report.trace.implicitFrees, 42);
   assertEquals(report.tlb.hits + report.tlb.misses > 0, true);
-  assertEquals(report.tables.vm!.areas.length, 449 - 446);
+  assertEquals(report.tables!.vm!.areas.length, 449 - 446);
 });

@@ -201,12 +201,20 @@ export function batchString(batch: EventBatch, ref: number): string {
   return ref < 0 ? "" : batch.strings[ref];
 }
 
-/** Unpacks a batch into a sink, in order, through one reused TraceEvent. */
+/**
+ * Unpacks a batch into a sink, in order, through one reused TraceEvent; the
+ * sink's `runBatch`, if it has one, runs the whole batch.
+ */
 export function deliverBatch(
   batch: EventBatch,
   sink: TraceSink,
   e: TraceEvent = emptyEvent(),
 ): void {
+  if (sink.runBatch !== undefined) sink.runBatch(() => deliverEntries(batch, sink, e));
+  else deliverEntries(batch, sink, e);
+}
+
+function deliverEntries(batch: EventBatch, sink: TraceSink, e: TraceEvent): void {
   for (let i = 0; i < batch.count; i++) {
     const op = batch.op[i];
     if (op === PROBLEM) {

@@ -78,6 +78,12 @@ export interface TraceSink {
   problem(line: number, message: string): void;
   /** Events the tracer lost (overwritten or dropped) before or at `line`. */
   lost(line: number, count: number): void;
+  /**
+   * Runs `deliver`, which makes a batch of this sink's calls (deliverBatch's
+   * 4,096 events): a sink that bounds the time its calls take (a replay's
+   * watchdog) runs it under that bound. Without it, `deliver` is called.
+   */
+  runBatch?(deliver: () => void): void;
 }
 
 /** A fresh event holding every field's default. */

@@ -10,11 +10,19 @@ import { DESIGNS } from "../../core/designs.ts";
 import { TraceInputError } from "../../traces/line_reader.ts";
 import { compareDesigns } from "../compare/compare_designs.ts";
 import { formatComparison } from "../compare/comparison_table.ts";
-import { DesignLoadError } from "../replay/design_loader.ts";
+import { DesignLoadError, loadDesign } from "../replay/design_loader.ts";
 import { openProblem } from "../../traces/input_file.ts";
 import { CHECK_MODES, type CheckMode } from "../replay/shadow_memory.ts";
 import { parseByteSize } from "./byte_size.ts";
 import { ProgressLines } from "./progress_lines.ts";
+import {
+  INTERRUPTED_STATUS,
+  JUDGE_HELP,
+  JUDGE_OPTIONS,
+  judgeValues,
+  stopOnCtrlC,
+  typeCheckDesigns,
+} from "./judge_options.ts";
 
 const HELP = `Usage: deno task compare <trace> [options]
 
@@ -25,7 +33,11 @@ failures, events skipped because the design lacks that part of the API,
 internal waste, peak footprint (and its ratio to the peak of live requested
 bytes) and wall time; then bus cycles p50 / p99 / max per operation kind. The
 exit status is 0 when every check passed on every design, 1 when one failed
-or the trace could not be read, 2 for bad usage.
+or the trace could not be read, 2 for bad usage (a design module that does
+not type-check included), 130 when interrupted with Ctrl-C (the table shows
+what each replay had found). A design that breaks (throws, spends its bus
+cycles, does not return) gets a line saying where, and the others' figures
+stand.
 
 Options:
   --designs LIST   comma-separated designs: shipped names (${DESIGNS.map((d) => d.name).join(", ")})
@@ -42,6 +54,7 @@ Options:
                    on shared scales, and each design's memory map at its peak
                    (one self-contained file, no network needed)
   --json           print one JSON object instead of the tables
+${JUDGE_HELP}
   --help           show this
 
 Examples:
@@ -65,6 +78,7 @@ async function main(args: string[]): Promise<number> {
         json: { type: "boolean", default: false },
         report: { type: "string" },
         help: { type: "boolean", default: false },
+        ...JUDGE_OPTIONS,
       },
     });
   } catch (error) {
@@ -85,7 +99,22 @@ async function main(args: string[]): Promise<number> {
   if (!CHECK_MODES.includes(values.check as CheckMode)) {
     return usage(`--check ${values.check} is not one of ${CHECK_MODES.join(", ")}`);
   }
+  const judge = judgeValues(values);
+  if (typeof judge === "string") return usage(judge);
+  try {
+    for (const spec of designs) await loadDesign(spec); // a typo is told before anything runs
+  } catch (error) {
+    if (!(error instanceof DesignLoadError)) throw error;
+    console.error(`compare: ${error.message}`);
+    return 2;
+  }
+  if (judge.typeCheck) {
+    const typeErrors = await typeCheckDesigns(designs);
+    for (const line of typeErrors) console.error(`compare: ${line}`);
+    if (typeErrors.length > 0) return 2;
+  }
   const progress = !values.json && Deno.stderr.isTerminal() ? new ProgressLines(designs) : null;
+  const interrupt = stopOnCtrlC();
   let comparison;
   try {
     comparison = await compareDesigns(positionals[0], designs, {
@@ -93,12 +122,17 @@ async function main(args: string[]): Promise<number> {
       check: values.check as CheckMode,
       minRam: values["min-ram"],
       pictures: values.report !== undefined,
+      maxCallCycles: judge.maxCallCycles,
+      watchdogSeconds: judge.watchdogSeconds,
+      maxViolations: judge.maxViolations,
+      signal: interrupt.signal,
       onProgress: progress
         ? (i, read, size, events) => progress.update(i, read, size, events)
         : undefined,
       onDone: progress ? (i) => progress.finish(i) : undefined,
     });
   } catch (error) {
+    interrupt.dispose();
     if (error instanceof DesignLoadError) {
       console.error(`compare: ${error.message}`);
       return 2;
@@ -108,6 +142,7 @@ async function main(args: string[]): Promise<number> {
     console.error(`compare: ${error.message}`);
     return 1;
   }
+  interrupt.dispose();
   if (values.json) {
     console.log(JSON.stringify(comparison));
   } else {
@@ -127,6 +162,7 @@ async function main(args: string[]): Promise<number> {
     console.error(`compare: HTML report written to ${values.report}`);
   }
   const failed = comparison.designs.some((d) => d.violations > 0 || d.report.inputError !== null);
+  if (interrupt.signal.aborted) return INTERRUPTED_STATUS;
   return failed ? 1 : 0;
 }
 

@@ -14,6 +14,14 @@ import { defaultBoardMemory } from "../replay/board_memory.ts";
 import { DesignLoadError, loadDesign } from "../replay/design_loader.ts";
 import { TraceInputError } from "../../traces/line_reader.ts";
 import { openProblem } from "../../traces/input_file.ts";
+import {
+  INTERRUPTED_STATUS,
+  JUDGE_HELP,
+  JUDGE_OPTIONS,
+  judgeValues,
+  stopOnCtrlC,
+  typeCheckDesigns,
+} from "./judge_options.ts";
 
 const HELP = `Usage: deno task replay <trace> [options]
 
@@ -24,7 +32,13 @@ report lists skipped events by reason (events of a part of the API the design
 lacks included), violations, allocation failures, cycles per operation and
 memory. The exit status is 0 when every check passed, 1 when one failed or the
 trace could not be read (a file that is missing, empty or not a trace gets one
-line saying so), 2 for bad usage or a --strict stop.
+line saying so), 2 for bad usage (a design module that does not type-check
+included) or a --strict stop, 130 when interrupted with Ctrl-C (what was found
+so far is reported).
+
+A design is judged, not trusted: a call that throws anything but a refusal
+(a KernelError), spends more than its bus cycles or runs past the watchdog
+ends the replay with a violation naming the call and the line.
 
 Options:
   --design D         the design: pagepile (default), koowaldah, or the path of a
@@ -48,6 +62,7 @@ Options:
   --json             print one JSON object on stdout instead of the report:
                      every figure, table and picture (deno task report turns
                      it into the HTML report later)
+${JUDGE_HELP}
   --help             show this
 
 Examples:
@@ -73,6 +88,7 @@ async function main(args: string[]): Promise<number> {
         json: { type: "boolean", default: false },
         report: { type: "string" },
         help: { type: "boolean", default: false },
+        ...JUDGE_OPTIONS,
       },
     });
   } catch (error) {
@@ -95,6 +111,8 @@ async function main(args: string[]): Promise<number> {
   if (!Number.isInteger(auditEvery) || auditEvery < 0) {
     return usage(`--audit-every ${values["audit-every"]} is not a count of events`);
   }
+  const judge = judgeValues(values);
+  if (typeof judge === "string") return usage(judge);
   let design;
   try {
     design = await loadDesign(values.design);
@@ -103,7 +121,15 @@ async function main(args: string[]): Promise<number> {
     console.error(`replay: ${error.message}`);
     return 2;
   }
+  if (judge.typeCheck) {
+    const [typeError] = await typeCheckDesigns([values.design]);
+    if (typeError !== undefined) {
+      console.error(`replay: ${typeError}`);
+      return 2;
+    }
+  }
   const bar = !values.json && Deno.stderr.isTerminal() ? new ProgressBar() : undefined;
+  const interrupt = stopOnCtrlC();
   // The report's drawing libraries are loaded only when asked for, and begin
   // loading now, while the replay waits for the trace's first batches.
   const htmlReport = values.report === undefined ? undefined : import("../report/html_report.ts");
@@ -118,15 +144,21 @@ async function main(args: string[]): Promise<number> {
       debug: values.debug,
       pictures: values.json || values.report !== undefined,
       boardMemory: defaultBoardMemory(),
+      maxCallCycles: judge.maxCallCycles,
+      watchdogSeconds: judge.watchdogSeconds,
+      maxViolations: judge.maxViolations,
+      signal: interrupt.signal,
       onProgress: bar && ((read, size, events) => bar.update(read, size, events)),
     });
   } catch (error) {
+    interrupt.dispose();
     bar?.done();
     if (error instanceof RangeError) return usage(error.message);
     if (!(error instanceof TraceInputError)) throw error;
     console.error(`replay: ${error.message}`);
     return 1;
   }
+  interrupt.dispose();
   bar?.done();
   if (values.json) {
     console.log(JSON.stringify(report));
@@ -145,7 +177,8 @@ async function main(args: string[]): Promise<number> {
     }
     console.error(`replay: HTML report written to ${values.report}`);
   }
-  if (report.stoppedAt) return 2;
+  if (report.stoppedAt?.reason === "interrupted") return INTERRUPTED_STATUS;
+  if (report.stoppedAt?.reason === "strict") return 2;
   return report.violations > 0 || report.inputError ? 1 : 0;
 }
 

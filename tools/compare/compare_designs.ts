@@ -8,6 +8,7 @@
  */
 
 import { boardForPeak } from "../replay/board_size.ts";
+import type { CallLimits } from "../replay/call_guard.ts";
 import { loadDesign } from "../replay/design_loader.ts";
 import type { ReplayReport, ReplayTraceOptions } from "../replay/replay_trace.ts";
 import { smallestBoards } from "./smallest_board.ts";
@@ -17,7 +18,14 @@ import { sendTape, type TapeReader, TraceTape } from "../../traces/trace_tape.ts
 import { siteOpsRead } from "../replay/replayer.ts";
 
 /** Options of {@link compareDesigns}. */
-export interface CompareOptions {
+export interface CompareOptions extends CallLimits {
+  /** Stop each design's replay after this many violations. */
+  maxViolations?: number;
+  /**
+   * Stop every replay at its next batch of events once this is aborted
+   * (Ctrl-C): the table shows what each had found.
+   */
+  signal?: AbortSignal;
   /** Board RAM in bytes, the same for every design; default: sized from the trace. */
   ramBytes?: number;
   /** How much of each block to fill and verify; default "full". */
@@ -61,6 +69,12 @@ export interface DesignFigures {
   footprintRatio: number;
   /** Wall time of the replay, in seconds. */
   wallSeconds: number;
+  /**
+   * Why its replay stopped before the trace's end, when it did: the design
+   * broke (threw, spent its cycles, did not return), too many violations,
+   * or an interruption. Its figures then cover the lines before.
+   */
+  stopped: string | null;
   /**
    * With `minRam`: the smallest board on which the trace replays with no
    * allocation failing; null when not even the largest board does.
@@ -157,27 +171,47 @@ async function compareOnTape(
       reports[i] = await replayInWorker(
         designs[i],
         path,
-        { ramBytes, check, pictures: options.pictures ?? false, zeroApart: true },
+        {
+          ramBytes,
+          check,
+          pictures: options.pictures ?? false,
+          zeroApart: true,
+          maxCallCycles: options.maxCallCycles,
+          watchdogSeconds: options.watchdogSeconds,
+          maxViolations: options.maxViolations,
+        },
         (r, s, e) => options.onProgress?.(i, r, s, e),
         shared,
+        options.signal,
       );
       options.onDone?.(i);
     }
   };
   await Promise.all(Array.from({ length: Math.min(parallel, designs.length) }, runner));
   const rows = reports.map(figures);
-  if (options.minRam) {
+  // A design whose replay stopped has no smallest board to find: it is left out.
+  const whole = rows.flatMap((row, i) => row.stopped === null ? [i] : []);
+  if (options.minRam && whole.length > 0 && !options.signal?.aborted) {
     // No board below the least a design's replay held live can fit it.
-    const floor = Math.min(...reports.map((r) => r.memory.peakRequestedBytes));
-    const probe = async (i: number, bytes: number): Promise<boolean> => {
-      const replay = { ramBytes: bytes, check: "off" as const, stopAtFailure: true };
+    const floor = Math.min(...whole.map((i) => reports[i].memory.peakRequestedBytes));
+    const probe = async (w: number, bytes: number): Promise<boolean> => {
+      const i = whole[w];
+      const replay = {
+        ramBytes: bytes,
+        check: "off" as const,
+        stopAtFailure: true,
+        maxCallCycles: options.maxCallCycles,
+        watchdogSeconds: options.watchdogSeconds,
+      };
       const report = await replayInWorker(designs[i], path, replay, () => {}, shared);
-      const fits = report.failures === 0 && report.inputError === null;
+      // A probe on which the design broke, or did not get to the end, does not fit.
+      const fits = report.failures === 0 && report.inputError === null &&
+        report.designBroken === null;
       options.onProbe?.(i, bytes, fits);
       return fits;
     };
-    const smallest = await smallestBoards(designs.length, floor, probe, parallel);
-    rows.forEach((row, i) => row.smallestBoardBytes = smallest[i]);
+    const smallest = await smallestBoards(whole.length, floor, probe, parallel);
+    whole.forEach((i, w) => rows[i].smallestBoardBytes = smallest[w]);
   }
   return {
     tracePath: path,
@@ -204,30 +238,59 @@ function figures(report: ReplayReport): DesignFigures {
     peakFootprintBytes: m.peakFootprintBytes,
     footprintRatio: m.peakRequestedBytes === 0 ? 0 : m.peakFootprintBytes / m.peakRequestedBytes,
     wallSeconds: report.wallSeconds,
+    stopped: report.stoppedAt === null || report.stoppedAt.reason === "failure"
+      ? null
+      : `stopped at line ${report.stoppedAt.line.toLocaleString("en-US")}${
+        STOP_WHY[report.stoppedAt.reason]
+      }: ${report.stoppedAt.message}`,
     report,
   };
 }
 
-/** Runs one replay in a fresh worker, which ends with it. */
+/** How the table says why a replay stopped (the message follows). */
+const STOP_WHY: Record<string, string> = {
+  design: " (the design broke)",
+  violations: " (--max-violations)",
+  interrupted: " (interrupted)",
+  strict: " (--strict)",
+};
+
+/**
+ * Runs one replay in a fresh worker, which ends with it. A worker that dies
+ * (a design's asynchronous code threw, say) gives the report of a replay
+ * the design broke at its start, so that the other designs' results stand.
+ */
 function replayInWorker(
   spec: string,
   path: string,
   options: Pick<
     ReplayTraceOptions,
-    "ramBytes" | "check" | "pictures" | "zeroApart" | "stopAtFailure"
+    | "ramBytes"
+    | "check"
+    | "pictures"
+    | "zeroApart"
+    | "stopAtFailure"
+    | "maxCallCycles"
+    | "watchdogSeconds"
+    | "maxViolations"
   >,
   onProgress: (bytesRead: number, fileBytes: number, events: number) => void,
   tape: TapeReader | undefined,
+  signal?: AbortSignal,
 ): Promise<ReplayReport> {
   const worker = new Worker(new URL("./compare_worker.ts", import.meta.url), { type: "module" });
   return new Promise<ReplayReport>((resolve, reject) => {
+    const abort = (): void => worker.postMessage({ abort: true });
     const end = (outcome: () => void): void => {
+      signal?.removeEventListener("abort", abort);
       worker.terminate();
       outcome();
     };
+    signal?.addEventListener("abort", abort);
     worker.onerror = (error) => {
       error.preventDefault();
-      end(() => reject(new Error(`the replay of ${spec} failed: ${error.message}`)));
+      const message = `the replay's worker died: ${error.message}`;
+      end(() => resolve(crashReport(spec, path, options, message)));
     };
     worker.onmessage = (message: MessageEvent) => {
       const data = message.data;
@@ -242,5 +305,70 @@ function replayInWorker(
     };
     worker.postMessage({ spec, path, options, tape: tape !== undefined });
     if (tape !== undefined) void sendTape(tape, (message) => worker.postMessage(message));
+    if (signal?.aborted) abort();
   });
+}
+
+/** The report of a replay whose worker died before it could say anything: the design broke at its start. */
+function crashReport(
+  spec: string,
+  path: string,
+  options: Pick<ReplayTraceOptions, "ramBytes" | "check" | "pictures">,
+  message: string,
+): ReplayReport {
+  const broken = { line: 0, message };
+  const nothing = { line: 0, footprintBytes: 0 };
+  const series = { every: 1, event: [], line: [], requestedBytes: [], footprintBytes: [] };
+  return {
+    ...(options.pictures
+      ? {
+        pictures: {
+          peak: nothing,
+          peakMap: null,
+          peakMapAt: nothing,
+          endMap: null,
+          series: { ...series, freeByOrder: [] },
+        },
+      }
+      : {}),
+    design: spec,
+    tracePath: path,
+    format: "linux",
+    lines: 0,
+    ramBytes: options.ramBytes ?? 0,
+    ramRule: "given",
+    traceNeeds: null,
+    check: options.check ?? "full",
+    debug: false,
+    timestampsBackwards: 0,
+    inputError: null,
+    stoppedAt: { ...broken, reason: "design" },
+    wallSeconds: 0,
+    eventsPerSecond: 0,
+    poolNames: {},
+    events: 0,
+    applied: 0,
+    skipped: {},
+    problems: { count: 0, first: [] },
+    violations: 1,
+    violationList: [broken],
+    designBroken: broken,
+    failures: 0,
+    failureList: [],
+    ops: {},
+    memory: {
+      peakRequestedBytes: 0,
+      peakLine: 0,
+      objectRequestedBytes: 0,
+      objectAllocatedBytes: 0,
+      linuxAllocatedBytes: 0,
+      pageBytes: 0,
+      vmallocBytes: 0,
+      peakFootprintBytes: 0,
+      firmwareBytes: 0,
+    },
+    trace: { cpus: [], crossCpuFrees: 0, lostEvents: 0, implicitFrees: 0 },
+    tlb: { hits: 0, misses: 0, hitRate: 0 },
+    tables: null,
+  };
 }

@@ -1,8 +1,9 @@
 /**
  * One design's replay in a worker, for compareDesigns: receives
  * `{ spec, path, options, tape }`, then, with `tape`, the trace's parsed
- * events (sendTape's messages); posts `{ progress: events }` now and then,
- * then `{ report }` or `{ error: { message, input } }`, and is terminated.
+ * events (sendTape's messages), and `{ abort: true }` when interrupted;
+ * posts `{ progress: events }` now and then, then `{ report }` or
+ * `{ error: { message, input } }`, and is terminated.
  * @module
  */
 
@@ -24,8 +25,15 @@ const scope = globalThis as unknown as WorkerScope;
 /** The trace's events, when the comparison sends them (see sendTape). */
 let tape: SentTape | undefined;
 
+/** Aborted when the comparison is interrupted: the replay stops at its next batch. */
+const interrupt = new AbortController();
+
 scope.onmessage = async (message: MessageEvent) => {
   if (tape?.take(message.data)) return;
+  if (message.data.abort === true) {
+    interrupt.abort();
+    return;
+  }
   const { spec, path, options, tape: sent } = message.data as {
     spec: string;
     path: string;
@@ -40,6 +48,7 @@ scope.onmessage = async (message: MessageEvent) => {
       ...options,
       design,
       tape,
+      signal: interrupt.signal,
       onProgress: (read, size, events) => {
         const now = performance.now();
         if (now - last < PROGRESS_MS) return;

@@ -27,8 +27,12 @@ export function formatComparison(comparison: Comparison): string {
     "",
   ];
   const sized = rows.some((r) => r.smallestBoardBytes !== undefined);
-  const board = (bytes: number | null | undefined): string =>
-    bytes === null || bytes === undefined ? "over 1 GiB" : size(bytes);
+  const board = (row: (typeof rows)[number]): string =>
+    row.stopped !== null
+      ? "-"
+      : row.smallestBoardBytes === null || row.smallestBoardBytes === undefined
+      ? "over 1 GiB"
+      : size(row.smallestBoardBytes);
   out.push(table(
     [
       "design",
@@ -49,10 +53,13 @@ export function formatComparison(comparison: Comparison): string {
       r.waste.toFixed(3),
       kib(r.peakFootprintBytes),
       r.footprintRatio.toFixed(3),
-      ...(sized ? [board(r.smallestBoardBytes)] : []),
+      ...(sized ? [board(r)] : []),
       r.wallSeconds.toFixed(2),
     ]),
   ));
+  for (const r of rows.filter((r) => r.stopped !== null)) {
+    out.push(`  ${r.design}: ${r.stopped}; its figures cover the lines before`);
+  }
   out.push(
     "  (unsupported: events skipped because the design lacks that part of the API;",
     "   waste: bytes handed out / requested for the objects live at the peak, headers included" +
@@ -79,11 +86,21 @@ export function formatComparison(comparison: Comparison): string {
     ]),
   ));
   const failed = rows.filter((r) => r.violations > 0 || r.report.inputError !== null);
+  if (failed.length > 0) out.push("", "the first violations of each design that failed:");
+  for (const r of failed) {
+    for (const v of r.report.violationList.slice(0, 3)) {
+      out.push(`  ${r.design}: line ${v.line}: ${v.message}`);
+    }
+    if (r.report.inputError !== null) out.push(`  ${r.design}: ${r.report.inputError}`);
+  }
+  const interrupted = rows.some((r) => r.report.stoppedAt?.reason === "interrupted");
   out.push(
     "",
-    failed.length === 0
-      ? "OK: every check passed on every design"
-      : `FAILED: ${failed.map((r) => r.design).join(", ")} (see each one's replay for the lines)`,
+    failed.length > 0
+      ? `FAILED: ${failed.map((r) => r.design).join(", ")} (see each one's replay for the lines)`
+      : interrupted
+      ? "INTERRUPTED: no violation up to where each replay stopped"
+      : "OK: every check passed on every design",
   );
   return out.join("\n") + "\n";
 }

@@ -21,6 +21,7 @@ import { KernelError, PoolBusyError } from "../../core/errors.ts";
 import {
   type Design,
   type Firmware,
+  type FirmwareStats,
   type KernelPart,
   type PoolHandle,
   ZERO_SIZE_PTR,
@@ -29,6 +30,14 @@ import { GFP_DMA, GFP_KERNEL, GFP_ZERO } from "../../core/gfp.ts";
 import { Kernel } from "../../core/pagepile/kernel.ts";
 import { pagepileDesign } from "../../core/pagepile/design.ts";
 import { ShadowMemory } from "../replay/shadow_memory.ts";
+import { CallGuard, type CallLimits, DesignBroken } from "../replay/call_guard.ts";
+import { firmwareTraits } from "../replay/firmware_traits.ts";
+import {
+  pageCountProblems,
+  pageMapProblems,
+  pagesInUseProblem,
+  statsShapeProblem,
+} from "../replay/figure_checks.ts";
 
 /** The misuses the fuzzer tries; each must be refused and change nothing. */
 export const MISUSES = [
@@ -53,7 +62,7 @@ export const MISUSES = [
 /** One step of a fuzz run. `pick` chooses among live things, modulo their number. */
 export type FuzzOp =
   | { kind: "pages"; order: number; dma: boolean; zero: boolean }
-  | { kind: "pool"; size: number }
+  | { kind: "pool"; size: number; zero: boolean }
   | { kind: "slice"; pick: number }
   | { kind: "galloc"; size: number; zero: boolean }
   | { kind: "vmalloc"; size: number }
@@ -80,6 +89,7 @@ export const fuzzOp: fc.Arbitrary<FuzzOp> = fc.oneof(
     arbitrary: fc.record({
       kind: fc.constant("pool" as const),
       size: fc.oneof(fc.constantFrom(4, 40, 200, 600, 2040), fc.integer({ min: 1, max: 32768 })),
+      zero: fc.boolean(),
     }),
   },
   { weight: 6, arbitrary: fc.record({ kind: fc.constant("slice" as const), pick: fc.nat() }) },
@@ -130,14 +140,18 @@ type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K>
 interface PoolModel {
   pool: PoolHandle;
   size: number;
+  /** Created with GFP_ZERO: every slice must come zeroed. */
+  zero: boolean;
   live: number;
+  /** Its record in RAM, claimed in the shadow as the firmware's. */
+  record: { address: number; bytes: number };
 }
 
 /** Thrown when the kernel and the model disagree; says which step and why. */
 export class FuzzFailure extends Error {}
 
 /** Options of {@link runFuzzOps}. */
-export interface FuzzOptions {
+export interface FuzzOptions extends CallLimits {
   /** The design to fuzz; default pagepile's (misuse included). */
   design?: Design;
   /** Boot it with its debug options; default false. */
@@ -158,8 +172,41 @@ export function runFuzzOps(
   ramBytes: number,
   options: FuzzOptions = {},
 ): void {
-  new FuzzRun(ramBytes, options.design ?? pagepileDesign, options.debug ?? false).run(ops);
+  // Guarded as a replay is: a design that throws, spends a step's bus
+  // cycles or loops is a failure of the step, never a crash or a hang.
+  const board = new Board({ ramBytes });
+  const guard = new CallGuard(board, options);
+  let run: FuzzRun | undefined;
+  try {
+    guard.watch(() => {
+      guard.enter("boot");
+      run = new FuzzRun(board, guard, options.design ?? pagepileDesign, options.debug ?? false);
+      guard.leave();
+      run.run(ops);
+    });
+  } catch (error) {
+    if (error instanceof FuzzFailure) throw error;
+    const step = run === undefined ? "at boot" : `step ${run.step}`;
+    if (error instanceof DesignBroken) throw new FuzzFailure(`${step}: ${error.message}`);
+    if (guard.calling !== "") throw new FuzzFailure(`${step}: ${guard.broken(error).message}`);
+    throw error;
+  }
 }
+
+/** The call a step makes, for the message when the design breaks in it. */
+const STEP_CALL: Record<FuzzOp["kind"], string> = {
+  pages: "alloc_pages",
+  pool: "slice_pool_create",
+  slice: "slice_alloc",
+  galloc: "galloc",
+  vmalloc: "vmalloc",
+  free: "a free",
+  shrink: "slice_pool_shrink",
+  recycle: "slice_pool_recycle",
+  gshrink: "gshrink",
+  audit: "audit",
+  misuse: "a misuse",
+};
 
 class FuzzRun {
   readonly board: Board;
@@ -181,19 +228,27 @@ class FuzzRun {
   step = 0;
 
   readonly debug: boolean;
+  readonly guard: CallGuard;
 
-  constructor(ramBytes: number, design: Design, debug: boolean) {
-    this.board = new Board({ ramBytes });
+  constructor(board: Board, guard: CallGuard, design: Design, debug: boolean) {
+    this.board = board;
+    this.guard = guard;
     this.debug = debug;
     this.k = design.boot(this.board, { debug });
     this.kernel = this.k instanceof Kernel ? this.k : null;
-    this.lacks = new Set(this.k.unsupported ?? []);
-    if (this.k.vmalloc === undefined || this.k.vfree === undefined) this.lacks.add("vmalloc");
-    this.align = this.k.align ?? 8;
-    const stats = this.k.stats();
+    let traits;
+    try {
+      traits = firmwareTraits(this.k);
+    } catch (error) {
+      if (!(error instanceof TypeError)) throw error;
+      throw new DesignBroken("boot", `the firmware's ${error.message}`);
+    }
+    this.lacks = traits.lacks;
+    this.align = traits.align;
+    const stats = this.stats();
     this.freeAtBoot = stats.pages.free;
     this.shadow = new ShadowMemory(this.board, "full", stats.vm?.window ?? { start: 0, bytes: 0 });
-    this.shadow.claimFirmware(this.board.ramBase, stats.pages.reserved * PAGE_SIZE);
+    this.shadow.claimReserved(stats.pages.reserved * PAGE_SIZE);
   }
 
   fail(message: string): never {
@@ -203,26 +258,66 @@ class FuzzRun {
   run(ops: readonly FuzzOp[]): void {
     for (const op of ops) {
       this.step++;
+      this.guard.enter(op.kind === "misuse" ? op.what : STEP_CALL[op.kind]);
       this.apply(op);
       if (this.debug && (this.k.debugReports?.() ?? 0) !== 0) {
         this.fail(`a debug report where nothing was overwritten: ${this.board.console.text()}`);
       }
+      this.guard.leave();
     }
+    this.guard.enter("the end");
     this.audit("at the end");
     // Everything back: blocks, pools, the vmalloc tree; then every page is free.
     while (this.live.length > 0) this.give(this.live.length - 1);
-    for (const { pool } of this.pools.splice(0)) this.k.slice_pool_recycle(pool);
+    for (const { pool, record } of this.pools.splice(0)) {
+      this.k.slice_pool_recycle(pool);
+      this.shadow.releaseFirmware(record.address, record.bytes);
+    }
     this.k.gshrink();
-    const free = this.k.stats().pages.free;
+    const free = this.stats().pages.free;
     if (free !== this.freeAtBoot) {
       this.fail(`${this.freeAtBoot - free} pages not given back at the end`);
     }
     this.audit("after giving everything back");
+    this.guard.leave();
   }
 
+  /** stats(), of a valid shape, its page counts possible on this board. */
+  stats(): FirmwareStats {
+    const stats = this.k.stats();
+    const shape = statsShapeProblem(stats);
+    if (shape !== undefined) this.fail(`stats(): ${shape}`);
+    const wrong = pageCountProblems(stats.pages, this.board.ramBytes / PAGE_SIZE);
+    if (wrong.length > 0) this.fail(`stats(): ${wrong.join("; ")}`);
+    return stats;
+  }
+
+  /** The design's audit, and its figures against each other: counts, pagesInUse, page map. */
   audit(when: string): void {
     const problems = this.k.audit();
     if (problems.length > 0) this.fail(`audit ${when}: ${problems.join("; ")}`);
+    const pages = this.stats().pages;
+    const inUse = this.k.pagesInUse();
+    const wrong = pagesInUseProblem(inUse, pages);
+    if (wrong !== undefined) this.fail(`${when}: ${wrong}`);
+    if (typeof this.k.pageMap === "function") {
+      const map = this.k.pageMap();
+      const ramBase = this.board.ramBase;
+      const expected = { ramBase, pages: pages.total, pagesInUse: inUse, reserved: pages.reserved };
+      const mapWrong = map === null ? [] : pageMapProblems(map, expected);
+      if (mapWrong.length > 0) this.fail(`pageMap() ${when}: ${mapWrong.join("; ")}`);
+    }
+  }
+
+  /** After an allocation: pagesInUse() no fewer than the pages live blocks and records lie on. */
+  footprint(): void {
+    const inUse = this.k.pagesInUse();
+    if (inUse < this.shadow.pagesCovered) {
+      this.fail(
+        `pagesInUse() is ${inUse}, but the live blocks and pool records lie on ` +
+          `${this.shadow.pagesCovered} pages outside the reserved ones`,
+      );
+    }
   }
 
   /** Claims a new block in the shadow: in RAM (or the window), aligned, clear of all that is live. */
@@ -233,6 +328,7 @@ class FuzzRun {
       : this.shadow.add(id, block.addr, block.bytes, align);
     if (wrong !== undefined) this.fail(`${block.kind} returned a bad block: ${wrong}`);
     this.live.push({ ...block, id } as Live);
+    this.footprint();
     // A freed block whose address is live again can no longer be freed twice.
     for (let i = this.freed.length - 1; i >= 0; i--) {
       if (this.freed[i].addr === block.addr) this.freed.splice(i, 1);
@@ -280,9 +376,15 @@ class FuzzRun {
         return;
       }
       case "pool": {
-        const pool = k.slice_pool_create(GFP_KERNEL, op.size);
+        const pool = k.slice_pool_create(GFP_KERNEL | (op.zero ? GFP_ZERO : 0), op.size);
         // A size the design takes no pool of: its refusal is not what is fuzzed.
-        if (pool !== null) this.pools.push({ pool, size: op.size, live: 0 });
+        if (pool === null) return;
+        const { address, recordBytes } = k.poolStats(pool);
+        const wrong = this.shadow.claimFirmware(address, recordBytes);
+        if (wrong !== undefined) this.fail(`slice_pool_create put the pool's record at ${wrong}`);
+        const record = { address, bytes: recordBytes };
+        this.pools.push({ pool, size: op.size, zero: op.zero, live: 0, record });
+        this.footprint();
         return;
       }
       case "slice": {
@@ -294,6 +396,7 @@ class FuzzRun {
         // Debug slots (object, red zone, tag) are aligned to 8 bytes only.
         const promised = sliceAlign(pool.size, this.align, this.k.powerOfTwoAlign ?? false);
         const align = this.debug ? Math.min(promised, 8) : promised;
+        if (pool.zero) this.expectZero(addr, pool.size, "slice_alloc from a GFP_ZERO pool");
         this.take({ kind: "slice", addr, bytes: pool.size, pool }, align);
         return;
       }
@@ -329,6 +432,7 @@ class FuzzRun {
         if (this.pools[i].live > 0) return; // the misuse "recycle-busy-pool" tries that
         const [pool] = this.pools.splice(i, 1);
         k.slice_pool_recycle(pool.pool);
+        this.shadow.releaseFirmware(pool.record.address, pool.record.bytes);
         this.deadPools.push(pool.pool);
         return;
       }
@@ -344,11 +448,10 @@ class FuzzRun {
     }
   }
 
+  /** Every byte of a block handed out with GFP_ZERO must be 0 (read through the debug port). */
   expectZero(addr: number, bytes: number, what: string): void {
-    const read = (a: number) => addr >= 0xC000_0000 ? this.board.vread32(a) : this.board.read32(a);
-    for (let a = addr; a < addr + bytes - 3; a += 4) {
-      if (read(a) !== 0) this.fail(`${what}: ${hex32(a)} is not zero`);
-    }
+    const at = this.board.debugFindMismatch(addr, bytes, 0);
+    if (at !== -1) this.fail(`${what}: the byte at ${hex32(at)} is not zero`);
   }
 
   /** A call the model says is wrong: it must throw a KernelError and change no byte of RAM. */

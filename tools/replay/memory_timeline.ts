@@ -6,7 +6,19 @@
  */
 
 import { PAGE_SIZE } from "../../hw/memory_map.ts";
-import type { Firmware, PageMap } from "../../core/firmware.ts";
+import type { PageMap } from "../../core/firmware.ts";
+
+/** What a timeline reads of the design, through whatever guards and checks its calls. */
+export interface TimelineSource {
+  /** The board's RAM, in bytes. */
+  readonly ramBytes: number;
+  /** Who holds each page now; null for a design that cannot tell. */
+  pageMap(): PageMap | null;
+  /** Bytes of the pages the allocators hold now. */
+  footprintBytes(): number;
+  /** Free piles per order now, all zones together. */
+  freeByOrder(): number[];
+}
 
 /** Samples kept at most; when full, every other one is dropped and the interval doubles. */
 const MAX_SAMPLES = 1024;
@@ -73,7 +85,7 @@ export interface ReplayPictures {
  * and footprint themselves stay exact.
  */
 export class MemoryTimeline {
-  readonly #k: Firmware;
+  readonly #source: TimelineSource;
   #every = 1;
   readonly #series: MemorySeries;
   #peakFootprint = -1;
@@ -86,10 +98,10 @@ export class MemoryTimeline {
   /** Bytes the footprint must grow past #mapFootprint before the map is read again. */
   readonly #mapStep: number;
 
-  /** @param firmware the design being replayed into */
-  constructor(firmware: Firmware) {
-    this.#k = firmware;
-    this.#mapStep = Math.max(PAGE_SIZE, Math.floor(firmware.board.ramBytes / 256));
+  /** @param source what the design being replayed into says of its memory */
+  constructor(source: TimelineSource) {
+    this.#source = source;
+    this.#mapStep = Math.max(PAGE_SIZE, Math.floor(source.ramBytes / 256));
     this.#series = {
       every: 1,
       event: [],
@@ -114,7 +126,7 @@ export class MemoryTimeline {
   /** Before an event that may give pages back: reads the peak's map if one is pending. */
   beforeRelease(): void {
     if (!this.#peakPending) return;
-    this.#peakMap = this.#k.pageMap?.() ?? null;
+    this.#peakMap = this.#source.pageMap();
     this.#mapFootprint = this.#peakFootprint;
     this.#mapLine = this.#peakLine;
     this.#peakPending = false;
@@ -129,14 +141,14 @@ export class MemoryTimeline {
     s.event.push(event);
     s.line.push(line);
     s.requestedBytes.push(requestedBytes);
-    s.footprintBytes.push(this.#k.pagesInUse() * PAGE_SIZE);
-    s.freeByOrder.push((this.#k.pageStats?.() ?? this.#k.stats().pages).freeByOrder);
+    s.footprintBytes.push(this.#source.footprintBytes());
+    s.freeByOrder.push(this.#source.freeByOrder());
   }
 
   /** The pictures, the end's map read now. */
   finish(): ReplayPictures {
     this.beforeRelease();
-    const endMap = this.#k.pageMap?.() ?? null;
+    const endMap = this.#source.pageMap();
     return {
       peak: { line: this.#peakLine, footprintBytes: Math.max(this.#peakFootprint, 0) },
       peakMap: this.#peakMap ?? endMap,

@@ -8,6 +8,7 @@ import { formatSlabinfo } from "../../core/slabinfo.ts";
 import { formatVmallocinfo } from "../../core/vmallocinfo.ts";
 import { RAM_MAX_BYTES } from "../../hw/memory_map.ts";
 import type { ReplayReport } from "./replay_trace.ts";
+import type { StopReason } from "./replayer.ts";
 
 /**
  * Formats a replay report as text: what ran, every event accounted for,
@@ -36,8 +37,11 @@ export function formatReplayReport(
     out.push(`\nINPUT ERROR: ${report.inputError}\n(the report covers the lines before it)`);
   }
   if (report.stoppedAt) {
-    const why = report.stoppedAt.reason === "strict" ? " (--strict)" : " (at the first failure)";
-    out.push(`\nSTOPPED${why} at line ${report.stoppedAt.line}: ${report.stoppedAt.message}`);
+    const stop = report.stoppedAt;
+    out.push(`\nSTOPPED ${STOP_WHY[stop.reason]} at line ${stop.line}: ${stop.message}`);
+    if (stop.reason === "design") {
+      out.push("(the design was called no more: no audit at the end, no tables)");
+    }
   }
 
   const skippedTotal = Object.values(report.skipped).reduce((a, b) => a + b, 0);
@@ -113,7 +117,9 @@ export function formatReplayReport(
   }
   out.push(`\nwall time ${report.wallSeconds.toFixed(2)} s, ${n(report.eventsPerSecond)} events/s`);
 
-  if (options.stats) {
+  if (options.stats && report.tables === null) {
+    out.push("\nno tables at the end: the design broke, and was asked nothing more");
+  } else if (options.stats && report.tables !== null) {
     out.push("\nbuddyinfo at the end:");
     out.push(formatBuddyinfo(report.tables.pages).trimEnd());
     out.push("\nslabinfo at the end:");
@@ -132,6 +138,15 @@ export function formatReplayReport(
   return out.join("\n") + "\n";
 }
 
+/** Why a replay stopped early, as the report says it. */
+const STOP_WHY: Record<StopReason, string> = {
+  strict: "(--strict)",
+  failure: "(at the first failure)",
+  design: "(the design broke)",
+  violations: "(--max-violations)",
+  interrupted: "(interrupted)",
+};
+
 /**
  * The report's last line: whether every check passed and, since failed
  * allocations are not violations but no success either, how many failed and
@@ -143,22 +158,45 @@ function verdict(report: ReplayReport): string {
   const problems: string[] = [];
   if (report.violations > 0) problems.push(`${n(report.violations)} violations`);
   if (report.inputError) problems.push("the trace could not be read to its end");
-  if (report.stoppedAt?.reason === "strict") {
-    problems.push(`stopped at line ${report.stoppedAt.line} (--strict)`);
+  const stop = report.stoppedAt;
+  if (stop !== null && stop.reason !== "failure") {
+    problems.push(`stopped ${STOP_WHY[stop.reason]} at line ${stop.line}`);
   }
   if (report.failures === 0) {
+    if (problems.length > 0 && report.violations === 0 && stop?.reason === "interrupted") {
+      return `INTERRUPTED at line ${stop.line}: no violation up to there; ` +
+        "the rest of the trace was not replayed";
+    }
     return problems.length === 0 ? "OK: every check passed" : `FAILED: ${problems.join("; ")}`;
   }
-  const needs = report.traceNeeds;
-  // The sizing rule's board, or a larger one when that rule's was too small.
-  const larger = needs === null || needs.ramBytes <= report.ramBytes
-    ? 2 * report.ramBytes
-    : needs.ramBytes;
   const failed = `${n(report.failures)} allocations failed for lack of memory on this ` +
-    `${mib(report.ramBytes)} board` +
-    (needs === null ? "" : `; the trace's peak of live bytes is ${mib(needs.peakLiveBytes)}`) +
-    (larger <= RAM_MAX_BYTES ? `: replay it with --ram ${larger / 1048576}M` : "");
+    `${mib(report.ramBytes)} board` + memoryHint(report);
   return problems.length === 0
     ? `NOT ENOUGH MEMORY: ${failed} (every check passed)`
     : `FAILED: ${problems.join("; ")}; and ${failed}`;
+}
+
+/**
+ * What the allocation failures say: a trace that needs a larger board (the
+ * board to replay it on), or, on a board the trace's live bytes fit with
+ * room to spare, a design that holds far more than them.
+ */
+function memoryHint(report: ReplayReport): string {
+  const mib = (bytes: number): string => `${+(bytes / 1048576).toFixed(1)} MiB`;
+  const needs = report.traceNeeds;
+  if (needs === null) {
+    const larger = 2 * report.ramBytes;
+    return larger <= RAM_MAX_BYTES ? `: replay it with --ram ${larger / 1048576}M` : "";
+  }
+  const live = `; the trace's peak of live bytes is ${mib(needs.peakLiveBytes)}`;
+  if (needs.ramBytes > report.ramBytes) {
+    return `${live}: replay it with --ram ${needs.ramBytes / 1048576}M`;
+  }
+  // The board is the sizing rule's for this trace, or larger: the trace fits, the design does not.
+  const footprint = report.memory.peakFootprintBytes;
+  const times = needs.peakLiveBytes === 0
+    ? ""
+    : ` (x${(footprint / needs.peakLiveBytes).toFixed(1)})`;
+  return `${live}, and the design held ${mib(footprint)} of pages${times}: it keeps memory it ` +
+    "does not give back, or wastes it; the trace itself needs no larger board";
 }

@@ -6,21 +6,33 @@
  */
 
 import { Board } from "../../hw/board.ts";
-import type { Design, PageStats, PoolStats, VmStats } from "../../core/firmware.ts";
+import type { Design } from "../../core/firmware.ts";
 import { pagepileDesign } from "../../core/pagepile/design.ts";
 import { TraceInputError } from "../../traces/line_reader.ts";
-import { deliverBatch } from "../../traces/event_batch.ts";
-import { emptyEvent, type TraceSink } from "../../traces/trace_event.ts";
-import { readTrace, type TraceFormat, traceFormat } from "../../traces/trace_reader.ts";
+import { batchBuffer, BatchEncoder, deliverBatch } from "../../traces/event_batch.ts";
+import { emptyEvent, type TraceOp, type TraceSink } from "../../traces/trace_event.ts";
+import {
+  readTrace,
+  type TraceFormat,
+  traceFormat,
+  type TraceInfo,
+} from "../../traces/trace_reader.ts";
 import { streamTrace, type TraceStreamer } from "../../traces/trace_stream.ts";
 import { type TapeReader, TraceTape, WORKER_MIN_FILE_BYTES } from "../../traces/trace_tape.ts";
 import { boardForPeak, type BoardSize, boardSizeForTrace } from "./board_size.ts";
 import { recallPeak, rememberPeak } from "./board_memory.ts";
-import { Replayer, type ReplayResult, siteOpsRead } from "./replayer.ts";
+import {
+  Replayer,
+  type ReplayResult,
+  ReplayStopped,
+  siteOpsRead,
+  type StopReason,
+} from "./replayer.ts";
 import type { CheckMode } from "./shadow_memory.ts";
+import type { CallLimits } from "./call_guard.ts";
 
 /** Options of {@link replayTrace}. */
-export interface ReplayTraceOptions {
+export interface ReplayTraceOptions extends CallLimits {
   /** The allocator design to replay on; default pagepile's. */
   design?: Design;
   /** Board RAM in bytes; default: sized from the trace (see boardSizeForTrace). */
@@ -48,6 +60,13 @@ export interface ReplayTraceOptions {
   stopAtFailure?: boolean;
   /** Count GFP_ZERO allocations' cycles apart (see ReplayOptions.zeroApart); default false. */
   zeroApart?: boolean;
+  /** Stop after the event that brings the violations to this many (it is then in `stoppedAt`). */
+  maxViolations?: number;
+  /**
+   * Stop at the next batch of events once this is aborted (Ctrl-C); the
+   * report covers what came before, and `stoppedAt` says so.
+   */
+  signal?: AbortSignal;
   /**
    * A parse worker to reuse: with `ramBytes` given, the trace is parsed in it
    * whatever its size, and it stays warm for the caller's next replay (sized
@@ -111,24 +130,17 @@ export interface ReplayReport extends ReplayResult {
   inputError: string | null;
   /**
    * The line that stopped the replay early, and why: a bad line or a bus
-   * fault with `strict`, an allocation failure with `stopAtFailure`.
+   * fault with `strict`, an allocation failure with `stopAtFailure`, a
+   * design that broke (`designBroken` has it), `maxViolations` reached, or
+   * the replay interrupted.
    */
-  stoppedAt: { line: number; message: string; reason: "strict" | "failure" } | null;
+  stoppedAt: { line: number; message: string; reason: StopReason } | null;
   /** Seconds from start to end, sizing pass included. */
   wallSeconds: number;
   /** Events per second of wall time. */
   eventsPerSecond: number;
-  /** The allocators' tables at the end (vm: for a design with vmalloc). */
-  tables: { pages: PageStats; slices: PoolStats[]; vm?: VmStats };
   /** Cache names learned from the trace's frees, by pool. */
   poolNames: Record<string, string>;
-}
-
-/** Thrown through the reader to stop a replay early. */
-class Stop extends Error {
-  constructor(readonly line: number, message: string, readonly reason: "strict" | "failure") {
-    super(message);
-  }
 }
 
 /**
@@ -173,11 +185,14 @@ export async function replayTrace(
   // A replay stopped early did not read on to where the reader names the format.
   if (read.stoppedAt !== null) read.format = await traceFormat(path);
   const result = attempt.replayer.finish(read.lines);
+  // A design that broke at the end (in its audit, say) stopped nothing, but broke all the same.
+  if (read.stoppedAt === null && result.designBroken !== null) {
+    read.stoppedAt = { ...result.designBroken, reason: "design" };
+  }
   let traceNeeds = run.traceNeeds;
   // A board too small for the trace: say how large it should be.
   if (result.failures > 0 && traceNeeds === null) traceNeeds = await boardSizeForTrace(path);
   const wallSeconds = (performance.now() - start) / 1000;
-  const stats = attempt.kernel.stats();
   return {
     ...result,
     design: (options.design ?? pagepileDesign).name,
@@ -198,11 +213,6 @@ export async function replayTrace(
     stoppedAt: read.stoppedAt,
     wallSeconds: Math.round(wallSeconds * 1000) / 1000,
     eventsPerSecond: Math.round(result.events / wallSeconds),
-    tables: {
-      pages: stats.pages,
-      slices: stats.slices,
-      ...(stats.vm === undefined ? {} : { vm: stats.vm }),
-    },
     poolNames: Object.fromEntries(attempt.replayer.poolNames()),
   };
 }
@@ -210,7 +220,6 @@ export async function replayTrace(
 /** A board with the design booted on it, and the replayer that drives it. */
 interface Attempt {
   ramBytes: number;
-  kernel: ReturnType<Design["boot"]>;
   replayer: Replayer;
   /** The sink the trace's events go to: the replayer, or its strict wrapper. */
   sink: TraceSink;
@@ -234,20 +243,24 @@ interface Run {
 
 function boot(ramBytes: number, options: ReplayTraceOptions): Attempt {
   const design = options.design ?? pagepileDesign;
-  const kernel = design.boot(new Board({ ramBytes }), { debug: options.debug ?? false });
-  const replayer = new Replayer(kernel, {
+  const replayer = Replayer.boot(design, new Board({ ramBytes }), {
+    debug: options.debug ?? false,
     check: options.check ?? "full",
     auditEvery: options.auditEvery,
     pictures: options.pictures,
     zeroApart: options.zeroApart,
+    maxCallCycles: options.maxCallCycles,
+    watchdogSeconds: options.watchdogSeconds,
+    maxViolations: options.maxViolations,
+    signal: options.signal,
     onFault: options.strict
       ? (line, message) => {
-        throw new Stop(line, message, "strict");
+        throw new ReplayStopped(line, message, "strict");
       }
       : undefined,
     onFailure: options.stopAtFailure
       ? (line, message) => {
-        throw new Stop(line, message, "failure");
+        throw new ReplayStopped(line, message, "failure");
       }
       : undefined,
   });
@@ -255,17 +268,18 @@ function boot(ramBytes: number, options: ReplayTraceOptions): Attempt {
     ? {
       event: replayer.event.bind(replayer),
       lost: replayer.lost.bind(replayer),
+      runBatch: replayer.runBatch.bind(replayer),
       problem(line: number, message: string): void {
         replayer.problem(line, message);
-        throw new Stop(line, message, "strict");
+        throw new ReplayStopped(line, message, "strict");
       },
     }
     : replayer;
-  return { ramBytes, kernel, replayer, sink };
+  return { ramBytes, replayer, sink };
 }
 
 /**
- * How a reading that threw ended: a Stop, or an input error after some
+ * How a reading that threw ended: a stop, or an input error after some
  * events; anything else is rethrown.
  */
 function outcomeOfError(
@@ -273,7 +287,7 @@ function outcomeOfError(
   attempt: Attempt,
   format: TraceFormat,
 ): ReadOutcome {
-  if (error instanceof Stop) {
+  if (error instanceof ReplayStopped) {
     return {
       format,
       lines: error.line,
@@ -313,7 +327,7 @@ async function replayOnBoard(
       ? streamer.stream.bind(streamer)
       : await fileBytes(path) >= WORKER_MIN_FILE_BYTES
       ? streamTrace
-      : readTrace;
+      : readInBatches;
     const info = await reader(path, attempt.sink, {
       onProgress: (bytesRead: number, size: number) =>
         options.onProgress?.(bytesRead, size, attempt.replayer.events),
@@ -324,6 +338,43 @@ async function replayOnBoard(
     read = outcomeOfError(error, attempt, "linux");
   }
   return { attempt, read, traceNeeds };
+}
+
+/**
+ * Reads a trace on this thread into `sink` a batch at a time, as a worker's
+ * parse hands it over: so that the sink runs each batch as one (a replay,
+ * under its watchdog). The events before an input error are delivered.
+ */
+async function readInBatches(
+  path: string,
+  sink: TraceSink,
+  options: {
+    onProgress?: (bytesRead: number, fileBytes: number) => void;
+    siteOps?: readonly TraceOp[];
+  },
+): Promise<TraceInfo> {
+  const event = emptyEvent();
+  let spare: ArrayBuffer | undefined;
+  const encoder = new BatchEncoder((batch) => {
+    deliverBatch(batch, sink, event);
+    spare = batchBuffer(batch); // read: its buffer is filled again
+  }, {
+    siteOps: options.siteOps,
+    spare: () => {
+      const buffer = spare;
+      spare = undefined;
+      return buffer;
+    },
+  });
+  let info: TraceInfo;
+  try {
+    info = await readTrace(path, encoder, { onProgress: options.onProgress });
+  } catch (error) {
+    if (!(error instanceof ReplayStopped)) encoder.flush();
+    throw error;
+  }
+  encoder.flush();
+  return info;
 }
 
 /** Replays the trace on the board the sizing rule gives it, parsing it once (see replayTrace). */
@@ -424,6 +475,7 @@ async function replayTape(
 ): Promise<ReadOutcome | "outgrown"> {
   const event = emptyEvent();
   const turn = new EventLoopTurn();
+  let lastTurn = performance.now();
   try {
     for (let i = 0;; i++) {
       if (sized && boardForPeak(tape.peak) > attempt.ramBytes) return "outgrown";
@@ -433,7 +485,15 @@ async function replayTape(
       tape.consumed(i + 1);
       options.onProgress?.(tape.bytesRead, tape.fileBytes, attempt.replayer.events);
       // Let the worker's messages in: it runs ahead while they are answered.
-      if (tape.arrivesMeanwhile) await turn.take();
+      // A tape read whole here turns the loop now and then, for a signal
+      // that interrupts the replay (Ctrl-C).
+      if (
+        tape.arrivesMeanwhile ||
+        (options.signal !== undefined && performance.now() - lastTurn > TURN_EVERY_MS)
+      ) {
+        await turn.take();
+        lastTurn = performance.now();
+      }
     }
     const info = tape.end();
     return { ...info, inputError: null, stoppedAt: null };
@@ -443,6 +503,9 @@ async function replayTape(
     turn.close();
   }
 }
+
+/** How often a replay from a tape read whole lets the event loop turn, when it can be interrupted. */
+const TURN_EVERY_MS = 100;
 
 /** Reads the rest of a tape without replaying it, keeping what its budget allows. */
 async function skipToEnd(tape: TapeReader): Promise<void> {

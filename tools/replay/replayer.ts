@@ -4,6 +4,15 @@
  * counter and checked by a shadow model that shares nothing with the
  * allocators' metadata. Events of a part of the API the design lacks are
  * skipped, counted by reason.
+ *
+ * The design is judged, not trusted. Every call into it is guarded
+ * (call_guard.ts): a refusal (KernelError) or a bus fault in a Kernel call is
+ * a violation and the replay goes on; anything else it throws, a call that
+ * spends its bus cycles or does not return, and a member that answers
+ * nonsense break it: that is a violation naming the call and the line, the
+ * design is called no more, and the replay stops with ReplayStopped. The
+ * figures it reports of itself are checked against what must hold
+ * (figure_checks.ts), and what GFP_ZERO promises is read back.
  * @module
  */
 
@@ -17,10 +26,16 @@ import { MMIO_ACCESS_CYCLES } from "../../hw/timing.ts";
 import { InvalidArgumentError, KernelError, PoolBusyError } from "../../core/errors.ts";
 import { GFP_ZERO } from "../../core/gfp.ts";
 import {
+  type Design,
   type Firmware,
+  type FirmwareStats,
   KERNEL_PARTS,
   type KernelPart,
+  type PageMap,
+  type PageStats,
   type PoolHandle,
+  type PoolStats,
+  type VmStats,
   ZERO_SIZE_PTR,
 } from "../../core/firmware.ts";
 import type { TraceEvent, TraceOp, TraceSink } from "../../traces/trace_event.ts";
@@ -28,9 +43,18 @@ import { type CheckMode, ShadowMemory } from "./shadow_memory.ts";
 import { CycleStats, type OpFigures } from "./cycle_stats.ts";
 import { KeyTable } from "../../traces/key_table.ts";
 import { MemoryTimeline, type ReplayPictures } from "./memory_timeline.ts";
+import { CallGuard, type CallLimits, DesignBroken } from "./call_guard.ts";
+import { firmwareTraits } from "./firmware_traits.ts";
+import {
+  pageCountProblems,
+  pageMapProblems,
+  pagesInUseProblem,
+  pageStatsShapeProblem,
+  statsShapeProblem,
+} from "./figure_checks.ts";
 
 /** Options of a {@link Replayer}. */
-export interface ReplayOptions {
+export interface ReplayOptions extends CallLimits {
   /** How much of each block to fill and verify; default "full". */
   check?: CheckMode;
   /** Run the allocators' own audit every this many events (0: only at the end). */
@@ -59,6 +83,13 @@ export interface ReplayOptions {
    * Default false.
    */
   zeroApart?: boolean;
+  /** Stop after the event that brings the violations to this many; default: never. */
+  maxViolations?: number;
+  /**
+   * Stop before the next batch of events once this is aborted (a replay
+   * interrupted with Ctrl-C); what was found so far is reported.
+   */
+  signal?: AbortSignal;
 }
 
 /**
@@ -71,6 +102,39 @@ export interface ReplayOptions {
  */
 export function siteOpsRead(debug: boolean): readonly TraceOp[] | undefined {
   return debug ? undefined : ["vmalloc"];
+}
+
+/** Why a replay stopped before the trace's end. */
+export type StopReason =
+  | "strict"
+  | "failure"
+  | "design"
+  | "violations"
+  | "interrupted";
+
+/**
+ * Thrown from a replay's sink to stop it: a --strict stop, the first
+ * allocation failure of a probe, a design that broke, too many violations,
+ * an interruption. What was found up to there stands.
+ */
+export class ReplayStopped extends Error {
+  /** The trace line where it stopped. */
+  readonly line: number;
+  /** Why. */
+  readonly reason: StopReason;
+
+  /**
+   * Says where and why the replay stopped.
+   * @param line the trace line where it stopped
+   * @param message what stopped it
+   * @param reason why, in a word
+   */
+  constructor(line: number, message: string, reason: StopReason) {
+    super(message);
+    this.name = "ReplayStopped";
+    this.line = line;
+    this.reason = reason;
+  }
 }
 
 /** Owner tags the replayer gives to call sites, for kernels booted with the debug options. */
@@ -100,7 +164,7 @@ class OwnerTags {
 
 /** A check that failed: what, and the event that caused it. */
 export interface Violation {
-  /** Trace line of the event. */
+  /** Trace line of the event (0: before the first event). */
   line: number;
   /** What went wrong. */
   message: string;
@@ -143,6 +207,16 @@ export interface MemoryFigures {
   firmwareBytes: number;
 }
 
+/** The allocators' tables, as `stats()` gives them at the end. */
+export interface ReplayTables {
+  /** Page counts, like /proc/buddyinfo. */
+  pages: PageStats;
+  /** Every pool, like /proc/slabinfo. */
+  slices: PoolStats[];
+  /** The vmalloc window and areas, for a design with vmalloc. */
+  vm?: VmStats;
+}
+
 /** Everything a replay found. */
 export interface ReplayResult {
   /** Events read (lines that are events). */
@@ -157,6 +231,12 @@ export interface ReplayResult {
   violations: number;
   /** The first failed checks. */
   violationList: Violation[];
+  /**
+   * The violation that broke the design (it threw, spent its cycles, did
+   * not return, or answered nonsense), after which it was called no more:
+   * no audit at the end, no tables. Null when it never broke.
+   */
+  designBroken: Violation | null;
   /** Allocations the firmware could not serve: how many. */
   failures: number;
   /** The first of those. */
@@ -178,6 +258,8 @@ export interface ReplayResult {
   };
   /** The MMU's TLB over the replay (the checker's accesses to vmalloc areas). */
   tlb: { hits: number; misses: number; hitRate: number };
+  /** The allocators' tables at the end; null when the design broke (or its stats did). */
+  tables: ReplayTables | null;
   /** With the `pictures` option: what the HTML report draws. */
   pictures?: ReplayPictures;
 }
@@ -195,6 +277,9 @@ const enum Kind {
   Vmalloc,
 }
 
+/** The call that allocates a block of each kind, for messages. */
+const ALLOCATED_BY = ["alloc_pages", "slice_alloc", "galloc", "vmalloc"] as const;
+
 /** A live block, as the replayer knows it. */
 interface Block {
   kind: Kind;
@@ -208,6 +293,8 @@ interface Block {
   linuxBytes: number;
   /** Pattern id. */
   id: number;
+  /** The trace line that allocated it. */
+  line: number;
   cpu: number;
   page: number;
   pool: PoolEntry | undefined;
@@ -222,10 +309,18 @@ interface PoolEntry {
   size: number;
   slotSize: number;
   align: number;
+  /** Whether it was created with GFP_ZERO: every slice must come zeroed. */
+  zero: boolean;
   /** The cache name a free revealed, for reports. */
   cacheName: string;
   /** Slices of this pool live in the trace. */
   live: number;
+}
+
+/** A figure problem seen before: the violation listed for it, and how often it came back. */
+interface Recurring {
+  violation: Violation | undefined;
+  again: number;
 }
 
 /**
@@ -245,12 +340,17 @@ interface PoolEntry {
  */
 export class Replayer implements TraceSink {
   readonly #k: Firmware;
+  readonly #guard: CallGuard;
   /** Why each op the design lacks is skipped, by op. */
   readonly #unsupported = new Map<string, string>();
   /** The alignment the design promises for objects (see promisedAlign). */
-  readonly #align: number;
-  readonly #powerOfTwoAlign: boolean;
-  readonly #maxSliceSize: number;
+  #align = 8;
+  #powerOfTwoAlign = false;
+  #maxSliceSize = Infinity;
+  #hasGtaken = false;
+  #hasPageStats = false;
+  #hasPageMap = false;
+  #hasDebugReports = false;
   readonly #board: Board;
   readonly #shadow: ShadowMemory;
   readonly #auditEvery: number;
@@ -274,6 +374,8 @@ export class Replayer implements TraceSink {
   readonly #problems: Violation[] = [];
   readonly #violations: Violation[] = [];
   readonly #failures: AllocationFailure[] = [];
+  /** Figure problems already reported once, by kind: they are listed once, their repeats counted. */
+  readonly #recurring = new Map<string, Recurring>();
   #problemCount = 0;
   #violationCount = 0;
   #failureCount = 0;
@@ -288,49 +390,66 @@ export class Replayer implements TraceSink {
   #liveLinux = 0;
   #livePageBytes = 0;
   #liveVmallocBytes = 0;
+  /** The line of the event being replayed (0 before the first). */
+  #line = 0;
+  /** The violation that broke the design; once set, nothing more is asked of it. */
+  #broken: Violation | null = null;
+  readonly #maxViolations: number;
+  readonly #signal: AbortSignal | undefined;
   readonly #memory: MemoryFigures;
   readonly #timeline: MemoryTimeline | undefined;
   readonly #onFault: ((line: number, message: string) => void) | undefined;
   readonly #onFailure: ((line: number, message: string) => void) | undefined;
   readonly #zeroApart: boolean;
   /** With a debug kernel: call-site tags, and how much of the console was read. */
-  readonly #owners: OwnerTags | undefined;
+  #owners: OwnerTags | undefined;
   #consoleRead = 0;
   #reportsSeen = 0;
 
   /**
-   * Starts a replay into `firmware`, claiming its reserved area in the shadow.
+   * Starts a replay into `firmware`, claiming its reserved area in the
+   * shadow. What the firmware says of itself is read now, guarded: a
+   * firmware that throws or answers nonsense gives a replayer that reports
+   * so at line 0 and replays nothing.
    * @param firmware a freshly booted design to replay into
-   * @param options check mode and audit interval
+   * @param options check mode, audit interval, limits on each call
    */
   constructor(firmware: Firmware, options: ReplayOptions = {}) {
     this.#k = firmware;
     this.#board = firmware.board;
-    const stats = firmware.stats();
-    this.#shadow = new ShadowMemory(
-      this.#board,
-      options.check ?? "full",
-      stats.vm?.window ?? { start: 0, bytes: 0 },
-    );
+    this.#guard = new CallGuard(this.#board, options);
     this.#auditEvery = options.auditEvery ?? 0;
-    this.#timeline = options.pictures ? new MemoryTimeline(firmware) : undefined;
     this.#onFault = options.onFault;
     this.#onFailure = options.onFailure;
     this.#zeroApart = options.zeroApart ?? false;
-    this.#align = firmware.align ?? 8;
-    this.#maxSliceSize = firmware.maxSliceSize ?? Infinity;
-    this.#powerOfTwoAlign = firmware.powerOfTwoAlign ?? false;
-    const lacks = new Set(firmware.unsupported ?? []);
-    if (firmware.vmalloc === undefined || firmware.vfree === undefined) lacks.add("vmalloc");
-    for (const part of lacks) {
-      for (const op of KERNEL_PARTS[part]) this.#unsupported.set(op, unsupportedReason(op, part));
+    this.#maxViolations = options.maxViolations ?? Infinity;
+    this.#signal = options.signal;
+    let stats: FirmwareStats | null = null;
+    try {
+      this.#learnTraits();
+      stats = this.#stats();
+    } catch (error) {
+      if (!(error instanceof DesignBroken)) throw error;
+      this.#breakDown(0, error.message);
     }
-    if (firmware.debug) {
-      this.#owners = new OwnerTags();
-      this.#consoleRead = firmware.board.console.text().length;
-    }
-    const firmwareBytes = stats.pages.reserved * PAGE_SIZE;
-    this.#shadow.claimFirmware(this.#board.ramBase, firmwareBytes);
+    this.#shadow = new ShadowMemory(
+      this.#board,
+      options.check ?? "full",
+      stats?.vm?.window ?? { start: 0, bytes: 0 },
+    );
+    this.#shadow.nameOverlap = (addr) => this.#whatIsAt(addr);
+    const firmwareBytes = Math.min(stats?.pages.reserved ?? 0, stats?.pages.total ?? 0) *
+      PAGE_SIZE;
+    this.#shadow.claimReserved(firmwareBytes);
+    if (stats !== null) this.#checkPageCounts(stats.pages);
+    this.#timeline = options.pictures
+      ? new MemoryTimeline({
+        ramBytes: this.#board.ramBytes,
+        pageMap: () => this.#pageMap(),
+        footprintBytes: () => this.#pagesInUse() * PAGE_SIZE,
+        freeByOrder: () => this.#pageCounts().freeByOrder,
+      })
+      : undefined;
     this.#memory = {
       peakRequestedBytes: 0,
       peakLine: 0,
@@ -344,17 +463,89 @@ export class Replayer implements TraceSink {
     };
   }
 
+  /**
+   * Boots `design` on `board`, guarded as every call of a replay is, and
+   * starts a replay into it. A design that throws, loops or returns no
+   * firmware at boot gives a replayer that reports so (at line 0) and
+   * replays nothing.
+   * @param design the design
+   * @param board a board fresh from power-on
+   * @param options the replay's options, and whether to boot with the debug options
+   * @returns the replayer
+   * @example
+   * ```ts
+   * import { Board, pagepileDesign, Replayer } from "@pagepile/pagepile";
+   * const replayer = Replayer.boot(pagepileDesign, new Board({ ramBytes: 1024 * 1024 }));
+   * console.log(replayer.finish().violations); // 0
+   * ```
+   */
+  static boot(
+    design: Design,
+    board: Board,
+    options: ReplayOptions & { debug?: boolean } = {},
+  ): Replayer {
+    const guard = new CallGuard(board, options);
+    let firmware: Firmware;
+    try {
+      firmware = guard.call("boot", () => design.boot(board, { debug: options.debug ?? false }));
+      if (typeof firmware !== "object" || firmware === null || firmware.board !== board) {
+        throw new DesignBroken(
+          "boot",
+          `boot returned ${firmware}, not a firmware on the board it was given`,
+        );
+      }
+    } catch (error) {
+      if (!(error instanceof DesignBroken)) throw error;
+      firmware = unbooted(board, error);
+    }
+    return new Replayer(firmware, options);
+  }
+
   /** Replays one event. */
   event(e: TraceEvent): void {
-    const timeline = this.#timeline;
-    if (timeline !== undefined && !ALLOCATING.has(e.op)) timeline.beforeRelease();
-    this.#replay(e);
-    if (this.#owners !== undefined) this.#collectReports(e.line);
-    timeline?.afterEvent(
-      this.#events,
-      e.line,
-      this.#liveObjectRequested + this.#livePageBytes + this.#liveVmallocBytes,
-    );
+    if (this.#broken !== null) {
+      throw new ReplayStopped(this.#broken.line, this.#broken.message, "design");
+    }
+    this.#line = e.line;
+    try {
+      const timeline = this.#timeline;
+      if (timeline !== undefined && !ALLOCATING.has(e.op)) timeline.beforeRelease();
+      this.#replay(e);
+      if (this.#owners !== undefined) this.#collectReports(e.line);
+      timeline?.afterEvent(
+        this.#events,
+        e.line,
+        this.#liveObjectRequested + this.#livePageBytes + this.#liveVmallocBytes,
+      );
+    } catch (error) {
+      throw this.#stopOn(error, e.line);
+    }
+    if (this.#violationCount >= this.#maxViolations) {
+      throw new ReplayStopped(
+        e.line,
+        `${this.#violationCount.toLocaleString("en-US")} violations (--max-violations)`,
+        "violations",
+      );
+    }
+  }
+
+  /**
+   * Runs a batch of this sink's calls (deliverBatch hands over 4,096 events
+   * at a time) under the watchdog: a call that does not return within its
+   * time breaks the design. Stops first if the replay was interrupted.
+   * @param deliver the batch
+   * @throws {ReplayStopped} when the design broke or the replay was interrupted
+   */
+  runBatch(deliver: () => void): void {
+    if (this.#signal?.aborted) {
+      throw new ReplayStopped(this.#line, "the replay was interrupted (Ctrl-C)", "interrupted");
+    }
+    try {
+      this.#guard.watch(deliver);
+    } catch (error) {
+      if (error instanceof DesignBroken) throw this.#breakDown(this.#line, error.message);
+      throw error;
+    }
   }
 
   #replay(e: TraceEvent): void {
@@ -363,21 +554,27 @@ export class Replayer implements TraceSink {
     try {
       if (!this.#apply(e)) return;
     } catch (error) {
+      // A Kernel call may refuse, or fault on the bus, and the replay goes
+      // on; whatever else is thrown breaks the design (event() says so), or
+      // is the replayer's own (calling is "" outside the design).
+      const call = this.#guard.calling;
+      const refusedOrFaulted = error instanceof KernelError || error instanceof BusFault;
+      if (!KERNEL_CALLS.has(call) || !refusedOrFaulted || this.#guard.spent) throw error;
+      this.#guard.reset();
       if (error instanceof InvalidArgumentError) {
         // An order, size or flags the API does not take: the trace's fault.
-        this.#invalid(e.line, `${e.op}: ${error.message}`);
+        this.#invalid(e.line, `${call}: ${error.message}`);
         return;
       }
       // Otherwise the firmware refused or faulted on a call the shadow model
       // says is valid: the allocator's fault.
       if (error instanceof BusFault) {
-        const message = `${e.op} faulted: ${error.message}`;
+        const message = `${call} faulted: ${error.message}`;
         this.#violation(e.line, message);
         this.#onFault?.(e.line, message);
         return;
       }
-      if (!(error instanceof KernelError)) throw error;
-      this.#violation(e.line, `${e.op} was refused: ${error.message}`);
+      this.#violation(e.line, `${call} was refused: ${error.message}`);
     }
     this.#applied++;
     this.#trackMemory(e);
@@ -401,8 +598,9 @@ export class Replayer implements TraceSink {
   }
 
   /**
-   * Ends the replay: verifies every block still live, runs the audit, and
-   * returns the figures.
+   * Ends the replay: verifies every block still live, runs the audit, checks
+   * the design's figures, and returns them. A design that broke is asked
+   * nothing more: its blocks are verified, but there is no audit and no tables.
    * @param lastLine the trace's last line, for what is found at the end
    */
   finish(lastLine = 0): ReplayResult {
@@ -411,7 +609,18 @@ export class Replayer implements TraceSink {
         this.#verifyBlock(block, lastLine, false);
       }
     }
-    this.#audit(lastLine);
+    const end = this.#broken === null ? this.#endFigures(lastLine) : null;
+    const tables = end?.tables ?? null;
+    // A broken design's pictures have no map of the end.
+    const pictures = end !== null ? end.pictures : this.#timeline?.finish();
+    for (const { violation, again } of this.#recurring.values()) {
+      if (violation !== undefined && again > 0) {
+        violation.message += ` (and again ${
+          again === 1 ? "once" : `${again.toLocaleString("en-US")} times`
+        } after)`;
+      }
+    }
+    this.#recurring.clear();
     const ops: Record<string, OpFigures> = {};
     for (const [name, stats] of this.#ops) ops[name] = stats.figures();
     return {
@@ -421,6 +630,7 @@ export class Replayer implements TraceSink {
       problems: { count: this.#problemCount, first: [...this.#problems] },
       violations: this.#violationCount,
       violationList: [...this.#violations],
+      designBroken: this.#broken,
       failures: this.#failureCount,
       failureList: [...this.#failures],
       ops,
@@ -432,8 +642,36 @@ export class Replayer implements TraceSink {
         implicitFrees: this.#implicitFrees,
       },
       tlb: this.#tlb(),
-      ...(this.#timeline === undefined ? {} : { pictures: this.#timeline.finish() }),
+      tables,
+      ...(pictures === undefined ? {} : { pictures }),
     };
+  }
+
+  /**
+   * At the end: the audit, the design's figures checked once more (and its
+   * page map), and its tables and pictures; null when the design broke on the way.
+   */
+  #endFigures(
+    lastLine: number,
+  ): { tables: ReplayTables; pictures: ReplayPictures | undefined } | null {
+    this.#line = lastLine;
+    try {
+      return this.#guard.watch(() => {
+        this.#audit(lastLine); // its page counts and pagesInUse checked with it
+        const stats = this.#stats();
+        // With pictures, the end's map is read (and checked) by the timeline.
+        if (this.#timeline === undefined) this.#pageMap();
+        const { pages, slices, vm } = stats;
+        return {
+          tables: { pages, slices, ...(vm === undefined ? {} : { vm }) },
+          pictures: this.#timeline?.finish(),
+        };
+      });
+    } catch (error) {
+      const stop = this.#stopOn(error, lastLine);
+      if (!(stop instanceof ReplayStopped)) throw stop;
+      return null;
+    }
   }
 
   #tlb(): ReplayResult["tlb"] {
@@ -450,6 +688,35 @@ export class Replayer implements TraceSink {
       if (pool.cacheName !== "") names.set(key, pool.cacheName);
     }
     return names;
+  }
+
+  /**
+   * Reads the firmware's promises and optional members, guarded: a member
+   * that throws or is not what the seam says breaks the design.
+   */
+  #learnTraits(): void {
+    const traits = this.#guard.call("reading its members", () => {
+      try {
+        return firmwareTraits(this.#k);
+      } catch (error) {
+        if (!(error instanceof TypeError)) throw error;
+        throw new DesignBroken("reading its members", `the firmware's ${error.message}`);
+      }
+    });
+    this.#align = traits.align;
+    this.#powerOfTwoAlign = traits.powerOfTwoAlign;
+    this.#maxSliceSize = traits.maxSliceSize;
+    this.#hasGtaken = traits.hasGtaken;
+    this.#hasPageStats = traits.hasPageStats;
+    this.#hasPageMap = traits.hasPageMap;
+    this.#hasDebugReports = traits.hasDebugReports;
+    for (const part of traits.lacks) {
+      for (const op of KERNEL_PARTS[part]) this.#unsupported.set(op, unsupportedReason(op, part));
+    }
+    if (traits.debug) {
+      this.#owners = new OwnerTags();
+      this.#consoleRead = this.#board.console.text().length;
+    }
   }
 
   /** Replays an event; false when it was skipped or failed. */
@@ -489,7 +756,7 @@ export class Replayer implements TraceSink {
       case "gfree":
         return this.#objectFree(e);
       case "gshrink":
-        this.#timed("gshrink", e.line, () => this.#k.gshrink());
+        this.#timed("gshrink", "gshrink", e.line, () => this.#k.gshrink());
         return true;
       case "vmalloc":
         return this.#vmalloc(e);
@@ -508,18 +775,22 @@ export class Replayer implements TraceSink {
 
   #allocPages(e: TraceEvent): boolean {
     this.#freeIfLive(this.#pages, e);
-    const before = this.#clock();
+    const before = this.#clock("alloc_pages");
     const page = this.#k.alloc_pages(e.flags, e.order);
     this.#charge(this.#opName("alloc_pages", e.flags), e.line, before);
     if (page === 0) {
       this.#unallocatedPages.set(e.key, FREE_OF_FAILED);
       return this.#failure(e, "alloc_pages", `order ${e.order}`);
     }
+    number("alloc_pages", page, "a page");
+    const guard = this.#guard;
+    guard.enter("page_to_addr");
+    const addr = number("page_to_addr", this.#k.page_to_addr(page), "an address");
+    guard.leave();
     const size = PAGE_SIZE << e.order;
-    const addr = this.#k.page_to_addr(page);
     const block = this.#block(e, Kind.Pages, addr, size, size);
     block.page = page;
-    return this.#add(this.#pages, e, block, size);
+    return this.#add(this.#pages, e, block, size, (e.flags & GFP_ZERO) !== 0);
   }
 
   #sliceAlloc(e: TraceEvent): boolean {
@@ -538,47 +809,58 @@ export class Replayer implements TraceSink {
       return this.#skip(missing.alloc);
     }
     const handle = pool.handle;
-    const before = this.#clock();
+    const before = this.#clock("slice_alloc");
     const addr = this.#k.slice_alloc(handle, this.#owners?.tag(e.site) ?? 0);
     this.#charge("slice_alloc", e.line, before);
     if (addr === 0) {
       this.#unallocatedObjects.set(e.key, FREE_OF_FAILED);
       return this.#failure(e, "slice_alloc", `${pool.size} bytes`);
     }
+    number("slice_alloc", addr, "an address");
     pool.live++;
     const block = this.#block(e, Kind.Slice, addr, pool.size, pool.slotSize);
     block.pool = pool;
-    return this.#add(this.#objects, e, block, pool.align);
+    return this.#add(this.#objects, e, block, pool.align, pool.zero);
   }
 
   #galloc(e: TraceEvent): boolean {
     this.#freeIfLive(this.#objects, e);
-    const before = this.#clock();
+    const before = this.#clock("galloc");
     const addr = this.#k.galloc(e.flags, e.size, this.#owners?.tag(e.site) ?? 0);
     this.#charge(this.#opName("galloc", e.flags), e.line, before);
     if (addr === 0) {
       this.#unallocatedObjects.set(e.key, FREE_OF_FAILED);
       return this.#failure(e, "galloc", `${e.size} bytes`);
     }
+    number("galloc", addr, "an address");
     // Asked only of an address in RAM: of any other, the shadow says what is wrong.
-    const k = this.#k;
     const board = this.#board;
     const inRam = addr >= board.ramBase && addr < board.ramBase + board.ramBytes;
-    const usable = addr === ZERO_SIZE_PTR || !inRam ? 0 : k.gtaken?.(addr) ?? k.gsize(addr);
+    let usable = 0;
+    if (addr !== ZERO_SIZE_PTR && inRam) {
+      const k = this.#k;
+      const guard = this.#guard;
+      const call = this.#hasGtaken ? "gtaken" : "gsize";
+      guard.enter(call);
+      usable = number(call, this.#hasGtaken ? k.gtaken!(addr) : k.gsize(addr), "a size");
+      guard.leave();
+    }
     const align = e.size < 8 ? Math.min(4, this.#align) : this.#align;
-    return this.#add(this.#objects, e, this.#block(e, Kind.Generic, addr, e.size, usable), align);
+    const block = this.#block(e, Kind.Generic, addr, e.size, usable);
+    return this.#add(this.#objects, e, block, align, (e.flags & GFP_ZERO) !== 0);
   }
 
   #vmalloc(e: TraceEvent): boolean {
     this.#freeIfLive(this.#areas, e);
     const caller = e.site;
-    const before = this.#clock();
+    const before = this.#clock("vmalloc");
     const addr = this.#k.vmalloc!(e.size, { caller });
     this.#charge("vmalloc", e.line, before);
     if (addr === 0) return this.#failure(e, "vmalloc", `${e.size} bytes`);
+    number("vmalloc", addr, "an address");
     const usable = Math.ceil(e.size / PAGE_SIZE) * PAGE_SIZE;
     const block = this.#block(e, Kind.Vmalloc, addr, e.size, usable);
-    return this.#add(this.#areas, e, block, PAGE_SIZE);
+    return this.#add(this.#areas, e, block, PAGE_SIZE, false);
   }
 
   #objectFree(e: TraceEvent): boolean {
@@ -618,6 +900,7 @@ export class Replayer implements TraceSink {
       align: this.#owners === undefined
         ? promisedAlign(e.size, this.#align, this.#powerOfTwoAlign)
         : Math.min(promisedAlign(e.size, this.#align, this.#powerOfTwoAlign), 8),
+      zero: (e.flags & GFP_ZERO) !== 0,
       cacheName: "",
       live: 0,
     };
@@ -630,23 +913,37 @@ export class Replayer implements TraceSink {
     try {
       entry.handle = this.#timed(
         "slice_pool_create",
+        "slice_pool_create",
         e.line,
         () => this.#k.slice_pool_create(e.flags, e.size, { name: e.name || e.pool }),
       );
     } catch (error) {
       // An object size the API takes for no pool (0, say): the trace's fault.
-      if (!(error instanceof KernelError)) throw error;
+      if (!(error instanceof KernelError) || this.#guard.calling !== "slice_pool_create") {
+        throw error;
+      }
+      this.#guard.reset();
       return this.#invalid(e.line, `slice_pool_create refused: ${error.message}`);
     }
     const handle = entry.handle;
-    if (handle === null) {
+    if (handle === null || handle === undefined) {
+      entry.handle = null;
       return this.#failure(e, "slice_pool_create", `${e.size}-byte objects`);
     }
     entry.missing = null;
-    const stats = this.#k.poolStats(handle);
-    entry.slotSize = stats.slotSize;
-    entry.record = { address: stats.address, bytes: stats.recordBytes };
-    this.#shadow.claimFirmware(stats.address, stats.recordBytes);
+    const stats = this.#guard.call("poolStats", () => this.#k.poolStats(handle));
+    if (typeof stats !== "object" || stats === null) {
+      throw new DesignBroken("poolStats", `poolStats returned ${stats}, not a pool's figures`);
+    }
+    entry.slotSize = number("poolStats", stats.slotSize, "a slot size (slotSize)");
+    entry.record = {
+      address: number("poolStats", stats.address, "an address (address)"),
+      bytes: number("poolStats", stats.recordBytes, "a size (recordBytes)"),
+    };
+    const wrong = this.#shadow.claimFirmware(stats.address, stats.recordBytes);
+    if (wrong !== undefined) {
+      this.#violation(e.line, `slice_pool_create put the pool's record at ${wrong}`);
+    }
     return true;
   }
 
@@ -657,16 +954,25 @@ export class Replayer implements TraceSink {
     }
     const handle = pool.handle;
     if (e.op === "slice_pool_shrink") {
-      this.#timed("slice_pool_shrink", e.line, () => this.#k.slice_pool_shrink(handle));
+      this.#timed(
+        "slice_pool_shrink",
+        "slice_pool_shrink",
+        e.line,
+        () => this.#k.slice_pool_shrink(handle),
+      );
       return true;
     }
     if (pool.live > 0) {
       // The trace recycles a pool that still has slices: the firmware must
       // refuse, and then the trace, not the firmware, is at fault.
+      const guard = this.#guard;
       try {
+        guard.enter("slice_pool_recycle");
         this.#k.slice_pool_recycle(handle);
+        guard.leave();
       } catch (error) {
         if (!(error instanceof PoolBusyError) || error.live !== pool.live) throw error;
+        guard.reset();
         return this.#invalid(
           e.line,
           `slice_pool_recycle of pool "${e.pool}" with ${pool.live} live slices (refused)`,
@@ -677,7 +983,12 @@ export class Replayer implements TraceSink {
         `slice_pool_recycle of pool "${e.pool}" with ${pool.live} live slices was not refused`,
       );
     } else {
-      this.#timed("slice_pool_recycle", e.line, () => this.#k.slice_pool_recycle(handle));
+      this.#timed(
+        "slice_pool_recycle",
+        "slice_pool_recycle",
+        e.line,
+        () => this.#k.slice_pool_recycle(handle),
+      );
     }
     this.#shadow.releaseFirmware(pool.record.address, pool.record.bytes);
     this.#pools.delete(e.pool);
@@ -702,15 +1013,25 @@ export class Replayer implements TraceSink {
     block.usable = usable;
     block.linuxBytes = e.linuxBytes;
     block.id = this.#nextId++;
+    block.line = e.line;
     block.cpu = e.cpu;
     block.page = 0;
     block.pool = undefined;
     return block;
   }
 
-  /** Lists a new block under its key, claims it in the shadow and counts it live. */
-  #add(table: KeyTable<Block>, e: TraceEvent, entry: Block, align: number): boolean {
-    table.set(e.key, entry);
+  /**
+   * Claims a new block in the shadow (after checking that an allocation
+   * made with GFP_ZERO came zeroed), lists it under its key and counts it live.
+   */
+  #add(
+    table: KeyTable<Block>,
+    e: TraceEvent,
+    entry: Block,
+    align: number,
+    zeroed: boolean,
+  ): boolean {
+    if (zeroed && entry.addr !== ZERO_SIZE_PTR) this.#checkZeroed(e, entry);
     if (entry.kind === Kind.Vmalloc) {
       const wrong = this.#shadow.addArea(entry.id, entry.addr, entry.usable);
       if (wrong !== undefined) this.#violation(e.line, `vmalloc returned a bad area: ${wrong}`);
@@ -718,6 +1039,8 @@ export class Replayer implements TraceSink {
       const wrong = this.#shadow.add(entry.id, entry.addr, entry.size, align);
       if (wrong !== undefined) this.#violation(e.line, `${e.op} returned a bad block: ${wrong}`);
     }
+    // Listed only now, so that an overlap is never named after the new block itself.
+    table.set(e.key, entry);
     if (entry.kind === Kind.Pages) {
       this.#livePageBytes += entry.size;
     } else if (entry.kind === Kind.Vmalloc) {
@@ -730,6 +1053,19 @@ export class Replayer implements TraceSink {
     return true;
   }
 
+  /** Reads a block handed out with GFP_ZERO through the debug port: every byte must be 0. */
+  #checkZeroed(e: TraceEvent, block: Block): void {
+    const board = this.#board;
+    const at = board.debugFindMismatch(block.addr, block.size, 0);
+    if (at === -1) return;
+    const byte = (board.debugRead32(at & ~3) >>> ((at & 3) * 8)) & 0xFF;
+    this.#violation(
+      e.line,
+      `${e.op} with GFP_ZERO handed out ${hex32(block.addr)} + ${block.size} bytes ` +
+        `not zeroed: the byte at ${hex32(at)} is 0x${byte.toString(16).padStart(2, "0")}`,
+    );
+  }
+
   /** Verifies, then frees a block the way it was allocated; its record is then reused. */
   #free(block: Block, e: TraceEvent): void {
     this.#verifyBlock(block, e.line, true);
@@ -737,7 +1073,7 @@ export class Replayer implements TraceSink {
       this.#areas.delete(e.key);
       this.#shadow.removeArea(block.addr, block.usable);
       this.#liveVmallocBytes -= block.size;
-      const before = this.#clock();
+      const before = this.#clock("vfree");
       this.#k.vfree!(block.addr);
       this.#charge("vfree", e.line, before);
       this.#spareBlocks.push(block);
@@ -749,7 +1085,7 @@ export class Replayer implements TraceSink {
     if (block.cpu >= 0 && e.cpu >= 0 && block.cpu !== e.cpu) this.#crossCpuFrees++;
     if (block.kind === Kind.Pages) {
       this.#livePageBytes -= block.size;
-      const before = this.#clock();
+      const before = this.#clock("free_pages");
       this.#k.free_pages(block.page);
       this.#charge("free_pages", e.line, before);
       this.#spareBlocks.push(block);
@@ -760,12 +1096,12 @@ export class Replayer implements TraceSink {
     this.#liveLinux -= block.linuxBytes || block.size;
     if (block.kind === Kind.Slice) {
       const handle = block.pool!.handle!;
-      const before = this.#clock();
+      const before = this.#clock("slice_free");
       this.#k.slice_free(block.addr, handle);
       this.#charge("slice_free", e.line, before);
       block.pool!.live--;
     } else {
-      const before = this.#clock();
+      const before = this.#clock("gfree");
       this.#k.gfree(block.addr);
       this.#charge("gfree", e.line, before);
     }
@@ -780,16 +1116,49 @@ export class Replayer implements TraceSink {
       : this.#shadow.verify(block.id, block.addr, block.size);
     if (changed !== -1) {
       // Worded only now: most blocks are freed unchanged.
-      const when = freed
-        ? `when freed (block allocated as event ${block.id})`
-        : "at the end of the trace";
       this.#violation(
         line,
-        `block ${hex32(block.addr)} (${block.size} bytes, event ${block.id}) changed at ${
-          hex32(changed)
-        } ${when}`,
+        `${describe(block)} changed at ${hex32(changed)} ${
+          freed ? "when freed" : "by the end of the trace"
+        }`,
       );
     }
+  }
+
+  /**
+   * What lies at `addr`, which a new block overlaps: the reserved pages, a
+   * pool's record, or a live block and the line that allocated it. Searched
+   * only for violations that will be listed.
+   */
+  #whatIsAt(addr: number): string | undefined {
+    if (this.#violations.length >= LIST_LIMIT) return undefined;
+    const board = this.#board;
+    const reserved = this.#memory?.firmwareBytes ?? 0;
+    if (addr >= board.ramBase && addr < board.ramBase + reserved) {
+      return `the firmware's reserved pages (${hex32(board.ramBase)} + ${reserved} bytes)`;
+    }
+    for (const [name, pool] of this.#pools) {
+      const { address, bytes } = pool.record;
+      if (pool.handle !== null && addr >= address && addr < address + bytes) {
+        return `the record of pool "${name}" (${hex32(address)} + ${bytes} bytes)`;
+      }
+    }
+    for (const table of [this.#pages, this.#objects]) {
+      for (const block of table.values()) {
+        if (addr >= block.addr && addr < block.addr + Math.max(block.size, 1)) {
+          return describe(block);
+        }
+      }
+    }
+    for (const area of this.#areas.values()) {
+      for (let offset = 0; offset < area.usable; offset += PAGE_SIZE) {
+        const physical = board.debugTranslate(area.addr + offset);
+        if (physical !== -1 && addr >= physical && addr < physical + PAGE_SIZE) {
+          return `page ${offset / PAGE_SIZE} (${hex32(physical)}) of ${describe(area)}`;
+        }
+      }
+    }
+    return undefined;
   }
 
   /** The name an allocation's cycles are counted under (see ReplayOptions.zeroApart). */
@@ -797,21 +1166,24 @@ export class Replayer implements TraceSink {
     return this.#zeroApart && (flags & GFP_ZERO) !== 0 ? `${op} (GFP_ZERO)` : op;
   }
 
-  /** Calls `call`, charging its bus cycles, read from the cycle counter, to `op`. */
-  #timed<T>(op: string, line: number, call: () => T): T {
-    const before = this.#clock();
-    const result = call();
+  /** Calls `fn`, the Kernel call `call`, charging its bus cycles to `op`. */
+  #timed<T>(call: string, op: string, line: number, fn: () => T): T {
+    const before = this.#clock(call);
+    const result = fn();
     this.#charge(op, line, before);
     return result;
   }
 
-  /** The cycle counter, read through its MMIO register, before a call. */
-  #clock(): number {
-    return this.#board.read32(CYCLE_COUNTER_BASE + CYCLES_LO);
+  /** The cycle counter, read through its MMIO register, before the Kernel call `call`, which it enters. */
+  #clock(call: string): number {
+    const before = this.#board.read32(CYCLE_COUNTER_BASE + CYCLES_LO);
+    this.#guard.enter(call);
+    return before;
   }
 
-  /** Charges the cycles since `before` (less the counter read's own) to `op`. */
+  /** After the call: leaves it, and charges the cycles since `before` (less the counter read's own) to `op`. */
   #charge(op: string, line: number, before: number): void {
+    this.#guard.leave();
     const cycles =
       (this.#board.read32(CYCLE_COUNTER_BASE + CYCLES_LO) - before - MMIO_ACCESS_CYCLES) >>> 0;
     let stats = this.#ops.get(op);
@@ -833,15 +1205,92 @@ export class Replayer implements TraceSink {
       m.vmallocBytes = this.#liveVmallocBytes;
     }
     if (ALLOCATING.has(e.op)) {
-      const footprint = this.#k.pagesInUse() * PAGE_SIZE;
+      const footprint = this.#pagesInUse() * PAGE_SIZE;
       if (footprint > m.peakFootprintBytes) m.peakFootprintBytes = footprint;
       this.#timeline?.allocated(footprint, e.line);
     }
   }
 
+  /**
+   * The design's pagesInUse(), checked: a count of pages, no fewer than the
+   * live blocks and pool records lie on, no more than the board has.
+   */
+  #pagesInUse(): number {
+    const guard = this.#guard;
+    guard.enter("pagesInUse");
+    const pages = number("pagesInUse", this.#k.pagesInUse(), "a count of pages");
+    guard.leave();
+    const covered = this.#shadow.pagesCovered;
+    if (pages < covered) {
+      this.#figureProblem(
+        "pagesInUse below",
+        `pagesInUse() is ${pages}, but the live blocks and pool records lie on ${covered} ` +
+          "pages outside the reserved ones: the footprint cannot be below that",
+      );
+    } else if (pages > this.#board.ramBytes / PAGE_SIZE) {
+      this.#figureProblem(
+        "pagesInUse above",
+        `pagesInUse() is ${pages}, more pages than the board has`,
+      );
+    }
+    return pages;
+  }
+
+  /** The design's stats(), guarded and of a valid shape (else the design is broken). */
+  #stats(): FirmwareStats {
+    const stats = this.#guard.call("stats", () => this.#k.stats());
+    const wrong = statsShapeProblem(stats);
+    if (wrong !== undefined) throw new DesignBroken("stats", `stats(): ${wrong}`);
+    return stats;
+  }
+
+  /** The design's page counts (pageStats, or stats().pages), guarded and checked. */
+  #pageCounts(): PageStats {
+    if (!this.#hasPageStats) {
+      const pages = this.#stats().pages;
+      this.#checkPageCounts(pages);
+      return pages;
+    }
+    const pages = this.#guard.call("pageStats", () => this.#k.pageStats!());
+    const wrong = pageStatsShapeProblem(pages);
+    if (wrong !== undefined) throw new DesignBroken("pageStats", `pageStats(): ${wrong}`);
+    this.#checkPageCounts(pages);
+    return pages;
+  }
+
+  /** Page counts that cannot be true on this board are a violation (listed once). */
+  #checkPageCounts(pages: PageStats): void {
+    const problems = pageCountProblems(pages, this.#board.ramBytes / PAGE_SIZE);
+    if (problems.length > 0) this.#figureProblem("page counts", `stats(): ${problems.join("; ")}`);
+  }
+
+  /**
+   * The design's page map, guarded and checked against its counts; null
+   * for a design without one, or one that broke.
+   */
+  #pageMap(): PageMap | null {
+    if (!this.#hasPageMap || this.#broken !== null) return null;
+    const map = this.#guard.call("pageMap", () => this.#k.pageMap!());
+    if (map === null || map === undefined) return null;
+    const pages = this.#pageCounts();
+    const problems = pageMapProblems(map, {
+      ramBase: this.#board.ramBase,
+      pages: this.#board.ramBytes / PAGE_SIZE,
+      pagesInUse: this.#pagesInUse(),
+      reserved: pages.reserved,
+    });
+    if (problems.length === 0) return map;
+    this.#figureProblem("page map", `pageMap(): ${problems.join("; ")}`);
+    return null;
+  }
+
   /** The debug options' new console reports: each a violation at `line`, owners named. */
   #collectReports(line: number): void {
-    const count = this.#k.debugReports?.() ?? 0;
+    if (!this.#hasDebugReports) return;
+    const guard = this.#guard;
+    guard.enter("debugReports");
+    const count = this.#k.debugReports!();
+    guard.leave();
     if (count === this.#reportsSeen) return;
     this.#reportsSeen = count;
     const text = this.#board.console.text();
@@ -854,8 +1303,58 @@ export class Replayer implements TraceSink {
     }
   }
 
+  /** Runs the design's audit: each problem it returns is a violation; its page counts too. */
   #audit(line: number): void {
-    for (const problem of this.#k.audit()) this.#violation(line, `audit: ${problem}`);
+    const problems = this.#guard.call("audit", () => this.#k.audit());
+    if (!Array.isArray(problems)) {
+      throw new DesignBroken("audit", `audit returned ${problems}, not a list of problems`);
+    }
+    for (const problem of problems) this.#violation(line, `audit: ${String(problem)}`);
+    this.#checkInUse(this.#pageCounts());
+  }
+
+  /** pagesInUse() must be every page but the free and the reserved ones. */
+  #checkInUse(pages: PageStats): void {
+    const wrong = pagesInUseProblem(this.#pagesInUse(), pages);
+    if (wrong !== undefined) this.#figureProblem("pagesInUse beside stats", wrong);
+  }
+
+  /**
+   * Turns what a replay of an event threw into why it stops: a design that
+   * broke is reported and stopped; the replayer's own errors go through.
+   */
+  #stopOn(error: unknown, line: number): unknown {
+    if (error instanceof ReplayStopped) return error;
+    if (error instanceof DesignBroken) return this.#breakDown(line, error.message);
+    if (this.#guard.calling !== "") {
+      return this.#breakDown(line, this.#guard.broken(error).message);
+    }
+    return error;
+  }
+
+  /** Records that the design broke at `line`: a violation, and no more calls into it. */
+  #breakDown(line: number, message: string): ReplayStopped {
+    this.#guard.reset();
+    if (this.#broken === null) {
+      // Listed even past the list's limit: it is why the replay ends.
+      this.#broken = { line, message };
+      this.#violationCount++;
+      this.#violations.push(this.#broken);
+    }
+    return new ReplayStopped(this.#broken.line, this.#broken.message, "design");
+  }
+
+  /**
+   * A figure the design reports that cannot be true, at the current line:
+   * a violation the first time, counted (not listed again) after.
+   */
+  #figureProblem(kind: string, message: string): void {
+    const seen = this.#recurring.get(kind);
+    if (seen !== undefined) {
+      seen.again++;
+      return;
+    }
+    this.#recurring.set(kind, { violation: this.#violation(this.#line, message), again: 0 });
   }
 
   #skip(reason: string): false {
@@ -871,7 +1370,7 @@ export class Replayer implements TraceSink {
         line: e.line,
         op,
         request,
-        freeByOrder: (this.#k.pageStats?.() ?? this.#k.stats().pages).freeByOrder,
+        freeByOrder: this.#pageCounts().freeByOrder,
       });
     }
     this.#onFailure?.(e.line, `${op} of ${request} failed for lack of memory`);
@@ -884,11 +1383,65 @@ export class Replayer implements TraceSink {
     return this.#skip("invalid event (listed under problems)");
   }
 
-  #violation(line: number, message: string): void {
+  /** Counts a violation, and lists it while the list has room. */
+  #violation(line: number, message: string): Violation | undefined {
     this.#violationCount++;
-    if (this.#violations.length < LIST_LIMIT) this.#violations.push({ line, message });
+    if (this.#violations.length >= LIST_LIMIT) return undefined;
+    const violation = { line, message };
+    this.#violations.push(violation);
+    return violation;
   }
 }
+
+/** A block as messages name it: where, how large, and the line that allocated it. */
+function describe(block: Block): string {
+  const what = block.kind === Kind.Vmalloc ? "area" : "block";
+  return `${what} ${hex32(block.addr)} (${block.size} bytes, ${
+    ALLOCATED_BY[block.kind]
+  } at line ${block.line})`;
+}
+
+/**
+ * A value a design returned, which must be a whole number of 32 bits.
+ * @throws {DesignBroken} naming the call, when it is not
+ */
+function number(call: string, value: unknown, what: string): number {
+  if (typeof value === "number" && Number.isInteger(value) && value >= 0 && value <= 0xFFFF_FFFF) {
+    return value;
+  }
+  throw new DesignBroken(call, `${call} returned ${String(value)}, not ${what}`);
+}
+
+/**
+ * The firmware of a design that did not boot: it holds the board, and
+ * answers anything else asked of it by raising the boot's failure, which a
+ * replayer reports as the design broken at boot.
+ */
+function unbooted(board: Board, failure: DesignBroken): Firmware {
+  return new Proxy({} as Firmware, {
+    get(_target, member) {
+      if (member === "board") return board;
+      throw failure;
+    },
+  });
+}
+
+/** The Kernel calls a trace's events make: each may refuse, or fault, and the replay go on. */
+const KERNEL_CALLS: ReadonlySet<string> = new Set([
+  "alloc_pages",
+  "free_pages",
+  "page_to_addr",
+  "slice_pool_create",
+  "slice_pool_recycle",
+  "slice_pool_shrink",
+  "slice_alloc",
+  "slice_free",
+  "galloc",
+  "gfree",
+  "gshrink",
+  "vmalloc",
+  "vfree",
+]);
 
 /** Why the slices of a pool that could not be created are skipped. */
 const NOT_CREATED = {

@@ -43,6 +43,21 @@ export class ShadowMemory {
    * land on a live one: from then on every block is read whole.
    */
   #writesTracked = true;
+  /**
+   * Bytes of live blocks and firmware structures on each page of RAM, and
+   * how many pages hold any: a lower bound on the pages a design holds.
+   * Pages of the reserved area at the start of RAM are not counted.
+   */
+  readonly #pageBytes: Uint32Array;
+  #pagesCovered = 0;
+  /** Pages at the start of RAM the firmware reserves (claimReserved). */
+  #reservedPages = 0;
+  /**
+   * Names what lies at an address a new block overlaps (a live block and the
+   * line that allocated it, a pool record), for the message; undefined
+   * leaves it at the address.
+   */
+  nameOverlap: ((addr: number) => string | undefined) | undefined;
 
   /**
    * @param board the board whose RAM is checked
@@ -56,6 +71,15 @@ export class ShadowMemory {
     this.#window = window;
     this.#windowUsed = new Uint8Array(window.bytes / PAGE_SIZE);
     this.#windowFrames = new Uint32Array(window.bytes / PAGE_SIZE);
+    this.#pageBytes = new Uint32Array(board.ramBytes / PAGE_SIZE);
+  }
+
+  /**
+   * Pages of RAM outside the reserved area that hold a byte of a live block
+   * or of a firmware structure: no design can hold fewer.
+   */
+  get pagesCovered(): number {
+    return this.#pagesCovered;
   }
 
   /**
@@ -140,10 +164,27 @@ export class ShadowMemory {
     this.#windowUsed.fill(0, first, first + bytes / PAGE_SIZE + 1);
   }
 
-  /** Marks a firmware structure (a range no block may overlap). */
-  claimFirmware(addr: number, size: number): void {
-    if (this.#firstUsed(addr, size) !== -1) this.#writesTracked = false;
+  /** Marks the firmware's reserved pages at the start of RAM: no block may overlap them. */
+  claimReserved(bytes: number): void {
+    this.#reservedPages = Math.ceil(bytes / PAGE_SIZE);
+    this.claimFirmware(this.#board.ramBase, bytes);
+  }
+
+  /**
+   * Marks a firmware structure (a range no block may overlap), even where it
+   * overlaps something live.
+   * @returns what it overlaps, or undefined
+   */
+  claimFirmware(addr: number, size: number): string | undefined {
+    const board = this.#board;
+    if (addr < board.ramBase || addr + size > board.ramBase + board.ramBytes) {
+      return `${hex32(addr)} + ${size} bytes is not inside RAM`;
+    }
+    const clash = this.#firstUsed(addr, size);
+    const wrong = clash === -1 ? undefined : this.#overlapText(addr, size, clash);
+    if (wrong !== undefined) this.#writesTracked = false;
     this.#mark(addr, size, true);
+    return wrong;
   }
 
   /** Gives back a firmware structure's range (a pool record freed). */
@@ -170,11 +211,7 @@ export class ShadowMemory {
     }
     if (addr % align !== 0) return `${hex32(addr)} is not aligned to ${align} bytes`;
     const clash = this.#firstUsed(addr, span);
-    if (clash !== -1) {
-      return `${hex32(addr)} + ${size} bytes overlaps a live block or firmware structure at ${
-        hex32(clash)
-      }`;
-    }
+    if (clash !== -1) return this.#overlapText(addr, size, clash);
     this.#mark(addr, span, true);
     this.#fill(id, addr, size);
     return undefined;
@@ -230,11 +267,36 @@ export class ShadowMemory {
     return this.#mode === "full" || (this.#mode === "light" && size <= 8);
   }
 
-  /** Sets or clears the bits of every word that [addr, addr + size) touches. */
+  #overlapText(addr: number, size: number, clash: number): string {
+    const what = this.nameOverlap?.(clash) ??
+      `a live block or firmware structure at ${hex32(clash)}`;
+    return `${hex32(addr)} + ${size} bytes overlaps ${what}`;
+  }
+
+  /**
+   * Sets or clears the bits of every word that [addr, addr + size) touches,
+   * and counts its bytes on or off the pages it lies on.
+   */
   #mark(addr: number, size: number, used: boolean): void {
     const offset = addr - this.#board.ramBase;
-    if (used) setBits(this.#used, offset >>> 2, (offset + size + 3) >>> 2);
-    else clearBits(this.#used, offset >>> 2, (offset + size + 3) >>> 2);
+    const end = offset + size;
+    if (used) setBits(this.#used, offset >>> 2, (end + 3) >>> 2);
+    else clearBits(this.#used, offset >>> 2, (end + 3) >>> 2);
+    const pageBytes = this.#pageBytes;
+    const first = Math.max(Math.floor(offset / PAGE_SIZE), this.#reservedPages);
+    for (let page = first; page * PAGE_SIZE < end; page++) {
+      const bytes = Math.min(end, (page + 1) * PAGE_SIZE) - Math.max(offset, page * PAGE_SIZE);
+      const before = pageBytes[page];
+      if (used) {
+        if (before === 0) this.#pagesCovered++;
+        pageBytes[page] = before + bytes;
+      } else if (before > 0) {
+        // Never below 0: a range released that was never claimed (after a violation).
+        const after = Math.max(0, before - bytes);
+        pageBytes[page] = after;
+        if (after === 0) this.#pagesCovered--;
+      }
+    }
   }
 
   /** The address of the first word in [addr, addr + size) already claimed, or -1. */

@@ -80,18 +80,24 @@ ${
 ${problemTables(report)}
 
 <h2>Allocator tables at the end</h2>
-<h3>buddyinfo</h3>
-<pre>${escapeHtml(formatBuddyinfo(report.tables.pages))}</pre>
-<h3>slabinfo</h3>
-<pre>${escapeHtml(formatSlabinfo(report.tables.slices))}</pre>
-${
-    report.tables.vm === undefined
-      ? ""
-      : `<h3>vmallocinfo</h3>\n<pre>${escapeHtml(formatVmallocinfo(report.tables.vm))}</pre>\n`
-  }
+${tables(report.tables)}
 <h2>Full text report</h2>
 <pre>${escapeHtml(formatReplayReport(report))}</pre>
 ${PAGE_END}`;
+}
+
+/** buddyinfo, slabinfo and vmallocinfo, or why there are none. */
+function tables(tables: ReplayReport["tables"]): string {
+  if (tables === null) return "<p>None: the design broke, and was asked nothing more.</p>\n";
+  return `<h3>buddyinfo</h3>
+<pre>${escapeHtml(formatBuddyinfo(tables.pages))}</pre>
+<h3>slabinfo</h3>
+<pre>${escapeHtml(formatSlabinfo(tables.slices))}</pre>
+${
+    tables.vm === undefined
+      ? ""
+      : `<h3>vmallocinfo</h3>\n<pre>${escapeHtml(formatVmallocinfo(tables.vm))}</pre>\n`
+  }`;
 }
 
 /** The maps at the footprint's peak and at the end, drawn alike, or why there are none. */

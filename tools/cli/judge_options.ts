@@ -1,0 +1,109 @@
+/**
+ * The options `replay`, `compare` and `fuzz` share for judging a design
+ * that may be broken: the limits on each call, when to stop, whether to
+ * type-check a design's module first; and Ctrl-C, which stops a run and
+ * keeps what it found.
+ * @module
+ */
+
+import { DEFAULT_MAX_CALL_CYCLES, DEFAULT_WATCHDOG_SECONDS } from "../replay/call_guard.ts";
+import { typeCheckDesign } from "../replay/design_types.ts";
+import { DESIGNS } from "../../core/designs.ts";
+
+/** parseArgs' specs of the shared options. */
+export const JUDGE_OPTIONS = {
+  "max-call-cycles": { type: "string" },
+  watchdog: { type: "string" },
+  "max-violations": { type: "string" },
+  "no-check": { type: "boolean", default: false },
+} as const;
+
+/** The shared options' lines of a --help. */
+export const JUDGE_HELP =
+  `  --max-call-cycles N  bus cycles one call into the design may spend before
+                     it counts as not returning (default ${
+    DEFAULT_MAX_CALL_CYCLES.toLocaleString("en-US")
+  });
+                     each debug-port call counts as 2
+  --watchdog S       seconds a call may run, touching the board or not, before
+                     it counts as not returning (default ${DEFAULT_WATCHDOG_SECONDS}; 0: none)
+  --max-violations N stop after N violations (what was found is reported)
+  --no-check         do not type-check a design module before running it`;
+
+/** The shared options as the engines take them. */
+export interface JudgeValues {
+  maxCallCycles?: number;
+  watchdogSeconds?: number;
+  maxViolations?: number;
+  typeCheck: boolean;
+}
+
+/**
+ * Reads the shared options.
+ * @param values what parseArgs found
+ * @returns the options, or what is wrong with one (a usage error)
+ */
+export function judgeValues(
+  values: {
+    "max-call-cycles"?: string;
+    watchdog?: string;
+    "max-violations"?: string;
+    "no-check"?: boolean;
+  },
+): JudgeValues | string {
+  const count = (name: string, text: string | undefined): number | string | undefined => {
+    if (text === undefined) return undefined;
+    const value = Number(text.replaceAll("_", ""));
+    return Number.isInteger(value) && value > 0 ? value : `--${name} ${text} is not a count`;
+  };
+  const maxCallCycles = count("max-call-cycles", values["max-call-cycles"]);
+  if (typeof maxCallCycles === "string") return maxCallCycles;
+  const maxViolations = count("max-violations", values["max-violations"]);
+  if (typeof maxViolations === "string") return maxViolations;
+  let watchdogSeconds: number | undefined;
+  if (values.watchdog !== undefined) {
+    watchdogSeconds = Number(values.watchdog);
+    if (!(watchdogSeconds >= 0) || values.watchdog.trim() === "") {
+      return `--watchdog ${values.watchdog} is not a number of seconds`;
+    }
+  }
+  return { maxCallCycles, watchdogSeconds, maxViolations, typeCheck: !values["no-check"] };
+}
+
+/**
+ * Type-checks each design given as a module path (shipped names need none).
+ * @param specs design names or module paths
+ * @returns one line per module that does not type-check
+ */
+export async function typeCheckDesigns(specs: string[]): Promise<string[]> {
+  const modules = specs.filter((spec) => !DESIGNS.some((d) => d.name === spec));
+  const found = await Promise.all(modules.map((path) => typeCheckDesign(path)));
+  return found.filter((line): line is string => line !== undefined);
+}
+
+/**
+ * Ctrl-C stops the run at its next batch of events rather than the process:
+ * what was found so far is still reported. A second Ctrl-C ends the process.
+ * @returns the signal to give the run, and a function that removes the handler
+ */
+export function stopOnCtrlC(): { signal: AbortSignal; dispose: () => void } {
+  const controller = new AbortController();
+  const onInterrupt = (): void => {
+    if (controller.signal.aborted) Deno.exit(130);
+    controller.abort();
+    console.error("\n(interrupted: stopping, and reporting what was found so far)");
+  };
+  try {
+    Deno.addSignalListener("SIGINT", onInterrupt);
+  } catch {
+    // No signals here (Windows has SIGINT; a sandbox may refuse): Ctrl-C ends the process.
+    return { signal: controller.signal, dispose: () => {} };
+  }
+  return {
+    signal: controller.signal,
+    dispose: () => Deno.removeSignalListener("SIGINT", onInterrupt),
+  };
+}
+
+/** The exit status of a run that was interrupted: 128 + SIGINT, as shells give it. */
+export const INTERRUPTED_STATUS = 130;

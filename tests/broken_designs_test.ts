@@ -166,6 +166,9 @@ Deno.test("a design that throws ends the replay cleanly, naming the call, the li
   assertEquals(report.stoppedAt, { line, message, reason: "design" });
   assertEquals(report.designBroken, { line, message });
   assertEquals([report.violations, report.tables], [1, null]);
+  // Every event read is accounted for: the one whose call broke is applied.
+  const skipped = Object.values(report.skipped).reduce((a, b) => a + b, 0);
+  assertEquals(report.applied + skipped, report.events);
 
   const boot = await replayTrace(EXCERPT, { design: await fixture("throws_at_boot") });
   const booting = "boot threw Error: boot: page size 0, expected 4096";

@@ -377,6 +377,7 @@ export class Replayer implements TraceSink {
   /** Figure problems already reported once, by kind: they are listed once, their repeats counted. */
   readonly #recurring = new Map<string, Recurring>();
   #problemCount = 0;
+  #skippedCount = 0;
   #violationCount = 0;
   #failureCount = 0;
   #events = 0;
@@ -518,6 +519,8 @@ export class Replayer implements TraceSink {
         this.#liveObjectRequested + this.#livePageBytes + this.#liveVmallocBytes,
       );
     } catch (error) {
+      // An event whose call was made when the replay stopped counts as applied.
+      if (this.#events > this.#applied + this.#skippedCount) this.#applied++;
       throw this.#stopOn(error, e.line);
     }
     if (this.#violationCount >= this.#maxViolations) {
@@ -1358,6 +1361,7 @@ export class Replayer implements TraceSink {
   }
 
   #skip(reason: string): false {
+    this.#skippedCount++;
     this.#skipped[reason] = (this.#skipped[reason] ?? 0) + 1;
     return false;
   }

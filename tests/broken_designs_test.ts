@@ -157,6 +157,23 @@ Deno.test("page counts that do not add up, and a page map that disagrees, are vi
   );
 });
 
+Deno.test("compare: each design whose figures cannot be true fails, with the figure named", async () => {
+  const run = await compare(
+    "--designs",
+    ["constant_pages_in_use", "miscounted_pages", "wrong_page_map"].map(given).join(","),
+    EXCERPT,
+  );
+  assertEquals(run.code, 1, run.stderr);
+  noCrash(run.stderr);
+  for (
+    const said of [
+      /\n {2}constant-pages-in-use: line \d+: pagesInUse\(\) is 3, but the live blocks/,
+      /\n {2}miscounted-pages: line \d+: stats\(\): pages.free is \d+, but its free piles/,
+      /\n {2}wrong-page-map: line \d+: pageMap\(\): it shows \d+ pages held/,
+    ]
+  ) assertEquals(said.test(run.stdout), true, `${said}\n${run.stdout}`);
+});
+
 // 3. Exceptions ----------------------------------------------------------------
 
 Deno.test("a design that throws ends the replay cleanly, naming the call, the line and the exception", async () => {

@@ -92,6 +92,7 @@ export class Board {
   #cycleLimit = Infinity;
   /** The cycles limitCycles last allowed, for the error's message. */
   #cyclesAllowed = Infinity;
+  #debugAccesses = 0;
   /** The console UART; `console.text()` is what the firmware printed. */
   readonly console: ConsoleUart = new ConsoleUart();
   /** The fault-status device, where the bus latches faults. */
@@ -314,8 +315,17 @@ export class Board {
     return this.#cycleLimit - this.cycles;
   }
 
-  /** Counts a debug-port call toward the cycle limit, as one RAM access. */
+  /**
+   * Debug-port calls since power-on: a driver that times firmware by the bus
+   * can tell whether a call read RAM behind the bus's back.
+   */
+  get debugAccesses(): number {
+    return this.#debugAccesses;
+  }
+
+  /** Counts a debug-port call, and counts it toward the cycle limit as one RAM access. */
   #debugAccess(): void {
+    this.#debugAccesses++;
     this.#cycleLimit -= RAM_ACCESS_CYCLES;
     if (this.cycles > this.#cycleLimit) this.#limitReached();
   }

@@ -174,6 +174,20 @@ Deno.test("compare: each design whose figures cannot be true fails, with the fig
   ) assertEquals(said.test(run.stdout), true, `${said}\n${run.stdout}`);
 });
 
+Deno.test("a Kernel call that reads RAM through the debug port, hiding the cost, is a violation", async () => {
+  const report = await replayTrace(EXCERPT, { design: await fixture("peeks_through_debug_port") });
+  const gallocs = await linesOf(EXCERPT, "galloc");
+  assertEquals(report.violations, 1);
+  assertEquals(report.violationList[0].line, gallocs[0]);
+  assertEquals(
+    report.violationList[0].message,
+    "galloc used the debug port, which costs no bus cycles: its cycles do not count what it " +
+      `read (a Kernel call must go through the bus) (and again ${
+        (gallocs.length - 1).toLocaleString("en-US")
+      } times after)`,
+  );
+});
+
 // 3. Exceptions ----------------------------------------------------------------
 
 Deno.test("a design that throws ends the replay cleanly, naming the call, the line and the exception", async () => {

@@ -406,6 +406,8 @@ export class Replayer implements TraceSink {
   #owners: OwnerTags | undefined;
   #consoleRead = 0;
   #reportsSeen = 0;
+  /** The board's debug-port calls before the Kernel call in progress. */
+  #debugBefore = 0;
 
   /**
    * Starts a replay into `firmware`, claiming its reserved area in the
@@ -1179,14 +1181,28 @@ export class Replayer implements TraceSink {
 
   /** The cycle counter, read through its MMIO register, before the Kernel call `call`, which it enters. */
   #clock(call: string): number {
-    const before = this.#board.read32(CYCLE_COUNTER_BASE + CYCLES_LO);
+    const board = this.#board;
+    const before = board.read32(CYCLE_COUNTER_BASE + CYCLES_LO);
+    this.#debugBefore = board.debugAccesses;
     this.#guard.enter(call);
     return before;
   }
 
-  /** After the call: leaves it, and charges the cycles since `before` (less the counter read's own) to `op`. */
+  /**
+   * After the call: leaves it, and charges the cycles since `before` (less
+   * the counter read's own) to `op`. A call that read RAM through the debug
+   * port hid those reads from its cycles: a violation.
+   */
   #charge(op: string, line: number, before: number): void {
+    const call = this.#guard.calling;
     this.#guard.leave();
+    if (this.#board.debugAccesses !== this.#debugBefore) {
+      this.#figureProblem(
+        `debug port in ${call}`,
+        `${call} used the debug port, which costs no bus cycles: its cycles do not count ` +
+          "what it read (a Kernel call must go through the bus)",
+      );
+    }
     const cycles =
       (this.#board.read32(CYCLE_COUNTER_BASE + CYCLES_LO) - before - MMIO_ACCESS_CYCLES) >>> 0;
     let stats = this.#ops.get(op);

@@ -2,7 +2,7 @@ import { assertEquals } from "./_assert.ts";
 import { type DenoRun, runDeno } from "./_helpers.ts";
 import { fileURLToPath } from "node:url";
 import { compareDesigns, DESIGNS, formatComparison, replayTrace } from "../mod.ts";
-import { boardSizes } from "../tools/compare/smallest_board.ts";
+import { boardSizes, smallestBoards } from "../tools/compare/smallest_board.ts";
 
 const EXCERPT = fileURLToPath(new URL("./fixtures/boot_excerpt.trace.gz", import.meta.url));
 const VM = fileURLToPath(
@@ -81,6 +81,49 @@ Deno.test("compare prints the table and exits 0; --json is one object; a bad des
     1,
     "compare: /nonexistent.trace: no such file",
   ]);
+});
+
+Deno.test("smallestBoards() is the least size from which every larger one fits, found exactly", async () => {
+  const sizes = boardSizes();
+  const at = (kib: number) => sizes.indexOf(kib * 1024);
+  const sized = 16 * 1048576;
+  // Design 0 fits from 700 KiB, but not on 900 KiB; design 1 from 300 KiB;
+  // design 2 not even on the sized board, from 24 MiB on.
+  const fits = [
+    (bytes: number) => bytes >= 700 * 1024 && bytes !== 900 * 1024,
+    (bytes: number) => bytes >= 300 * 1024,
+    (bytes: number) => bytes >= 24 * 1048576,
+  ];
+  const asked: number[][] = [[], [], []];
+  const probe = (design: number, bytes: number) => {
+    asked[design].push(bytes);
+    return Promise.resolve(fits[design](bytes));
+  };
+  const found = await smallestBoards(3, sized, [true, true, false], probe, 2);
+  assertEquals(found, [904 * 1024, 300 * 1024, 24 * 1048576]);
+  // Each probed every size from the sized board down to its first failure, and none below.
+  assertEquals(asked[0].length, at(16384) - at(900));
+  // Below the first failure, at most a probe per other worker started before it was known.
+  assertEquals(Math.min(...asked[1]) >= 292 * 1024, true);
+  assertEquals(asked[2], [20, 24].map((mib) => mib * 1048576));
+  // A design that fits nowhere.
+  assertEquals(await smallestBoards(1, sized, [false], () => Promise.resolve(false), 2), [null]);
+});
+
+Deno.test("--min-ram on a design that fails on one board: the size above it, whatever else is compared", async () => {
+  const trace = await Deno.makeTempFile({ suffix: ".trace" });
+  await Deno.writeTextFile(trace, "# pagepile trace 1\ngalloc 0x1 0 20000\ngfree 0x1\n");
+  const hole = "./tests/fixtures/designs/fails_on_one_board.ts";
+  const alone = await compareDesigns(trace, [hole], { check: "off", minRam: true });
+  const among = await compareDesigns(trace, ["tlsf", hole, "pagepile"], {
+    check: "off",
+    minRam: true,
+  });
+  assertEquals(alone.designs[0].smallestBoardBytes, 604 * 1024);
+  assertEquals(among.designs[1].smallestBoardBytes, 604 * 1024);
+  // pagepile itself fits on 600 KiB and below: the hole is the fixture's alone.
+  assertEquals(among.designs[2].smallestBoardBytes! < 600 * 1024, true);
+  await Deno.remove(trace);
 });
 
 Deno.test("compareDesigns({ minRam }) finds each design's smallest board: it fits, the size below does not", async () => {

@@ -46,8 +46,9 @@ Options:
   --ram SIZE         board RAM, e.g. 256M or 1G (default: sized from the trace:
                      2 x its peak live bytes + 16 MiB, to a power of two)
   --check MODE       full (default): fill and verify whole blocks; light: the
-                     first and last words; off: no pattern (bounds, alignment
-                     and overlap are still checked)
+                     first and last words; off: no pattern and no read-back
+                     of GFP_ZERO memory (bounds, alignment, overlap and the
+                     design's figures are still checked)
   --audit-every N    run the allocators' consistency audit every N events
                      (it always runs at the end)
   --debug            boot the firmware with its debug options: red zones,

@@ -10,11 +10,11 @@
 import { boardForPeak } from "../replay/board_size.ts";
 import type { CallLimits } from "../replay/call_guard.ts";
 import { loadDesign } from "../replay/design_loader.ts";
-import type { ReplayReport, ReplayTraceOptions } from "../replay/replay_trace.ts";
+import type { ReplayReport } from "../replay/replay_trace.ts";
 import { smallestBoards } from "./smallest_board.ts";
 import type { CheckMode } from "../replay/shadow_memory.ts";
-import { TraceInputError } from "../../traces/line_reader.ts";
-import { sendTape, type TapeReader, TraceTape } from "../../traces/trace_tape.ts";
+import { TraceTape } from "../../traces/trace_tape.ts";
+import { ReplayWorkers } from "./replay_workers.ts";
 import { siteOpsRead } from "../replay/replayer.ts";
 
 /** Options of {@link compareDesigns}. */
@@ -164,64 +164,79 @@ async function compareOnTape(
   const shared = tape.fromStart ? tape : undefined;
   const check = options.check ?? "full";
   const parallel = Math.max(1, options.parallel ?? navigator.hardwareConcurrency ?? 1);
-  const reports: ReplayReport[] = new Array(designs.length);
-  let next = 0;
-  const runner = async (): Promise<void> => {
-    for (let i = next++; i < designs.length; i = next++) {
-      reports[i] = await replayInWorker(
-        designs[i],
-        path,
-        {
-          ramBytes,
-          check,
-          pictures: options.pictures ?? false,
-          zeroApart: true,
-          maxCallCycles: options.maxCallCycles,
-          watchdogSeconds: options.watchdogSeconds,
-          maxViolations: options.maxViolations,
-        },
-        (r, s, e) => options.onProgress?.(i, r, s, e),
-        shared,
-        options.signal,
-      );
-      options.onDone?.(i);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(parallel, designs.length) }, runner));
-  const rows = reports.map(figures);
-  // A design whose replay stopped has no smallest board to find: it is left out.
-  const whole = rows.flatMap((row, i) => row.stopped === null ? [i] : []);
-  if (options.minRam && whole.length > 0 && !options.signal?.aborted) {
-    // No board below the least a design's replay held live can fit it.
-    const floor = Math.min(...whole.map((i) => reports[i].memory.peakRequestedBytes));
-    const probe = async (w: number, bytes: number): Promise<boolean> => {
-      const i = whole[w];
-      const replay = {
-        ramBytes: bytes,
-        check: "off" as const,
-        stopAtFailure: true,
-        maxCallCycles: options.maxCallCycles,
-        watchdogSeconds: options.watchdogSeconds,
-      };
-      const report = await replayInWorker(designs[i], path, replay, () => {}, shared);
-      // A probe on which the design broke, or did not get to the end, does not fit.
-      const fits = report.failures === 0 && report.inputError === null &&
-        report.designBroken === null;
-      options.onProbe?.(i, bytes, fits);
-      return fits;
+  const workers = new ReplayWorkers(parallel, shared);
+  const stop = (): void => workers.abort();
+  options.signal?.addEventListener("abort", stop);
+  try {
+    const limits = {
+      maxCallCycles: options.maxCallCycles,
+      watchdogSeconds: options.watchdogSeconds,
     };
-    const smallest = await smallestBoards(whole.length, floor, probe, parallel);
-    whole.forEach((i, w) => rows[i].smallestBoardBytes = smallest[w]);
+    const reports = await Promise.all(designs.map(async (spec, i) => {
+      const report = await workers.replay(spec, path, {
+        ramBytes,
+        check,
+        pictures: options.pictures ?? false,
+        zeroApart: true,
+        maxViolations: options.maxViolations,
+        ...limits,
+      }, (r, s, e) => options.onProgress?.(i, r, s, e));
+      options.onDone?.(i);
+      return report;
+    }));
+    const rows = reports.map(figures);
+    if (options.minRam && !options.signal?.aborted) {
+      // A design whose replay stopped has no smallest board to find: it is left out.
+      const whole = rows.flatMap((row, i) => row.stopped === null ? [i] : []);
+      const sizedBytes = boardForPeak(tape.peak);
+      // The comparison's replays say whether each fits on the sized board, when they ran on it.
+      const fitsSized = whole.map((i) => ramBytes === sizedBytes ? fits(reports[i]) : undefined);
+      const probe = async (w: number, bytes: number): Promise<boolean> => {
+        const i = whole[w];
+        const replay = { ramBytes: bytes, check: "off" as const, stopAtFailure: true, ...limits };
+        const report = await workers.replay(designs[i], path, replay);
+        options.onProbe?.(i, bytes, fits(report));
+        return fits(report);
+      };
+      for (const [w, known] of fitsSized.entries()) {
+        fitsSized[w] = known ?? await probe(w, sizedBytes);
+      }
+      const smallest = await smallestBoards(
+        whole.length,
+        sizedBytes,
+        fitsSized as boolean[],
+        probe,
+        parallel,
+      );
+      whole.forEach((i, w) => rows[i].smallestBoardBytes = smallest[w]);
+    }
+    return {
+      tracePath: path,
+      ramBytes,
+      ramRule,
+      check,
+      peakRequestedBytes: Math.max(...reports.map((r) => r.memory.peakRequestedBytes)),
+      designs: rows,
+    };
+  } finally {
+    options.signal?.removeEventListener("abort", stop);
+    workers.close();
   }
-  return {
-    tracePath: path,
-    ramBytes,
-    ramRule,
-    check,
-    peakRequestedBytes: Math.max(...reports.map((r) => r.memory.peakRequestedBytes)),
-    designs: rows,
-  };
 }
+
+/** Whether a replay fitted its board: no allocation failed, and it got to the end whole. */
+function fits(report: ReplayReport): boolean {
+  return report.failures === 0 && report.inputError === null && report.designBroken === null &&
+    report.stoppedAt === null;
+}
+
+/** How the table says why a replay stopped (the message follows). */
+const STOP_WHY: Record<string, string> = {
+  design: " (the design broke)",
+  violations: " (--max-violations)",
+  interrupted: " (interrupted)",
+  strict: " (--strict)",
+};
 
 /** A design's line of the comparison, from its report. */
 function figures(report: ReplayReport): DesignFigures {
@@ -244,131 +259,5 @@ function figures(report: ReplayReport): DesignFigures {
         STOP_WHY[report.stoppedAt.reason]
       }: ${report.stoppedAt.message}`,
     report,
-  };
-}
-
-/** How the table says why a replay stopped (the message follows). */
-const STOP_WHY: Record<string, string> = {
-  design: " (the design broke)",
-  violations: " (--max-violations)",
-  interrupted: " (interrupted)",
-  strict: " (--strict)",
-};
-
-/**
- * Runs one replay in a fresh worker, which ends with it. A worker that dies
- * (a design's asynchronous code threw, say) gives the report of a replay
- * the design broke at its start, so that the other designs' results stand.
- */
-function replayInWorker(
-  spec: string,
-  path: string,
-  options: Pick<
-    ReplayTraceOptions,
-    | "ramBytes"
-    | "check"
-    | "pictures"
-    | "zeroApart"
-    | "stopAtFailure"
-    | "maxCallCycles"
-    | "watchdogSeconds"
-    | "maxViolations"
-  >,
-  onProgress: (bytesRead: number, fileBytes: number, events: number) => void,
-  tape: TapeReader | undefined,
-  signal?: AbortSignal,
-): Promise<ReplayReport> {
-  const worker = new Worker(new URL("./compare_worker.ts", import.meta.url), { type: "module" });
-  return new Promise<ReplayReport>((resolve, reject) => {
-    const abort = (): void => worker.postMessage({ abort: true });
-    const end = (outcome: () => void): void => {
-      signal?.removeEventListener("abort", abort);
-      worker.terminate();
-      outcome();
-    };
-    signal?.addEventListener("abort", abort);
-    worker.onerror = (error) => {
-      error.preventDefault();
-      const message = `the replay's worker died: ${error.message}`;
-      end(() => resolve(crashReport(spec, path, options, message)));
-    };
-    worker.onmessage = (message: MessageEvent) => {
-      const data = message.data;
-      if (data.progress !== undefined) {
-        onProgress(data.progress.read, data.progress.size, data.progress.events);
-      } else if (data.report !== undefined) {
-        end(() => resolve(data.report as ReplayReport));
-      } else if (data.error !== undefined) {
-        const { message: text, input } = data.error;
-        end(() => reject(input ? new TraceInputError(text, 0) : new Error(`${spec}: ${text}`)));
-      }
-    };
-    worker.postMessage({ spec, path, options, tape: tape !== undefined });
-    if (tape !== undefined) void sendTape(tape, (message) => worker.postMessage(message));
-    if (signal?.aborted) abort();
-  });
-}
-
-/** The report of a replay whose worker died before it could say anything: the design broke at its start. */
-function crashReport(
-  spec: string,
-  path: string,
-  options: Pick<ReplayTraceOptions, "ramBytes" | "check" | "pictures">,
-  message: string,
-): ReplayReport {
-  const broken = { line: 0, message };
-  const nothing = { line: 0, footprintBytes: 0 };
-  const series = { every: 1, event: [], line: [], requestedBytes: [], footprintBytes: [] };
-  return {
-    ...(options.pictures
-      ? {
-        pictures: {
-          peak: nothing,
-          peakMap: null,
-          peakMapAt: nothing,
-          endMap: null,
-          series: { ...series, freeByOrder: [] },
-        },
-      }
-      : {}),
-    design: spec,
-    tracePath: path,
-    format: "linux",
-    lines: 0,
-    ramBytes: options.ramBytes ?? 0,
-    ramRule: "given",
-    traceNeeds: null,
-    check: options.check ?? "full",
-    debug: false,
-    timestampsBackwards: 0,
-    inputError: null,
-    stoppedAt: { ...broken, reason: "design" },
-    wallSeconds: 0,
-    eventsPerSecond: 0,
-    poolNames: {},
-    events: 0,
-    applied: 0,
-    skipped: {},
-    problems: { count: 0, first: [] },
-    violations: 1,
-    violationList: [broken],
-    designBroken: broken,
-    failures: 0,
-    failureList: [],
-    ops: {},
-    memory: {
-      peakRequestedBytes: 0,
-      peakLine: 0,
-      objectRequestedBytes: 0,
-      objectAllocatedBytes: 0,
-      linuxAllocatedBytes: 0,
-      pageBytes: 0,
-      vmallocBytes: 0,
-      peakFootprintBytes: 0,
-      firmwareBytes: 0,
-    },
-    trace: { cpus: [], crossCpuFrees: 0, lostEvents: 0, implicitFrees: 0 },
-    tlb: { hits: 0, misses: 0, hitRate: 0 },
-    tables: null,
   };
 }

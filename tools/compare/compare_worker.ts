@@ -1,9 +1,11 @@
 /**
- * One design's replay in a worker, for compareDesigns: receives
- * `{ spec, path, options, tape }`, then, with `tape`, the trace's parsed
- * events (sendTape's messages), and `{ abort: true }` when interrupted;
- * posts `{ progress: events }` now and then, then `{ report }` or
- * `{ error: { message, input } }`, and is terminated.
+ * A worker that replays a trace on designs, one job after another, for
+ * compareDesigns and its smallest-board probes. It may first receive
+ * `{ tape: true }` and then the trace's parsed events (sendTape's
+ * messages), kept for every job; then, for each job, `{ job: { spec, path,
+ * options } }`, answered by `{ progress }` now and then and `{ report }` or
+ * `{ error: { message, input } }`. `{ abort: true }` stops the job in
+ * progress at its next batch of events (its report says so).
  * @module
  */
 
@@ -22,25 +24,29 @@ const PROGRESS_MS = 200;
 
 const scope = globalThis as unknown as WorkerScope;
 
-/** The trace's events, when the comparison sends them (see sendTape). */
+/** The trace's events, when the comparison sends them (see sendTape): every job reads them. */
 let tape: SentTape | undefined;
 
-/** Aborted when the comparison is interrupted: the replay stops at its next batch. */
-const interrupt = new AbortController();
+/** Aborted when the comparison is interrupted: the job in progress stops at its next batch. */
+let interrupt = new AbortController();
 
 scope.onmessage = async (message: MessageEvent) => {
-  if (tape?.take(message.data)) return;
-  if (message.data.abort === true) {
+  const data = message.data;
+  if (tape?.take(data)) return;
+  if (data.abort === true) {
     interrupt.abort();
     return;
   }
-  const { spec, path, options, tape: sent } = message.data as {
+  if (data.tape === true) {
+    tape = new SentTape();
+    return;
+  }
+  const { spec, path, options } = data.job as {
     spec: string;
     path: string;
     options: Omit<ReplayTraceOptions, "design" | "onProgress" | "streamer" | "tape">;
-    tape: boolean;
   };
-  if (sent) tape = new SentTape();
+  interrupt = new AbortController();
   try {
     const design = await loadDesign(spec);
     let last = 0;

@@ -395,6 +395,8 @@ export class Replayer implements TraceSink {
   #line = 0;
   /** The violation that broke the design; once set, nothing more is asked of it. */
   #broken: Violation | null = null;
+  /** Whether blocks' contents are checked (not with check "off"): patterns, and GFP_ZERO. */
+  readonly #checkContents: boolean;
   readonly #maxViolations: number;
   readonly #signal: AbortSignal | undefined;
   readonly #memory: MemoryFigures;
@@ -426,6 +428,7 @@ export class Replayer implements TraceSink {
     this.#onFailure = options.onFailure;
     this.#zeroApart = options.zeroApart ?? false;
     this.#maxViolations = options.maxViolations ?? Infinity;
+    this.#checkContents = (options.check ?? "full") !== "off";
     this.#signal = options.signal;
     let stats: FirmwareStats | null = null;
     try {
@@ -1036,7 +1039,7 @@ export class Replayer implements TraceSink {
     align: number,
     zeroed: boolean,
   ): boolean {
-    if (zeroed && entry.addr !== ZERO_SIZE_PTR) this.#checkZeroed(e, entry);
+    if (zeroed && this.#checkContents && entry.addr !== ZERO_SIZE_PTR) this.#checkZeroed(e, entry);
     if (entry.kind === Kind.Vmalloc) {
       const wrong = this.#shadow.addArea(entry.id, entry.addr, entry.usable);
       if (wrong !== undefined) this.#violation(e.line, `vmalloc returned a bad area: ${wrong}`);

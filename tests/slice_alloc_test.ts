@@ -1,4 +1,5 @@
 import { allPagesBack, promisedAlign } from "./_helpers.ts";
+import { SPARSE_SLAB_ORDER } from "../core/pagepile/slab_geometry.ts";
 import { assertEquals, assertThrows, type ErrorClass } from "./_assert.ts";
 import { Shadow } from "./_shadow.ts";
 import {
@@ -48,25 +49,32 @@ Deno.test("slice_alloc() passes the original kernel's test_slice_alloc for sizes
   allPagesBack(k);
 });
 
-Deno.test("slice_pool_create() wastes at most 1/8 of a slab for every object size from 8 to 8192", () => {
+Deno.test("slice_pool_create() takes slabs of order 1 at most, unless that wastes over 1/8 or holds no slice", () => {
   const k = boot(new Board({ ramBytes: 8 * MiB }));
-  let worst = 0;
   for (let size = 8; size <= 8192; size++) {
     const pool = k.slice_pool_create(GFP_KERNEL, size)!;
     const stats = k.stats().slices.find((p) => p.address === pool.address)!;
     const slabBytes = stats.pagesPerSlab * PAGE_SIZE;
     // Waste: the tail no slot fits in, plus the in-use bitmap when it is kept in the slab.
     const waste = slabBytes - stats.objsPerSlab * stats.slotSize;
-    assertEquals(
-      waste * 8 <= slabBytes,
-      true,
-      `${size}-byte objects waste ${waste} of ${slabBytes}`,
-    );
+    const order = Math.log2(stats.pagesPerSlab);
+    // The smallest order that holds a slice with at most 1/8 of waste; past
+    // order 1 (SPARSE_SLAB_ORDER), the smallest that holds a slice at all.
+    const holdsOne = Math.max(0, Math.ceil(Math.log2(stats.slotSize / PAGE_SIZE)));
+    const expected = waste * 8 <= slabBytes && order <= 1
+      ? order
+      : Math.max(holdsOne, Math.min(order, SPARSE_SLAB_ORDER));
+    assertEquals(order, expected, `${size}-byte objects: order ${order}, waste ${waste}`);
+    assertEquals(order <= SPARSE_SLAB_ORDER || stats.objsPerSlab === 1, true, `${size} bytes`);
+    if (order > 0) {
+      // No smaller slab would have done as well: it held no slice, or wasted over 1/8.
+      const smaller = Math.floor((slabBytes / 2) / stats.slotSize);
+      const smallerWaste = slabBytes / 2 - smaller * stats.slotSize;
+      assertEquals(smaller === 0 || smallerWaste * 8 > slabBytes / 2, true, `${size} bytes`);
+    }
     assertEquals(stats.slotSize - size < 8, true);
-    worst = Math.max(worst, waste / slabBytes);
     k.slice_pool_recycle(pool);
   }
-  assertEquals(worst <= 1 / 8, true);
   allPagesBack(k);
 });
 
@@ -86,7 +94,7 @@ Deno.test("slice_alloc() aligns slices to 8 bytes, 4 under 8, and powers of two 
   allPagesBack(k);
 });
 
-Deno.test("slice_pool_shrink() gives back every empty slab, and GFP_ZERO pools zero slices", () => {
+Deno.test("a pool gives each slab back as it empties, slice_pool_shrink() finds none, and GFP_ZERO pools zero slices", () => {
   const board = new Board({ ramBytes: 4 * MiB });
   const k = boot(board);
   const pool = k.slice_pool_create(GFP_KERNEL | GFP_ZERO, 1000, { name: "zeroed" })!;
@@ -94,13 +102,13 @@ Deno.test("slice_pool_shrink() gives back every empty slab, and GFP_ZERO pools z
   const stats = (): { slabs: number; emptySlabs: number; activeObjs: number } =>
     k.stats().slices.find((p) => p.name === "zeroed")!;
   assertEquals([stats().slabs, stats().activeObjs], [10, 40]);
-  // Leave one slice in each of the first two slabs; the other eight slabs empty.
-  slices.forEach((slice, i) => (i === 0 || i === 4 || k.slice_free(slice, pool)));
-  assertEquals([stats().slabs, stats().emptySlabs], [10, 8]);
   const free = k.stats().pages.free;
-  assertEquals(k.slice_pool_shrink(pool), 8);
-  assertEquals(k.stats().pages.free, free + 8);
+  // Leave one slice in each of the first two slabs; the other eight slabs go back as they empty.
+  slices.forEach((slice, i) => (i === 0 || i === 4 || k.slice_free(slice, pool)));
   assertEquals([stats().slabs, stats().emptySlabs, stats().activeObjs], [2, 0, 2]);
+  assertEquals(k.stats().pages.free, free + 8);
+  assertEquals(k.slice_pool_shrink(pool), 0);
+  assertEquals(k.audit(), []);
   // A slice is zeroed even where an earlier one was written: a slab that
   // stays partial hands its last freed slice out first.
   const dirty = k.slice_alloc(pool);
@@ -245,24 +253,42 @@ Deno.test("a handle kept after its pool was recycled stays refused when a new po
   assertEquals(k.slice_alloc(fresh) !== 0, true, "the new pool works");
 });
 
-Deno.test("an allocation short of pages takes back the pools' empty slabs first, as Linux's shrinkers do", () => {
+Deno.test("the slabs a pool gives back stay hot for the next allocation of their order, and merge when larger piles are short", () => {
   const k = boot(new Board({ ramBytes: 1024 * 1024 }));
   const pool = k.slice_pool_create(GFP_KERNEL, 200, { name: "cache" })!;
-  // Fill RAM with the pool's slabs, then free every slice: the slabs stay, empty.
+  // Fill RAM with the pool's one-page slabs, then free every slice: each slab
+  // goes back as it empties, onto the order-0 hot list, counted free.
   const slices: number[] = [];
   for (let s = k.slice_alloc(pool); s !== 0; s = k.slice_alloc(pool)) slices.push(s);
+  const full = k.stats().pages.free;
   for (const s of slices) k.slice_free(s, pool);
-  const kept = k.poolStats(pool).emptySlabs;
-  assertEquals(kept > 100 && k.stats().pages.free < 4, true, `${kept} empty slabs`);
-  // A pile of 16 pages exists only once the empty slabs are given back.
+  const pages = k.stats().pages;
+  assertEquals(pages.free - full > 100, true, `${pages.free - full} pages back`);
+  assertEquals(pages.freeByOrder[0] > 100, true, "as single pages, unmerged");
+  assertEquals(k.audit(), []);
+  // A page is taken from the hot list in O(1): the last slab given back.
   const board = k.board;
-  const before = board.cycles;
+  let before = board.cycles;
+  const hot = k.get_pages(GFP_KERNEL, 0);
+  assertEquals(
+    board.cycles - before,
+    2 * 6,
+    "pop the list head, mark it, count its pages free no more",
+  );
+  assertEquals(
+    hot,
+    slices[slices.length - 1] - ((slices[slices.length - 1] - k.board.ramBase) % 4096),
+  );
+  k.put_pages(hot);
+  // A pile of 16 pages exists only once the hot pages are merged: the call
+  // that needs it pays for that.
+  before = board.cycles;
   const page = k.alloc_pages(GFP_KERNEL, 4);
   assertEquals(page !== 0, true);
-  assertEquals(k.poolStats(pool).emptySlabs, 0);
-  assertEquals(board.cycles - before > 1000, true, "the reclaim is paid by this call");
+  assertEquals(board.cycles - before > 1000, true, "the merge is paid by this call");
+  assertEquals(k.stats().pages.freeByOrder[0] < 4, true);
   k.free_pages(page);
-  // With no empty slab anywhere, a failing allocation still fails.
+  // With nothing hot, a failing allocation still fails.
   const piles: number[] = [];
   for (let p = k.alloc_pages(GFP_KERNEL, 0); p !== 0; p = k.alloc_pages(GFP_KERNEL, 0)) {
     piles.push(p);

@@ -94,7 +94,6 @@ export function boot(board: Board, options: BootOptions = {}): Kernel {
   if (debug) pages.poisonFreePages();
   const slices = new SliceAllocator(board, pages, info.ramBase, info.pageSize, debug);
   slices.format();
-  pages.setReclaim(() => slices.reclaim());
   const generic = new GenericAllocator(board, pages, slices, info.ramBase);
   generic.format(debug);
   const vm = new VmAllocator(board, pages, slices, info.ramBase);

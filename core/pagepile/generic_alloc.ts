@@ -193,9 +193,9 @@ export class GenericAllocator {
   /** Frees a block; 0 (NULL) and ZERO_SIZE_PTR are accepted and do nothing. */
   free(addr: number): void {
     if (addr === 0 || addr === ZERO_SIZE_PTR) return;
-    const record = this.#generalPoolOf(addr);
-    if (record !== 0) {
-      this.#slices.freeTo(record, addr);
+    const slab = this.#slices.slabHolding(addr);
+    if (slab !== 0) {
+      this.#slices.freeFromSlab(this.#checkGeneric(this.#slices.slabPool(slab), addr), slab, addr);
       return;
     }
     const page = this.#pages.pageStarting(addr, "generic block");
@@ -228,19 +228,6 @@ export class GenericAllocator {
       if (!(error instanceof DoubleFreeError)) throw error;
       throw new InvalidFreeError(`${hex32(addr)} is not a live block: it is free`, addr);
     }
-  }
-
-  /**
-   * Gives every empty slab of the class pools and of the pool of pools back
-   * to the page allocator.
-   * @returns the pages given back
-   */
-  shrink(): number {
-    let freed = 0;
-    ZONES.forEach((_, z) =>
-      CLASS_SIZES.forEach((_, c) => freed += this.#slices.shrinkRecord(this.#classRecord(z, c)))
-    );
-    return freed + this.#slices.shrinkRecord(this.#slices.poolOfPools.address);
   }
 
   /** The class figures and the large-block figures, read from RAM. */
@@ -302,7 +289,12 @@ export class GenericAllocator {
    */
   #generalPoolOf(addr: number): number {
     const record = this.#slices.poolOf(addr);
-    if (record !== 0 && !this.#slices.hasFlags(record, POOL_GENERIC)) {
+    return record === 0 ? 0 : this.#checkGeneric(record, addr);
+  }
+
+  /** `record`, the pool of a slab holding `addr`, refused unless it is a generic class. */
+  #checkGeneric(record: number, addr: number): number {
+    if (!this.#slices.hasFlags(record, POOL_GENERIC)) {
       const owner = this.#slices.hasFlags(record, POOL_INTERNAL)
         ? "the firmware's own pool"
         : "slice pool";

@@ -241,12 +241,15 @@ export class Kernel implements Firmware {
   }
 
   /**
-   * Gives every slab of the pool with no live slice back to the page allocator.
+   * Gives the pool's slabs with no live slice back to the page allocator:
+   * none, since a slab goes back as it empties (onto the page allocator's
+   * hot list). The pool is checked all the same.
    * @param pool the pool
-   * @returns the number of pages given back
+   * @returns the number of pages given back: 0
    */
   slice_pool_shrink(pool: SlicePool): number {
-    return this.#slices.shrink(pool);
+    this.#slices.checkPool(pool);
+    return 0;
   }
 
   /**
@@ -300,14 +303,14 @@ export class Kernel implements Firmware {
   }
 
   /**
-   * Gives every empty slab of the generic allocator's pools and of the
-   * firmware's own pools (the pool of pools and the vmap-area pool included)
-   * back to the page allocator, and, when no vmalloc area is live, the
-   * virtual memory allocator's tree and page directory.
-   * @returns the number of pages given back
+   * Merges the page allocator's hot piles (the slabs given back as they
+   * emptied) into its free lists, so that large piles form again, and gives
+   * back, when no vmalloc area is live, the virtual memory allocator's tree
+   * and page directory.
+   * @returns the pages merged and given back
    */
   gshrink(): number {
-    return this.#vm.shrink() + this.#generic.shrink();
+    return this.#vm.shrink() + this.#pages.drainHot();
   }
 
   /**

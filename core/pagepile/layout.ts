@@ -17,6 +17,7 @@
  *                     0x200 the generic allocator's class pools (pool records)
  *                     0x2200 the vmap-area pool (a pool record)
  *                     0x2280 the virtual memory allocator's globals (VM_*)
+ *                     0x2C00 each zone's lists of hot piles (HOT_ZONE_BYTES each)
  * RAM_BASE + GLOBALS_BYTES
  *                     mem_map: one struct page per page of RAM, in pfn order
  * ...up to the end of the last reserved page
@@ -90,6 +91,18 @@ export const G_CLASS_POOLS = 0x200;
 export const G_VMAP_POOL = 0x2200;
 /** The virtual memory allocator's globals. */
 export const G_VM = 0x2280;
+/**
+ * Each zone's hot piles, HOT_ZONE_BYTES apart: for each order below
+ * HOT_ORDERS, the first hot pile's struct page (0: none); the piles are
+ * linked through their heads' next words. A hot pile is free
+ * but kept unmerged, for the next allocation of its order: the slabs the
+ * slice allocator gives back go there (see PageAllocator.freeHot).
+ */
+export const G_HOT = 0x2C00;
+/** Orders that have hot piles: every slab order (0..MAX_SLAB_ORDER). */
+export const HOT_ORDERS = 7;
+/** Bytes of a zone's hot lists: a head per order. */
+export const HOT_ZONE_BYTES = HOT_ORDERS * 4;
 
 /**
  * Virtual memory allocator globals, at G_VM:
@@ -282,6 +295,12 @@ export const PageOwner = {
   PAGETABLE: 6,
   /** The virtual memory allocator's area tree. */
   VMAP_TREE: 7,
+  /**
+   * Nobody, in a free pile kept hot: unmerged, on its zone's hot list, for
+   * the next allocation of its order (the owner bits keep buddies from
+   * merging with it).
+   */
+  HOT: 8,
 } as const;
 
 /** Mask of the state bits of a struct page's flags. */

@@ -10,6 +10,13 @@
  * of the lowest non-empty free list of order >= n and splits it, giving the
  * upper halves back. So both cost O(MAX_ORDER) bus accesses, whatever the RAM
  * size or the length of any list.
+ *
+ * Hot piles: a pile the slice allocator gives back (an empty slab) is not
+ * merged but kept on its zone's hot list for its order, free — counted in
+ * the zone's free pages, handed out first to the next allocation of that
+ * order — so that a slab that empties and one that is needed again soon
+ * after cost a push and a pop, O(1), not a merge and a split. An allocation
+ * the buddy lists cannot serve first merges every hot pile into them.
  * @module
  */
 
@@ -30,6 +37,10 @@ import {
   flagsOwner,
   flagsState,
   FREE_AREA_BYTES,
+  G_HOT,
+  G_ZONES,
+  HOT_ORDERS,
+  HOT_ZONE_BYTES,
   MAX_ORDER,
   NR_ORDERS,
   PAGE_STRUCT_BYTES,
@@ -44,6 +55,7 @@ import {
   Z_FREE_AREA,
   Z_NR_FREE,
   Z_NR_PAGES,
+  ZONE_BYTES,
 } from "./layout.ts";
 import type { PageStats } from "../firmware.ts";
 
@@ -96,8 +108,6 @@ export class PageAllocator {
   readonly #memMapEnd: number;
   /** Zones to try, in order, for each value of the flags' zone bits. */
   readonly #zonelists: (readonly ZoneHandle[] | undefined)[];
-  /** What an allocation calls when no zone has a free pile (see setReclaim). */
-  #reclaim: (() => number) | null = null;
 
   /**
    * @param bus the board the firmware runs on
@@ -127,34 +137,110 @@ export class PageAllocator {
     const zonelist = this.#zonelist(flags);
     checkOrder(order);
     let page = this.#allocFromZones(zonelist, order, owner);
-    // Short of memory: pages the allocators keep for reuse (empty slabs)
-    // are given back first, as Linux's shrinkers do, and the allocation
-    // tried once more. Only this path pays for it.
-    if (page === 0 && this.#reclaim !== null && this.#reclaim() > 0) {
-      page = this.#allocFromZones(zonelist, order, owner);
-    }
+    // Short of memory: the hot piles are merged into the free lists, and
+    // the allocation tried again. Only this path pays for it.
+    if (page === 0 && this.drainHot() > 0) page = this.#allocFromZones(zonelist, order, owner);
     if (page === 0) return 0;
     if (this.#poison) this.#checkPoison(page, order);
     if (flags & GFP_ZERO) this.#zero(this.pageToAddr(page), order);
     return page;
   }
 
-  /**
-   * Sets what an allocation that finds no free pile calls before it fails:
-   * a function that gives pages back and says how many (boot sets the slice
-   * allocator's reclaim). Code, not state: the pages
-   * it frees are found through RAM.
-   */
-  setReclaim(reclaim: () => number): void {
-    this.#reclaim = reclaim;
-  }
-
   #allocFromZones(zonelist: readonly ZoneHandle[], order: number, owner: number): number {
     for (const zone of zonelist) {
-      const page = this.#allocFromZone(zone, order, owner);
+      const page = order < HOT_ORDERS ? this.#allocHot(zone, order, owner) : 0;
       if (page !== 0) return page;
+      const split = this.#allocFromZone(zone, order, owner);
+      if (split !== 0) return split;
     }
     return 0;
+  }
+
+  /** Pops the zone's first hot pile of `order`, if it has one, and hands it out. */
+  #allocHot(zone: ZoneHandle, order: number, owner: number): number {
+    const bus = this.#bus;
+    const area = this.#hotArea(zone, order);
+    const page = bus.read32(area);
+    if (page === 0) return 0;
+    bus.write32(area, bus.read32(page + PG_NEXT));
+    bus.write32(page + PG_FLAGS, pageFlags(PageState.ALLOCATED, order, owner));
+    const nrFree = zone.record + Z_NR_FREE;
+    bus.write32(nrFree, bus.read32(nrFree) - (1 << order));
+    return page;
+  }
+
+  /**
+   * Frees an allocated pile (of an order below HOT_ORDERS) without merging
+   * it: it goes on its zone's hot list, free, for the next allocation of
+   * its order. O(1). Refused as {@link free} refuses.
+   * @param page the pile's first struct page
+   * @param owner the PageOwner the pile must have been allocated for
+   */
+  freeHot(page: number, owner: number): void {
+    this.#checkPageStruct(page);
+    const bus = this.#bus;
+    const flags = bus.read32(page + PG_FLAGS);
+    this.#checkFreeable(page, flags, owner);
+    const order = flagsOrder(flags);
+    const zone = this.#zoneOf(this.#indexOf(page));
+    if (order >= HOT_ORDERS) {
+      this.#freeToZone(zone, this.#indexOf(page), order);
+      return;
+    }
+    if (this.#poison) {
+      bus.fill32(this.pageToAddr(page), (this.layout.pageSize << order) / 4, POISON_FREE);
+    }
+    const area = this.#hotArea(zone, order);
+    bus.write32(page + PG_FLAGS, pageFlags(PageState.FREE, order, PageOwner.HOT));
+    bus.write32(page + PG_NEXT, bus.read32(area));
+    bus.write32(area, page);
+    const nrFree = zone.record + Z_NR_FREE;
+    bus.write32(nrFree, bus.read32(nrFree) + (1 << order));
+  }
+
+  /**
+   * Merges every hot pile into the free lists, as if it had been freed
+   * there: what an allocation the free lists cannot serve does first.
+   * @returns the pages merged
+   */
+  drainHot(): number {
+    const bus = this.#bus;
+    let pages = 0;
+    for (const zone of this.layout.zones) {
+      for (let order = 0; order < HOT_ORDERS; order++) {
+        const area = this.#hotArea(zone, order);
+        for (let page = bus.read32(area); page !== 0; page = bus.read32(area)) {
+          bus.write32(area, bus.read32(page + PG_NEXT));
+          // Its pages stay counted free: #freeToZone counts them again.
+          const nrFree = zone.record + Z_NR_FREE;
+          bus.write32(nrFree, bus.read32(nrFree) - (1 << order));
+          this.#freeToZone(zone, this.#indexOf(page), order);
+          pages += 1 << order;
+        }
+      }
+    }
+    return pages;
+  }
+
+  /** The address of the head of a zone's hot list of `order`. */
+  #hotArea(zone: ZoneHandle, order: number): number {
+    const index = (zone.record - this.layout.ramBase - G_ZONES) / ZONE_BYTES;
+    return this.layout.ramBase + G_HOT + index * HOT_ZONE_BYTES + order * 4;
+  }
+
+  /**
+   * The hot piles of a zone's list of `order`, walked from its head (no
+   * count is kept: a push and a pop stay 4 accesses). The walk stops after
+   * as many piles as the zone has pages, so a corrupted cycle cannot hang it.
+   */
+  #hotPiles(zone: ZoneHandle, order: number): number[] {
+    const piles: number[] = [];
+    let page = this.#bus.read32(this.#hotArea(zone, order));
+    for (let n = zone.end - zone.first; page !== 0 && n > 0; n--) {
+      piles.push(page);
+      page = this.#isPageStruct(page) ? this.#bus.read32(page + PG_NEXT) : 0;
+    }
+    return piles;
   }
 
   /** Refuses flags with unknown bits or naming no zone. */
@@ -327,7 +413,8 @@ export class PageAllocator {
     const zones = this.layout.zones.map((zone) => {
       const freeByOrder: number[] = [];
       for (let order = 0; order < NR_ORDERS; order++) {
-        freeByOrder.push(bus.read32(freeArea(zone, order) + FA_COUNT));
+        const hot = order < HOT_ORDERS ? this.#hotPiles(zone, order).length : 0;
+        freeByOrder.push(bus.read32(freeArea(zone, order) + FA_COUNT) + hot);
       }
       const total = bus.read32(zone.record + Z_NR_PAGES);
       const first = bus.read32(zone.record + Z_FIRST_PAGE);
@@ -360,7 +447,7 @@ export class PageAllocator {
     return this.layout.nrPages - this.layout.reservedPages - free;
   }
 
-  /** Every free pile, walking each zone's free lists from their heads. */
+  /** Every free pile, walking each zone's free lists and hot lists from their heads. */
   freePiles(): FreePile[] {
     const piles: FreePile[] = [];
     for (const zone of this.layout.zones) {
@@ -371,6 +458,10 @@ export class PageAllocator {
         for (let i = 0; i < count && page !== 0; i++) {
           piles.push({ zone: zone.name, order, addr: this.pageToAddr(page) });
           page = this.#bus.read32(page + PG_NEXT);
+        }
+        if (order >= HOT_ORDERS) continue;
+        for (const hot of this.#hotPiles(zone, order)) {
+          piles.push({ zone: zone.name, order, addr: this.pageToAddr(hot) });
         }
       }
     }
@@ -407,6 +498,8 @@ export class PageAllocator {
     const bus = this.#bus;
     const freeHeads = new Set<number>();
     const piles = Array.from({ length: NR_ORDERS }, () => 0);
+    const hotHeads = new Set<number>();
+    const hotPiles = Array.from({ length: NR_ORDERS }, () => 0);
     let freePages = 0;
     let index = zone.first;
     while (index < zone.end) {
@@ -435,7 +528,11 @@ export class PageAllocator {
           );
         }
       }
-      if (state === PageState.FREE) {
+      if (state === PageState.FREE && flagsOwner(flags) === PageOwner.HOT) {
+        hotHeads.add(page);
+        hotPiles[order]++;
+        freePages += size;
+      } else if (state === PageState.FREE) {
         freeHeads.add(page);
         piles[order]++;
         freePages += size;
@@ -460,6 +557,38 @@ export class PageAllocator {
     }
     if (freeHeads.size !== 0) {
       problems.push(`zone ${zone.name}: ${freeHeads.size} free piles are on no free list`);
+    }
+    for (let order = 0; order < NR_ORDERS; order++) {
+      if (order >= HOT_ORDERS) {
+        if (hotPiles[order] !== 0) problems.push(`zone ${zone.name}: a hot pile of order ${order}`);
+        continue;
+      }
+      this.#auditHotList(zone, order, hotPiles[order], hotHeads, problems);
+    }
+    if (hotHeads.size !== 0) {
+      problems.push(`zone ${zone.name}: ${hotHeads.size} hot piles are on no hot list`);
+    }
+  }
+
+  #auditHotList(
+    zone: ZoneHandle,
+    order: number,
+    expected: number,
+    hotHeads: Set<number>,
+    problems: string[],
+  ): void {
+    const bus = this.#bus;
+    const list = `zone ${zone.name} order-${order} hot list`;
+    let page = bus.read32(this.#hotArea(zone, order));
+    for (let n = 0; page !== 0; n++) {
+      if (n >= expected || !this.#isPageStruct(page) || !hotHeads.delete(page)) {
+        problems.push(`${list} holds ${hex32(page)}, which is not one of its hot piles (a cycle?)`);
+        return;
+      }
+      if (flagsOrder(bus.read32(page + PG_FLAGS)) !== order) {
+        problems.push(`${list} holds ${hex32(page)}, a hot pile of another order`);
+      }
+      page = bus.read32(page + PG_NEXT);
     }
   }
 
@@ -698,6 +827,9 @@ export function formatZones(bus: Board, layout: PageAllocatorLayout): void {
       bus.write32(freeArea(zone, order) + FA_HEAD, 0);
       bus.write32(freeArea(zone, order) + FA_COUNT, 0);
     }
+    const hot = zone.record - layout.ramBase - G_ZONES;
+    const hotLists = layout.ramBase + G_HOT + (hot / ZONE_BYTES) * HOT_ZONE_BYTES;
+    bus.fill32(hotLists, HOT_ZONE_BYTES / 4, 0);
     const start = Math.max(zone.first, layout.reservedPages);
     for (const [index, order] of tile(start, zone.end, zone.first).reverse()) {
       // Mark the head allocated, then free it: the one path that keeps lists right.
@@ -743,6 +875,7 @@ function ownerName(owner: number): string {
     [PageOwner.VMALLOC]: "a vmalloc area",
     [PageOwner.PAGETABLE]: "the MMU's page tables",
     [PageOwner.VMAP_TREE]: "the vmalloc area tree",
+    [PageOwner.HOT]: "nobody (a hot pile)",
   };
   return names[owner] ?? `owner ${owner}`;
 }

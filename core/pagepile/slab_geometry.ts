@@ -8,7 +8,12 @@
  * 32 slices or fewer keeps its in-use bitmap in its head's struct page; a
  * larger one keeps it in its last words. The slab order is the smallest whose
  * waste — the tail no slice fits in, plus an in-slab bitmap — is at most 1/8
- * of the slab.
+ * of the slab, but at most SPARSE_SLAB_ORDER when a slab of that order holds
+ * a slice: a larger slab saves tail bytes for a busy pool but pins more
+ * pages for a sparse one, and real traces have dozens of caches holding a
+ * few objects each (procs' 8,392-byte objects took 64-KiB slabs, 7 slices,
+ * where 3 lived; order 1 and 2 give them 2 and 4 pages). Objects too large
+ * for that take the smallest order that holds one.
  * @module
  */
 
@@ -16,6 +21,8 @@
 export const MAX_SLICE_SIZE = 32 * 1024;
 /** Largest slab order: 64 pages hold 8 slices of MAX_SLICE_SIZE. */
 export const MAX_SLAB_ORDER = 6;
+/** The largest slab order chosen for its low waste alone (see the module comment). */
+export const SPARSE_SLAB_ORDER = 1;
 /** Slices whose in-use bits fit in the head's struct page. */
 export const STRUCT_PAGE_BITMAP_SLICES = 32;
 
@@ -50,7 +57,7 @@ export function slabGeometry(objSize: number, pageSize: number): SlabGeometry {
       bitmapBytes = bitmapWords(objs) * 4;
     }
     const wasteBytes = slabBytes - objs * slotSize;
-    if (objs > 0 && wasteBytes * 8 <= slabBytes) {
+    if (objs > 0 && (wasteBytes * 8 <= slabBytes || order >= SPARSE_SLAB_ORDER)) {
       return {
         slotSize,
         order,

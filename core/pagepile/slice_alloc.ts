@@ -24,6 +24,7 @@ import {
 } from "../errors.ts";
 import { GFP_ZERO, GFP_ZONE_MASK } from "../gfp.ts";
 import {
+  flagsOrder,
   flagsOwner,
   flagsState,
   G_NEXT_POOL_ID,
@@ -120,6 +121,10 @@ export class SliceAllocator {
   readonly #debugAll: boolean;
   /** The flags of the page #slabHeadOf read last: a register, not state. */
   #pageFlags = 0;
+  /** What #liveIndex read for #release: registers, not state. */
+  #slabObjs = 0;
+  #bitmapAt = 0;
+  #bitmapBits = 0;
   /** The pool of pools, whose record is in the kernel globals. */
   readonly poolOfPools: SlicePool;
 
@@ -229,14 +234,8 @@ export class SliceAllocator {
     const bus = this.#bus;
     let slab = bus.read32(record + P_PARTIAL);
     if (slab === 0) {
-      slab = bus.read32(record + P_EMPTY);
-      if (slab !== 0) {
-        this.#unlink(record + P_EMPTY, slab);
-        bus.write32(record + P_NR_EMPTY, bus.read32(record + P_NR_EMPTY) - 1);
-      } else {
-        slab = this.#newSlab(record);
-        if (slab === 0) return 0;
-      }
+      slab = this.#newSlab(record);
+      if (slab === 0) return 0;
       this.#push(record + P_PARTIAL, slab);
     }
     const slot = bus.read32(record + P_SLOT_SIZE);
@@ -284,13 +283,32 @@ export class SliceAllocator {
   /** {@link free} to a record already checked. */
   freeTo(record: number, addr: number): void {
     const slab = this.#slabOf(addr);
+    this.#checkOwnPool(record, slab, addr);
+    this.freeFromSlab(record, slab, addr);
+  }
+
+  /**
+   * {@link free} of `addr` from `slab`, a slab of pool `record` that the
+   * caller found holding it ({@link slabHolding}, {@link slabPool}): what
+   * the generic allocator's free does, which finds the pool from the slab.
+   */
+  freeFromSlab(record: number, slab: number, addr: number): void {
     // A debug pool's slice is its slot's object, a red zone into the slot.
     const debug = (this.#pageFlags & PG_SLAB_DEBUG) !== 0;
     const slot = debug ? addr - RED_ZONE_BYTES : addr;
-    this.#checkOwnPool(record, slab, addr);
     const index = this.#liveIndex(record, slab, slot, addr);
     if (debug) this.#debugFree(record, slot);
     this.#release(record, slab, slot, index);
+  }
+
+  /** The slab head of the page holding `addr` (an address in RAM), or 0 when it is in no slab. */
+  slabHolding(addr: number): number {
+    return this.#slabHeadOf(this.#pages.addrToPage(addr));
+  }
+
+  /** The pool record a slab head belongs to. */
+  slabPool(slab: number): number {
+    return this.#bus.read32(slab + PG_SLAB_POOL);
   }
 
   /**
@@ -298,8 +316,8 @@ export class SliceAllocator {
    * slab. Reads the page's struct page and, for a tail page, its head.
    */
   poolOf(addr: number): number {
-    const slab = this.#slabHeadOf(this.#pages.addrToPage(addr));
-    return slab === 0 ? 0 : this.#bus.read32(slab + PG_SLAB_POOL);
+    const slab = this.slabHolding(addr);
+    return slab === 0 ? 0 : this.slabPool(slab);
   }
 
   /**
@@ -313,43 +331,6 @@ export class SliceAllocator {
     // A debug slot's usable bytes end where its right red zone starts.
     if (debug) return debugSlot(this.#bus.read32(record + P_OBJ_SIZE)).objectBytes;
     return this.#bus.read32(record + P_SLOT_SIZE);
-  }
-
-  /** Gives every empty slab of the pool back to the page allocator; returns the pages freed. */
-  shrink(pool: SlicePool): number {
-    return this.shrinkRecord(this.checkPool(pool));
-  }
-
-  /** {@link shrink} for a record already checked. */
-  shrinkRecord(record: number): number {
-    const bus = this.#bus;
-    const order = bus.read32(record + P_SLAB_ORDER);
-    let freed = 0;
-    for (let slab = bus.read32(record + P_EMPTY); slab !== 0; slab = bus.read32(record + P_EMPTY)) {
-      this.#unlink(record + P_EMPTY, slab);
-      this.#freeSlab(slab, order);
-      freed += 1 << order;
-    }
-    const slabs = bus.read32(record + P_NR_SLABS) - bus.read32(record + P_NR_EMPTY);
-    bus.write32(record + P_NR_SLABS, slabs);
-    bus.write32(record + P_NR_EMPTY, 0);
-    return freed;
-  }
-
-  /**
-   * Gives the empty slabs of every pool back to the page allocator — created
-   * pools, the generic classes and the firmware's own: what the page
-   * allocator calls when it is short, before it fails an allocation. Walks
-   * the list of all pools: O(pools), on that path only.
-   * @returns the pages given back
-   */
-  reclaim(): number {
-    const bus = this.#bus;
-    let freed = 0;
-    for (let r = bus.read32(this.#globals + G_POOLS); r !== 0; r = bus.read32(r + P_NEXT)) {
-      if (bus.read32(r + P_NR_EMPTY) !== 0) freed += this.shrinkRecord(r);
-    }
-    return freed;
   }
 
   /**
@@ -374,7 +355,6 @@ export class SliceAllocator {
         live,
       );
     }
-    this.shrinkRecord(record);
     const next = bus.read32(record + P_NEXT);
     const prev = bus.read32(record + P_PREV);
     if (prev !== 0) bus.write32(prev + P_NEXT, next);
@@ -427,7 +407,7 @@ export class SliceAllocator {
       activeObjs,
       totalObjs: slabs * objsPerSlab,
       slabs,
-      emptySlabs: bus.read32(record + P_NR_EMPTY),
+      emptySlabs: 0, // an empty slab goes back at once
       bytesWasted: slabs * (this.#pageSize << order) - activeObjs * objSize,
       internal: bus.read32(record + P_FLAGS) !== 0,
     };
@@ -493,11 +473,12 @@ export class SliceAllocator {
       }
       seen.delete(record);
       let active = 0;
-      let empty = 0;
       for (const slab of own) {
         const inuse = bus.read32(slab + PG_SLAB_INUSE);
         active += inuse;
-        if (inuse === 0) empty++;
+        if (inuse === 0) {
+          problems.push(`${name}: slab ${hex32(this.#pages.pageToAddr(slab))} is empty but kept`);
+        }
         this.#auditSlab(
           record,
           slab,
@@ -513,23 +494,10 @@ export class SliceAllocator {
           `${name}: active says ${bus.read32(record + P_ACTIVE)}, its slabs hold ${active}`,
         );
       }
-      if (bus.read32(record + P_NR_EMPTY) !== empty) {
-        problems.push(
-          `${name}: nr_empty says ${bus.read32(record + P_NR_EMPTY)}, ${empty} slabs are empty`,
-        );
-      }
       this.#auditList(
         record + P_PARTIAL,
         (n) => n > 0 && n < objs,
         `${name} partial list`,
-        slabHeads,
-        record,
-        problems,
-      );
-      this.#auditList(
-        record + P_EMPTY,
-        (n) => n === 0,
-        `${name} empty list`,
         slabHeads,
         record,
         problems,
@@ -714,21 +682,15 @@ export class SliceAllocator {
     return slab;
   }
 
-  #freeSlab(slab: number, order: number): void {
-    for (let i = 1; i < 1 << order; i++) {
-      const page = slab + i * PAGE_STRUCT_BYTES;
-      this.#bus.write32(page + PG_FLAGS, 0);
-      this.#bus.write32(page + PG_SLAB_POOL, 0);
-    }
-    this.#pages.free(slab, PageOwner.SLAB);
-  }
-
-  /** Frees a slice known to be live at `index`, moving its slab between lists. */
+  /**
+   * Frees a slice known to be live at `index`, moving its slab between
+   * lists. #liveIndex, just before, left the slab's slices, its bitmap
+   * word's address and that word in registers.
+   */
   #release(record: number, slab: number, slice: number, index: number): void {
     const bus = this.#bus;
-    const objs = bus.read32(record + P_SLAB_OBJS);
-    const word = this.#bitmapWord(record, slab, this.#pages.pageToAddr(slab), index);
-    bus.write32(word, bus.read32(word) & ~(1 << (index & 31)));
+    const objs = this.#slabObjs;
+    bus.write32(this.#bitmapAt, this.#bitmapBits & ~(1 << (index & 31)));
     bus.write32(slice, bus.read32(slab + PG_SLAB_FREELIST));
     bus.write32(slab + PG_SLAB_FREELIST, slice);
     const inuse = bus.read32(slab + PG_SLAB_INUSE) - 1;
@@ -737,19 +699,26 @@ export class SliceAllocator {
       // It was partial.
       if (inuse === 0) {
         this.#unlink(record + P_PARTIAL, slab);
-        this.#toEmpty(record, slab);
+        this.#giveBack(record, slab);
       }
     } else if (inuse === 0) {
-      this.#toEmpty(record, slab); // a one-slice slab goes from full to empty
+      this.#giveBack(record, slab); // a one-slice slab goes from full to empty
     } else {
       this.#push(record + P_PARTIAL, slab);
     }
     bus.write32(record + P_ACTIVE, bus.read32(record + P_ACTIVE) - 1);
   }
 
-  #toEmpty(record: number, slab: number): void {
-    this.#push(record + P_EMPTY, slab);
-    this.#bus.write32(record + P_NR_EMPTY, this.#bus.read32(record + P_NR_EMPTY) + 1);
+  /**
+   * An empty slab goes back to the page allocator at once, onto its hot
+   * list: free, counted so, and the first pile the next allocation of its
+   * order takes — the slab this pool or another needs next, most often.
+   * Its tail pages keep their marks; #slabHeadOf checks a tail's head.
+   */
+  #giveBack(record: number, slab: number): void {
+    const bus = this.#bus;
+    this.#pages.freeHot(slab, PageOwner.SLAB);
+    bus.write32(record + P_NR_SLABS, bus.read32(record + P_NR_SLABS) - 1);
   }
 
   /** The slab head holding `addr`; refused when `addr` is in no slab. */
@@ -762,14 +731,25 @@ export class SliceAllocator {
     return slab;
   }
 
-  /** The slab head of a page: itself, its head for a tail page, or 0. */
+  /**
+   * The slab head of a page: itself, its head for a tail page, or 0. A tail
+   * page keeps its mark after its slab went back (only the head's flags
+   * change), so a tail's head is believed only while it heads a live slab
+   * that reaches the tail.
+   */
   #slabHeadOf(page: number): number {
     const bus = this.#bus;
     const flags = bus.read32(page + PG_FLAGS);
     this.#pageFlags = flags;
     if (flagsOwner(flags) !== PageOwner.SLAB) return 0;
     if (flagsState(flags) === PageState.ALLOCATED) return page;
-    return flagsState(flags) === PageState.NONE ? bus.read32(page + PG_SLAB_POOL) : 0;
+    if (flagsState(flags) !== PageState.NONE) return 0;
+    const head = bus.read32(page + PG_SLAB_POOL);
+    const headFlags = bus.read32(head + PG_FLAGS);
+    const live = flagsOwner(headFlags) === PageOwner.SLAB &&
+      flagsState(headFlags) === PageState.ALLOCATED && head < page &&
+      page - head < PAGE_STRUCT_BYTES << flagsOrder(headFlags);
+    return live ? head : 0;
   }
 
   #checkOwnPool(record: number, slab: number, slice: number): void {
@@ -793,6 +773,7 @@ export class SliceAllocator {
     const bus = this.#bus;
     const slot = bus.read32(record + P_SLOT_SIZE);
     const objs = bus.read32(record + P_SLAB_OBJS);
+    this.#slabObjs = objs;
     const base = this.#pages.pageToAddr(slab);
     if (!isSliceOf(start, base, slot, objs)) {
       throw new InvalidFreeError(
@@ -802,7 +783,9 @@ export class SliceAllocator {
       );
     }
     const index = (start - base) / slot;
-    if ((bus.read32(this.#bitmapWord(record, slab, base, index)) & (1 << (index & 31))) === 0) {
+    this.#bitmapAt = this.#bitmapWord(record, slab, base, index);
+    this.#bitmapBits = bus.read32(this.#bitmapAt);
+    if ((this.#bitmapBits & (1 << (index & 31))) === 0) {
       throw new DoubleFreeError(
         `double free: slice ${hex32(slice)} of pool ${this.#describe(record)} is not in use`,
         slice,

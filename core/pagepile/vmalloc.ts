@@ -214,13 +214,13 @@ export class VmAllocator {
   }
 
   /**
-   * Gives back the empty slabs of the area-record pool and, when no area is
-   * live, the tree and the page directory (the MMU is turned off).
+   * Gives back, when no area is live, the tree and the page directory (the
+   * MMU is turned off).
    * @returns the pages given back
    */
   shrink(): number {
     const bus = this.#bus;
-    let freed = this.#slices.shrinkRecord(this.#pool);
+    let freed = 0;
     const treePages = bus.read32(this.#vm + VM_TREE_PAGES);
     if (treePages === 0 || bus.read32(this.#vm + VM_NR_AREAS) !== 0) return freed;
     bus.write32(MMU_BASE + MMU_CONTROL, 0);

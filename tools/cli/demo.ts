@@ -137,9 +137,14 @@ function sliceScenario(k: Kernel, run: Run): void {
   run("slice_free(slice, inode)", "from a partial slab", () => k.slice_free(inodes[59], pool));
   console.log("\nslabinfo (only pools that hold slabs, and pools callers made):");
   console.log(indent(formatSlabinfo(k.stats().slices)));
+  const free = k.stats().pages.free;
   for (const slice of inodes.slice(1, 59)) k.slice_free(slice, pool);
+  console.log(
+    `  ... 58 more slice_free(inode): ${k.stats().pages.free - free} slabs went back to the ` +
+      "page allocator's hot list as they emptied",
+  );
   let pages = 0;
-  run("slice_pool_shrink(inode)", "gives back empty slabs", () => {
+  run("slice_pool_shrink(inode)", "nothing left to give", () => {
     pages = k.slice_pool_shrink(pool);
   });
   console.log(`  (${pages} pages went back to the page allocator)`);
@@ -158,10 +163,10 @@ function genericScenario(k: Kernel, run: Run): void {
   });
   for (const addr of blocks) run(`gfree(${hex32(addr)})`, "", () => k.gfree(addr));
   let pages = 0;
-  run("gshrink()", "gives back empty slabs", () => {
+  run("gshrink()", "merges the hot piles", () => {
     pages = k.gshrink();
   });
-  console.log(`  (${pages} pages went back to the page allocator)`);
+  console.log(`  (${pages} hot pages merged into the page allocator's free lists)`);
 }
 
 function vmallocScenario(k: Kernel, run: Run): void {

@@ -29,6 +29,8 @@ export {
   CONSOLE_BASE,
   CYCLE_COUNTER_BASE,
   FAULT_STATUS_BASE,
+  FLASH_BASE,
+  FLASH_MAX_BYTES,
   MMIO_BLOCK_BYTES,
   MMU_BASE,
   PAGE_SIZE,
@@ -38,7 +40,36 @@ export {
   RAM_MIN_BYTES,
   SYSINFO_BASE,
 } from "./hw/memory_map.ts";
-export { MMIO_ACCESS_CYCLES, RAM_ACCESS_CYCLES } from "./hw/timing.ts";
+export { FLASH_ACCESS_CYCLES, MMIO_ACCESS_CYCLES, RAM_ACCESS_CYCLES } from "./hw/timing.ts";
+export {
+  CALL_RETURN_ADDRESS,
+  DEFAULT_CALL_INSTRUCTIONS,
+  type Rv32CallOptions,
+  Rv32Core,
+  type Rv32CoreOptions,
+  type Rv32Counters,
+} from "./hw/rv32/core.ts";
+export {
+  IBEX_SMALL,
+  PICORV32,
+  RV32_TIMING_CLASSES,
+  type Rv32TimingClass,
+  type Rv32TimingModel,
+} from "./hw/rv32/timing_models.ts";
+export {
+  type Rv32Access,
+  Rv32Breakpoint,
+  Rv32BusError,
+  Rv32EnvironmentCall,
+  Rv32IllegalInstruction,
+  Rv32MisalignedAccess,
+  Rv32Trap,
+} from "./hw/rv32/traps.ts";
+export { Rv32InstructionLimitExceeded } from "./hw/rv32/instruction_limit.ts";
+export { RV32_REGISTERS } from "./hw/rv32/registers.ts";
+export { ElfLoadError, ElfSymbolNotFound } from "./hw/rv32/elf_error.ts";
+export { ElfImage, type ElfSegment, type ElfSymbol } from "./hw/rv32/elf_image.ts";
+export { loadElf, readElf } from "./hw/rv32/elf_loader.ts";
 export {
   SYSINFO_BOARD_ID,
   SYSINFO_PAGE_SIZE,

@@ -1,5 +1,5 @@
 /**
- * The board: RAM and MMIO devices behind one bus that counts cycles.
+ * The board: flash, RAM and MMIO devices behind one bus that counts cycles.
  * @module
  */
 
@@ -12,6 +12,8 @@ import {
   CONSOLE_BASE,
   CYCLE_COUNTER_BASE,
   FAULT_STATUS_BASE,
+  FLASH_BASE,
+  FLASH_MAX_BYTES,
   MMIO_BLOCK_BYTES,
   MMU_BASE,
   PAGE_SIZE,
@@ -24,7 +26,7 @@ import {
 import type { MmioDevice } from "./mmio_device.ts";
 import { Mmu, PTE_FRAME_MASK, PTE_PRESENT } from "./mmu.ts";
 import { SysInfo } from "./sysinfo.ts";
-import { MMIO_ACCESS_CYCLES, RAM_ACCESS_CYCLES } from "./timing.ts";
+import { FLASH_ACCESS_CYCLES, MMIO_ACCESS_CYCLES, RAM_ACCESS_CYCLES } from "./timing.ts";
 import { clearBits, firstSetBit, setBits } from "./word_bits.ts";
 
 /** Options for {@link Board}. */
@@ -34,11 +36,16 @@ export interface BoardOptions {
    * multiple of 4 MiB above. Default 64 MiB.
    */
   ramBytes?: number;
+  /**
+   * Flash size in bytes, at FLASH_BASE: 0 (no flash) to 16 MiB, a multiple
+   * of 4 KiB. Default 0.
+   */
+  flashBytes?: number;
 }
 
 /** One region of the physical memory map. */
 export interface MemoryRegion {
-  /** What answers there: "ram", a device name, or "reserved". */
+  /** What answers there: "flash", "ram" or a device name. */
   name: string;
   /** First physical address. */
   base: number;
@@ -61,13 +68,16 @@ const WRITABLE = 2;
 const LITTLE_ENDIAN_HOST = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
 
 /**
- * A simulated board: RAM at {@link RAM_BASE} and MMIO register blocks, reached
- * through 8/16/32-bit little-endian reads and writes on physical addresses.
- * Every access adds its cost ({@link RAM_ACCESS_CYCLES} or
- * {@link MMIO_ACCESS_CYCLES}) to `cycles`; an access nothing answers raises a
- * {@link BusFault} and latches it in the fault-status registers. RAM is zero
- * at power-on. `vread*`/`vwrite*` go through the MMU first (a TLB miss walks
- * the page tables with bus reads; an unmapped page raises a PageFault).
+ * A simulated board: RAM at {@link RAM_BASE}, optional flash at
+ * {@link FLASH_BASE} and MMIO register blocks, reached through 8/16/32-bit
+ * little-endian reads and writes on physical addresses. Every access adds its
+ * cost ({@link RAM_ACCESS_CYCLES}, {@link FLASH_ACCESS_CYCLES} or
+ * {@link MMIO_ACCESS_CYCLES}) to `cycles`; an access nothing answers, and a
+ * store to flash, raise a {@link BusFault} and latch it in the fault-status
+ * registers. RAM and flash are zero at power-on; the debug port
+ * ({@link Board.debugLoad}) programs flash. `vread*`/`vwrite*` go through
+ * the MMU first (a TLB miss walks the page tables with bus reads; an
+ * unmapped page raises a PageFault).
  *
  * @example
  * ```ts
@@ -83,6 +93,8 @@ export class Board {
   readonly ramBase: number = RAM_BASE;
   /** RAM size in bytes. */
   readonly ramBytes: number;
+  /** Flash size in bytes, at FLASH_BASE; 0 when the board has none. */
+  readonly flashBytes: number;
   /** Bus cycles spent since power-on. */
   cycles = 0;
   /**
@@ -108,6 +120,9 @@ export class Board {
 
   readonly #view: DataView;
   readonly #bytes: Uint8Array;
+  /** Flash, which only the debug port writes. */
+  readonly #flashView: DataView;
+  readonly #flash: Uint8Array;
   /** RAM as 32-bit words, for the debug port's fills and compares; null on a big-endian host. */
   readonly #words: Uint32Array | null;
   /**
@@ -130,13 +145,18 @@ export class Board {
   readonly #registerAccess = new Uint8Array(MMIO_REGISTERS);
 
   /**
-   * Powers on a board with zeroed RAM and its cycle count at 0.
-   * @param options the RAM size; see {@link BoardOptions}
+   * Powers on a board with zeroed RAM and flash, and its cycle count at 0.
+   * @param options the RAM and flash sizes; see {@link BoardOptions}
    */
   constructor(options: BoardOptions = {}) {
     const ramBytes = options.ramBytes ?? RAM_DEFAULT_BYTES;
     checkRamBytes(ramBytes);
+    const flashBytes = options.flashBytes ?? 0;
+    checkFlashBytes(flashBytes);
     this.ramBytes = ramBytes;
+    this.flashBytes = flashBytes;
+    this.#flash = new Uint8Array(flashBytes);
+    this.#flashView = new DataView(this.#flash.buffer);
     const buffer = new ArrayBuffer(ramBytes);
     this.#view = new DataView(buffer);
     this.#bytes = new Uint8Array(buffer);
@@ -155,7 +175,7 @@ export class Board {
       if ((this.cycles += RAM_ACCESS_CYCLES) > this.#cycleLimit) this.#limitReached();
       return this.#bytes[offset];
     }
-    return this.#mmioRead(addr, 1);
+    return this.#readOutsideRam(addr, 1);
   }
 
   /** Reads a little-endian 16-bit value. */
@@ -165,7 +185,7 @@ export class Board {
       if ((this.cycles += RAM_ACCESS_CYCLES) > this.#cycleLimit) this.#limitReached();
       return this.#view.getUint16(offset, true);
     }
-    return this.#mmioRead(addr, 2);
+    return this.#readOutsideRam(addr, 2);
   }
 
   /** Reads a little-endian 32-bit value (unsigned). */
@@ -175,7 +195,7 @@ export class Board {
       if ((this.cycles += RAM_ACCESS_CYCLES) > this.#cycleLimit) this.#limitReached();
       return this.#view.getUint32(offset, true);
     }
-    return this.#mmioRead(addr, 4);
+    return this.#readOutsideRam(addr, 4);
   }
 
   /** Writes the low byte of `value`. */
@@ -187,7 +207,7 @@ export class Board {
       this.#markWritten(offset, offset);
       return;
     }
-    this.#mmioWrite(addr, 1, value);
+    this.#writeOutsideRam(addr, 1, value);
   }
 
   /** Writes the low 16 bits of `value`, little-endian. */
@@ -199,7 +219,7 @@ export class Board {
       this.#markWritten(offset, offset + 1);
       return;
     }
-    this.#mmioWrite(addr, 2, value);
+    this.#writeOutsideRam(addr, 2, value);
   }
 
   /** Writes the low 32 bits of `value`, little-endian. */
@@ -211,7 +231,7 @@ export class Board {
       this.#markWritten(offset, offset + 3);
       return;
     }
-    this.#mmioWrite(addr, 4, value);
+    this.#writeOutsideRam(addr, 4, value);
   }
 
   /**
@@ -396,6 +416,37 @@ export class Board {
   }
 
   /**
+   * Writes `bytes` at `addr` through the debug port, into flash (which the
+   * bus cannot write) or RAM: no bus cycles, no faults. This is how a
+   * firmware image is programmed, as a debug probe would. RAM lines it writes
+   * are marked written, as {@link debugFill} marks them.
+   * @param addr the physical address of the first byte
+   * @param bytes what to write
+   * @returns false, writing nothing, when the range is not all in flash or all in RAM
+   * @example
+   * ```ts
+   * import { Board, FLASH_BASE } from "@pagepile/pagepile";
+   * const board = new Board({ ramBytes: 64 * 1024, flashBytes: 4096 });
+   * board.debugLoad(FLASH_BASE, new Uint8Array([0x13, 0, 0, 0])); // nop
+   * console.log(board.read32(FLASH_BASE).toString(16), board.cycles); // 13 4
+   * ```
+   */
+  debugLoad(addr: number, bytes: Uint8Array): boolean {
+    this.#debugAccess();
+    const length = bytes.length;
+    const flashOffset = addr - FLASH_BASE;
+    if (flashOffset >>> 0 === flashOffset && flashOffset + length <= this.flashBytes) {
+      this.#flash.set(bytes, flashOffset);
+      return true;
+    }
+    const offset = addr - RAM_BASE;
+    if (!this.#inRam(offset, length)) return false;
+    this.#bytes.set(bytes, offset);
+    if (this.#written !== null && length > 0) this.#markRangeWritten(offset, length);
+    return true;
+  }
+
+  /**
    * Clears the written marks of the 64-byte lines of RAM that lie wholly in
    * `length` bytes at `addr`, through the debug port: from now on
    * {@link debugFindWrittenMismatch} reads such a line only once a write (of
@@ -503,11 +554,13 @@ export class Board {
     return offset >>> 0 === offset && length >= 0 && offset + length <= this.ramBytes;
   }
 
-  /** The physical memory map: RAM and each MMIO block. */
+  /** The physical memory map, by address: flash (when the board has some), RAM and each MMIO block. */
   memoryMap(): MemoryRegion[] {
-    const regions: MemoryRegion[] = [
-      { name: "ram", base: RAM_BASE, size: this.ramBytes },
-    ];
+    const regions: MemoryRegion[] = [];
+    if (this.flashBytes > 0) {
+      regions.push({ name: "flash", base: FLASH_BASE, size: this.flashBytes });
+    }
+    regions.push({ name: "ram", base: RAM_BASE, size: this.ramBytes });
     this.#blocks.forEach((device, index) =>
       regions.push({
         name: device.name,
@@ -536,6 +589,30 @@ export class Board {
     if (!Number.isInteger(addr)) return undefined;
     const index = Math.floor((addr - SYSINFO_BASE) / MMIO_BLOCK_BYTES);
     return index >= 0 ? this.#blocks[index] : undefined;
+  }
+
+  /**
+   * A read that RAM does not answer: flash answers its own addresses (an
+   * access that crosses its end is not one of them); MMIO, or a fault, the rest.
+   */
+  #readOutsideRam(addr: number, width: number): number {
+    const offset = addr - FLASH_BASE;
+    if (offset >>> 0 === offset && offset <= this.flashBytes - width) {
+      if ((this.cycles += FLASH_ACCESS_CYCLES) > this.#cycleLimit) this.#limitReached();
+      if (width === 4) return this.#flashView.getUint32(offset, true);
+      return width === 2 ? this.#flashView.getUint16(offset, true) : this.#flash[offset];
+    }
+    return this.#mmioRead(addr, width);
+  }
+
+  /** A write that RAM does not take: one that starts in flash faults, the rest go to MMIO. */
+  #writeOutsideRam(addr: number, width: number, value: number): void {
+    const offset = addr - FLASH_BASE;
+    if (offset >>> 0 === offset && offset < this.flashBytes) {
+      this.#fault(addr, width, "write", "read-only");
+    } else {
+      this.#mmioWrite(addr, width, value);
+    }
   }
 
   #mmioRead(addr: number, width: number): number {
@@ -592,6 +669,17 @@ function mmioFaultReason(
   if (width !== 4 || offset % 4 !== 0) return "misaligned-mmio";
   if (!device.registers.has(offset)) return "unmapped";
   return want === "R" ? "write-only" : "read-only";
+}
+
+function checkFlashBytes(flashBytes: number): void {
+  const ok = Number.isInteger(flashBytes) && flashBytes >= 0 && flashBytes <= FLASH_MAX_BYTES &&
+    flashBytes % PAGE_SIZE === 0;
+  if (!ok) {
+    throw new RangeError(
+      `flashBytes ${flashBytes} is not a valid flash size: it must be 0 to 16 MiB, ` +
+        `a multiple of 4 KiB`,
+    );
+  }
 }
 
 function checkRamBytes(ramBytes: number): void {

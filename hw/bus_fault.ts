@@ -4,6 +4,7 @@
  */
 
 import { hex32 } from "./hex.ts";
+import { FLASH_BASE, FLASH_MAX_BYTES } from "./memory_map.ts";
 
 /** Why an access faulted. */
 export type BusFaultReason =
@@ -13,10 +14,11 @@ export type BusFaultReason =
   | "misaligned-mmio";
 
 /**
- * A bus access that no RAM byte or device register could serve: an address
- * outside RAM and outside every MMIO block (including an access that crosses
- * the end of RAM), a write to a read-only register, a read of a write-only
- * one, or an MMIO access that is not 32 bits wide and aligned.
+ * A bus access that no memory byte or device register could serve: an
+ * address outside flash, RAM and every MMIO block (including an access that
+ * crosses the end of RAM or flash), a write to a read-only register, a
+ * read of a write-only one, an MMIO access that is not 32 bits wide and
+ * aligned, or a store to flash (which only the debug port programs).
  *
  * @example
  * ```ts
@@ -53,7 +55,7 @@ export class BusFault extends Error {
     reason: BusFaultReason,
   ) {
     super(
-      `bus fault: ${width * 8}-bit ${access} at ${hex32(address)} (${REASON_TEXT[reason]})`,
+      `bus fault: ${width * 8}-bit ${access} at ${hex32(address)} (${reasonText(reason, address)})`,
     );
     this.name = "BusFault";
     this.address = address;
@@ -61,6 +63,17 @@ export class BusFault extends Error {
     this.access = access;
     this.reason = reason;
   }
+}
+
+/**
+ * The message's words for `reason`. Read-only registers all sit in the MMIO
+ * blocks, far above the flash window: a read-only fault there is a store to flash.
+ */
+function reasonText(reason: BusFaultReason, address: number): string {
+  const inFlashWindow = address >= FLASH_BASE && address < FLASH_BASE + FLASH_MAX_BYTES;
+  return reason === "read-only" && inFlashWindow
+    ? "flash is read-only: the debug port programs it"
+    : REASON_TEXT[reason];
 }
 
 const REASON_TEXT: Record<BusFaultReason, string> = {

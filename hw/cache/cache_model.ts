@@ -1,0 +1,475 @@
+/**
+ * The cache model: which lines a cache holds, what each access costs, and
+ * the counters a simulator reports (Dinero IV's, `reference/cache-models.md`
+ * A2). It holds tags, not data: RAM stays the one copy of every byte, and
+ * the model only says what the access would have cost and what it moved.
+ *
+ * State, one slot per line, slot `set × ways + way`, in typed arrays:
+ *
+ * ```
+ * tags[slot]    line number (addr >>> log2(line)) held, or -1 when invalid
+ * dirty[slot]   1 when the line was written and not yet written back
+ * stamps[slot]  LRU: clock at its last access; FIFO: clock at its fill;
+ *               0 when invalid (the clock's first stamp is 1)
+ * ```
+ *
+ * Invariants: a line number sits in at most one slot, and only in a slot of
+ * its own set (line & (sets − 1)); an invalid slot is clean; stamps are
+ * distinct among the valid slots of a set (the clock only goes up); the
+ * line the last access touched, when it left one, is in the slot the model
+ * remembers, with the newest stamp of its set.
+ *
+ * An access to the line of the access before (most of them: code reads a
+ * record's fields in turn) costs a compare and a counter increment; any
+ * other, a scan of its set's tags. Nothing is allocated.
+ * @module
+ */
+
+import { type CacheConfig, checkCacheConfig } from "./cache_config.ts";
+
+/**
+ * What a model has counted since it was built, as Dinero IV reports a
+ * cache. `cycles` is always accesses × hit + fills × miss + writeBacks ×
+ * write-back + writeThroughs × write-through (the prices of the config).
+ */
+export interface CacheCounters {
+  /** Accesses (Dinero's "demand fetches"): reads + writes. */
+  accesses: number;
+  /** Read accesses. */
+  reads: number;
+  /** Write accesses. */
+  writes: number;
+  /** Accesses whose line was in the cache: accesses − misses. */
+  hits: number;
+  /** Accesses whose line was not: readMisses + writeMisses. */
+  misses: number;
+  /** Reads whose line was not in the cache (each fills it). */
+  readMisses: number;
+  /** Writes whose line was not in the cache (each fills it if the cache write-allocates). */
+  writeMisses: number;
+  /** Lines brought in from RAM. */
+  fills: number;
+  /** Dirty lines written back to RAM: on eviction, and by flush(). */
+  writeBacks: number;
+  /**
+   * Writes sent to RAM past the cache: every write of a write-through cache,
+   * and every write miss of a cache that does not write-allocate.
+   */
+  writeThroughs: number;
+  /** Bytes read from RAM: fills × line. */
+  bytesFromMemory: number;
+  /** Bytes written to RAM: writeBacks × line, plus the bytes of every write-through. */
+  bytesToMemory: number;
+  /** Bus cycles charged, the sum of what access() and flush() returned. */
+  cycles: number;
+}
+
+/** What the model knows of the line holding an address. */
+export type CacheLineState = "absent" | "clean" | "dirty";
+
+// Counter slots of the model's Float64Array (exact to 2^53 events).
+const READS = 0;
+const WRITES = 1;
+const READ_MISSES = 2;
+const WRITE_MISSES = 3;
+const FILLS = 4;
+const WRITE_BACKS = 5;
+const WRITE_THROUGHS = 6;
+const THROUGH_BYTES = 7;
+const COUNTER_SLOTS = 8;
+
+/** The tag of an invalid slot: no line number is negative. */
+const INVALID = -1;
+
+/**
+ * A cache between the bus's users and RAM, as a cost model: `access()` once
+ * per bus access says what that access costs in bus cycles, keeps the set's
+ * lines as the policies say, and counts. Deterministic: the same accesses
+ * from the same config give the same costs and counters, on every run.
+ *
+ * Addresses are 32-bit physical addresses. An access covers `width` bytes
+ * (1 to the line size; the bus's are 1, 2 or 4) from `addr`; one that
+ * crosses into the next line (an unaligned access that straddles a
+ * boundary) is served as two accesses, one per line, as a core splits it,
+ * and counted as two.
+ *
+ * To attribute what happened to one call into the firmware, read the
+ * `accesses`, `misses` and `writeBacks` getters before and after it (no
+ * object is built), or take `counters()` before and `countersSince()`
+ * after for every counter.
+ *
+ * @example
+ * ```ts
+ * import { CacheModel } from "./cache_model.ts";
+ * import { CACHE_PRESETS } from "./cache_presets.ts";
+ * const cache = new CacheModel(CACHE_PRESETS["cortex-m7-d"]);
+ * console.log(cache.access(0x4000_0000, false)); // 11: a miss, hit 1 + fill 10
+ * console.log(cache.access(0x4000_0004, true)); // 1: a hit in the same line, now dirty
+ * const before = cache.counters();
+ * cache.access(0x4000_0020, false); // the next line: a miss
+ * console.log(cache.countersSince(before).misses); // 1
+ * console.log(cache.flush()); // 10: the dirty line written back
+ * ```
+ */
+export class CacheModel {
+  /** The configuration, checked and frozen. */
+  readonly config: Readonly<CacheConfig>;
+
+  readonly #lineShift: number;
+  readonly #lineBytes: number;
+  readonly #offsetMask: number;
+  readonly #setMask: number;
+  readonly #ways: number;
+  readonly #writeBack: boolean;
+  readonly #writeAllocate: boolean;
+  /** Whether a hit refreshes its stamp (LRU); FIFO and random stamp fills only. */
+  readonly #stampHits: boolean;
+  readonly #randomVictim: boolean;
+  readonly #hitCycles: number;
+  readonly #missCycles: number;
+  readonly #writeBackCycles: number;
+  readonly #writeThroughCycles: number;
+
+  readonly #tags: Int32Array;
+  readonly #dirty: Uint8Array;
+  readonly #stamps: Float64Array;
+  /** Last stamp given; exact to 2^53, so it never wraps. */
+  #clock = 0;
+  /**
+   * The line number the last access touched, and its slot; INVALID when the
+   * last access left no line (a write that did not allocate) or after
+   * invalidate(). That line is the newest of its set, so an access to it
+   * again is a hit with nothing to reorder.
+   */
+  #lastLine = INVALID;
+  #lastSlot = 0;
+  /** State of the victim generator, a 32-bit LCG (see #randomWay). */
+  #random: number;
+  readonly #counts = new Float64Array(COUNTER_SLOTS);
+
+  /**
+   * Builds an empty cache: every line invalid, every counter 0.
+   * @param config the configuration; see {@link CacheConfig}
+   * @throws {CacheConfigError} when the configuration fails checkCacheConfig
+   */
+  constructor(config: CacheConfig) {
+    checkCacheConfig(config);
+    this.config = Object.freeze({ ...config });
+    const lines = config.sizeBytes / config.lineBytes;
+    this.#lineShift = Math.log2(config.lineBytes);
+    this.#lineBytes = config.lineBytes;
+    this.#offsetMask = config.lineBytes - 1;
+    this.#setMask = lines / config.ways - 1;
+    this.#ways = config.ways;
+    this.#writeBack = config.writePolicy === "write-back";
+    this.#writeAllocate = config.writeAllocate;
+    this.#stampHits = config.replacement === "lru";
+    this.#randomVictim = config.replacement === "random";
+    this.#hitCycles = config.hitCycles;
+    this.#missCycles = config.missCycles;
+    this.#writeBackCycles = config.writeBackCycles;
+    this.#writeThroughCycles = config.writeThroughCycles;
+    this.#tags = new Int32Array(lines).fill(INVALID);
+    this.#dirty = new Uint8Array(lines);
+    this.#stamps = new Float64Array(lines);
+    this.#random = config.seed ?? 1;
+  }
+
+  /**
+   * Serves one access: finds its line in its set, fills it on a miss
+   * (evicting, and writing back if dirty, the line the replacement policy
+   * picks), marks it dirty on a write-back write, and counts.
+   * @param addr the physical address of the access's first byte
+   * @param isWrite whether the access writes
+   * @param width bytes accessed, 1 to the line size (default 4)
+   * @returns the bus cycles the access costs
+   */
+  access(addr: number, isWrite: boolean, width = 4): number {
+    const line = addr >>> this.#lineShift;
+    const inLine = this.#lineBytes - (addr & this.#offsetMask);
+    if (line === this.#lastLine && width <= inLine) {
+      // The line of the access before: a hit, and already the newest of its
+      // set, so LRU has nothing to refresh.
+      if (!isWrite) {
+        this.#counts[READS]++;
+        return this.#hitCycles;
+      }
+      this.#counts[WRITES]++;
+      if (this.#writeBack) {
+        this.#dirty[this.#lastSlot] = 1;
+        return this.#hitCycles;
+      }
+      return this.#hitCycles + this.#writeThrough(width);
+    }
+    if (width <= inLine) return this.#accessLine(line, isWrite, width);
+    // Straddles two lines: each part is an access of its own (the line after
+    // the last of the 32-bit space is line 0).
+    const next = (line + 1) & (0xFFFF_FFFF >>> this.#lineShift);
+    return this.#accessLine(line, isWrite, inLine) +
+      this.#accessLine(next, isWrite, width - inLine);
+  }
+
+  /**
+   * Serves a burst of `words` 32-bit accesses at `addr`, `addr + 4`, ...
+   * (as the board's fill32 makes): it costs and counts exactly what as many
+   * `access(addr + 4 × i, isWrite, 4)` calls would, but looks each line up
+   * once. After the first word of a line, the others are the same line
+   * again: hits if that word left the line in the cache, else write misses
+   * that go past it, as the first did.
+   * @param addr the physical address of the first word
+   * @param words how many words; 0 or less serves nothing
+   * @param isWrite whether the burst writes
+   * @returns the bus cycles the burst costs
+   */
+  accessWords(addr: number, words: number, isWrite: boolean): number {
+    let cycles = 0;
+    for (let i = 0; i < words;) {
+      const at = (addr + 4 * i) >>> 0;
+      // Words wholly in this line from `at` (none when the word straddles
+      // two, which access() splits), up to the burst's end.
+      const fit = (this.#lineBytes - (at & this.#offsetMask)) >>> 2;
+      const run = fit === 0 ? 1 : fit < words - i ? fit : words - i;
+      cycles += this.access(at, isWrite, 4);
+      if (run > 1) cycles += this.#again(run - 1, isWrite);
+      i += run;
+    }
+    return cycles;
+  }
+
+  /**
+   * Counts `times` more 4-byte accesses to the line the last access touched
+   * (or, when that was a write that did not allocate, missed); returns their
+   * cycles. A hit again needs no lookup and, being newest, no LRU refresh.
+   */
+  #again(times: number, isWrite: boolean): number {
+    const counts = this.#counts;
+    if (!isWrite) {
+      counts[READS] += times;
+      return times * this.#hitCycles;
+    }
+    counts[WRITES] += times;
+    if (this.#lastLine === INVALID) counts[WRITE_MISSES] += times;
+    else if (this.#writeBack) return times * this.#hitCycles;
+    counts[WRITE_THROUGHS] += times;
+    counts[THROUGH_BYTES] += 4 * times;
+    return times * (this.#hitCycles + this.#writeThroughCycles);
+  }
+
+  /** One access of `bytes` bytes to line number `line`, found by a scan of its set. */
+  #accessLine(line: number, isWrite: boolean, bytes: number): number {
+    const tags = this.#tags;
+    const base = (line & this.#setMask) * this.#ways;
+    const end = base + this.#ways;
+    let slot = base;
+    while (slot < end && tags[slot] !== line) slot++;
+    if (slot === end) return this.#miss(line, base, isWrite, bytes);
+    this.#lastLine = line;
+    this.#lastSlot = slot;
+    if (this.#stampHits) this.#stamps[slot] = ++this.#clock;
+    if (!isWrite) {
+      this.#counts[READS]++;
+      return this.#hitCycles;
+    }
+    this.#counts[WRITES]++;
+    if (this.#writeBack) {
+      this.#dirty[slot] = 1;
+      return this.#hitCycles;
+    }
+    return this.#hitCycles + this.#writeThrough(bytes);
+  }
+
+  /** A miss on line number `line`, whose set's slots start at `base`. */
+  #miss(line: number, base: number, isWrite: boolean, bytes: number): number {
+    const counts = this.#counts;
+    if (isWrite) {
+      counts[WRITES]++;
+      counts[WRITE_MISSES]++;
+      // A write that does not allocate goes to RAM and leaves the cache as it was.
+      if (!this.#writeAllocate) {
+        this.#lastLine = INVALID;
+        return this.#hitCycles + this.#writeThrough(bytes);
+      }
+    } else {
+      counts[READS]++;
+      counts[READ_MISSES]++;
+    }
+    const slot = this.#victim(base);
+    let cycles = this.#hitCycles + this.#missCycles;
+    if (this.#dirty[slot] === 1) {
+      counts[WRITE_BACKS]++;
+      cycles += this.#writeBackCycles;
+    }
+    counts[FILLS]++;
+    this.#lastLine = line;
+    this.#lastSlot = slot;
+    this.#tags[slot] = line;
+    this.#stamps[slot] = ++this.#clock;
+    // A write-allocate write fetches the line, then writes it as a hit would.
+    const dirty = isWrite && this.#writeBack;
+    this.#dirty[slot] = dirty ? 1 : 0;
+    if (isWrite && !dirty) cycles += this.#writeThrough(bytes);
+    return cycles;
+  }
+
+  /**
+   * The slot a fill takes in the set whose slots start at `base`: its first
+   * invalid slot; in a full set, the one with the smallest stamp (least
+   * recently used, or first filled), or for random replacement a drawn way.
+   */
+  #victim(base: number): number {
+    const end = base + this.#ways;
+    if (this.#randomVictim) {
+      const tags = this.#tags;
+      for (let slot = base; slot < end; slot++) if (tags[slot] === INVALID) return slot;
+      return base + this.#randomWay();
+    }
+    // An invalid slot's stamp is 0, below every valid one's (the clock starts
+    // at 1): the first smallest stamp is the first invalid slot, if any.
+    const stamps = this.#stamps;
+    let victim = base;
+    let oldest = stamps[base];
+    for (let slot = base + 1; slot < end; slot++) {
+      if (stamps[slot] < oldest) {
+        oldest = stamps[slot];
+        victim = slot;
+      }
+    }
+    return victim;
+  }
+
+  /**
+   * A way drawn for random replacement: the generator steps s ← (1664525 ×
+   * s + 1013904223) mod 2^32 (Numerical Recipes' LCG, from the config's
+   * seed), and the way is the top log2(ways) bits of s, floor(s × ways /
+   * 2^32) (an LCG's low bits repeat with short periods; its top bits do not).
+   */
+  #randomWay(): number {
+    this.#random = (Math.imul(this.#random, 1664525) + 1013904223) >>> 0;
+    return Math.floor((this.#random / 2 ** 32) * this.#ways);
+  }
+
+  /** Counts a write of `bytes` sent to RAM past the cache; returns its cycles. */
+  #writeThrough(bytes: number): number {
+    this.#counts[WRITE_THROUGHS]++;
+    this.#counts[THROUGH_BYTES] += bytes;
+    return this.#writeThroughCycles;
+  }
+
+  /**
+   * Writes every dirty line back to RAM (a "clean" of the whole cache, as
+   * firmware does before handing memory to a DMA), counting each. The lines
+   * stay in the cache, clean.
+   * @returns the bus cycles it costs: dirty lines × write-back
+   */
+  flush(): number {
+    const dirty = this.#dirty;
+    let lines = 0;
+    for (let slot = 0; slot < dirty.length; slot++) {
+      if (dirty[slot] === 1) {
+        dirty[slot] = 0;
+        lines++;
+      }
+    }
+    this.#counts[WRITE_BACKS] += lines;
+    return lines * this.#writeBackCycles;
+  }
+
+  /**
+   * Drops every line, dirty ones included, without writing anything back
+   * (as an invalidate does on hardware); costs nothing and counts nothing.
+   * The counters and the random generator go on as they were.
+   */
+  invalidate(): void {
+    this.#lastLine = INVALID;
+    this.#tags.fill(INVALID);
+    this.#dirty.fill(0);
+    this.#stamps.fill(0);
+  }
+
+  /**
+   * What the cache holds for the line of `addr`, without counting an
+   * access or touching the replacement state: for tests and inspectors.
+   * @param addr any address in the line
+   * @returns "absent", "clean" or "dirty"
+   */
+  lineState(addr: number): CacheLineState {
+    const line = addr >>> this.#lineShift;
+    const base = (line & this.#setMask) * this.#ways;
+    for (let slot = base; slot < base + this.#ways; slot++) {
+      if (this.#tags[slot] === line) return this.#dirty[slot] === 1 ? "dirty" : "clean";
+    }
+    return "absent";
+  }
+
+  /**
+   * The counters since the model was built, as a plain object (a snapshot:
+   * later accesses do not change it).
+   * @returns the counters
+   */
+  counters(): CacheCounters {
+    const c = this.#counts;
+    const lineBytes = this.#lineBytes;
+    const accesses = c[READS] + c[WRITES];
+    const misses = c[READ_MISSES] + c[WRITE_MISSES];
+    return {
+      accesses,
+      reads: c[READS],
+      writes: c[WRITES],
+      hits: accesses - misses,
+      misses,
+      readMisses: c[READ_MISSES],
+      writeMisses: c[WRITE_MISSES],
+      fills: c[FILLS],
+      writeBacks: c[WRITE_BACKS],
+      writeThroughs: c[WRITE_THROUGHS],
+      bytesFromMemory: c[FILLS] * lineBytes,
+      bytesToMemory: c[WRITE_BACKS] * lineBytes + c[THROUGH_BYTES],
+      cycles: accesses * this.#hitCycles + c[FILLS] * this.#missCycles +
+        c[WRITE_BACKS] * this.#writeBackCycles + c[WRITE_THROUGHS] * this.#writeThroughCycles,
+    };
+  }
+
+  /**
+   * The counters since a snapshot `counters()` took: what happened in
+   * between, e.g. during one call into the firmware.
+   * @param before an earlier snapshot of this model's counters
+   * @returns each counter's increase since `before`
+   */
+  countersSince(before: CacheCounters): CacheCounters {
+    const now = this.counters();
+    return {
+      accesses: now.accesses - before.accesses,
+      reads: now.reads - before.reads,
+      writes: now.writes - before.writes,
+      hits: now.hits - before.hits,
+      misses: now.misses - before.misses,
+      readMisses: now.readMisses - before.readMisses,
+      writeMisses: now.writeMisses - before.writeMisses,
+      fills: now.fills - before.fills,
+      writeBacks: now.writeBacks - before.writeBacks,
+      writeThroughs: now.writeThroughs - before.writeThroughs,
+      bytesFromMemory: now.bytesFromMemory - before.bytesFromMemory,
+      bytesToMemory: now.bytesToMemory - before.bytesToMemory,
+      cycles: now.cycles - before.cycles,
+    };
+  }
+
+  /**
+   * Accesses so far, as counters().accesses, without building the object:
+   * a driver that attributes accesses to each call reads it before and
+   * after, as it reads the board's cycles.
+   */
+  get accesses(): number {
+    return this.#counts[READS] + this.#counts[WRITES];
+  }
+
+  /** Misses so far, as counters().misses, without building the object. */
+  get misses(): number {
+    return this.#counts[READ_MISSES] + this.#counts[WRITE_MISSES];
+  }
+
+  /** Dirty lines written back so far, as counters().writeBacks, without building the object. */
+  get writeBacks(): number {
+    return this.#counts[WRITE_BACKS];
+  }
+}

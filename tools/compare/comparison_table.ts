@@ -66,8 +66,9 @@ export function formatComparison(comparison: Comparison): string {
       (sized ? ";" : ")"),
     ...(sized
       ? [
-        "   smallest board: the least RAM the trace replays on with no allocation failing; no",
-        `   design can go below the peak live requested, ${kib(comparison.peakRequestedBytes)})`,
+        "   smallest board: the least RAM from which the trace replays with no allocation",
+        "   failing on every larger board up to the one it is sized to; no design can go below",
+        `   the peak live requested, ${kib(comparison.peakRequestedBytes)})`,
       ]
       : []),
     "",

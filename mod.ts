@@ -93,8 +93,10 @@ export {
 } from "./hw/fault_status.ts";
 export {
   type Design,
+  type DesignBoardOptions,
   type DesignBootOptions,
   type Firmware,
+  type FirmwareCpu,
   type FirmwareStats,
   KERNEL_PARTS,
   type KernelPart,
@@ -115,7 +117,20 @@ export { pagepileDesign } from "./core/pagepile/design.ts";
 export { koowaldahDesign } from "./core/koowaldah/design.ts";
 export { tlsfDesign } from "./core/tlsf/design.ts";
 export { DESIGNS } from "./core/designs.ts";
-export { DesignLoadError, loadDesign } from "./tools/replay/design_loader.ts";
+export {
+  CPU_TIMINGS,
+  IMAGE_FLASH_BYTES,
+  imageDesign,
+  type ImageDesignOptions,
+} from "./core/image/image_design.ts";
+export { IMAGE_CALL_INSTRUCTIONS } from "./core/image/image_firmware.ts";
+export { IMAGE_PARTS, type ImageAbi, imageAbi, ImageAbiError } from "./core/image/image_abi.ts";
+export {
+  DesignLoadError,
+  type DesignLoadFailure,
+  loadDesign,
+  type LoadDesignOptions,
+} from "./tools/replay/design_loader.ts";
 export { boot, type BootInfo, type BootOptions } from "./core/pagepile/boot.ts";
 export { POISON_FREE, RED_ACTIVE, RED_INACTIVE, RED_ZONE_BYTES } from "./core/pagepile/debug.ts";
 export { Kernel, type KernelStats } from "./core/pagepile/kernel.ts";
@@ -162,6 +177,8 @@ export { type TapeReader, TraceTape, type TraceTapeOptions } from "./traces/trac
 export { LiveBytes } from "./traces/live_bytes.ts";
 export {
   type AllocationFailure,
+  type CpuFigures,
+  type CpuOpFigures,
   type MemoryFigures,
   Replayer,
   type ReplayOptions,

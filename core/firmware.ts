@@ -19,10 +19,16 @@
  * A design that lacks a part of the API (a design without vmalloc, say)
  * names it in {@link Firmware.unsupported}: a replay then skips those events,
  * counted by reason, and never calls those methods.
+ *
+ * A design may also run on the board's CPU: a firmware image compiled from
+ * C (core/image), whose firmware names its core in {@link Firmware.cpu}. Its
+ * state lives in RAM all the same, and its every fetch, load and store goes
+ * through the same counted bus.
  * @module
  */
 
 import type { Board } from "../hw/board.ts";
+import type { Rv32Counters } from "../hw/rv32/core.ts";
 
 /**
  * What `galloc(flags, 0)` may return: a non-NULL address that is no block and
@@ -55,6 +61,19 @@ export interface DesignBootOptions {
    * poisoning, owner tags). Default false.
    */
   debug?: boolean;
+  /**
+   * For a design whose calls run on the board's CPU (a firmware image): the
+   * instructions one call may run before it is stopped as not returning.
+   * Default: the design's own (imageDesign's: IMAGE_CALL_INSTRUCTIONS).
+   * Designs that do not run on the CPU ignore it.
+   */
+  maxCallInstructions?: number;
+}
+
+/** What a design needs of the board beyond its RAM: see {@link Design.boardOptions}. */
+export interface DesignBoardOptions {
+  /** Flash at FLASH_BASE, in bytes, for the design's code (a firmware image's). */
+  readonly flashBytes: number;
 }
 
 /**
@@ -76,6 +95,13 @@ export interface Design {
   readonly name: string;
   /** What it is, in a line. */
   readonly summary: string;
+  /**
+   * What the board must have beyond RAM for the design to boot: a firmware
+   * image needs flash for its code. The drivers that make boards (replay,
+   * compare, fuzz) give the board these options, with the RAM size they
+   * choose. Default: none (a board of RAM and devices alone).
+   */
+  readonly boardOptions?: DesignBoardOptions;
   /**
    * Boots the design on a board fresh from power-on: lays out its state in
    * RAM through the bus and returns the firmware.
@@ -241,6 +267,17 @@ export interface PageMap {
 }
 
 /**
+ * The CPU a firmware's calls run on (the board's RV32IM core, `Rv32Core`,
+ * is one): its counters since it was made, and the timing model it charges by.
+ */
+export interface FirmwareCpu {
+  /** The core's timing model; its name goes in reports. */
+  readonly timing: { readonly name: string };
+  /** The core's cumulative counters: instructions, and the cycles of fetches, data accesses and its own. */
+  counters(): Rv32Counters;
+}
+
+/**
  * A booted design: the reference document's allocator calls, and what a
  * driver reads about them.
  *
@@ -275,6 +312,18 @@ export interface Firmware {
    * unsupported. Default: no limit.
    */
   readonly maxSliceSize?: number;
+  /**
+   * For a design whose calls run on the board's CPU (a firmware image, see
+   * core/image): the core. A replay then counts a call's bus cycles as the
+   * core's data accesses alone (its loads and stores: the figure that
+   * compares with a design in TypeScript, whose every bus access is a data
+   * access), and beside them the instructions it ran and its CPU cycles
+   * (fetches, data accesses and the timing model's own). Every bus cycle of
+   * a call must be the core's; the one debug-port call allowed is
+   * slice_pool_create's, writing the pool's name where the image reads it.
+   * Default: none (the design's methods do its work).
+   */
+  readonly cpu?: FirmwareCpu;
 
   /**
    * Allocates a pile of 2^order physically contiguous pages, aligned to its size.

@@ -74,7 +74,7 @@ class LiveBlocks {
 
 /** Boots `design` and returns the firmware with its free pages right after boot. */
 function bootFor(design: Design, ramBytes: number): { k: Firmware; freeAtBoot: number } {
-  const k = design.boot(new Board({ ramBytes }));
+  const k = design.boot(new Board({ ...design.boardOptions, ramBytes }));
   return { k, freeAtBoot: k.stats().pages.free };
 }
 

@@ -10,7 +10,8 @@
  * 4. bus cycles per operation on a 16 MiB and a 1 GiB board;
  * 5. the generic allocator's rate and worst cycles as its live set grows;
  * 6. trace.dat against its report text;
- * 7. as a user runs it: whole `deno task` processes against `deno task parse`.
+ * 7. as a user runs it: whole `deno task` processes against `deno task parse`;
+ * 8. the RV32 core's speed, which a design in C runs at: instructions per second.
  * @module
  */
 
@@ -31,6 +32,7 @@ import type { CheckMode } from "../replay/shadow_memory.ts";
 import { seededRandom } from "../fuzz/seeded_random.ts";
 import { userRuns, userRunsTable } from "../bench/as_user_runs_it.ts";
 import { scaleRun, scaleTable } from "../bench/scale.ts";
+import { type Rv32Speed, rv32Speed } from "../bench/rv32_speed.ts";
 import { parseEventCount } from "./event_count.ts";
 
 const HELP = `Usage: deno task bench [TRACE...] [--cycles-trace TRACE] [--rounds N]
@@ -64,6 +66,10 @@ Sections:
               compare (<= ceil(3 designs / cores) x 1.3 x replay); at least 5
               rounds; every real trace in traces/recorded and the shared ones
               beside the project (../shared/traces) not in it, or TRACE...
+  cpu         the RV32 core a design in C runs on: instructions per second,
+              warm, of a loop shaped like allocator code (loads, stores, ALU,
+              a call and a branch per iteration) run from flash on the counted
+              bus (tools/bench/rv32_speed.ts), and per CPU-second
   scale       (only when asked: --only scale) a synthetic trace of --events N
               (default 100M) replayed by a process of its own: its time, its
               rate over each tenth (target: the last within 15% of the first)
@@ -649,6 +655,35 @@ function formatsTable(rows: FormatsRow[]): string {
   return lines.join("\n");
 }
 
+// 8. The RV32 core's speed ---------------------------------------------------
+
+/** Instructions each round of section 8 times: about 4 s at 75 million a second. */
+const CPU_ROUND_INSTRUCTIONS = 300_000_000;
+
+/** Section 8: the core's rate, each round on a fresh core; the rounds' median. */
+function cpuSpeed(rounds: number): Rv32Speed & { rounds: Rv32Speed[] } {
+  const runs = Array.from({ length: rounds }, () => rv32Speed(CPU_ROUND_INSTRUCTIONS));
+  const middle = [...runs].sort((a, b) => a.instructionsPerSecond - b.instructionsPerSecond)[
+    (rounds - 1) >> 1
+  ];
+  return { ...middle, rounds: runs };
+}
+
+function cpuTable(speed: Rv32Speed & { rounds: Rv32Speed[] }): string {
+  const millions = (x: number): string => (x / 1e6).toFixed(1);
+  return [
+    "8. The RV32 core, which runs designs in C: million instructions per second, warm, of an",
+    "   allocator-shaped loop from flash on the counted bus (median of the rounds; per CPU-second:",
+    "   the rate on a machine the process had to itself)",
+    `${"instructions".padEnd(16)}${"seconds".padStart(10)}${"million/s".padStart(12)}` +
+    `${"per CPU-second".padStart(17)}  rounds (million/s)`,
+    `${n(speed.instructions).padEnd(16)}${speed.seconds.toFixed(2).padStart(10)}` +
+    `${millions(speed.instructionsPerSecond).padStart(12)}` +
+    `${millions(speed.instructions / speed.cpuSeconds).padStart(17)}  ` +
+    speed.rounds.map((r) => millions(r.instructionsPerSecond)).join(", "),
+  ].join("\n");
+}
+
 /** The replay program, run as a process of its own by section 6. */
 const REPLAY_CLI = fileURLToPath(new URL("./replay.ts", import.meta.url));
 
@@ -660,6 +695,7 @@ const SECTIONS = [
   "scaling",
   "formats",
   "user",
+  "cpu",
   "scale",
 ];
 /** Sections run when --only does not say: all but scale, which takes minutes. */
@@ -812,6 +848,10 @@ async function main(args: string[]): Promise<number> {
       (trace, round) => note(`  ${shown(trace)}: round ${round} of ${userRounds}`),
     )).map((row) => ({ ...row, trace: shown(row.trace) }));
     say(userRunsTable(result.user = rows, userRounds));
+  }
+  if (only.includes("cpu")) {
+    note(`measuring the RV32 core's speed (${rounds} rounds)...`);
+    say(cpuTable(result.cpu = cpuSpeed(rounds)));
   }
   if (only.includes("scale")) {
     const run = await scaleRun(scaleEvents, note);

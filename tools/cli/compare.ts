@@ -31,17 +31,21 @@ as the machine has cores), all on the same board size, the same bus and the
 same checks, and prints one table: per design, violations, allocation
 failures, events skipped because the design lacks that part of the API,
 internal waste, peak footprint (and its ratio to the peak of live requested
-bytes) and wall time; then bus cycles p50 / p99 / max per operation kind. The
-exit status is 0 when every check passed on every design, 1 when one failed
-or the trace could not be read, 2 for bad usage (a design module that does
-not type-check included), 130 when interrupted with Ctrl-C (the table shows
-what each replay had found). A design that breaks (throws, spends its bus
+bytes) and wall time; then bus cycles p50 / p99 / max per operation kind (for
+a design in C, its core's loads and stores: the figure that compares across
+designs), and for designs in C their instructions and CPU cycles. The exit
+status is 0 when every check passed on every design, 1 when one failed, the
+trace could not be read or a design file is no firmware image the board can
+run, 2 for bad usage (a design module that does not type-check, or C that does
+not compile, included), 130 when interrupted with Ctrl-C (the table shows what
+each replay had found). A design that breaks (throws, spends its bus
 cycles, does not return) gets a line saying where, and the others' figures
 stand.
 
 Options:
   --designs LIST   comma-separated designs: shipped names (${DESIGNS.map((d) => d.name).join(", ")})
-                   or paths of modules of your own that export \`design\`
+                   or paths of modules of your own that export \`design\`, of
+                   firmware images (.elf) or of C built into one (.c)
                    (default: every shipped design)
   --ram SIZE       board RAM for every design, e.g. 64M (default: sized from
                    the trace, as replay sizes it)
@@ -62,6 +66,7 @@ Examples:
   deno task compare traces/recorded/linux-6.1/procs.trace.gz --min-ram
   deno task compare traces/recorded/linux-6.1/boot.trace.gz --report boot.html
   deno task compare traces/recorded/linux-6.1/procs.trace.gz --designs pagepile,./examples/first_fit.ts
+  deno task compare traces/recorded/linux-6.1/procs.trace.gz --designs ./examples/first_fit.ts,./examples/first_fit.elf
 `;
 
 async function main(args: string[]): Promise<number> {
@@ -102,11 +107,12 @@ async function main(args: string[]): Promise<number> {
   const judge = judgeValues(values);
   if (typeof judge === "string") return usage(judge);
   try {
-    for (const spec of designs) await loadDesign(spec); // a typo is told before anything runs
+    // A typo is told before anything runs (C is built again, once, for the replays).
+    for (const spec of designs) await loadDesign(spec, { cpuTiming: judge.cpuTiming });
   } catch (error) {
     if (!(error instanceof DesignLoadError)) throw error;
     console.error(`compare: ${error.message}`);
-    return 2;
+    return error.kind === "input" ? 1 : 2;
   }
   if (judge.typeCheck) {
     const typeErrors = await typeCheckDesigns(designs);
@@ -123,7 +129,9 @@ async function main(args: string[]): Promise<number> {
       minRam: values["min-ram"],
       pictures: values.report !== undefined,
       maxCallCycles: judge.maxCallCycles,
+      maxCallInstructions: judge.maxCallInstructions,
       watchdogSeconds: judge.watchdogSeconds,
+      cpuTiming: judge.cpuTiming,
       maxViolations: judge.maxViolations,
       signal: interrupt.signal,
       onProgress: progress
@@ -135,7 +143,7 @@ async function main(args: string[]): Promise<number> {
     interrupt.dispose();
     if (error instanceof DesignLoadError) {
       console.error(`compare: ${error.message}`);
-      return 2;
+      return error.kind === "input" ? 1 : 2;
     }
     if (error instanceof RangeError) return usage(error.message);
     if (!(error instanceof TraceInputError)) throw error;

@@ -27,6 +27,7 @@ import { fileURLToPath as fromFileUrl } from "node:url";
 import { renderHtmlReport } from "../report/html_report.ts";
 import { formatReplayReport } from "../replay/replay_report.ts";
 import { replayTrace } from "../replay/replay_trace.ts";
+import { loadDesign } from "../replay/design_loader.ts";
 
 const RAM_BYTES = 64 * 1024 * 1024;
 
@@ -119,7 +120,34 @@ async function main(): Promise<void> {
   await Deno.writeTextFile(html, renderHtmlReport(report));
   console.log(`\nThe replay's HTML report (memory map, charts, tables): ${html}`);
   console.log("Open it in a browser; it needs no network.");
+  await designInC();
 }
+
+/**
+ * The example design in C, its committed image run by the board's RV32IM
+ * core on the Linux 6.12 excerpt: its board's memory map, with flash, and
+ * its cycle tables (no compiler needed: the image is in the repository).
+ */
+async function designInC(): Promise<void> {
+  console.log(`\n${"=".repeat(100)}`);
+  console.log("A design in C: examples/first_fit.c (first_fit.ts's twin), built into");
+  console.log("examples/first_fit.elf and run by the board's RV32IM core, every fetch, load and");
+  console.log("store on the counted bus. Its board has flash for the image's code:");
+  const design = await loadDesign(
+    fromFileUrl(new URL("../../examples/first_fit.elf", import.meta.url)),
+  );
+  printMemoryMap(new Board({ ramBytes: RAM_BYTES, ...design.boardOptions }));
+  console.log(`\ndeno task replay ${VM_TRACE} --design ./examples/first_fit.elf\n`);
+  const report = await replayTrace(fromFileUrl(new URL(`../../${VM_TRACE}`, import.meta.url)), {
+    design,
+  });
+  const text = formatReplayReport(report);
+  console.log(text.slice(text.indexOf("bus cycles per operation"), text.indexOf("\nmemory:")));
+  console.log(text.slice(text.lastIndexOf("\n", text.length - 2) + 1).trimEnd());
+}
+
+/** The Linux 6.12 excerpt, with vmalloc events (which the design in C skips: it has none). */
+const VM_TRACE = "traces/recorded/linux-6.12/vm.excerpt.trace.gz";
 
 /** The whole boot trace, as the repository keeps it (see its README for how it was recorded). */
 const BOOT_TRACE = "traces/recorded/linux-6.1/boot.trace.gz";

@@ -26,11 +26,13 @@ did; the fuzzer covers what it could do. pagepile's design, which promises to
 refuse misuse, also gets 16 kinds of it: each must be refused with a typed
 error and leave RAM unchanged. Any other design gets the clean steps. A call
 that throws, spends its bus cycles or does not return fails the run. Exit
-status 0 when all holds, 1 on a failure, 2 for bad usage.
+status 0 when all holds, 1 on a failure (or a design file that is no firmware
+image the board can run), 2 for bad usage.
 
 Options:
   --design D  pagepile (default), koowaldah, tlsf, or the path of a module of
-              your own that exports \`design\` (type-checked first)
+              your own that exports \`design\` (type-checked first), of a
+              firmware image (.elf) or of C built into one (.c)
   --steps N   steps in all (default 1000000), in runs of 500
   --seed S    the seed (default: random; printed either way)
   --path P    with --seed: replay the failing run fast-check printed
@@ -75,7 +77,7 @@ async function main(args: string[]): Promise<number> {
   } catch (error) {
     if (!(error instanceof DesignLoadError)) throw error;
     console.error(`fuzz: ${error.message}`);
-    return 2;
+    return error.kind === "input" ? 1 : 2;
   }
   const judge = judgeValues({ "no-check": values["no-check"] });
   if (typeof judge !== "string" && judge.typeCheck) {

@@ -1,21 +1,27 @@
 /**
  * The options `replay`, `compare` and `fuzz` share for judging a design
  * that may be broken: the limits on each call, when to stop, whether to
- * type-check a design's module first; and Ctrl-C, which stops a run and
- * keeps what it found.
+ * type-check a design's module first, the timing of the CPU a firmware
+ * image runs on; and Ctrl-C, which stops a run and keeps what it found.
  * @module
  */
 
 import { DEFAULT_MAX_CALL_CYCLES, DEFAULT_WATCHDOG_SECONDS } from "../replay/call_guard.ts";
 import { typeCheckDesign } from "../replay/design_types.ts";
+import { isImageSpec } from "../replay/design_loader.ts";
 import { DESIGNS } from "../../core/designs.ts";
+import { CPU_TIMINGS } from "../../core/image/image_design.ts";
+import { IMAGE_CALL_INSTRUCTIONS } from "../../core/image/image_firmware.ts";
+import type { Rv32TimingModel } from "../../hw/rv32/timing_models.ts";
 
 /** parseArgs' specs of the shared options. */
 export const JUDGE_OPTIONS = {
   "max-call-cycles": { type: "string" },
+  "max-call-instructions": { type: "string" },
   watchdog: { type: "string" },
   "max-violations": { type: "string" },
   "no-check": { type: "boolean", default: false },
+  "cpu-timing": { type: "string" },
 } as const;
 
 /** The shared options' lines of a --help. */
@@ -25,17 +31,26 @@ export const JUDGE_HELP =
     DEFAULT_MAX_CALL_CYCLES.toLocaleString("en-US")
   });
                      each debug-port call counts as 2
+  --max-call-instructions N  instructions one call into a design in C may
+                     run before it counts as not returning (default ${
+    IMAGE_CALL_INSTRUCTIONS.toLocaleString("en-US")
+  })
   --watchdog S       seconds a call may run, touching the board or not, before
                      it counts as not returning (default ${DEFAULT_WATCHDOG_SECONDS}; 0: none)
   --max-violations N stop after N violations (what was found is reported)
-  --no-check         do not type-check a design module before running it`;
+  --no-check         do not type-check a design module before running it
+  --cpu-timing T     the timing model of the CPU a design in C runs on:
+                     ${Object.keys(CPU_TIMINGS).join(" (default) or ")} (see the README)`;
 
 /** The shared options as the engines take them. */
 export interface JudgeValues {
   maxCallCycles?: number;
+  maxCallInstructions?: number;
   watchdogSeconds?: number;
   maxViolations?: number;
   typeCheck: boolean;
+  /** The CPU timing model for designs in C; undefined for the default. */
+  cpuTiming?: Rv32TimingModel;
 }
 
 /**
@@ -46,9 +61,11 @@ export interface JudgeValues {
 export function judgeValues(
   values: {
     "max-call-cycles"?: string;
+    "max-call-instructions"?: string;
     watchdog?: string;
     "max-violations"?: string;
     "no-check"?: boolean;
+    "cpu-timing"?: string;
   },
 ): JudgeValues | string {
   const count = (name: string, text: string | undefined): number | string | undefined => {
@@ -58,8 +75,18 @@ export function judgeValues(
   };
   const maxCallCycles = count("max-call-cycles", values["max-call-cycles"]);
   if (typeof maxCallCycles === "string") return maxCallCycles;
+  const maxCallInstructions = count("max-call-instructions", values["max-call-instructions"]);
+  if (typeof maxCallInstructions === "string") return maxCallInstructions;
+  if (maxCallInstructions !== undefined && maxCallInstructions > 0x7FFF_FFFF) {
+    return `--max-call-instructions ${values["max-call-instructions"]} is over 2^31 - 1`;
+  }
   const maxViolations = count("max-violations", values["max-violations"]);
   if (typeof maxViolations === "string") return maxViolations;
+  const timingName = values["cpu-timing"];
+  const cpuTiming = timingName === undefined ? undefined : CPU_TIMINGS[timingName];
+  if (timingName !== undefined && cpuTiming === undefined) {
+    return `--cpu-timing ${timingName} is not one of ${Object.keys(CPU_TIMINGS).join(", ")}`;
+  }
   let watchdogSeconds: number | undefined;
   if (values.watchdog !== undefined) {
     watchdogSeconds = Number(values.watchdog);
@@ -67,16 +94,26 @@ export function judgeValues(
       return `--watchdog ${values.watchdog} is not a number of seconds`;
     }
   }
-  return { maxCallCycles, watchdogSeconds, maxViolations, typeCheck: !values["no-check"] };
+  return {
+    maxCallCycles,
+    maxCallInstructions,
+    watchdogSeconds,
+    maxViolations,
+    typeCheck: !values["no-check"],
+    cpuTiming,
+  };
 }
 
 /**
- * Type-checks each design given as a module path (shipped names need none).
- * @param specs design names or module paths
+ * Type-checks each design given as a module path (shipped names and
+ * firmware images need none).
+ * @param specs design names or paths
  * @returns one line per module that does not type-check
  */
 export async function typeCheckDesigns(specs: string[]): Promise<string[]> {
-  const modules = specs.filter((spec) => !DESIGNS.some((d) => d.name === spec));
+  const modules = specs.filter((spec) =>
+    !DESIGNS.some((d) => d.name === spec) && !isImageSpec(spec)
+  );
   const found = await Promise.all(modules.map((path) => typeCheckDesign(path)));
   return found.filter((line): line is string => line !== undefined);
 }

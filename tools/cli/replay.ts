@@ -32,17 +32,22 @@ report lists skipped events by reason (events of a part of the API the design
 lacks included), violations, allocation failures, cycles per operation and
 memory. The exit status is 0 when every check passed, 1 when one failed or the
 trace could not be read (a file that is missing, empty or not a trace gets one
-line saying so), 2 for bad usage (a design module that does not type-check
-included) or a --strict stop, 130 when interrupted with Ctrl-C (what was found
-so far is reported).
+line saying so, and so does a design file that is no firmware image the board
+can run, or C with no compiler to build it), 2 for bad usage (a design module
+that does not type-check, or C that does not compile, included) or a --strict
+stop, 130 when interrupted with Ctrl-C (what was found so far is reported).
 
 A design is judged, not trusted: a call that throws anything but a refusal
 (a KernelError), spends more than its bus cycles or runs past the watchdog
-ends the replay with a violation naming the call and the line.
+ends the replay with a violation naming the call and the line; so does a
+design in C whose call traps (a bus fault, an ebreak) or runs past its
+instructions, naming the pc as function+offset.
 
 Options:
-  --design D         the design: pagepile (default), koowaldah, or the path of a
-                     module of your own that exports \`design\` (see the README)
+  --design D         the design: pagepile (default), koowaldah, tlsf, or the path
+                     of a module of your own that exports \`design\`, of a
+                     firmware image (.elf), or of C built into one (.c: with
+                     clang and ld.lld; see the README's "Designs in C")
   --ram SIZE         board RAM, e.g. 256M or 1G (default: sized from the trace:
                      2 x its peak live bytes + 16 MiB, to a power of two)
   --check MODE       full (default): fill and verify whole blocks; light: the
@@ -69,6 +74,7 @@ ${JUDGE_HELP}
 Examples:
   deno task replay traces/recorded/linux-6.1/fs.trace.gz --check=light
   deno task replay traces/recorded/linux-6.1/boot.trace.gz --design koowaldah
+  deno task replay traces/recorded/linux-6.1/procs.trace.gz --design ./examples/first_fit.elf
   deno task replay traces/recorded/linux-6.1/boot.trace.gz --report boot.html
 `;
 
@@ -116,11 +122,11 @@ async function main(args: string[]): Promise<number> {
   if (typeof judge === "string") return usage(judge);
   let design;
   try {
-    design = await loadDesign(values.design);
+    design = await loadDesign(values.design, { cpuTiming: judge.cpuTiming });
   } catch (error) {
     if (!(error instanceof DesignLoadError)) throw error;
     console.error(`replay: ${error.message}`);
-    return 2;
+    return error.kind === "input" ? 1 : 2;
   }
   if (judge.typeCheck) {
     const [typeError] = await typeCheckDesigns([values.design]);
@@ -146,6 +152,7 @@ async function main(args: string[]): Promise<number> {
       pictures: values.json || values.report !== undefined,
       boardMemory: defaultBoardMemory(),
       maxCallCycles: judge.maxCallCycles,
+      maxCallInstructions: judge.maxCallInstructions,
       watchdogSeconds: judge.watchdogSeconds,
       maxViolations: judge.maxViolations,
       signal: interrupt.signal,

@@ -7,9 +7,16 @@
  * @module
  */
 
+import { basename } from "node:path";
 import { boardForPeak } from "../replay/board_size.ts";
 import type { CallLimits } from "../replay/call_guard.ts";
-import { loadDesign } from "../replay/design_loader.ts";
+import {
+  imageBytes,
+  imageFromBytes,
+  loadDesign,
+  type LoadDesignOptions,
+} from "../replay/design_loader.ts";
+import type { Rv32TimingModel } from "../../hw/rv32/timing_models.ts";
 import type { ReplayReport } from "../replay/replay_trace.ts";
 import { smallestBoards } from "./smallest_board.ts";
 import type { CheckMode } from "../replay/shadow_memory.ts";
@@ -21,6 +28,8 @@ import { siteOpsRead } from "../replay/replayer.ts";
 export interface CompareOptions extends CallLimits {
   /** Stop each design's replay after this many violations. */
   maxViolations?: number;
+  /** The timing model of the CPU the designs in C run on; default IBEX_SMALL. */
+  cpuTiming?: Rv32TimingModel;
   /**
    * Stop every replay at its next batch of events once this is aborted
    * (Ctrl-C): the table shows what each had found.
@@ -104,11 +113,12 @@ export interface Comparison {
 const UNSUPPORTED = /: the design has no /;
 
 /**
- * Replays `path` on each design: shipped names or module paths, as
- * `--design` takes them. Each replay runs in a worker; the board is sized
+ * Replays `path` on each design: shipped names or paths of modules,
+ * firmware images or C files, as `--design` takes them (C is built once,
+ * here, for every replay). Each replay runs in a worker; the board is sized
  * once, so every design gets the same RAM.
  * @param path the trace
- * @param designs design names or module paths
+ * @param designs design names, or paths of modules, images (.elf) or C (.c)
  * @param options board size, checks, parallelism, progress
  * @returns the designs' figures side by side
  * @throws {DesignLoadError} when a design cannot be found or loaded
@@ -127,20 +137,59 @@ export async function compareDesigns(
   designs: string[],
   options: CompareOptions = {},
 ): Promise<Comparison> {
-  // Every design is found before any replay starts, so a typo costs nothing.
-  for (const spec of designs) await loadDesign(spec);
-  const tape = await TraceTape.open(path, {
-    readWhenWhole: true,
-    siteOps: siteOpsRead(false),
-    budgetBytes: SHARED_TAPE_BYTES,
-  });
+  // Designs in C are built into a folder of their own, removed at the end.
+  const built = designs.some((spec) => spec.endsWith(".c"))
+    ? await Deno.makeTempDir({ prefix: "pagepile-compare-" })
+    : undefined;
   try {
-    await tape.whole();
-    if (tape.length === 0) tape.end(); // no event at all: the reader's error
-    return await compareOnTape(path, designs, options, tape);
+    // Every design is found before any replay starts, so a typo costs nothing.
+    const sources: DesignSource[] = [];
+    for (const [i, spec] of designs.entries()) {
+      const elfPath = built === undefined ? undefined : `${built}/${i}.elf`;
+      sources.push(await designSource(spec, elfPath, options.cpuTiming));
+    }
+    const tape = await TraceTape.open(path, {
+      readWhenWhole: true,
+      siteOps: siteOpsRead(false),
+      budgetBytes: SHARED_TAPE_BYTES,
+    });
+    try {
+      await tape.whole();
+      if (tape.length === 0) tape.end(); // no event at all: the reader's error
+      return await compareOnTape(path, sources, options, tape);
+    } finally {
+      tape.close();
+    }
   } finally {
-    tape.close();
+    if (built !== undefined) await Deno.remove(built, { recursive: true });
   }
+}
+
+/** A design as the workers load it: a spec for loadDesign, and its options. */
+interface DesignSource {
+  spec: string;
+  load: LoadDesignOptions;
+}
+
+/**
+ * Loads a design once, to find it or say why not; a design in C is built
+ * here, once, into the ELF file `elfPath`, which the workers load (every
+ * replay and --min-ram probe), named as the C file.
+ */
+async function designSource(
+  spec: string,
+  elfPath: string | undefined,
+  cpuTiming: Rv32TimingModel | undefined,
+): Promise<DesignSource> {
+  if (elfPath === undefined || !spec.endsWith(".c")) {
+    await loadDesign(spec, { cpuTiming });
+    return { spec, load: { cpuTiming } };
+  }
+  const elf = await imageBytes(spec);
+  const load = { name: basename(spec), cpuTiming };
+  imageFromBytes(spec, elf, load);
+  await Deno.writeFile(elfPath, elf);
+  return { spec: elfPath, load };
 }
 
 /**
@@ -152,7 +201,7 @@ const SHARED_TAPE_BYTES = 256 * 1024 * 1024;
 
 async function compareOnTape(
   path: string,
-  designs: string[],
+  designs: DesignSource[],
   options: CompareOptions,
   tape: TraceTape,
 ): Promise<Comparison> {
@@ -170,15 +219,17 @@ async function compareOnTape(
   try {
     const limits = {
       maxCallCycles: options.maxCallCycles,
+      maxCallInstructions: options.maxCallInstructions,
       watchdogSeconds: options.watchdogSeconds,
     };
-    const reports = await Promise.all(designs.map(async (spec, i) => {
+    const reports = await Promise.all(designs.map(async ({ spec, load }, i) => {
       const report = await workers.replay(spec, path, {
         ramBytes,
         check,
         pictures: options.pictures ?? false,
         zeroApart: true,
         maxViolations: options.maxViolations,
+        load,
         ...limits,
       }, (r, s, e) => options.onProgress?.(i, r, s, e));
       options.onDone?.(i);
@@ -193,8 +244,15 @@ async function compareOnTape(
       const fitsSized = whole.map((i) => ramBytes === sizedBytes ? fits(reports[i]) : undefined);
       const probe = async (w: number, bytes: number): Promise<boolean> => {
         const i = whole[w];
-        const replay = { ramBytes: bytes, check: "off" as const, stopAtFailure: true, ...limits };
-        const report = await workers.replay(designs[i], path, replay);
+        const { spec, load } = designs[i];
+        const replay = {
+          ramBytes: bytes,
+          check: "off" as const,
+          stopAtFailure: true,
+          load,
+          ...limits,
+        };
+        const report = await workers.replay(spec, path, replay);
         options.onProbe?.(i, bytes, fits(report));
         return fits(report);
       };

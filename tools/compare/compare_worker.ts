@@ -12,7 +12,8 @@
 import { TraceInputError } from "../../traces/line_reader.ts";
 import { SentTape } from "../../traces/trace_tape.ts";
 import { loadDesign } from "../replay/design_loader.ts";
-import { replayTrace, type ReplayTraceOptions } from "../replay/replay_trace.ts";
+import { replayTrace } from "../replay/replay_trace.ts";
+import type { JobOptions } from "./replay_workers.ts";
 
 interface WorkerScope {
   onmessage: ((event: MessageEvent) => void) | null;
@@ -41,14 +42,15 @@ scope.onmessage = async (message: MessageEvent) => {
     tape = new SentTape();
     return;
   }
-  const { spec, path, options } = data.job as {
+  const { spec, path, options: jobOptions } = data.job as {
     spec: string;
     path: string;
-    options: Omit<ReplayTraceOptions, "design" | "onProgress" | "streamer" | "tape">;
+    options: JobOptions;
   };
+  const { load, ...options } = jobOptions;
   interrupt = new AbortController();
   try {
-    const design = await loadDesign(spec);
+    const design = await loadDesign(spec, load);
     let last = 0;
     const report = await replayTrace(path, {
       ...options,

@@ -1,6 +1,7 @@
 /**
  * A comparison of designs as text: one line per design, then bus cycles per
- * operation kind with the designs side by side.
+ * operation kind with the designs side by side, and, for designs in C, their
+ * instructions and CPU cycles.
  * @module
  */
 
@@ -75,6 +76,13 @@ export function formatComparison(comparison: Comparison): string {
     "bus cycles per operation, p50 / p99 / max (allocations with GFP_ZERO apart: clearing",
     "the memory costs every design alike):",
   );
+  const onCpu = rows.filter((r) => r.report.cpu !== undefined);
+  if (onCpu.length > 0) {
+    out.push(
+      "(for a design in C, its core's loads and stores alone: every bus access of a design in",
+      "TypeScript is a data access, so these are the figures that compare across designs)",
+    );
+  }
   const ops = [...new Set(rows.flatMap((r) => Object.keys(r.report.ops)))];
   out.push(table(
     ["operation", ...rows.map((r) => r.design)],
@@ -86,6 +94,7 @@ export function formatComparison(comparison: Comparison): string {
       }),
     ]),
   ));
+  if (onCpu.length > 0) out.push("", ...cpuTable(onCpu, ops));
   const failed = rows.filter((r) => r.violations > 0 || r.report.inputError !== null);
   if (failed.length > 0) out.push("", "the first violations of each design that failed:");
   for (const r of failed) {
@@ -104,6 +113,33 @@ export function formatComparison(comparison: Comparison): string {
       : "OK: every check passed on every design",
   );
   return out.join("\n") + "\n";
+}
+
+/**
+ * The designs that run on the CPU: per operation, their instructions and
+ * CPU cycles, p50 / p99 / max, two columns a design.
+ */
+function cpuTable(rows: Comparison["designs"], ops: string[]): string[] {
+  const timings = [...new Set(rows.map((r) => r.report.cpu!.timing))].join(", ");
+  return [
+    "instructions and CPU cycles per operation, p50 / p99 / max, of the designs in C (on the",
+    `board's RV32IM core, ${timings}; CPU cycles: fetches, loads and stores, the core's own):`,
+    table(
+      ["operation", ...rows.flatMap((r) => [`${r.design} instructions`, `${r.design} CPU cycles`])],
+      ops.map((op) => [
+        op,
+        ...rows.flatMap((r) => {
+          const figures = r.report.cpu!.ops[op];
+          if (figures === undefined) return ["-", "-"];
+          const { instructions: i, cycles: c } = figures;
+          return [
+            `${i.cycles.p50} / ${i.cycles.p99} / ${i.cycles.max}`,
+            `${c.cycles.p50} / ${c.cycles.p99} / ${c.cycles.max}`,
+          ];
+        }),
+      ]),
+    ),
+  ];
 }
 
 /** A board size: KiB under 4 MiB, MiB from there. */

@@ -8,21 +8,28 @@
  */
 
 import type { ReplayReport, ReplayTraceOptions } from "../replay/replay_trace.ts";
+import type { LoadDesignOptions } from "../replay/design_loader.ts";
 import { TraceInputError } from "../../traces/line_reader.ts";
 import { sendTape, type TapeReader } from "../../traces/trace_tape.ts";
 
-/** The options a job passes to the worker's replayTrace. */
-export type JobOptions = Pick<
-  ReplayTraceOptions,
-  | "ramBytes"
-  | "check"
-  | "pictures"
-  | "zeroApart"
-  | "stopAtFailure"
-  | "maxCallCycles"
-  | "watchdogSeconds"
-  | "maxViolations"
->;
+/**
+ * The options a job passes to the worker's replayTrace, and to its
+ * loadDesign (`load`: for a firmware image, its name and CPU timing).
+ */
+export type JobOptions =
+  & Pick<
+    ReplayTraceOptions,
+    | "ramBytes"
+    | "check"
+    | "pictures"
+    | "zeroApart"
+    | "stopAtFailure"
+    | "maxCallCycles"
+    | "maxCallInstructions"
+    | "watchdogSeconds"
+    | "maxViolations"
+  >
+  & { load?: LoadDesignOptions };
 
 /** One job's callbacks. */
 interface Job {
@@ -153,7 +160,7 @@ function crashReport(job: Job, message: string): ReplayReport {
         },
       }
       : {}),
-    design: job.spec,
+    design: job.options.load?.name ?? job.spec,
     tracePath: job.path,
     format: "linux",
     lines: 0,

@@ -174,13 +174,15 @@ export function runFuzzOps(
 ): void {
   // Guarded as a replay is: a design that throws, spends a step's bus
   // cycles or loops is a failure of the step, never a crash or a hang.
-  const board = new Board({ ramBytes });
+  const design = options.design ?? pagepileDesign;
+  // A design's own board options (an image's flash) come with it.
+  const board = new Board({ ...design.boardOptions, ramBytes });
   const guard = new CallGuard(board, options);
   let run: FuzzRun | undefined;
   try {
     guard.watch(() => {
       guard.enter("boot");
-      run = new FuzzRun(board, guard, options.design ?? pagepileDesign, options.debug ?? false);
+      run = new FuzzRun(board, guard, design, options.debug ?? false);
       guard.leave();
       run.run(ops);
     });

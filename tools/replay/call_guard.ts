@@ -4,11 +4,15 @@
  * one call may spend (the board stops it there), a watchdog on the time a
  * stretch of calls may take (for a loop that never touches the board), and
  * the exceptions a design throws turned into what broke, naming the call.
+ * A design that runs on the board's CPU has a limit on its instructions per
+ * call besides (its core stops it), and its traps name the pc.
  * @module
  */
 
 import type { Board } from "../../hw/board.ts";
 import { CycleLimitExceeded } from "../../hw/cycle_limit.ts";
+import { Rv32InstructionLimitExceeded } from "../../hw/rv32/instruction_limit.ts";
+import { Rv32Trap } from "../../hw/rv32/traps.ts";
 import { runWithin, WatchdogExpired } from "./watchdog.ts";
 
 /** Limits on each call into a design. */
@@ -24,6 +28,12 @@ export interface CallLimits {
    * {@link DEFAULT_WATCHDOG_SECONDS}; Infinity or 0: no watchdog.
    */
   watchdogSeconds?: number;
+  /**
+   * For a design that runs on the board's CPU (a firmware image): the
+   * instructions one call may run (given to the design at boot); default
+   * the design's own (an image's: IMAGE_CALL_INSTRUCTIONS, 20 million).
+   */
+  maxCallInstructions?: number;
 }
 
 /**
@@ -131,6 +141,18 @@ export class CallGuard {
         call,
         `${call} did not return within ${error.seconds} s (the watchdog: --watchdog)`,
       );
+    }
+    if (error instanceof Rv32InstructionLimitExceeded) {
+      // Its message ends "stopped at pc 0x... (function+0x...)".
+      const where = error.message.slice(error.message.lastIndexOf("stopped at pc"));
+      return new DesignBroken(
+        call,
+        `${call} did not return within ${error.limit.toLocaleString("en-US")} instructions ` +
+          `(the limit on one call: --max-call-instructions); ${where}`,
+      );
+    }
+    if (error instanceof Rv32Trap) {
+      return new DesignBroken(call, `${call} trapped: ${error.message}`);
     }
     return new DesignBroken(call, `${call} threw ${thrownText(error)}`);
   }

@@ -6,7 +6,12 @@
  * @module
  */
 
-import { type Firmware, KERNEL_PARTS, type KernelPart } from "../../core/firmware.ts";
+import {
+  type Firmware,
+  type FirmwareCpu,
+  KERNEL_PARTS,
+  type KernelPart,
+} from "../../core/firmware.ts";
 
 /** A firmware's promises and which optional members it has. */
 export interface FirmwareTraits {
@@ -28,6 +33,8 @@ export interface FirmwareTraits {
   hasPageMap: boolean;
   /** Whether it has debugReports. */
   hasDebugReports: boolean;
+  /** The CPU its calls run on (a firmware image's core), if they run on one. */
+  cpu: FirmwareCpu | undefined;
 }
 
 /**
@@ -59,6 +66,14 @@ export function firmwareTraits(firmware: Firmware): FirmwareTraits {
   if (typeof maxSliceSize !== "number" || Number.isNaN(maxSliceSize)) {
     throw new TypeError(`\`maxSliceSize\` is ${maxSliceSize}, not a number of bytes`);
   }
+  const cpu = firmware.cpu;
+  if (
+    cpu !== undefined &&
+    (typeof cpu !== "object" || cpu === null || typeof cpu.counters !== "function" ||
+      typeof cpu.timing?.name !== "string")
+  ) {
+    throw new TypeError("`cpu` is not a CPU (with counters() and a timing model's name)");
+  }
   return {
     lacks,
     align,
@@ -69,5 +84,6 @@ export function firmwareTraits(firmware: Firmware): FirmwareTraits {
     hasPageStats: typeof firmware.pageStats === "function",
     hasPageMap: typeof firmware.pageMap === "function",
     hasDebugReports: typeof firmware.debugReports === "function",
+    cpu,
   };
 }

@@ -8,7 +8,7 @@ import { formatSlabinfo } from "../../core/slabinfo.ts";
 import { formatVmallocinfo } from "../../core/vmallocinfo.ts";
 import { RAM_MAX_BYTES } from "../../hw/memory_map.ts";
 import type { ReplayReport } from "./replay_trace.ts";
-import type { StopReason } from "./replayer.ts";
+import type { CpuFigures, StopReason } from "./replayer.ts";
 
 /**
  * Formats a replay report as text: what ran, every event accounted for,
@@ -70,7 +70,12 @@ export function formatReplayReport(
     );
   }
 
-  out.push("\nbus cycles per operation:");
+  out.push(
+    report.cpu === undefined
+      ? "\nbus cycles per operation:"
+      : "\nbus cycles per operation (the core's loads and stores alone: the figure that compares\n" +
+        "with designs in TypeScript, whose every bus access is a data access):",
+  );
   out.push(
     `  ${"operation".padEnd(20)}${"count".padStart(10)}${"mean".padStart(10)}${"p50".padStart(8)}` +
       `${"p99".padStart(8)}${"max".padStart(9)}  worst at line`,
@@ -82,6 +87,7 @@ export function formatReplayReport(
         `${String(f.cycles.max).padStart(9)}  ${f.worst.line}`,
     );
   }
+  if (report.cpu !== undefined) out.push(...cpuTable(report.cpu));
 
   const m = report.memory;
   const ratio = (a: number, b: number): string => (b === 0 ? "-" : (a / b).toFixed(3));
@@ -136,6 +142,33 @@ export function formatReplayReport(
   }
   out.push(`\n${verdict(report)}`);
   return out.join("\n") + "\n";
+}
+
+/**
+ * The table of a design that runs on the CPU: per operation, instructions
+ * and CPU cycles (mean, p50, p99, max), and the line of the dearest call.
+ */
+function cpuTable(cpu: CpuFigures): string[] {
+  const n = (x: number): string => x.toLocaleString("en-US");
+  const lines = [
+    "\ninstructions and CPU cycles per operation (the image runs on the board's RV32IM core,\n" +
+    `${cpu.timing}; CPU cycles: its fetches, loads and stores on the bus, and the core's own;\n` +
+    "the bus cycles above, not these, compare across designs):",
+    `  ${"operation".padEnd(20)}${"count".padStart(10)}${"instructions: mean".padStart(20)}` +
+    `${"p50".padStart(8)}${"p99".padStart(8)}${"max".padStart(9)}` +
+    `${"CPU cycles: mean".padStart(18)}${"p50".padStart(8)}${"p99".padStart(8)}` +
+    `${"max".padStart(9)}  worst at line`,
+  ];
+  for (const [op, { instructions: i, cycles: c }] of Object.entries(cpu.ops)) {
+    lines.push(
+      `  ${op.padEnd(20)}${n(i.count).padStart(10)}${i.cycles.mean.toFixed(1).padStart(20)}` +
+        `${String(i.cycles.p50).padStart(8)}${String(i.cycles.p99).padStart(8)}` +
+        `${String(i.cycles.max).padStart(9)}${c.cycles.mean.toFixed(1).padStart(18)}` +
+        `${String(c.cycles.p50).padStart(8)}${String(c.cycles.p99).padStart(8)}` +
+        `${String(c.cycles.max).padStart(9)}  ${c.worst.line}`,
+    );
+  }
+  return lines;
 }
 
 /** Why a replay stopped early, as the report says it. */

@@ -243,7 +243,9 @@ interface Run {
 
 function boot(ramBytes: number, options: ReplayTraceOptions): Attempt {
   const design = options.design ?? pagepileDesign;
-  const replayer = Replayer.boot(design, new Board({ ramBytes }), {
+  // A design's own board options (an image's flash) come with it; the RAM is the replay's.
+  const board = new Board({ ...design.boardOptions, ramBytes });
+  const replayer = Replayer.boot(design, board, {
     debug: options.debug ?? false,
     check: options.check ?? "full",
     auditEvery: options.auditEvery,
@@ -251,6 +253,7 @@ function boot(ramBytes: number, options: ReplayTraceOptions): Attempt {
     zeroApart: options.zeroApart,
     maxCallCycles: options.maxCallCycles,
     watchdogSeconds: options.watchdogSeconds,
+    maxCallInstructions: options.maxCallInstructions,
     maxViolations: options.maxViolations,
     signal: options.signal,
     onFault: options.strict

@@ -13,6 +13,11 @@
  * design is called no more, and the replay stops with ReplayStopped. The
  * figures it reports of itself are checked against what must hold
  * (figure_checks.ts), and what GFP_ZERO promises is read back.
+ *
+ * A design whose calls run on the board's CPU (Firmware.cpu: a firmware
+ * image) is timed by its core's counters as well: a call's bus cycles are
+ * its data accesses alone, the figure that compares with designs in
+ * TypeScript, and its instructions and CPU cycles are counted beside them.
  * @module
  */
 
@@ -28,6 +33,7 @@ import { GFP_ZERO } from "../../core/gfp.ts";
 import {
   type Design,
   type Firmware,
+  type FirmwareCpu,
   type FirmwareStats,
   KERNEL_PARTS,
   type KernelPart,
@@ -38,6 +44,7 @@ import {
   type VmStats,
   ZERO_SIZE_PTR,
 } from "../../core/firmware.ts";
+import type { Rv32Counters } from "../../hw/rv32/core.ts";
 import type { TraceEvent, TraceOp, TraceSink } from "../../traces/trace_event.ts";
 import { type CheckMode, ShadowMemory } from "./shadow_memory.ts";
 import { CycleStats, type OpFigures } from "./cycle_stats.ts";
@@ -217,6 +224,30 @@ export interface ReplayTables {
   vm?: VmStats;
 }
 
+/**
+ * One kind of operation's figures on the CPU: the instructions each call
+ * ran, and the CPU cycles it took. Each is an OpFigures whose `cycles`,
+ * `worst` and `histogram` count what the name says: `instructions.cycles.p99`
+ * is the 99th percentile of instructions per call.
+ */
+export interface CpuOpFigures {
+  /** Instructions per call. */
+  instructions: OpFigures;
+  /**
+   * CPU cycles per call: the bus's cycles of its fetches and of its loads and
+   * stores, and the cycles the timing model adds.
+   */
+  cycles: OpFigures;
+}
+
+/** What a design that runs on the board's CPU did there (see ReplayResult.cpu). */
+export interface CpuFigures {
+  /** The core's timing model, by name. */
+  timing: string;
+  /** Per kind of operation, under the names `ops` uses. */
+  ops: Record<string, CpuOpFigures>;
+}
+
 /** Everything a replay found. */
 export interface ReplayResult {
   /** Events read (lines that are events). */
@@ -241,8 +272,19 @@ export interface ReplayResult {
   failures: number;
   /** The first of those. */
   failureList: AllocationFailure[];
-  /** Bus cycles per Kernel method. */
+  /**
+   * Bus cycles per Kernel method. For a design that runs on the board's CPU
+   * (a firmware image), the cycles of its data accesses alone, its loads and
+   * stores: the figure that compares across designs, since every bus access
+   * of a design in TypeScript is a data access (`cpu` has the rest).
+   */
   ops: Record<string, OpFigures>;
+  /**
+   * For a design that runs on the board's CPU (Firmware.cpu): the core's
+   * timing model, and per kind of operation the instructions and the CPU
+   * cycles of its calls. Absent for other designs.
+   */
+  cpu?: CpuFigures;
   /** Memory at the peak. */
   memory: MemoryFigures;
   /** How the trace was recorded. */
@@ -351,6 +393,12 @@ export class Replayer implements TraceSink {
   #hasPageStats = false;
   #hasPageMap = false;
   #hasDebugReports = false;
+  /** The CPU the design's calls run on (a firmware image's core), if they run on one. */
+  #cpu: FirmwareCpu | undefined;
+  /** The CPU's counters before the Kernel call in progress. */
+  #cpuBefore: Rv32Counters | undefined;
+  /** Instructions and CPU cycles per op, for a design on the CPU. */
+  readonly #cpuOps = new Map<string, { instructions: CycleStats; cycles: CycleStats }>();
   readonly #board: Board;
   readonly #shadow: ShadowMemory;
   readonly #auditEvery: number;
@@ -493,7 +541,12 @@ export class Replayer implements TraceSink {
     const guard = new CallGuard(board, options);
     let firmware: Firmware;
     try {
-      firmware = guard.call("boot", () => design.boot(board, { debug: options.debug ?? false }));
+      const limit = options.maxCallInstructions;
+      const bootOptions = {
+        debug: options.debug ?? false,
+        ...(limit === undefined ? {} : { maxCallInstructions: limit }),
+      };
+      firmware = guard.call("boot", () => design.boot(board, bootOptions));
       if (typeof firmware !== "object" || firmware === null || firmware.board !== board) {
         throw new DesignBroken(
           "boot",
@@ -631,6 +684,11 @@ export class Replayer implements TraceSink {
     this.#recurring.clear();
     const ops: Record<string, OpFigures> = {};
     for (const [name, stats] of this.#ops) ops[name] = stats.figures();
+    const cpu = this.#cpu;
+    const cpuOps: Record<string, CpuOpFigures> = {};
+    for (const [name, stats] of this.#cpuOps) {
+      cpuOps[name] = { instructions: stats.instructions.figures(), cycles: stats.cycles.figures() };
+    }
     return {
       events: this.#events,
       applied: this.#applied,
@@ -642,6 +700,7 @@ export class Replayer implements TraceSink {
       failures: this.#failureCount,
       failureList: [...this.#failures],
       ops,
+      ...(cpu === undefined ? {} : { cpu: { timing: cpu.timing.name, ops: cpuOps } }),
       memory: { ...this.#memory },
       trace: {
         cpus: [...this.#cpuSeen.keys()].filter((cpu) => this.#cpuSeen[cpu] === 1),
@@ -718,6 +777,7 @@ export class Replayer implements TraceSink {
     this.#hasPageStats = traits.hasPageStats;
     this.#hasPageMap = traits.hasPageMap;
     this.#hasDebugReports = traits.hasDebugReports;
+    this.#cpu = traits.cpu;
     for (const part of traits.lacks) {
       for (const op of KERNEL_PARTS[part]) this.#unsupported.set(op, unsupportedReason(op, part));
     }
@@ -1182,24 +1242,31 @@ export class Replayer implements TraceSink {
     return result;
   }
 
-  /** The cycle counter, read through its MMIO register, before the Kernel call `call`, which it enters. */
+  /**
+   * The cycle counter, read through its MMIO register, before the Kernel
+   * call `call`, which it enters (and the CPU's counters, for a design on it).
+   */
   #clock(call: string): number {
     const board = this.#board;
     const before = board.read32(CYCLE_COUNTER_BASE + CYCLES_LO);
     this.#debugBefore = board.debugAccesses;
     this.#guard.enter(call);
+    if (this.#cpu !== undefined) this.#cpuBefore = this.#cpu.counters();
     return before;
   }
 
   /**
    * After the call: leaves it, and charges the cycles since `before` (less
    * the counter read's own) to `op`. A call that read RAM through the debug
-   * port hid those reads from its cycles: a violation.
+   * port hid those reads from its cycles: a violation (but for the one write
+   * of a pool's name a design on the CPU makes in slice_pool_create).
    */
   #charge(op: string, line: number, before: number): void {
     const call = this.#guard.calling;
+    const cpuAfter = this.#cpu?.counters();
     this.#guard.leave();
-    if (this.#board.debugAccesses !== this.#debugBefore) {
+    const debugCalls = this.#board.debugAccesses - this.#debugBefore;
+    if (debugCalls > (cpuAfter !== undefined && call === "slice_pool_create" ? 1 : 0)) {
       this.#figureProblem(
         `debug port in ${call}`,
         `${call} used the debug port, which costs no bus cycles: its cycles do not count ` +
@@ -1210,7 +1277,45 @@ export class Replayer implements TraceSink {
       (this.#board.read32(CYCLE_COUNTER_BASE + CYCLES_LO) - before - MMIO_ACCESS_CYCLES) >>> 0;
     let stats = this.#ops.get(op);
     if (stats === undefined) this.#ops.set(op, stats = new CycleStats());
-    stats.add(cycles, line);
+    if (cpuAfter === undefined) {
+      stats.add(cycles, line);
+      return;
+    }
+    this.#chargeCpu(op, call, line, cycles, cpuAfter, stats);
+  }
+
+  /**
+   * For a design on the CPU: charges the call's data-access cycles to `op`
+   * (the figure that compares with designs in TypeScript), and its
+   * instructions and CPU cycles beside them. Every bus cycle of the call
+   * must be the core's: one spent outside it would be missing from its figures.
+   */
+  #chargeCpu(
+    op: string,
+    call: string,
+    line: number,
+    cycles: number,
+    after: Rv32Counters,
+    stats: CycleStats,
+  ): void {
+    const before = this.#cpuBefore!;
+    const data = after.dataCycles - before.dataCycles;
+    const core = data + after.fetchCycles - before.fetchCycles + after.extraCycles -
+      before.extraCycles;
+    if (core !== cycles) {
+      this.#figureProblem(
+        `bus outside the CPU in ${call}`,
+        `${call} spent ${cycles} bus cycles, and its CPU ${core} of them: a design that runs ` +
+          "on the CPU must do all of its work there (its figures count the core's accesses)",
+      );
+    }
+    stats.add(data, line);
+    let cpu = this.#cpuOps.get(op);
+    if (cpu === undefined) {
+      this.#cpuOps.set(op, cpu = { instructions: new CycleStats(), cycles: new CycleStats() });
+    }
+    cpu.instructions.add(after.instructions - before.instructions, line);
+    cpu.cycles.add(cycles, line);
   }
 
   /** Raises the peaks; the footprint can only grow on an allocation, so it is read only then. */

@@ -17,6 +17,7 @@ import { escapeHtml } from "./html_escape.ts";
 import { mapGeometry } from "./map_layout.ts";
 import { memoryMapLegend, memoryMapNote, memoryMapSvg } from "./memory_map_svg.ts";
 import { idPart, kib, PAGE_END, pageStart, peakMapCaption } from "./_page.ts";
+import { cpuSection } from "./_cpu_table.ts";
 
 const MiB = 1024 * 1024;
 
@@ -121,7 +122,7 @@ ${
     ).join("\n")
   }
 </div>
-
+${cpuSection(designs.map((d) => ({ name: d.name, report: d.figures.report })))}
 <h2>Physical memory at each design's peak</h2>
 ${memoryMaps(designs)}
 <div id="tip" hidden></div>

@@ -16,6 +16,7 @@ import { escapeHtml } from "./html_escape.ts";
 import { mapGeometry } from "./map_layout.ts";
 import { memoryMapLegend, memoryMapNote, memoryMapSvg } from "./memory_map_svg.ts";
 import { idPart, kib, PAGE_END, pageStart, peakMapCaption } from "./_page.ts";
+import { cpuSection } from "./_cpu_table.ts";
 import { formatReplayReport } from "../replay/replay_report.ts";
 import type { ReplayReport } from "../replay/replay_trace.ts";
 import type { ReplayPictures } from "../replay/memory_timeline.ts";
@@ -75,7 +76,7 @@ ${
     ).join("\n")
   }
 </div>
-
+${cpuSection([{ name: report.design, report }])}
 <h2>Problems</h2>
 ${problemTables(report)}
 

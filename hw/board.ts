@@ -198,6 +198,21 @@ export class Board {
     return this.#readOutsideRam(addr, 4);
   }
 
+  /**
+   * Fetches an instruction word for the board's CPU: the same access, cost
+   * and faults as {@link Board.read32} on the same address, looked up flash
+   * first, where code usually runs. The core fetches through this method
+   * alone, so that an instruction side (a cache of its own) has one seam.
+   */
+  fetch32(addr: number): number {
+    const offset = addr - FLASH_BASE;
+    if (offset >>> 0 === offset && offset <= this.flashBytes - 4) {
+      if ((this.cycles += FLASH_ACCESS_CYCLES) > this.#cycleLimit) this.#limitReached();
+      return this.#flashView.getUint32(offset, true);
+    }
+    return this.read32(addr);
+  }
+
   /** Writes the low byte of `value`. */
   write8(addr: number, value: number): void {
     const offset = addr - RAM_BASE;

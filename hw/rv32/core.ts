@@ -2,7 +2,7 @@
  * The board's CPU: an RV32IM core in machine mode, little-endian, on the
  * board's counted bus.
  *
- * Every fetch is a `board.read32` and every load or store a
+ * Every fetch is a `board.fetch32` (read32's access, flash first) and every load or store a
  * `board.read8/16/32` or `write8/16/32` on the physical address, so RAM,
  * flash, MMIO registers, bus faults and the board's cycle limit behave for
  * firmware exactly as for TypeScript code (the MMU is not in the way: a
@@ -247,7 +247,7 @@ export class Rv32Core {
       while (retired !== end) {
         // The fetch is charged and checked by the bus whether or not the
         // decode is cached; the word it returns is the cache's tag.
-        const word = board.read32(pc >>> 0) | 0;
+        const word = board.fetch32(pc >>> 0) | 0;
         let slot = (pc - flashBase) >>> 2;
         if (slot >= flashEntries) slot = flashEntries + ((pc >>> 2) & otherMask);
         const entry = slot * lanes;

@@ -214,12 +214,19 @@ static uint32_t alloc(uint32_t bytes, uint32_t align) {
   if (bytes > g.heap_end - g.heap_start) return 0;
   uint32_t need = round_up(bytes, 8);
   if (need < MIN_BLOCK - HEADER) need = MIN_BLOCK - HEADER;
+  // A block smaller than its header and the payload has no room wherever the
+  // payload starts: one comparison skips it, and most blocks the walk meets
+  // are such (small freed slices, before a page-aligned pile fits). A free
+  // block's size word has USED clear: it is the size itself.
+  uint32_t least = HEADER + need;
   for (uint32_t block = g.free_list; block != 0; block = next_free(block)) {
+    uint32_t size = block_at(block)->size;
+    if (size < least) continue;
     uint32_t payload = round_up(block + HEADER, align);
     // What is left before the new block must be nothing, or a block of its own.
     uint32_t gap = payload - HEADER - block;
     if (gap > 0 && gap < MIN_BLOCK) payload += align;
-    if (payload + need <= block + size_of(block)) return carve(block, payload, need);
+    if (payload + need <= block + size) return carve(block, payload, need);
   }
   return 0;
 }

@@ -338,7 +338,7 @@ Deno.test("what was found before a design broke is reported; the list is capped,
 
 Deno.test("an interrupted replay reports what it found so far (Ctrl-C: exit 130; a signal from a program)", async () => {
   const cli = await replay("--design", given("presses_ctrl_c"), PROCS);
-  assertEquals(cli.code, 130, cli.stderr);
+  assertEquals(cli.code, 130, `stderr: ${cli.stderr}\nstdout ends: ${cli.stdout.slice(-400)}`);
   assertEquals(cli.stdout.includes("\nSTOPPED (interrupted) at line "), true, cli.stdout);
   assertEquals(/\nINTERRUPTED at line \d+: no violation up to there/.test(cli.stdout), true);
   const events = Number(cli.stdout.match(/\nevents: ([\d,]+) =/)![1].replaceAll(",", ""));

@@ -219,8 +219,12 @@ async function readOpenFile(
 /**
  * Where the page's parts are, from the file's header_page description:
  * `commit`'s offset and size (the kernel's long), `data`'s offset.
+ * @param layout the file's metadata
+ * @param pageSize the file's page size
+ * @returns the page layout
+ * @throws {DatError} when header_page gives no usable layout
  */
-function readPageLayout(layout: DatLayout, pageSize: number): PageLayout {
+export function readPageLayout(layout: DatLayout, pageSize: number): PageLayout {
   const { text, offset } = layout.headerPage;
   const fields = parseFields(text, { what: "header_page", offset });
   const commit = fields.get("commit");

@@ -19,7 +19,24 @@
  * @module
  */
 
-export { Board, type BoardOptions, type MemoryRegion } from "./hw/board.ts";
+export { Board, type BoardCaches, type BoardOptions, type MemoryRegion } from "./hw/board.ts";
+export {
+  boardCacheCosts,
+  CACHE_PRESETS,
+  type CacheConfig,
+  CacheConfigError,
+  type CacheCosts,
+  type CacheCounters,
+  type CacheLineState,
+  CacheModel,
+  type CachePresetName,
+  checkCacheConfig,
+  formatCacheSpec,
+  isCachePresetName,
+  parseCacheSpec,
+  type Replacement,
+  type WritePolicy,
+} from "./hw/cache/mod.ts";
 export { BusFault, type BusFaultReason } from "./hw/bus_fault.ts";
 export { CycleLimitExceeded } from "./hw/cycle_limit.ts";
 export type { MmioDevice, RegisterAccess } from "./hw/mmio_device.ts";
@@ -212,6 +229,12 @@ export { Recorder } from "./tools/record/recorder.ts";
 export { boardForPeak, type BoardSize, boardSizeForTrace } from "./tools/replay/board_size.ts";
 export { CHECK_MODES, type CheckMode } from "./tools/replay/shadow_memory.ts";
 export type { OpFigures } from "./tools/replay/cycle_stats.ts";
+export type {
+  CacheCountFigures,
+  CacheFigures,
+  CacheOpFigures,
+  CacheSideFigures,
+} from "./tools/replay/cache_stats.ts";
 export {
   Mmu,
   MMU_CONTROL,

@@ -4,6 +4,9 @@
  */
 
 import { BusFault, type BusFaultReason } from "./bus_fault.ts";
+import type { CacheConfig } from "./cache/cache_config.ts";
+import { boardCacheCosts } from "./cache/cache_costs.ts";
+import { CacheModel } from "./cache/cache_model.ts";
 import { CycleLimitExceeded } from "./cycle_limit.ts";
 import { ConsoleUart } from "./console_uart.ts";
 import { CycleCounter } from "./cycle_counter.ts";
@@ -41,6 +44,39 @@ export interface BoardOptions {
    * of 4 KiB. Default 0.
    */
   flashBytes?: number;
+  /**
+   * Caches between the bus's users and memory; default none, and then every
+   * access costs what the timing constants say. See {@link BoardCaches}.
+   */
+  cache?: BoardCaches;
+}
+
+/**
+ * The board's optional caches. Each is a cost model (a CacheModel): RAM and
+ * flash still hold every byte, so what the caches hold never differs from
+ * memory, and the debug port, which reads and writes memory directly,
+ * bypasses them and changes nothing in them.
+ *
+ * - `data`: every bus read and write of RAM (fill32 included, at exactly what
+ *   as many write32 calls cost) and every bus read of flash (a C design's
+ *   constants; as an M7's D-cache caches data reads of its flash). MMIO is
+ *   never cached: a register access, and a faulting one, cost what they
+ *   cost without a cache.
+ * - `instruction`: the board's CPU's fetches (fetch32), from flash or RAM.
+ *   Only the CPU fetches, so a board without one has no instruction side.
+ *
+ * With any cache, fetches stop going through the data side: without an
+ * instruction cache they cost what an uncached access of their memory does.
+ * A line fill from flash costs the config's missCycles plus flash's wait
+ * states for each beat and the request, (1 + line / 8) x (FLASH - RAM access
+ * cycles), as the board's price rule (cache_costs.ts) gives for a memory of
+ * flash's access cost.
+ */
+export interface BoardCaches {
+  /** The data cache's configuration; none when absent. */
+  data?: CacheConfig;
+  /** The instruction cache's configuration; none when absent. */
+  instruction?: CacheConfig;
 }
 
 /** One region of the physical memory map. */
@@ -77,7 +113,9 @@ const LITTLE_ENDIAN_HOST = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
  * registers. RAM and flash are zero at power-on; the debug port
  * ({@link Board.debugLoad}) programs flash. `vread*`/`vwrite*` go through
  * the MMU first (a TLB miss walks the page tables with bus reads; an
- * unmapped page raises a PageFault).
+ * unmapped page raises a PageFault). With caches (`options.cache`, see
+ * {@link BoardCaches}), a RAM or flash access costs what the cache model
+ * says instead; without one, nothing of that path runs.
  *
  * @example
  * ```ts
@@ -97,6 +135,15 @@ export class Board {
   readonly flashBytes: number;
   /** Bus cycles spent since power-on. */
   cycles = 0;
+  /** The data cache (see {@link BoardCaches}); null when the board has none. */
+  readonly dataCache: CacheModel | null;
+  /** The instruction cache (see {@link BoardCaches}); null when the board has none. */
+  readonly instructionCache: CacheModel | null;
+  /** Cycles a line fill from flash adds to each cache's missCycles (see BoardCaches). */
+  readonly #dataFlashExtra: number;
+  readonly #instructionFlashExtra: number;
+  /** The most one 32-bit access can cost through the data cache: a bound for fill32's limit check. */
+  readonly #dataWordBound: number;
   /**
    * The cycle count past which an access raises CycleLimitExceeded (see
    * limitCycles); Infinity while no limit is set. Debug-port calls lower it.
@@ -145,8 +192,18 @@ export class Board {
   readonly #registerAccess = new Uint8Array(MMIO_REGISTERS);
 
   /**
-   * Powers on a board with zeroed RAM and flash, and its cycle count at 0.
-   * @param options the RAM and flash sizes; see {@link BoardOptions}
+   * Powers on a board with zeroed RAM and flash, empty caches, and its
+   * cycle count at 0.
+   * @param options the RAM and flash sizes, and the caches; see {@link BoardOptions}
+   * @throws {CacheConfigError} when a cache's configuration fails its checks
+   * @example
+   * ```ts
+   * import { Board, CACHE_PRESETS, RAM_BASE } from "@pagepile/pagepile";
+   * const board = new Board({ ramBytes: 1024 * 1024, cache: { data: CACHE_PRESETS["cortex-m7-d"] } });
+   * board.read32(RAM_BASE); // a miss: hit 1 + line fill 10
+   * board.read32(RAM_BASE + 4); // a hit in the same line: 1
+   * console.log(board.cycles, board.dataCache!.misses); // 12 1
+   * ```
    */
   constructor(options: BoardOptions = {}) {
     const ramBytes = options.ramBytes ?? RAM_DEFAULT_BYTES;
@@ -166,6 +223,31 @@ export class Board {
     this.#attach(CONSOLE_BASE, this.console);
     this.#attach(FAULT_STATUS_BASE, this.#faultStatus);
     this.#attach(MMU_BASE, this.#mmu);
+    const data = options.cache?.data;
+    const instruction = options.cache?.instruction;
+    this.dataCache = data === undefined ? null : new CacheModel(data);
+    this.instructionCache = instruction === undefined ? null : new CacheModel(instruction);
+    this.#dataFlashExtra = data === undefined ? 0 : flashFillExtra(data.lineBytes);
+    this.#instructionFlashExtra = instruction === undefined
+      ? 0
+      : flashFillExtra(instruction.lineBytes);
+    this.#dataWordBound = data === undefined
+      ? 0
+      : data.hitCycles + data.missCycles + data.writeBackCycles + data.writeThroughCycles;
+    // A board with a cache serves the bus through the cached variants below,
+    // set on the instance; a board without one keeps the methods above
+    // untouched, so the cache costs the uncached path nothing, not even a
+    // branch per access.
+    if (data !== undefined) {
+      this.read8 = this.#cachedRead8;
+      this.read16 = this.#cachedRead16;
+      this.read32 = this.#cachedRead32;
+      this.write8 = this.#cachedWrite8;
+      this.write16 = this.#cachedWrite16;
+      this.write32 = this.#cachedWrite32;
+      this.fill32 = this.#cachedFill32;
+    }
+    if (data !== undefined || instruction !== undefined) this.fetch32 = this.#cachedFetch32;
   }
 
   /** Reads a byte. */
@@ -269,10 +351,148 @@ export class Board {
       for (let i = 0; i < words; i++) this.write32(addr + i * 4, value);
       return;
     }
+    this.#fillRam(offset, words, value);
+    this.cycles += words * RAM_ACCESS_CYCLES;
+  }
+
+  /** Writes `value` to `words` (> 0) words of RAM from `offset`, a multiple of 4, marking them written. */
+  #fillRam(offset: number, words: number, value: number): void {
     if (this.#words !== null) this.#words.fill(value, offset >>> 2, (offset >>> 2) + words);
     else for (let i = 0; i < words; i++) this.#view.setUint32(offset + i * 4, value, true);
     if (this.#written !== null) this.#markRangeWritten(offset, words * 4);
-    this.cycles += words * RAM_ACCESS_CYCLES;
+  }
+
+  // The cached variants of the bus's methods, which a board with a data
+  // cache (or, for fetch32, any cache) serves the bus through. Each does what
+  // its uncached method does, faults and limit included; only the cost of a
+  // RAM or flash access comes from the cache model instead of the constant.
+
+  #cachedRead8(addr: number): number {
+    const offset = addr - RAM_BASE;
+    if (offset >>> 0 === offset && offset < this.ramBytes) {
+      this.#spend(this.dataCache!.access(addr, false, 1));
+      return this.#bytes[offset];
+    }
+    return this.#cachedReadOutsideRam(addr, 1);
+  }
+
+  #cachedRead16(addr: number): number {
+    const offset = addr - RAM_BASE;
+    if (offset >>> 0 === offset && offset <= this.ramBytes - 2) {
+      this.#spend(this.dataCache!.access(addr, false, 2));
+      return this.#view.getUint16(offset, true);
+    }
+    return this.#cachedReadOutsideRam(addr, 2);
+  }
+
+  #cachedRead32(addr: number): number {
+    const offset = addr - RAM_BASE;
+    if (offset >>> 0 === offset && offset <= this.ramBytes - 4) {
+      this.#spend(this.dataCache!.access(addr, false, 4));
+      return this.#view.getUint32(offset, true);
+    }
+    return this.#cachedReadOutsideRam(addr, 4);
+  }
+
+  #cachedWrite8(addr: number, value: number): void {
+    const offset = addr - RAM_BASE;
+    if (offset >>> 0 === offset && offset < this.ramBytes) {
+      this.#spend(this.dataCache!.access(addr, true, 1));
+      this.#bytes[offset] = value;
+      this.#markWritten(offset, offset);
+      return;
+    }
+    this.#writeOutsideRam(addr, 1, value);
+  }
+
+  #cachedWrite16(addr: number, value: number): void {
+    const offset = addr - RAM_BASE;
+    if (offset >>> 0 === offset && offset <= this.ramBytes - 2) {
+      this.#spend(this.dataCache!.access(addr, true, 2));
+      this.#view.setUint16(offset, value, true);
+      this.#markWritten(offset, offset + 1);
+      return;
+    }
+    this.#writeOutsideRam(addr, 2, value);
+  }
+
+  #cachedWrite32(addr: number, value: number): void {
+    const offset = addr - RAM_BASE;
+    if (offset >>> 0 === offset && offset <= this.ramBytes - 4) {
+      this.#spend(this.dataCache!.access(addr, true, 4));
+      this.#view.setUint32(offset, value, true);
+      this.#markWritten(offset, offset + 3);
+      return;
+    }
+    this.#writeOutsideRam(addr, 4, value);
+  }
+
+  /**
+   * fill32 through the data cache: the burst costs and counts, in the cache
+   * too, exactly what as many write32 calls would (CacheModel.accessWords).
+   * Where it could fault or pass the cycle limit (bounded by the dearest a
+   * word can cost), word by word through write32, as the uncached fill32.
+   */
+  #cachedFill32(addr: number, words: number, value: number): void {
+    const offset = addr - RAM_BASE;
+    if (!Number.isInteger(words)) throw new RangeError(`fill32: ${words} is not a count of words`);
+    if (words <= 0) return;
+    if (
+      offset >>> 0 !== offset || offset + words * 4 > this.ramBytes || offset % 4 !== 0 ||
+      this.cycles + words * this.#dataWordBound > this.#cycleLimit
+    ) {
+      for (let i = 0; i < words; i++) this.write32(addr + i * 4, value);
+      return;
+    }
+    this.#fillRam(offset, words, value);
+    this.cycles += this.dataCache!.accessWords(addr, words, true);
+  }
+
+  /**
+   * fetch32 on a board with a cache: through the instruction cache when
+   * there is one, else at the uncached cost of flash or RAM; never through
+   * the data cache. MMIO and faults as read32.
+   */
+  #cachedFetch32(addr: number): number {
+    const cache = this.instructionCache;
+    const flashOffset = addr - FLASH_BASE;
+    if (flashOffset >>> 0 === flashOffset && flashOffset <= this.flashBytes - 4) {
+      this.#spend(
+        cache === null
+          ? FLASH_ACCESS_CYCLES
+          : this.#flashRead(cache, addr, 4, this.#instructionFlashExtra),
+      );
+      return this.#flashView.getUint32(flashOffset, true);
+    }
+    const offset = addr - RAM_BASE;
+    if (offset >>> 0 === offset && offset <= this.ramBytes - 4) {
+      this.#spend(cache === null ? RAM_ACCESS_CYCLES : cache.access(addr, false, 4));
+      return this.#view.getUint32(offset, true);
+    }
+    return this.#readOutsideRam(addr, 4);
+  }
+
+  /** A read outside RAM on a board with a data cache: flash through it, MMIO (or a fault) not. */
+  #cachedReadOutsideRam(addr: number, width: number): number {
+    const offset = addr - FLASH_BASE;
+    if (offset >>> 0 === offset && offset <= this.flashBytes - width) {
+      this.#spend(this.#flashRead(this.dataCache!, addr, width, this.#dataFlashExtra));
+      if (width === 4) return this.#flashView.getUint32(offset, true);
+      return width === 2 ? this.#flashView.getUint16(offset, true) : this.#flash[offset];
+    }
+    return this.#mmioRead(addr, width);
+  }
+
+  /** The cost of a read of flash through `cache`: its price, and flash's wait states on each fill. */
+  #flashRead(cache: CacheModel, addr: number, width: number, fillExtra: number): number {
+    const misses = cache.misses;
+    const cycles = cache.access(addr, false, width);
+    return cycles + (cache.misses - misses) * fillExtra;
+  }
+
+  /** Adds an access's cycles, and refuses it past the cycle limit. */
+  #spend(cycles: number): void {
+    if ((this.cycles += cycles) > this.#cycleLimit) this.#limitReached();
   }
 
   /** Reads a byte at a virtual address, through the MMU. */
@@ -684,6 +904,16 @@ function mmioFaultReason(
   if (width !== 4 || offset % 4 !== 0) return "misaligned-mmio";
   if (!device.registers.has(offset)) return "unmapped";
   return want === "R" ? "write-only" : "read-only";
+}
+
+/**
+ * What a line fill from flash costs beyond one from RAM, for lines of
+ * `lineBytes`: the board's price rule for a memory of flash's access cost,
+ * less the rule for RAM's.
+ */
+function flashFillExtra(lineBytes: number): number {
+  return boardCacheCosts(lineBytes, FLASH_ACCESS_CYCLES).missCycles -
+    boardCacheCosts(lineBytes, RAM_ACCESS_CYCLES).missCycles;
 }
 
 function checkFlashBytes(flashBytes: number): void {

@@ -13,6 +13,10 @@ import { DESIGNS } from "../../core/designs.ts";
 import { CPU_TIMINGS } from "../../core/image/image_design.ts";
 import { IMAGE_CALL_INSTRUCTIONS } from "../../core/image/image_firmware.ts";
 import type { Rv32TimingModel } from "../../hw/rv32/timing_models.ts";
+import type { BoardCaches } from "../../hw/board.ts";
+import { type CacheConfig, CacheConfigError } from "../../hw/cache/cache_config.ts";
+import { CACHE_PRESETS, type CachePresetName } from "../../hw/cache/cache_presets.ts";
+import { parseCacheSpec } from "../../hw/cache/cache_spec.ts";
 
 /** parseArgs' specs of the shared options. */
 export const JUDGE_OPTIONS = {
@@ -144,3 +148,64 @@ export function stopOnCtrlC(): { signal: AbortSignal; dispose: () => void } {
 
 /** The exit status of a run that was interrupted: 128 + SIGINT, as shells give it. */
 export const INTERRUPTED_STATUS = 130;
+
+/** parseArgs' specs of the cache options, which replay, compare, bench and demo take. */
+export const CACHE_OPTIONS = {
+  cache: { type: "string" },
+  icache: { type: "string" },
+} as const;
+
+/** The cache options' lines of a --help. */
+export const CACHE_HELP = `  --cache SPEC       a data cache on the board: a preset (${
+  Object.keys(CACHE_PRESETS).filter((name) => name.endsWith("-d")).join(", ")
+})
+                     or size=16K,ways=4,line=32[,policy=wb|wt,alloc=yes|no,
+                     repl=lru|fifo|random,hit=,miss=,writeback=,writethrough=],
+                     or a preset and keys that change it (see the README's
+                     "A cache on the board"); default none
+  --icache SPEC      the instruction cache of a design in C, in the same form, or
+                     none; default: the preset's core's (cortex-m7-i with
+                     cortex-m7-d, u74-i with u74-d), none otherwise`;
+
+/** The instruction cache each data preset's core has, for a design that runs on the CPU. */
+const INSTRUCTION_SIDE: Partial<Record<CachePresetName, CachePresetName>> = {
+  "cortex-m7-d": "cortex-m7-i",
+  "u74-d": "u74-i",
+};
+
+/**
+ * Reads the cache options into the board's caches.
+ * @param values what parseArgs found
+ * @returns the caches (undefined for none), or the one line saying what is
+ *   wrong with a spec (a usage error)
+ * @example
+ * ```ts
+ * import { boardCaches } from "./judge_options.ts";
+ * const caches = boardCaches({ cache: "cortex-m7-d" });
+ * console.log(typeof caches === "object" && caches.instruction?.ways); // 2: cortex-m7-i
+ * console.log(boardCaches({ cache: "size=16K" })); // --cache: cache spec: ways is missing ...
+ * ```
+ */
+export function boardCaches(
+  values: { cache?: string; icache?: string },
+): BoardCaches | undefined | string {
+  if (values.cache === undefined) {
+    return values.icache === undefined ? undefined : "--icache needs --cache (a data cache)";
+  }
+  const data = cacheSpec("cache", values.cache);
+  if (typeof data === "string") return data;
+  const icache = values.icache ?? INSTRUCTION_SIDE[values.cache.trim() as CachePresetName];
+  if (icache === undefined || icache === "none") return { data };
+  const instruction = cacheSpec("icache", icache);
+  return typeof instruction === "string" ? instruction : { data, instruction };
+}
+
+/** The configuration `--option spec` gives, or the one line saying what is wrong with it. */
+function cacheSpec(option: string, spec: string): CacheConfig | string {
+  try {
+    return parseCacheSpec(spec);
+  } catch (error) {
+    if (error instanceof CacheConfigError) return `--${option}: ${error.message}`;
+    throw error;
+  }
+}

@@ -15,6 +15,9 @@ import { DesignLoadError, loadDesign } from "../replay/design_loader.ts";
 import { TraceInputError } from "../../traces/line_reader.ts";
 import { openProblem } from "../../traces/input_file.ts";
 import {
+  boardCaches,
+  CACHE_HELP,
+  CACHE_OPTIONS,
   INTERRUPTED_STATUS,
   JUDGE_HELP,
   JUDGE_OPTIONS,
@@ -68,6 +71,7 @@ Options:
   --json             print one JSON object on stdout instead of the report:
                      every figure, table and picture (deno task report turns
                      it into the HTML report later)
+${CACHE_HELP}
 ${JUDGE_HELP}
   --help             show this
 
@@ -76,6 +80,7 @@ Examples:
   deno task replay traces/recorded/linux-6.1/boot.trace.gz --design koowaldah
   deno task replay traces/recorded/linux-6.1/procs.trace.gz --design ./examples/first_fit.elf
   deno task replay traces/recorded/linux-6.1/boot.trace.gz --report boot.html
+  deno task replay traces/recorded/linux-6.1/fs.trace.gz --cache cortex-m7-d
 `;
 
 async function main(args: string[]): Promise<number> {
@@ -96,6 +101,7 @@ async function main(args: string[]): Promise<number> {
         report: { type: "string" },
         help: { type: "boolean", default: false },
         ...JUDGE_OPTIONS,
+        ...CACHE_OPTIONS,
       },
     });
   } catch (error) {
@@ -120,6 +126,12 @@ async function main(args: string[]): Promise<number> {
   }
   const judge = judgeValues(values);
   if (typeof judge === "string") return usage(judge);
+  const cache = boardCaches(values);
+  if (typeof cache === "string") {
+    // One line: the spec is what is wrong, not how to call the program.
+    console.error(`replay: ${cache}`);
+    return 2;
+  }
   let design;
   try {
     design = await loadDesign(values.design, { cpuTiming: judge.cpuTiming });
@@ -145,6 +157,7 @@ async function main(args: string[]): Promise<number> {
     report = await replayTrace(positionals[0], {
       design,
       ramBytes,
+      cache,
       check: values.check as CheckMode,
       auditEvery,
       strict: values.strict,

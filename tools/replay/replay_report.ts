@@ -9,6 +9,7 @@ import { formatVmallocinfo } from "../../core/vmallocinfo.ts";
 import { RAM_MAX_BYTES } from "../../hw/memory_map.ts";
 import type { ReplayReport } from "./replay_trace.ts";
 import type { CpuFigures, StopReason } from "./replayer.ts";
+import { formatCacheFigures } from "./cache_report.ts";
 
 /**
  * Formats a replay report as text: what ran, every event accounted for,
@@ -31,7 +32,8 @@ export function formatReplayReport(
     `design: ${report.design}; board: ${
       report.ramBytes / 1048576
     } MiB of RAM (${report.ramRule}); ` +
-      `checks: ${report.check}` + (report.debug ? "; firmware debug options on" : ""),
+      `checks: ${report.check}` + (report.debug ? "; firmware debug options on" : "") +
+      (report.cache === undefined ? "" : `; data cache ${report.cache.data.spec}`),
   );
   if (report.inputError) {
     out.push(`\nINPUT ERROR: ${report.inputError}\n(the report covers the lines before it)`);
@@ -88,6 +90,7 @@ export function formatReplayReport(
     );
   }
   if (report.cpu !== undefined) out.push(...cpuTable(report.cpu));
+  if (report.cache !== undefined) out.push(...formatCacheFigures(report.cache));
 
   const m = report.memory;
   const ratio = (a: number, b: number): string => (b === 0 ? "-" : (a / b).toFixed(3));

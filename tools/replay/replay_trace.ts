@@ -5,7 +5,7 @@
  * @module
  */
 
-import { Board } from "../../hw/board.ts";
+import { Board, type BoardCaches } from "../../hw/board.ts";
 import type { Design } from "../../core/firmware.ts";
 import { pagepileDesign } from "../../core/pagepile/design.ts";
 import { TraceInputError } from "../../traces/line_reader.ts";
@@ -37,6 +37,11 @@ export interface ReplayTraceOptions extends CallLimits {
   design?: Design;
   /** Board RAM in bytes; default: sized from the trace (see boardSizeForTrace). */
   ramBytes?: number;
+  /**
+   * Caches on the board (see BoardCaches); default none. The report's
+   * `cache` then has what each kind of call did in the data cache.
+   */
+  cache?: BoardCaches;
   /** How much of each block to fill and verify; default "full". */
   check?: CheckMode;
   /** Run the allocators' audit every N events; default only at the end. */
@@ -244,7 +249,7 @@ interface Run {
 function boot(ramBytes: number, options: ReplayTraceOptions): Attempt {
   const design = options.design ?? pagepileDesign;
   // A design's own board options (an image's flash) come with it; the RAM is the replay's.
-  const board = new Board({ ...design.boardOptions, ramBytes });
+  const board = new Board({ ...design.boardOptions, ramBytes, cache: options.cache });
   const replayer = Replayer.boot(design, board, {
     debug: options.debug ?? false,
     check: options.check ?? "full",

@@ -22,6 +22,7 @@
  */
 
 import type { Board } from "../../hw/board.ts";
+import type { CacheModel } from "../../hw/cache/cache_model.ts";
 import { BusFault } from "../../hw/bus_fault.ts";
 import { CYCLES_LO } from "../../hw/cycle_counter.ts";
 import { hex32 } from "../../hw/hex.ts";
@@ -48,6 +49,7 @@ import type { Rv32Counters } from "../../hw/rv32/core.ts";
 import type { TraceEvent, TraceOp, TraceSink } from "../../traces/trace_event.ts";
 import { type CheckMode, ShadowMemory } from "./shadow_memory.ts";
 import { CycleStats, type OpFigures } from "./cycle_stats.ts";
+import { type CacheFigures, CacheOpStats, cacheSide } from "./cache_stats.ts";
 import { KeyTable } from "../../traces/key_table.ts";
 import { MemoryTimeline, type ReplayPictures } from "./memory_timeline.ts";
 import { CallGuard, type CallLimits, DesignBroken } from "./call_guard.ts";
@@ -304,6 +306,12 @@ export interface ReplayResult {
   tables: ReplayTables | null;
   /** With the `pictures` option: what the HTML report draws. */
   pictures?: ReplayPictures;
+  /**
+   * On a board with a data cache: per kind of operation (the names `ops`
+   * uses) what its calls did in the cache, and each cache's totals. Absent
+   * on a board without one.
+   */
+  cache?: CacheFigures;
 }
 
 /** How the firmware's debug reports start on the console. */
@@ -458,6 +466,12 @@ export class Replayer implements TraceSink {
   #reportsSeen = 0;
   /** The board's debug-port calls before the Kernel call in progress. */
   #debugBefore = 0;
+  /** The board's data cache, null without one; its counts per op, and before the call in progress. */
+  readonly #cache: CacheModel | null;
+  readonly #cacheOps = new Map<string, CacheOpStats>();
+  #cacheAccessesBefore = 0;
+  #cacheMissesBefore = 0;
+  #cacheWriteBacksBefore = 0;
 
   /**
    * Starts a replay into `firmware`, claiming its reserved area in the
@@ -470,6 +484,7 @@ export class Replayer implements TraceSink {
   constructor(firmware: Firmware, options: ReplayOptions = {}) {
     this.#k = firmware;
     this.#board = firmware.board;
+    this.#cache = this.#board.dataCache;
     this.#guard = new CallGuard(this.#board, options);
     this.#auditEvery = options.auditEvery ?? 0;
     this.#onFault = options.onFault;
@@ -665,6 +680,9 @@ export class Replayer implements TraceSink {
    * @param lastLine the trace's last line, for what is found at the end
    */
   finish(lastLine = 0): ReplayResult {
+    // The caches' totals cover the replay's calls and the checks between
+    // them, not the checks and audit of the end.
+    const cache = this.#cacheFigures();
     for (const table of [this.#pages, this.#objects, this.#areas]) {
       for (const block of table.values()) {
         this.#verifyBlock(block, lastLine, false);
@@ -711,6 +729,21 @@ export class Replayer implements TraceSink {
       tlb: this.#tlb(),
       tables,
       ...(pictures === undefined ? {} : { pictures }),
+      ...(cache === undefined ? {} : { cache }),
+    };
+  }
+
+  /** The caches' figures so far; undefined on a board without a data cache. */
+  #cacheFigures(): CacheFigures | undefined {
+    if (this.#cache === null) return undefined;
+    const ops: Record<string, ReturnType<CacheOpStats["figures"]>> = {};
+    for (const [name, stats] of this.#cacheOps) ops[name] = stats.figures();
+    const instruction = this.#board.instructionCache;
+    return {
+      data: { ...cacheSide(this.#cache), ops },
+      ...(instruction === null || this.#cpu === undefined
+        ? {}
+        : { instruction: cacheSide(instruction) }),
     };
   }
 
@@ -1250,6 +1283,12 @@ export class Replayer implements TraceSink {
     const board = this.#board;
     const before = board.read32(CYCLE_COUNTER_BASE + CYCLES_LO);
     this.#debugBefore = board.debugAccesses;
+    const cache = this.#cache;
+    if (cache !== null) {
+      this.#cacheAccessesBefore = cache.accesses;
+      this.#cacheMissesBefore = cache.misses;
+      this.#cacheWriteBacksBefore = cache.writeBacks;
+    }
     this.#guard.enter(call);
     if (this.#cpu !== undefined) this.#cpuBefore = this.#cpu.counters();
     return before;
@@ -1277,11 +1316,25 @@ export class Replayer implements TraceSink {
       (this.#board.read32(CYCLE_COUNTER_BASE + CYCLES_LO) - before - MMIO_ACCESS_CYCLES) >>> 0;
     let stats = this.#ops.get(op);
     if (stats === undefined) this.#ops.set(op, stats = new CycleStats());
+    if (this.#cache !== null) this.#chargeCache(op, line);
     if (cpuAfter === undefined) {
       stats.add(cycles, line);
       return;
     }
     this.#chargeCpu(op, call, line, cycles, cpuAfter, stats);
+  }
+
+  /** Charges what the call did in the data cache since #clock to `op`. */
+  #chargeCache(op: string, line: number): void {
+    const cache = this.#cache!;
+    let stats = this.#cacheOps.get(op);
+    if (stats === undefined) this.#cacheOps.set(op, stats = new CacheOpStats());
+    stats.add(
+      cache.accesses - this.#cacheAccessesBefore,
+      cache.misses - this.#cacheMissesBefore,
+      cache.writeBacks - this.#cacheWriteBacksBefore,
+      line,
+    );
   }
 
   /**

@@ -139,6 +139,15 @@ export class Board {
   readonly dataCache: CacheModel | null;
   /** The instruction cache (see {@link BoardCaches}); null when the board has none. */
   readonly instructionCache: CacheModel | null;
+  /**
+   * While true, bus accesses skip the caches: each costs what it costs on a
+   * board without them, and the caches stay as they are. A driver sets it
+   * around work of its own that goes through the bus (reading a design's
+   * figures, checking blocks), so that what the caches hold, and the
+   * figures they give the design's calls, do not depend on that work.
+   * No effect on a board without caches. Default false.
+   */
+  bypassCaches = false;
   /** Cycles a line fill from flash adds to each cache's missCycles (see BoardCaches). */
   readonly #dataFlashExtra: number;
   readonly #instructionFlashExtra: number;
@@ -370,7 +379,7 @@ export class Board {
   #cachedRead8(addr: number): number {
     const offset = addr - RAM_BASE;
     if (offset >>> 0 === offset && offset < this.ramBytes) {
-      this.#spend(this.dataCache!.access(addr, false, 1));
+      this.#spend(this.#dataCost(addr, false, 1));
       return this.#bytes[offset];
     }
     return this.#cachedReadOutsideRam(addr, 1);
@@ -379,7 +388,7 @@ export class Board {
   #cachedRead16(addr: number): number {
     const offset = addr - RAM_BASE;
     if (offset >>> 0 === offset && offset <= this.ramBytes - 2) {
-      this.#spend(this.dataCache!.access(addr, false, 2));
+      this.#spend(this.#dataCost(addr, false, 2));
       return this.#view.getUint16(offset, true);
     }
     return this.#cachedReadOutsideRam(addr, 2);
@@ -388,7 +397,7 @@ export class Board {
   #cachedRead32(addr: number): number {
     const offset = addr - RAM_BASE;
     if (offset >>> 0 === offset && offset <= this.ramBytes - 4) {
-      this.#spend(this.dataCache!.access(addr, false, 4));
+      this.#spend(this.#dataCost(addr, false, 4));
       return this.#view.getUint32(offset, true);
     }
     return this.#cachedReadOutsideRam(addr, 4);
@@ -397,7 +406,7 @@ export class Board {
   #cachedWrite8(addr: number, value: number): void {
     const offset = addr - RAM_BASE;
     if (offset >>> 0 === offset && offset < this.ramBytes) {
-      this.#spend(this.dataCache!.access(addr, true, 1));
+      this.#spend(this.#dataCost(addr, true, 1));
       this.#bytes[offset] = value;
       this.#markWritten(offset, offset);
       return;
@@ -408,7 +417,7 @@ export class Board {
   #cachedWrite16(addr: number, value: number): void {
     const offset = addr - RAM_BASE;
     if (offset >>> 0 === offset && offset <= this.ramBytes - 2) {
-      this.#spend(this.dataCache!.access(addr, true, 2));
+      this.#spend(this.#dataCost(addr, true, 2));
       this.#view.setUint16(offset, value, true);
       this.#markWritten(offset, offset + 1);
       return;
@@ -419,7 +428,7 @@ export class Board {
   #cachedWrite32(addr: number, value: number): void {
     const offset = addr - RAM_BASE;
     if (offset >>> 0 === offset && offset <= this.ramBytes - 4) {
-      this.#spend(this.dataCache!.access(addr, true, 4));
+      this.#spend(this.#dataCost(addr, true, 4));
       this.#view.setUint32(offset, value, true);
       this.#markWritten(offset, offset + 3);
       return;
@@ -437,6 +446,10 @@ export class Board {
     const offset = addr - RAM_BASE;
     if (!Number.isInteger(words)) throw new RangeError(`fill32: ${words} is not a count of words`);
     if (words <= 0) return;
+    if (this.bypassCaches) {
+      Board.prototype.fill32.call(this, addr, words, value);
+      return;
+    }
     if (
       offset >>> 0 !== offset || offset + words * 4 > this.ramBytes || offset % 4 !== 0 ||
       this.cycles + words * this.#dataWordBound > this.#cycleLimit
@@ -454,6 +467,7 @@ export class Board {
    * the data cache. MMIO and faults as read32.
    */
   #cachedFetch32(addr: number): number {
+    if (this.bypassCaches) return Board.prototype.fetch32.call(this, addr);
     const cache = this.instructionCache;
     const flashOffset = addr - FLASH_BASE;
     if (flashOffset >>> 0 === flashOffset && flashOffset <= this.flashBytes - 4) {
@@ -474,6 +488,7 @@ export class Board {
 
   /** A read outside RAM on a board with a data cache: flash through it, MMIO (or a fault) not. */
   #cachedReadOutsideRam(addr: number, width: number): number {
+    if (this.bypassCaches) return this.#readOutsideRam(addr, width);
     const offset = addr - FLASH_BASE;
     if (offset >>> 0 === offset && offset <= this.flashBytes - width) {
       this.#spend(this.#flashRead(this.dataCache!, addr, width, this.#dataFlashExtra));
@@ -481,6 +496,11 @@ export class Board {
       return width === 2 ? this.#flashView.getUint16(offset, true) : this.#flash[offset];
     }
     return this.#mmioRead(addr, width);
+  }
+
+  /** The cost of a RAM access through the data cache, or without it while bypassed. */
+  #dataCost(addr: number, isWrite: boolean, width: number): number {
+    return this.bypassCaches ? RAM_ACCESS_CYCLES : this.dataCache!.access(addr, isWrite, width);
   }
 
   /** The cost of a read of flash through `cache`: its price, and flash's wait states on each fill. */

@@ -11,7 +11,8 @@
  * 5. the generic allocator's rate and worst cycles as its live set grows;
  * 6. trace.dat against its report text;
  * 7. as a user runs it: whole `deno task` processes against `deno task parse`;
- * 8. the RV32 core's speed, which a design in C runs at: instructions per second.
+ * 8. the RV32 core's speed, which a design in C runs at: instructions per second;
+ * 9. what a data cache on the board costs a replay in time, warm and cold.
  * @module
  */
 
@@ -34,9 +35,12 @@ import { userRuns, userRunsTable } from "../bench/as_user_runs_it.ts";
 import { scaleRun, scaleTable } from "../bench/scale.ts";
 import { type Rv32Speed, rv32Speed } from "../bench/rv32_speed.ts";
 import { parseEventCount } from "./event_count.ts";
+import { cacheReplaySpeed, cacheReplayTable } from "../bench/cache_replay.ts";
+import { boardCaches, CACHE_HELP, CACHE_OPTIONS } from "./judge_options.ts";
+import type { BoardCaches } from "../../hw/board.ts";
 
 const HELP = `Usage: deno task bench [TRACE...] [--cycles-trace TRACE] [--rounds N]
-                       [--only SECTIONS] [--events N] [--json]
+                       [--only SECTIONS] [--events N] [--cache SPEC] [--json]
 
 Prints the benchmark tables (see BENCHMARKS.md for the latest) from one run.
 Sections 1 to 3 run on each TRACE (default: the Linux 6.1 traces in
@@ -70,6 +74,10 @@ Sections:
               warm, of a loop shaped like allocator code (loads, stores, ALU,
               a call and a branch per iteration) run from flash on the counted
               bus (tools/bench/rv32_speed.ts), and per CPU-second
+  cache       a replay of each TRACE (check full) with the data cache of --cache
+              (default cortex-m7-d) against the same replay without, warm in
+              this process and cold as whole \`deno task replay\` processes,
+              alternating, at least 5 rounds (target: <= 1.3x)
   scale       (only when asked: --only scale) a synthetic trace of --events N
               (default 100M) replayed by a process of its own: its time, its
               rate over each tenth (target: the last within 15% of the first)
@@ -85,6 +93,8 @@ Options:
   --only LIST       comma-separated sections to run (default: all but scale)
   --events N        events of the scale section's trace (default 100M)
   --json            print one JSON object instead of the tables
+${CACHE_HELP}
+                     (with --cache, section 4's boards have the cache too)
 `;
 
 const MiB = 1024 * 1024;
@@ -486,21 +496,27 @@ interface CyclesRow {
   ops: Record<string, OpFigures>;
 }
 
-async function cyclesPerOp(path: string): Promise<CyclesRow[]> {
+async function cyclesPerOp(path: string, cache?: BoardCaches): Promise<CyclesRow[]> {
   const rows: CyclesRow[] = [];
   for (const ramMiB of [16, 1024]) {
-    const report = await replayTrace(path, { ramBytes: ramMiB * MiB, check: "off" });
+    const report = await replayTrace(path, { ramBytes: ramMiB * MiB, check: "off", cache });
     rows.push({ ramMiB, debug: false, ops: report.ops });
   }
   // The debug options' cost: red zones, poisoning and owner tags, same trace.
-  const report = await replayTrace(path, { ramBytes: 16 * MiB, check: "off", debug: true });
+  const report = await replayTrace(path, {
+    ramBytes: 16 * MiB,
+    check: "off",
+    debug: true,
+    cache,
+  });
   rows.push({ ramMiB: 16, debug: true, ops: report.ops });
   return rows;
 }
 
-function cyclesTable(path: string, rows: CyclesRow[]): string {
+function cyclesTable(path: string, rows: CyclesRow[], cache: string | undefined): string {
   const lines = [
-    `4. Bus cycles per operation replaying ${name(path)} (p50 / p99 / max)`,
+    `4. Bus cycles per operation replaying ${name(path)} (p50 / p99 / max)` +
+    (cache === undefined ? "" : `, with --cache ${cache}`),
     `${"operation".padEnd(20)}` +
     rows.map((r) => `${r.ramMiB} MiB board${r.debug ? ", debug" : ""}`.padStart(24)).join(""),
   ];
@@ -696,6 +712,7 @@ const SECTIONS = [
   "formats",
   "user",
   "cpu",
+  "cache",
   "scale",
 ];
 /** Sections run when --only does not say: all but scale, which takes minutes. */
@@ -750,6 +767,7 @@ async function main(args: string[]): Promise<number> {
         events: { type: "string", default: "100M" },
         json: { type: "boolean", default: false },
         help: { type: "boolean", default: false },
+        ...CACHE_OPTIONS,
       },
     });
   } catch (error) {
@@ -760,6 +778,12 @@ async function main(args: string[]): Promise<number> {
   if (values.help) {
     console.log(HELP);
     return 0;
+  }
+  const cache = boardCaches(values);
+  if (typeof cache === "string") {
+    // One line: the spec is what is wrong, not how to call the program.
+    console.error(`bench: ${cache}`);
+    return 2;
   }
   const rounds = Number(values.rounds);
   const scaleEvents = parseEventCount(values.events);
@@ -793,7 +817,7 @@ async function main(args: string[]): Promise<number> {
     ? [{ dat: values.dat, text: values.text }]
     : FORMAT_PAIRS;
   const used = [
-    ...(only.some((s) => ["throughput", "malloc", "memory"].includes(s)) ? traces : []),
+    ...(only.some((s) => ["throughput", "malloc", "memory", "cache"].includes(s)) ? traces : []),
     ...(only.includes("cycles") ? [cyclesTrace] : []),
     ...(only.includes("formats") ? pairs.flatMap((p) => [p.dat, p.text]) : []),
   ];
@@ -826,7 +850,8 @@ async function main(args: string[]): Promise<number> {
   }
   if (only.includes("cycles")) {
     note(`measuring bus cycles on 16 MiB and 1 GiB boards...`);
-    say(cyclesTable(cyclesTrace, result.cycles = await cyclesPerOp(cyclesTrace) as CyclesRow[]));
+    const rows = await cyclesPerOp(cyclesTrace, cache);
+    say(cyclesTable(cyclesTrace, result.cycles = rows, values.cache));
   }
   if (only.includes("scaling")) {
     note("measuring the generic allocator's scaling...");
@@ -852,6 +877,23 @@ async function main(args: string[]): Promise<number> {
   if (only.includes("cpu")) {
     note(`measuring the RV32 core's speed (${rounds} rounds)...`);
     say(cpuTable(result.cpu = cpuSpeed(rounds)));
+  }
+  if (only.includes("cache")) {
+    const spec = values.cache ?? "cortex-m7-d";
+    const caches = cache ?? boardCaches({ cache: spec }) as BoardCaches;
+    note(`timing replays with --cache ${spec} and without (at least 5 rounds a trace)...`);
+    const rows = await cacheReplaySpeed(traces, {
+      rounds,
+      caches,
+      spec,
+      onRound: (trace, round) => note(`  ${shown(trace)}: round ${round}`),
+    });
+    say(
+      cacheReplayTable(
+        result.cache = rows.map((row) => ({ ...row, trace: shown(row.trace) })),
+        spec,
+      ),
+    );
   }
   if (only.includes("scale")) {
     const run = await scaleRun(scaleEvents, note);

@@ -16,6 +16,9 @@ import { CHECK_MODES, type CheckMode } from "../replay/shadow_memory.ts";
 import { parseByteSize } from "./byte_size.ts";
 import { ProgressLines } from "./progress_lines.ts";
 import {
+  boardCaches,
+  CACHE_HELP,
+  CACHE_OPTIONS,
   INTERRUPTED_STATUS,
   JUDGE_HELP,
   JUDGE_OPTIONS,
@@ -58,6 +61,7 @@ Options:
                    on shared scales, and each design's memory map at its peak
                    (one self-contained file, no network needed)
   --json           print one JSON object instead of the tables
+${CACHE_HELP}
 ${JUDGE_HELP}
   --help           show this
 
@@ -84,6 +88,7 @@ async function main(args: string[]): Promise<number> {
         report: { type: "string" },
         help: { type: "boolean", default: false },
         ...JUDGE_OPTIONS,
+        ...CACHE_OPTIONS,
       },
     });
   } catch (error) {
@@ -106,6 +111,12 @@ async function main(args: string[]): Promise<number> {
   }
   const judge = judgeValues(values);
   if (typeof judge === "string") return usage(judge);
+  const cache = boardCaches(values);
+  if (typeof cache === "string") {
+    // One line: the spec is what is wrong, not how to call the program.
+    console.error(`compare: ${cache}`);
+    return 2;
+  }
   try {
     // A typo is told before anything runs (C is built again, once, for the replays).
     for (const spec of designs) await loadDesign(spec, { cpuTiming: judge.cpuTiming });
@@ -125,6 +136,7 @@ async function main(args: string[]): Promise<number> {
   try {
     comparison = await compareDesigns(positionals[0], designs, {
       ramBytes,
+      cache,
       check: values.check as CheckMode,
       minRam: values["min-ram"],
       pictures: values.report !== undefined,

@@ -3,12 +3,14 @@
  * read from the system-information registers, runs page, slice and generic
  * allocation scenarios with the bus cycles of each call, prints the
  * buddyinfo and slabinfo tables, and ends with the replay of a real Linux
- * boot trace kept in the repository.
+ * boot trace kept in the repository. `--cache SPEC` (and `--icache SPEC`)
+ * puts caches on every board it uses, as replay takes them.
  * @module
  */
 
 import {
   Board,
+  type BoardCaches,
   boot,
   formatBuddyinfo,
   formatSlabinfo,
@@ -23,7 +25,10 @@ import {
   PAGE_SIZE,
   RAM_ACCESS_CYCLES,
 } from "../../mod.ts";
+import { parseArgs } from "node:util";
 import { fileURLToPath as fromFileUrl } from "node:url";
+import { boardCaches, CACHE_OPTIONS } from "./judge_options.ts";
+import { formatCacheSpec } from "../../hw/cache/cache_spec.ts";
 import { renderHtmlReport } from "../report/html_report.ts";
 import { formatReplayReport } from "../replay/replay_report.ts";
 import { replayTrace } from "../replay/replay_trace.ts";
@@ -31,8 +36,18 @@ import { loadDesign } from "../replay/design_loader.ts";
 
 const RAM_BYTES = 64 * 1024 * 1024;
 
-async function main(): Promise<void> {
-  const board = new Board({ ramBytes: RAM_BYTES });
+async function main(args: string[]): Promise<number> {
+  let cache;
+  try {
+    cache = boardCaches(parseArgs({ args, options: CACHE_OPTIONS }).values);
+  } catch (error) {
+    cache = `${(error as Error).message} (the demo takes --cache SPEC and --icache SPEC)`;
+  }
+  if (typeof cache === "string") {
+    console.error(`demo: ${cache}`);
+    return 2;
+  }
+  const board = new Board({ ramBytes: RAM_BYTES, cache });
   printMemoryMap(board);
   const bootCycles = board.cycles;
   const k = boot(board);
@@ -105,7 +120,8 @@ async function main(): Promise<void> {
   const problems = k.audit();
   console.log(`audit: ${problems.length === 0 ? "every invariant holds" : problems.join("\n")}`);
   console.log(
-    `\nCosts: ${RAM_ACCESS_CYCLES} cycles per RAM access, ${MMIO_ACCESS_CYCLES} per MMIO access.`,
+    `\nCosts: ${RAM_ACCESS_CYCLES} cycles per RAM access, ${MMIO_ACCESS_CYCLES} per MMIO access` +
+      (cache === undefined ? "." : ", but RAM through the data cache (hit 1, a miss its fill)."),
   );
 
   console.log(`\n${"=".repeat(100)}`);
@@ -113,6 +129,7 @@ async function main(): Promise<void> {
   console.log(`deno task replay ${BOOT_TRACE}\n`);
   const report = await replayTrace(fromFileUrl(new URL(`../../${BOOT_TRACE}`, import.meta.url)), {
     pictures: true,
+    cache,
   });
   console.log(formatReplayReport(report, { stats: false }));
   // In the temporary directory, so that the demo leaves the checkout as it was.
@@ -120,7 +137,8 @@ async function main(): Promise<void> {
   await Deno.writeTextFile(html, renderHtmlReport(report));
   console.log(`\nThe replay's HTML report (memory map, charts, tables): ${html}`);
   console.log("Open it in a browser; it needs no network.");
-  await designInC();
+  await designInC(cache);
+  return 0;
 }
 
 /**
@@ -128,7 +146,7 @@ async function main(): Promise<void> {
  * core on the Linux 6.12 excerpt: its board's memory map, with flash, and
  * its cycle tables (no compiler needed: the image is in the repository).
  */
-async function designInC(): Promise<void> {
+async function designInC(cache: BoardCaches | undefined): Promise<void> {
   console.log(`\n${"=".repeat(100)}`);
   console.log("A design in C: examples/first_fit.c (first_fit.ts's twin), built into");
   console.log("examples/first_fit.elf and run by the board's RV32IM core, every fetch, load and");
@@ -136,10 +154,11 @@ async function designInC(): Promise<void> {
   const design = await loadDesign(
     fromFileUrl(new URL("../../examples/first_fit.elf", import.meta.url)),
   );
-  printMemoryMap(new Board({ ramBytes: RAM_BYTES, ...design.boardOptions }));
+  printMemoryMap(new Board({ ramBytes: RAM_BYTES, ...design.boardOptions, cache }));
   console.log(`\ndeno task replay ${VM_TRACE} --design ./examples/first_fit.elf\n`);
   const report = await replayTrace(fromFileUrl(new URL(`../../${VM_TRACE}`, import.meta.url)), {
     design,
+    cache,
   });
   const text = formatReplayReport(report);
   console.log(text.slice(text.indexOf("bus cycles per operation"), text.indexOf("\nmemory:")));
@@ -240,6 +259,11 @@ function printMemoryMap(board: Board): void {
     const last = hex32(region.base + region.size - 1);
     console.log(`  ${hex32(region.base)}-${last}  ${region.name}`);
   }
+  const { dataCache, instructionCache } = board;
+  if (dataCache !== null) console.log(`  data cache: ${formatCacheSpec(dataCache.config)}`);
+  if (instructionCache !== null) {
+    console.log(`  instruction cache: ${formatCacheSpec(instructionCache.config)}`);
+  }
 }
 
 /**
@@ -276,4 +300,4 @@ function indent(text: string): string {
   return text.trimEnd().split("\n").map((line) => `  ${line}`).join("\n");
 }
 
-if (import.meta.main) await main();
+if (import.meta.main) Deno.exit(await main(Deno.args));

@@ -17,12 +17,14 @@ import {
   type LoadDesignOptions,
 } from "../replay/design_loader.ts";
 import type { Rv32TimingModel } from "../../hw/rv32/timing_models.ts";
+import type { BoardCaches } from "../../hw/board.ts";
 import type { ReplayReport } from "../replay/replay_trace.ts";
 import { smallestBoards } from "./smallest_board.ts";
 import type { CheckMode } from "../replay/shadow_memory.ts";
 import { TraceTape } from "../../traces/trace_tape.ts";
 import { ReplayWorkers } from "./replay_workers.ts";
 import { siteOpsRead } from "../replay/replayer.ts";
+import { formatCacheSpec } from "../../hw/cache/cache_spec.ts";
 
 /** Options of {@link compareDesigns}. */
 export interface CompareOptions extends CallLimits {
@@ -39,6 +41,12 @@ export interface CompareOptions extends CallLimits {
   ramBytes?: number;
   /** How much of each block to fill and verify; default "full". */
   check?: CheckMode;
+  /**
+   * Caches on every design's board (see BoardCaches); default none. The
+   * cycles then include the cache, and each report has its `cache` figures.
+   * The smallest-board probes run without it: a cache changes no allocation.
+   */
+  cache?: BoardCaches;
   /** Collect each replay's pictures (what the HTML reports draw); default false. */
   pictures?: boolean;
   /**
@@ -103,6 +111,8 @@ export interface Comparison {
   ramRule: string;
   /** The check mode. */
   check: CheckMode;
+  /** The data cache every design's board had, as a spec; null without one. */
+  cache: string | null;
   /** Peak of live requested bytes (the same for every design: the trace's). */
   peakRequestedBytes: number;
   /** One line per design, in the order asked for. */
@@ -225,6 +235,7 @@ async function compareOnTape(
     const reports = await Promise.all(designs.map(async ({ spec, load }, i) => {
       const report = await workers.replay(spec, path, {
         ramBytes,
+        cache: options.cache,
         check,
         pictures: options.pictures ?? false,
         zeroApart: true,
@@ -273,6 +284,7 @@ async function compareOnTape(
       ramBytes,
       ramRule,
       check,
+      cache: options.cache?.data === undefined ? null : formatCacheSpec(options.cache.data),
       peakRequestedBytes: Math.max(...reports.map((r) => r.memory.peakRequestedBytes)),
       designs: rows,
     };

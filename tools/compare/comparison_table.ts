@@ -25,6 +25,9 @@ export function formatComparison(comparison: Comparison): string {
       comparison.ramBytes / 1048576
     } MiB of RAM for every design (${comparison.ramRule}); ` +
     `checks: ${comparison.check}; peak live requested ${kib(comparison.peakRequestedBytes)}`,
+    ...(comparison.cache === null ? [] : [
+      `data cache on every board: ${comparison.cache} (bus cycles include it)`,
+    ]),
     "",
   ];
   const sized = rows.some((r) => r.smallestBoardBytes !== undefined);
@@ -95,6 +98,7 @@ export function formatComparison(comparison: Comparison): string {
     ]),
   ));
   if (onCpu.length > 0) out.push("", ...cpuTable(onCpu, ops));
+  if (comparison.cache !== null) out.push("", ...cacheTables(rows, ops));
   const failed = rows.filter((r) => r.violations > 0 || r.report.inputError !== null);
   if (failed.length > 0) out.push("", "the first violations of each design that failed:");
   for (const r of failed) {
@@ -138,6 +142,58 @@ function cpuTable(rows: Comparison["designs"], ops: string[]): string[] {
           ];
         }),
       ]),
+    ),
+  ];
+}
+
+/**
+ * With a cache: per operation, each design's data-cache misses per call
+ * (p50 / p99 / max), then each design's totals as Dinero prints them.
+ */
+function cacheTables(rows: Comparison["designs"], ops: string[]): string[] {
+  const n = (x: number): string => x.toLocaleString("en-US");
+  const withCache = rows.filter((r) => r.report.cache !== undefined);
+  return [
+    "data-cache misses per operation, p50 / p99 / max per call (accesses and dirty",
+    "write-backs per call are in --json, and in each design's replay):",
+    table(
+      ["operation", ...withCache.map((r) => r.design)],
+      ops.map((op) => [
+        op,
+        ...withCache.map((r) => {
+          const m = r.report.cache!.data.ops[op]?.misses;
+          return m === undefined ? "-" : `${m.p50} / ${m.p99} / ${m.max}`;
+        }),
+      ]),
+    ),
+    "",
+    "data-cache totals per design (its boot and its calls):",
+    table(
+      [
+        "design",
+        "accesses",
+        "misses",
+        "read misses",
+        "write misses",
+        "miss rate",
+        "write-backs",
+        "bytes from memory",
+        "bytes to memory",
+      ],
+      withCache.map((r) => {
+        const t = r.report.cache!.data.totals;
+        return [
+          r.design,
+          n(t.accesses),
+          n(t.misses),
+          n(t.readMisses),
+          n(t.writeMisses),
+          t.accesses === 0 ? "-" : (t.misses / t.accesses).toFixed(4),
+          n(t.writeBacks),
+          n(t.bytesFromMemory),
+          n(t.bytesToMemory),
+        ];
+      }),
     ),
   ];
 }

@@ -20,6 +20,7 @@ export type JobOptions =
   & Pick<
     ReplayTraceOptions,
     | "ramBytes"
+    | "cache"
     | "check"
     | "pictures"
     | "zeroApart"

@@ -34,7 +34,7 @@ export function formatCacheFigures(cache: CacheFigures): string[] {
   }
   lines.push(
     ...cacheTotals(
-      "data cache totals (the calls, and the checker's accesses between them)",
+      "data cache totals (the design's boot and its calls)",
       cache.data.totals,
     ),
   );

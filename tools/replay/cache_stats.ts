@@ -34,7 +34,10 @@ export interface CacheOpFigures {
 export interface CacheSideFigures {
   /** Its configuration, as a spec `--cache` takes. */
   spec: string;
-  /** Its counters over the whole replay, the checker's accesses between calls included. */
+  /**
+   * Its counters over the whole replay: the design's boot and its calls
+   * (the replay's own checks bypass the caches).
+   */
   totals: CacheCounters;
 }
 

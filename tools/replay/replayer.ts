@@ -485,6 +485,11 @@ export class Replayer implements TraceSink {
     this.#k = firmware;
     this.#board = firmware.board;
     this.#cache = this.#board.dataCache;
+    // The caches see the design's boot and the Kernel calls the replay times,
+    // nothing of the replay's own work: its checks and its reads of the
+    // design's figures bypass them (#clock lets a call through), so that the
+    // cache figures do not depend on the check mode or the pictures.
+    this.#board.bypassCaches = true;
     this.#guard = new CallGuard(this.#board, options);
     this.#auditEvery = options.auditEvery ?? 0;
     this.#onFault = options.onFault;
@@ -592,6 +597,7 @@ export class Replayer implements TraceSink {
         this.#liveObjectRequested + this.#livePageBytes + this.#liveVmallocBytes,
       );
     } catch (error) {
+      this.#board.bypassCaches = true;
       // An event whose call was made when the replay stopped counts as applied.
       if (this.#events > this.#applied + this.#skippedCount) this.#applied++;
       throw this.#stopOn(error, e.line);
@@ -630,6 +636,7 @@ export class Replayer implements TraceSink {
     try {
       if (!this.#apply(e)) return;
     } catch (error) {
+      this.#board.bypassCaches = true; // the call ended, uncharged
       // A Kernel call may refuse, or fault on the bus, and the replay goes
       // on; whatever else is thrown breaks the design (event() says so), or
       // is the replayer's own (calling is "" outside the design).
@@ -1289,6 +1296,7 @@ export class Replayer implements TraceSink {
       this.#cacheMissesBefore = cache.misses;
       this.#cacheWriteBacksBefore = cache.writeBacks;
     }
+    board.bypassCaches = false;
     this.#guard.enter(call);
     if (this.#cpu !== undefined) this.#cpuBefore = this.#cpu.counters();
     return before;
@@ -1301,6 +1309,7 @@ export class Replayer implements TraceSink {
    * of a pool's name a design on the CPU makes in slice_pool_create).
    */
   #charge(op: string, line: number, before: number): void {
+    this.#board.bypassCaches = true;
     const call = this.#guard.calling;
     const cpuAfter = this.#cpu?.counters();
     this.#guard.leave();

@@ -18,6 +18,7 @@ import { mapGeometry } from "./map_layout.ts";
 import { memoryMapLegend, memoryMapNote, memoryMapSvg } from "./memory_map_svg.ts";
 import { idPart, kib, PAGE_END, pageStart, peakMapCaption } from "./_page.ts";
 import { cpuSection } from "./_cpu_table.ts";
+import { cacheSection } from "./_cache_table.ts";
 
 const MiB = 1024 * 1024;
 
@@ -123,6 +124,7 @@ ${
   }
 </div>
 ${cpuSection(designs.map((d) => ({ name: d.name, report: d.figures.report })))}
+${cacheSection(designs.map((d) => ({ name: d.name, report: d.figures.report })))}
 <h2>Physical memory at each design's peak</h2>
 ${memoryMaps(designs)}
 <div id="tip" hidden></div>

@@ -17,6 +17,7 @@ import { mapGeometry } from "./map_layout.ts";
 import { memoryMapLegend, memoryMapNote, memoryMapSvg } from "./memory_map_svg.ts";
 import { idPart, kib, PAGE_END, pageStart, peakMapCaption } from "./_page.ts";
 import { cpuSection } from "./_cpu_table.ts";
+import { cacheSection } from "./_cache_table.ts";
 import { formatReplayReport } from "../replay/replay_report.ts";
 import type { ReplayReport } from "../replay/replay_trace.ts";
 import type { ReplayPictures } from "../replay/memory_timeline.ts";
@@ -77,6 +78,7 @@ ${
   }
 </div>
 ${cpuSection([{ name: report.design, report }])}
+${cacheSection([{ name: report.design, report }])}
 <h2>Problems</h2>
 ${problemTables(report)}
 

@@ -41,6 +41,19 @@ export class TraceInputError extends Error {
 /** Called once per line, in order, with the line's 1-based number. */
 export type LineHandler = (line: string, lineNumber: number, cut: boolean) => void;
 
+/**
+ * Called once per line, in order, with the line's 1-based number: the line
+ * is `text.slice(start, end)`, handed over in place, inside the text it was
+ * decoded in, so that a parser reads it without a substring made per line.
+ */
+export type SpanHandler = (
+  text: string,
+  start: number,
+  end: number,
+  lineNumber: number,
+  cut: boolean,
+) => void;
+
 /** Options of {@link readLines}. */
 export interface ReadLinesOptions {
   /** Called now and then with the file bytes read so far and the file's size. */
@@ -72,9 +85,43 @@ export interface ReadLinesOptions {
  * console.log(lines); // ["one", "two"]
  * ```
  */
-export async function readLines(
+export function readLines(
   path: string,
   onLine: LineHandler,
+  options: ReadLinesOptions = {},
+): Promise<number> {
+  return readLineSpans(
+    path,
+    (text, start, end, lineNumber, cut) => onLine(text.slice(start, end), lineNumber, cut),
+    options,
+  );
+}
+
+/**
+ * Streams the lines of `path` to `onLine` as spans of the text they were
+ * decoded in (see {@link SpanHandler}), without their line ends: what
+ * {@link readLines} does, without a string made per line. A line longer
+ * than MAX_LINE_CHARS comes cut to its first MAX_LINE_CHARS characters,
+ * flagged.
+ *
+ * @param path a text file, plain or compressed with gzip or zstd
+ * @param onLine receives each line
+ * @param options progress reporting
+ * @returns the number of lines read
+ * @throws {TraceInputError} as readLines does
+ * @example
+ * ```ts
+ * import { readLineSpans } from "./line_reader.ts";
+ * const path = await Deno.makeTempFile();
+ * await Deno.writeTextFile(path, "one\r\ntwo");
+ * const lines: string[] = [];
+ * await readLineSpans(path, (text, start, end) => lines.push(text.slice(start, end)));
+ * console.log(lines); // ["one", "two"]
+ * ```
+ */
+export async function readLineSpans(
+  path: string,
+  onLine: SpanHandler,
   options: ReadLinesOptions = {},
 ): Promise<number> {
   let file: Deno.FsFile;
@@ -86,46 +133,57 @@ export async function readLines(
   }
   let bytesRead = 0;
   let lineNumber = 0;
+  /** The start of a line whose end is in a later chunk. */
   let carry = "";
   let cutting = false; // inside a line already delivered cut short
   let handlerThrew = false; // an error from onLine is the caller's, passed on as it is
   /** How the file is compressed, if it is: "gzip" or "zstd". */
   let compression = "";
-  const handle = (text: string, cut: boolean): void => {
+  const handle = (text: string, start: number, end: number, cut: boolean): void => {
     try {
-      onLine(text, ++lineNumber, cut);
+      onLine(text, start, end, ++lineNumber, cut);
     } catch (error) {
       handlerThrew = true;
       throw error;
     }
   };
-  const deliver = (text: string): void => {
-    const end = text.endsWith("\r") ? text.length - 1 : text.length;
-    handle(end === text.length ? text : text.slice(0, end), false);
+  /** A whole line, from `start` to its line end at `end`: a CR before the LF is not its. */
+  const deliver = (text: string, start: number, end: number): void => {
+    handle(text, start, end > start && text.charCodeAt(end - 1) === 13 ? end - 1 : end, false);
   };
+  /** A line that ends at `end` in `text`, cut when it is too long. */
+  const line = (text: string, start: number, end: number): void => {
+    if (end - start > MAX_LINE_CHARS) handle(text, start, start + MAX_LINE_CHARS, true);
+    else deliver(text, start, end);
+  };
+  /**
+   * The lines of a chunk, each a span of the chunk itself; only a line begun
+   * in an earlier chunk is made a string of its own (the carry and the
+   * chunk are not joined: a joined string is read slower to its end).
+   */
   const lines = (chunk: string): void => {
     let start = 0;
-    for (let nl = chunk.indexOf("\n"); nl !== -1; nl = chunk.indexOf("\n", start)) {
-      if (cutting) {
-        cutting = false;
-      } else if (carry.length + nl - start > MAX_LINE_CHARS) {
-        handle(
-          (carry + chunk.slice(start, start + MAX_LINE_CHARS)).slice(0, MAX_LINE_CHARS),
-          true,
-        );
+    if (carry.length > 0 || cutting) {
+      const nl = chunk.indexOf("\n");
+      if (nl === -1) {
+        if (!cutting) carry += chunk;
       } else {
-        deliver(carry + chunk.slice(start, nl));
+        if (cutting) cutting = false;
+        else line(carry + chunk.slice(0, nl), 0, carry.length + nl);
+        carry = "";
+        start = nl + 1;
       }
-      carry = "";
+      if (nl === -1) start = chunk.length;
+    }
+    for (let nl = chunk.indexOf("\n", start); nl !== -1; nl = chunk.indexOf("\n", start)) {
+      line(chunk, start, nl);
       start = nl + 1;
     }
-    if (!cutting) {
-      carry += chunk.slice(start);
-      if (carry.length > MAX_LINE_CHARS) {
-        handle(carry.slice(0, MAX_LINE_CHARS), true);
-        carry = "";
-        cutting = true;
-      }
+    if (start < chunk.length) carry += chunk.slice(start);
+    if (carry.length > MAX_LINE_CHARS) {
+      handle(carry, 0, MAX_LINE_CHARS, true);
+      carry = "";
+      cutting = true;
     }
   };
   try {
@@ -188,8 +246,8 @@ export async function readLines(
       }
     }
     lines(decoder.decode());
-    if (carry.length > 0 && !cutting) {
-      deliver(carry);
+    if (carry.length > 0) {
+      deliver(carry, 0, carry.length);
     }
   } catch (error) {
     if (error instanceof TraceInputError || handlerThrew) throw error;

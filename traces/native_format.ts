@@ -38,7 +38,7 @@
  * @module
  */
 
-import { parseCount, parseHexKey } from "./scan.ts";
+import { countAt, hexKeyAt } from "./scan.ts";
 import {
   emptyEvent,
   resetEvent,
@@ -67,7 +67,18 @@ const OPERANDS: Record<Exclude<TraceOp, "skip">, string[]> = {
   vfree: ["key"],
 };
 
-/** Parses native-format lines one at a time, pushing events into a sink. */
+/** The ops by the length of their name, to tell a line's op without a substring. */
+const OPS_BY_LENGTH: Exclude<TraceOp, "skip">[][] = [];
+for (const op of TRACE_OPS as Exclude<TraceOp, "skip">[]) {
+  (OPS_BY_LENGTH[op.length] ??= []).push(op);
+}
+
+/**
+ * Parses native-format lines one at a time, pushing events into a sink. It
+ * reads each line in place, in the text it was decoded in: a substring is
+ * made only for what an event keeps as text (a pool, a name, a site) and for
+ * a problem's message.
+ */
 export class NativeTraceParser {
   readonly #sink: TraceSink;
   readonly #event: TraceEvent = emptyEvent();
@@ -82,43 +93,56 @@ export class NativeTraceParser {
 
   /** Parses one line of the trace (whole: the reader reports cut lines itself). */
   parseLine(text: string, line: number): void {
-    if (text.startsWith("#") || text.trim().length === 0) return;
-    const error = this.#eventLine(tokens(text), line);
+    this.parseSpan(text, 0, text.length, line);
+  }
+
+  /**
+   * Parses the line that lies in `text` from `start` to `end` (without its
+   * line end), as parseLine parses `text.slice(start, end)`.
+   */
+  parseSpan(text: string, start: number, end: number, line: number): void {
+    if (start === end || text.charCodeAt(start) === 35 /* # */) return;
+    if (!isVisible(text.charCodeAt(start)) && text.slice(start, end).trim().length === 0) return;
+    const error = this.#eventLine(text, end, line, tokenStart(text, start, end));
     if (error !== undefined) this.#sink.problem(line, error);
   }
 
-  #eventLine(tokens: string[], line: number): string | undefined {
-    const op = tokens[0] as TraceOp;
-    if (!TRACE_OPS.includes(op)) return `unknown operation "${tokens[0]}"`;
-    const operands = OPERANDS[op as Exclude<TraceOp, "skip">];
+  /** The event of the line whose first token starts at `at`; what is wrong with it, if anything. */
+  #eventLine(text: string, end: number, line: number, at: number): string | undefined {
+    let to = tokenEnd(text, at, end);
+    const op = opAt(text, at, to);
+    if (op === undefined) return `unknown operation "${text.slice(at, to)}"`;
+    const operands = OPERANDS[op];
     const e = this.#event;
     resetEvent(e);
     e.line = line;
     e.op = op;
     for (let i = 0; i < operands.length; i++) {
-      const token = tokens[i + 1];
-      if (token === undefined || token.includes("=")) {
+      at = tokenStart(text, to, end);
+      to = operandEnd(text, at, end);
+      if (at === end || to === -1) {
         return `${op} needs ${operands.length} operands: ${operands.join(" ")}`;
       }
-      const error = this.#operand(operands[i], token);
+      const error = this.#operand(operands[i], text, at, to);
       if (error !== undefined) return `${op}: ${error}`;
     }
-    for (const field of tokens.slice(operands.length + 1)) {
-      const error = this.#field(field);
+    for (at = tokenStart(text, to, end); at < end; at = tokenStart(text, to, end)) {
+      to = tokenEnd(text, at, end);
+      const error = this.#field(text, at, to);
       if (error !== undefined) return `${op}: ${error}`;
     }
     this.#sink.event(e);
     return undefined;
   }
 
-  #operand(name: string, token: string): string | undefined {
+  #operand(name: string, text: string, at: number, to: number): string | undefined {
     const e = this.#event;
     if (name === "pool") {
-      e.pool = token === "-" ? "" : token;
+      e.pool = to - at === 1 && text.charCodeAt(at) === 45 /* - */ ? "" : text.slice(at, to);
       return undefined;
     }
-    const value = name === "key" ? parseKey(token) : parseCount(token);
-    if (value < 0) return `${name} "${token}" is not a number`;
+    const value = name === "key" ? keyAt(text, at, to) : countAt(text, at, to);
+    if (value < 0) return `${name} "${text.slice(at, to)}" is not a number`;
     if (name === "key") e.key = value;
     else if (name === "flags") e.flags = value;
     else if (name === "order") e.order = value;
@@ -126,20 +150,23 @@ export class NativeTraceParser {
     return undefined;
   }
 
-  #field(field: string): string | undefined {
+  #field(text: string, at: number, to: number): string | undefined {
     const e = this.#event;
-    const eq = field.indexOf("=");
-    if (eq <= 0) return `"${field}" is neither an operand nor a key=value field`;
-    const key = field.slice(0, eq);
-    const value = field.slice(eq + 1);
-    if (key === "name") e.name = unescapeField(value);
-    else if (key === "site") e.site = unescapeField(value);
-    else if (key === "linux_bytes" || key === "cpu") {
-      const n = parseCount(value);
-      if (n < 0) return `${key}="${value}" is not a number`;
-      if (key === "cpu") e.cpu = n;
+    const eq = text.indexOf("=", at);
+    if (eq <= at || eq >= to) {
+      return `"${text.slice(at, to)}" is neither an operand nor a key=value field`;
+    }
+    const value = eq + 1;
+    if (isKey(text, at, eq, "name")) e.name = unescapeField(text.slice(value, to));
+    else if (isKey(text, at, eq, "site")) e.site = unescapeField(text.slice(value, to));
+    else if (isKey(text, at, eq, "linux_bytes") || isKey(text, at, eq, "cpu")) {
+      const n = countAt(text, value, to);
+      if (n < 0) return `${text.slice(at, eq)}="${text.slice(value, to)}" is not a number`;
+      if (isKey(text, at, eq, "cpu")) e.cpu = n;
       else e.linuxBytes = n;
-    } else if (key === "batched") e.batched = value === "1";
+    } else if (isKey(text, at, eq, "batched")) {
+      e.batched = to - value === 1 && text.charCodeAt(value) === 49 /* 1 */;
+    }
     // Unknown fields are for other tools: kept out of the way, not an error.
     return undefined;
   }
@@ -200,23 +227,67 @@ function unescapeField(value: string): string {
     : value;
 }
 
-/** The space-separated tokens of a line (runs of spaces count as one). */
-function tokens(text: string): string[] {
-  const list: string[] = [];
-  let start = -1;
-  for (let i = 0; i <= text.length; i++) {
-    const space = i === text.length || text.charCodeAt(i) === 32;
-    if (space && start !== -1) {
-      list.push(text.slice(start, i));
-      start = -1;
-    } else if (!space && start === -1) {
-      start = i;
-    }
-  }
-  return list;
+/**
+ * Where the token at or after `at` starts: past the spaces (runs of spaces
+ * separate tokens as one; only the space does); `end` when none is left.
+ */
+function tokenStart(text: string, at: number, end: number): number {
+  while (at < end && text.charCodeAt(at) === 32) at++;
+  return at;
 }
 
-/** A key: hex with 0x, or decimal; -1 when malformed. */
-function parseKey(token: string): number {
-  return token.startsWith("0x") ? parseHexKey(token) : parseCount(token);
+/** Where the token starting at `at` ends: the next space, or `end`. */
+function tokenEnd(text: string, at: number, end: number): number {
+  while (at < end && text.charCodeAt(at) !== 32) at++;
+  return at;
+}
+
+/** Where the operand starting at `at` ends: the next space, or `end`; -1 when it holds a `=`. */
+function operandEnd(text: string, at: number, end: number): number {
+  for (; at < end; at++) {
+    const c = text.charCodeAt(at);
+    if (c === 32) return at;
+    if (c === 61) return -1;
+  }
+  return at;
+}
+
+/** Whether the text from `at` to `to` is `key`. */
+function isKey(text: string, at: number, to: number, key: string): boolean {
+  return to - at === key.length && sameAt(text, at, key);
+}
+
+/** The op named by the token from `at` to `to`, or undefined. */
+function opAt(text: string, at: number, to: number): Exclude<TraceOp, "skip"> | undefined {
+  const ops = OPS_BY_LENGTH[to - at];
+  if (ops === undefined) return undefined;
+  for (const op of ops) if (sameAt(text, at, op)) return op;
+  return undefined;
+}
+
+/**
+ * Whether `word` is in `text` at `at`, compared character by character:
+ * for a word this short, cheaper than a call to startsWith.
+ */
+function sameAt(text: string, at: number, word: string): boolean {
+  for (let i = 0; i < word.length; i++) {
+    if (text.charCodeAt(at + i) !== word.charCodeAt(i)) return false;
+  }
+  return true;
+}
+
+/**
+ * Whether a line starting with this character code cannot be blank: a
+ * visible ASCII character. Any other goes through trim(), which knows every
+ * space Unicode has.
+ */
+function isVisible(code: number): boolean {
+  return code > 32 && code < 127;
+}
+
+/** A key from `at` to `to`: hex with 0x, or decimal; -1 when malformed. */
+function keyAt(text: string, at: number, to: number): number {
+  return to - at >= 2 && text.charCodeAt(at) === 48 && text.charCodeAt(at + 1) === 120
+    ? hexKeyAt(text, at, to)
+    : countAt(text, at, to);
 }

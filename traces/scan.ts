@@ -1,31 +1,81 @@
 /**
  * Hand-rolled field scanning for trace lines: faster than regular
  * expressions on the hot path, and strict: a malformed number is -1, never a
- * silently truncated value.
+ * silently truncated value. The number scanners read a span of a longer
+ * text (a token inside its line) in place: no substring is made to read a
+ * number.
  * @module
  */
 
 /**
- * The value of `name=` among space-separated `key=value` fields, or
+ * Finds one string in a text, again and again, from positions that only
+ * grow: a line at a time, each line after the last. It remembers where the
+ * string next occurs, so a text where it is rare is searched once, not once
+ * a line (a search from a line that lacks it runs on through the lines
+ * after). A text that changes starts the search over.
+ */
+export class TextSearch {
+  readonly #needle: string;
+  #text = "";
+  #from = 0;
+  #next = -1;
+
+  /** @param needle the string to find */
+  constructor(needle: string) {
+    this.#needle = needle;
+  }
+
+  /** The first index of the string in `text` from `from`, ending by `to`; or -1. */
+  findIn(text: string, from: number, to: number): number {
+    if (text !== this.#text || from < this.#from || (this.#next !== -1 && this.#next < from)) {
+      this.#text = text;
+      this.#from = from;
+      this.#next = text.indexOf(this.#needle, from);
+    }
+    const at = this.#next;
+    return at === -1 || at + this.#needle.length > to ? -1 : at;
+  }
+}
+
+/** A field's key, with its `=`, and with a space before it: made once, not per search. */
+export interface FieldKey {
+  /** `key=`: the key at the start of the fields. */
+  readonly first: string;
+  /** `" key="`: the key after a space. */
+  readonly later: string;
+}
+
+/**
+ * The search strings of a key.
+ * @param name the key, without `=`
+ */
+export function fieldKey(name: string): FieldKey {
+  return { first: `${name}=`, later: ` ${name}=` };
+}
+
+/**
+ * The value of `key=` among space-separated `key=value` fields, or
  * undefined when absent.
  */
-export function fieldValue(fields: string, name: string): string | undefined {
-  let at = fields.startsWith(name) && fields.charCodeAt(name.length) === 61 ? 0 : -1;
-  if (at === -1) {
-    at = fields.indexOf(" " + name + "=");
+export function fieldValue(fields: string, key: FieldKey): string | undefined {
+  let start = fields.startsWith(key.first) ? key.first.length : -1;
+  if (start === -1) {
+    const at = fields.indexOf(key.later);
     if (at === -1) return undefined;
-    at++;
+    start = at + key.later.length;
   }
-  const start = at + name.length + 1;
   const end = fields.indexOf(" ", start);
   return end === -1 ? fields.slice(start) : fields.slice(start, end);
 }
 
-/** A decimal count (digits only, at most 15 of them), or -1. */
-export function parseCount(text: string | undefined): number {
-  if (text === undefined || text.length === 0 || text.length > 15) return -1;
+/**
+ * A decimal count in `text` from `from` to `to` (digits only, at most 15 of
+ * them), or -1; -1 too for `from` = -1 (a field not found).
+ */
+export function countAt(text: string, from: number, to: number): number {
+  if (from < 0 || to <= from || to - from > 15) return -1;
   let value = 0;
-  for (let i = 0; i < text.length; i++) {
+  for (let i = from; i < to; i++) {
     const digit = text.charCodeAt(i) - 48;
     if (digit < 0 || digit > 9) return -1;
     value = value * 10 + digit;
@@ -34,21 +84,24 @@ export function parseCount(text: string | undefined): number {
 }
 
 /**
- * A hex value (optional 0x, at most 16 digits) as a key: its low 52 bits, so
- * it is exact as a number. -1 when malformed.
+ * A hex value in `text` from `from` to `to` (optional 0x, at most 16
+ * digits) as a key: its low 52 bits, so it is exact as a number. -1 when
+ * malformed, or for `from` = -1.
  */
-export function parseHexKey(text: string | undefined): number {
-  if (text === undefined) return -1;
-  let start = text.startsWith("0x") ? 2 : 0;
-  const length = text.length - start;
-  if (length === 0 || length > 16) return -1;
+export function hexKeyAt(text: string, from: number, to: number): number {
+  if (from < 0) return -1;
+  let start = to - from >= 2 && text.charCodeAt(from) === 48 && text.charCodeAt(from + 1) === 120
+    ? from + 2
+    : from;
+  const length = to - start;
+  if (length <= 0 || length > 16) return -1;
   let value = 0;
   if (length > 13) {
     // Check the high digits, then keep the low 13 (52 bits).
-    for (let i = start; i < text.length - 13; i++) if (hexDigit(text.charCodeAt(i)) < 0) return -1;
-    start = text.length - 13;
+    for (let i = start; i < to - 13; i++) if (hexDigit(text.charCodeAt(i)) < 0) return -1;
+    start = to - 13;
   }
-  for (let i = start; i < text.length; i++) {
+  for (let i = start; i < to; i++) {
     const digit = hexDigit(text.charCodeAt(i));
     if (digit < 0) return -1;
     value = value * 16 + digit;
@@ -56,9 +109,26 @@ export function parseHexKey(text: string | undefined): number {
   return value;
 }
 
+/** A decimal count (digits only, at most 15 of them), or -1. */
+export function parseCount(text: string | undefined): number {
+  return text === undefined ? -1 : countAt(text, 0, text.length);
+}
+
+/**
+ * A hex value (optional 0x, at most 16 digits) as a key: its low 52 bits, so
+ * it is exact as a number. -1 when malformed.
+ */
+export function parseHexKey(text: string | undefined): number {
+  return text === undefined ? -1 : hexKeyAt(text, 0, text.length);
+}
+
+/** Each character code's value as a hex digit, or -1: a table, read on every digit of a key. */
+const HEX_DIGITS = new Int8Array(128).fill(-1);
+for (let i = 0; i < 16; i++) {
+  HEX_DIGITS["0123456789abcdef".charCodeAt(i)] = i;
+  HEX_DIGITS["0123456789ABCDEF".charCodeAt(i)] = i;
+}
+
 function hexDigit(code: number): number {
-  if (code >= 48 && code <= 57) return code - 48;
-  if (code >= 97 && code <= 102) return code - 87;
-  if (code >= 65 && code <= 70) return code - 55;
-  return -1;
+  return code < 128 ? HEX_DIGITS[code] : -1;
 }

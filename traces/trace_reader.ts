@@ -10,6 +10,7 @@ import {
   MAX_LINE_CHARS,
   readLines,
   type ReadLinesOptions,
+  readLineSpans,
   TraceInputError,
 } from "./line_reader.ts";
 import { LinuxTraceParser } from "./linux_ftrace.ts";
@@ -90,14 +91,14 @@ export async function readTrace(
       : "linux";
   let lines: number;
   try {
-    lines = await readLines(path, (text, line, cut) => {
+    lines = await readLineSpans(path, (text, start, end, line, cut) => {
       if (parser === undefined) {
-        parser = text.startsWith(NATIVE_HEADER)
+        parser = end - start >= NATIVE_HEADER.length && text.startsWith(NATIVE_HEADER, start)
           ? new NativeTraceParser(counted)
           : new LinuxTraceParser(counted);
       }
       if (cut) counted.problem(line, `line is longer than ${MAX_LINE_CHARS / 1024} KiB; ignored`);
-      else parser.parseLine(text, line);
+      else parser.parseSpan(text, start, end, line);
     }, options);
   } catch (error) {
     // A stream that breaks off part way: say what it was a trace of.

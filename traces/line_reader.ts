@@ -139,41 +139,41 @@ export async function readLineSpans(
   let handlerThrew = false; // an error from onLine is the caller's, passed on as it is
   /** How the file is compressed, if it is: "gzip" or "zstd". */
   let compression = "";
-  const handle = (text: string, start: number, end: number, cut: boolean): void => {
-    try {
-      onLine(text, start, end, ++lineNumber, cut);
-    } catch (error) {
-      handlerThrew = true;
-      throw error;
-    }
-  };
-  /** A whole line, from `start` to its line end at `end`: a CR before the LF is not its. */
-  const deliver = (text: string, start: number, end: number): void => {
-    handle(text, start, end > start && text.charCodeAt(end - 1) === 13 ? end - 1 : end, false);
-  };
-  /** A line that ends at `end` in `text`, cut when it is too long. */
+  /**
+   * Hands over the line from `start` to `end` in `text` (its LF's index):
+   * cut when it is too long; a CR before the LF is not the line's.
+   */
   const line = (text: string, start: number, end: number): void => {
-    if (end - start > MAX_LINE_CHARS) handle(text, start, start + MAX_LINE_CHARS, true);
-    else deliver(text, start, end);
+    if (end - start > MAX_LINE_CHARS) {
+      onLine(text, start, start + MAX_LINE_CHARS, ++lineNumber, true);
+    } else {
+      onLine(
+        text,
+        start,
+        end > start && text.charCodeAt(end - 1) === 13 ? end - 1 : end,
+        ++lineNumber,
+        false,
+      );
+    }
   };
   /**
    * The lines of a chunk, each a span of the chunk itself; only a line begun
    * in an earlier chunk is made a string of its own (the carry and the
    * chunk are not joined: a joined string is read slower to its end).
    */
-  const lines = (chunk: string): void => {
+  const chunkLines = (chunk: string): void => {
     let start = 0;
     if (carry.length > 0 || cutting) {
       const nl = chunk.indexOf("\n");
       if (nl === -1) {
         if (!cutting) carry += chunk;
+        start = chunk.length;
       } else {
         if (cutting) cutting = false;
         else line(carry + chunk.slice(0, nl), 0, carry.length + nl);
         carry = "";
         start = nl + 1;
       }
-      if (nl === -1) start = chunk.length;
     }
     for (let nl = chunk.indexOf("\n", start); nl !== -1; nl = chunk.indexOf("\n", start)) {
       line(chunk, start, nl);
@@ -181,9 +181,18 @@ export async function readLineSpans(
     }
     if (start < chunk.length) carry += chunk.slice(start);
     if (carry.length > MAX_LINE_CHARS) {
-      handle(carry, 0, MAX_LINE_CHARS, true);
+      onLine(carry, 0, MAX_LINE_CHARS, ++lineNumber, true);
       carry = "";
       cutting = true;
+    }
+  };
+  /** chunkLines, marking an error from onLine as the caller's. */
+  const lines = (chunk: string): void => {
+    try {
+      chunkLines(chunk);
+    } catch (error) {
+      handlerThrew = true;
+      throw error;
     }
   };
   try {
@@ -246,8 +255,9 @@ export async function readLineSpans(
       }
     }
     lines(decoder.decode());
+    // The last line, when the text does not end with a line end: as if it did.
     if (carry.length > 0) {
-      deliver(carry, 0, carry.length);
+      lines("\n");
     }
   } catch (error) {
     if (error instanceof TraceInputError || handlerThrew) throw error;

@@ -20,6 +20,17 @@
  * decoded once per image, and no change of code can leave a stale decode:
  * nothing needs invalidating.
  *
+ * Translation: a straight run of instructions the interpreter has run, up
+ * to a branch or jump, becomes a block, and the blocks that start in one
+ * aligned 512 bytes become one JavaScript function (_translate.ts), which runs
+ * them from then on with no decoding or dispatch by op. A translated
+ * instruction still fetches through `board.fetch32` and compares the word
+ * with the one it was made from: a word that differs ends the block before
+ * that instruction, which the interpreter runs from the word fetched, and
+ * the block is dropped. Blocks charge what the interpreter charges, when it
+ * charges it, and start only when the call's instructions left cover them,
+ * so counts, limits and traps are the interpreter's to the instruction.
+ *
  * Not implemented, and illegal instructions if met: the C, A, F and D
  * extensions, CSR instructions other than CSRRS rd, csr, x0 on the
  * counters (cycle, cycleh, instret, instreth and their machine names
@@ -34,6 +45,18 @@ import { formatAddress } from "../hex.ts";
 import { FLASH_BASE } from "../memory_map.ts";
 import { decodeInto, ENTRY_LANES, extraCyclesByOp, SINK_REGISTER } from "./_decode.ts";
 import { mulh, mulhsu, mulhu } from "./_multiply.ts";
+import {
+  type Block,
+  type BlockInstruction,
+  BlockState,
+  isControlTransfer,
+  isTranslatable,
+  MAX_BLOCK_INSTRUCTIONS,
+  MISMATCH,
+  Region,
+  REGION_SHIFT,
+  type TranslationContext,
+} from "./_translate.ts";
 import { Rv32InstructionLimitExceeded } from "./instruction_limit.ts";
 import { RV32_REGISTERS } from "./registers.ts";
 import { IBEX_SMALL, type Rv32TimingModel } from "./timing_models.ts";
@@ -72,6 +95,12 @@ export interface Rv32CoreOptions {
    * ElfImage.symbolize); traps and limits put it beside the pc.
    */
   symbolize?: (pc: number) => string | undefined;
+  /**
+   * Whether code that runs again runs translated (see the module comment);
+   * default true. False leaves the interpreter alone: what the translation
+   * is tested against, and measured against.
+   */
+  translate?: boolean;
 }
 
 /** Options for {@link Rv32Core.call}. */
@@ -145,6 +174,14 @@ export class Rv32Core {
   /** What a division by 0 costs beyond one by anything else. */
   readonly #divByZeroExtra: number;
   readonly #symbolize: ((pc: number) => string | undefined) | undefined;
+  /** Translated blocks, by the decode-cache slot of their first instruction. */
+  readonly #blocks: (Block | undefined)[];
+  /** How a region's run ended (see _translate.ts). */
+  readonly #blockState = new BlockState();
+  readonly #translation: TranslationContext;
+  readonly #translating: boolean;
+  /** The regions, by the aligned window of 2^REGION_SHIFT bytes their blocks start in. */
+  readonly #regions = new Map<number, Region>();
   #instructions = 0;
   #fetchCycles = 0;
   #dataCycles = 0;
@@ -168,6 +205,13 @@ export class Rv32Core {
     this.regs = this.#x.subarray(0, 32);
     this.#flashEntries = board.flashBytes >>> 2;
     this.#cache = new Int32Array((this.#flashEntries + OTHER_CODE_ENTRIES) * ENTRY_LANES);
+    this.#blocks = new Array(this.#flashEntries + OTHER_CODE_ENTRIES).fill(undefined);
+    this.#translating = options.translate ?? true;
+    this.#translation = {
+      takenExtra: this.#branchTakenExtra,
+      divByZeroExtra: this.#divByZeroExtra,
+      misaligned: (pc, access, address, width) => this.#misaligned(pc, access, address, width),
+    };
   }
 
   /** A snapshot of the core's cumulative counters; see {@link Rv32Counters}. */
@@ -241,15 +285,65 @@ export class Rv32Core {
     let extraCycles = 0;
     /** board.cycles before the load or store under way; -1 between them. */
     let dataMark = -1;
+    const blocks = this.#blocks;
+    const st = this.#blockState;
+    /** Whether a region is running: the catch settles by what it left in st. */
+    let inRegion = false;
+    /**
+     * Where the straight run of instructions the interpreter is on began, to
+     * be translated once it ends; -1 when it began inside a block.
+     */
+    let runStart = pc;
+    /** Whether `pendingWord` is the word at pc, fetched by a region that found it changed. */
+    let pending = false;
+    let pendingWord = 0;
     x[0] = 0; // in case regs[0] was written
     try {
       if ((pc & 3) !== 0) throw this.#misaligned(pc, "fetch", pc, 4);
       while (retired !== end) {
-        // The fetch is charged and checked by the bus whether or not the
-        // decode is cached; the word it returns is the cache's tag.
-        const word = board.fetch32(pc >>> 0) | 0;
         let slot = (pc - flashBase) >>> 2;
         if (slot >= flashEntries) slot = flashEntries + ((pc >>> 2) & otherMask);
+        let word: number;
+        if (pending) {
+          pending = false;
+          word = pendingWord;
+        } else {
+          const block = blocks[slot];
+          if (block !== undefined && block.pc === pc) {
+            if (runStart !== pc && runStart !== -1) this.#translate(runStart, pc - 4);
+            if (end - retired >= block.length) {
+              const region = block.region;
+              inRegion = true;
+              const next = region.run(x, board, st, pc, end - retired, stop);
+              inRegion = false;
+              retired += st.retired;
+              dataCycles += st.dataCycles;
+              extraCycles += st.extraCycles;
+              if (next !== MISMATCH) {
+                pc = next;
+                runStart = next;
+                if (st.stopped) {
+                  returned = true;
+                  break;
+                }
+                continue;
+              }
+              // A word changed: its block goes, and the interpreter runs
+              // that instruction from the word fetched.
+              pc = st.pc;
+              this.#dropBlock(region, st.start);
+              pending = true;
+              pendingWord = st.word | 0;
+              runStart = -1;
+              continue;
+            }
+            // The budget ends inside the block: run it one instruction at a time.
+            runStart = -1;
+          }
+          // The fetch is charged and checked by the bus whether or not the
+          // decode is cached; the word it returns is the cache's tag.
+          word = board.fetch32(pc >>> 0) | 0;
+        }
         const entry = slot * lanes;
         if (cache[entry] !== word) decodeInto(cache, entry, word, extraByOp);
         const packed = cache[entry + 1];
@@ -537,11 +631,36 @@ export class Rv32Core {
           extraCycles += cycles;
         }
         retired++;
+        // A control transfer ends a straight run, which is translated if
+        // it began outside a block; so does an instruction blocks do not
+        // hold, which the run stops before; and so does reaching the most
+        // a block holds.
+        const op = packed & 0xFF;
+        if (isControlTransfer(op)) {
+          if (runStart !== -1) this.#translate(runStart, pc);
+          runStart = next;
+        } else if (!isTranslatable(op)) {
+          if (runStart !== -1 && runStart !== pc) this.#translate(runStart, pc - 4);
+          runStart = next;
+        } else if (runStart !== -1 && pc - runStart === (MAX_BLOCK_INSTRUCTIONS - 1) * 4) {
+          this.#translate(runStart, pc);
+          runStart = next;
+        }
         pc = next;
       }
     } catch (error) {
-      const dataAccess = dataMark !== -1;
-      if (dataAccess) dataCycles += board.cycles - dataMark;
+      let dataAccess: boolean;
+      if (inRegion) {
+        // The region stopped inside: st says where and what it had spent.
+        retired += st.retired;
+        dataCycles += st.dataCycles;
+        extraCycles += st.extraCycles;
+        pc = st.pc;
+        dataAccess = st.dataAccess;
+      } else {
+        dataAccess = dataMark !== -1;
+        if (dataAccess) dataCycles += board.cycles - dataMark;
+      }
       this.#settle(pc, retired, cyclesBefore, dataCycles, extraCycles);
       if (!(error instanceof BusFault)) throw error;
       const access = !dataAccess ? "fetch" : error.access === "read" ? "load" : "store";
@@ -549,6 +668,56 @@ export class Rv32Core {
     }
     this.#settle(pc, retired, cyclesBefore, dataCycles, extraCycles);
     return returned;
+  }
+
+  /**
+   * Translates the straight run of instructions from `start` to `last`
+   * (int32 addresses), which the interpreter has just run: their decode-cache
+   * entries hold the words the bus returned. (A run holds at most
+   * MAX_BLOCK_INSTRUCTIONS, far fewer than the entries for code outside
+   * flash, so no two of its instructions share an entry.)
+   */
+  #translate(start: number, last: number): void {
+    if (!this.#translating) return;
+    const cache = this.#cache;
+    const instructions: BlockInstruction[] = [];
+    for (let pc = start; pc !== ((last + 4) | 0); pc = (pc + 4) | 0) {
+      const entry = this.#slot(pc) * ENTRY_LANES;
+      const packed = cache[entry + 1];
+      instructions.push({
+        word: cache[entry],
+        op: packed & 0xFF,
+        rd: (packed >>> 8) & 63,
+        rs1: (packed >>> 14) & 31,
+        rs2: (packed >>> 19) & 31,
+        imm: cache[entry + 2],
+        extra: cache[entry + 3],
+      });
+    }
+    const window = start >>> REGION_SHIFT;
+    let region = this.#regions.get(window);
+    if (region === undefined) {
+      region = new Region(this.#translation);
+      this.#regions.set(window, region);
+    }
+    this.#blocks[this.#slot(start)] = region.add(start, instructions);
+  }
+
+  /** Drops the block at `start` (int32) from `region` and from the blocks by slot. */
+  #dropBlock(region: Region, start: number): void {
+    region.remove(start);
+    const slot = this.#slot(start);
+    const block = this.#blocks[slot];
+    if (block !== undefined && block.pc === start && block.region === region) {
+      this.#blocks[slot] = undefined;
+    }
+  }
+
+  /** The decode-cache slot of the instruction at `pc` (int32). */
+  #slot(pc: number): number {
+    const slot = (pc - FLASH_BASE) >>> 2;
+    if (slot < this.#flashEntries) return slot;
+    return this.#flashEntries + ((pc >>> 2) & (OTHER_CODE_ENTRIES - 1));
   }
 
   /** Records where a run ended and what it spent; the fetches are the cycles no other counter took. */

@@ -28,7 +28,8 @@
  * ```
  * 13 instructions an iteration; 3 more for the prologue and epilogue.
  *
- * `deno run tools/bench/rv32_speed.ts [INSTRUCTIONS]` prints the rate.
+ * `deno run tools/bench/rv32_speed.ts [INSTRUCTIONS]` prints the rate, and the
+ * interpreter's alone (translation off) beside it.
  * @module
  */
 
@@ -88,13 +89,13 @@ export interface Rv32Speed {
  * A board with the program in flash and a core on it.
  * @returns the core, ready to call spin
  */
-export function speedCore(): Rv32Core {
+export function speedCore(translate = true): Rv32Core {
   const board = new Board({ ramBytes: RAM_BYTES, flashBytes: 4096 });
   const bytes = new Uint8Array(RV32_SPEED_PROGRAM.length * 4);
   const view = new DataView(bytes.buffer);
   RV32_SPEED_PROGRAM.forEach((word, i) => view.setUint32(i * 4, word, true));
   board.debugLoad(FLASH_BASE, bytes);
-  return new Rv32Core(board);
+  return new Rv32Core(board, { translate });
 }
 
 /**
@@ -118,10 +119,11 @@ export function runSpin(
  * Runs the loop for about `instructions` (300 million by default; at most
  * 2^31 − 1, one call's limit) after a warm-up, and times it.
  * @param instructions instructions to time
+ * @param translate false for the interpreter alone (Rv32CoreOptions.translate)
  * @returns the rate and what it was measured on
  */
-export function rv32Speed(instructions = 300_000_000): Rv32Speed {
-  const core = speedCore();
+export function rv32Speed(instructions = 300_000_000, translate = true): Rv32Speed {
+  const core = speedCore(translate);
   runSpin(core, WARM_UP_INSTRUCTIONS);
   const cpuStart = process.cpuUsage();
   const start = performance.now();
@@ -139,11 +141,20 @@ export function rv32Speed(instructions = 300_000_000): Rv32Speed {
 
 if (import.meta.main) {
   const instructions = Deno.args[0] === undefined ? undefined : Number(Deno.args[0]);
-  const speed = rv32Speed(instructions);
-  const perCpuSecond = speed.instructions / speed.cpuSeconds;
-  console.log(
-    `rv32 core: ${(speed.instructionsPerSecond / 1e6).toFixed(1)} million instructions/s ` +
-      `(${speed.instructions.toLocaleString("en-US")} in ${speed.seconds.toFixed(2)} s, warm; ` +
-      `${(perCpuSecond / 1e6).toFixed(1)} million per CPU-second)`,
-  );
+  // The core as it runs, and its interpreter alone, alternated: 3 rounds each, medians.
+  const rounds: Record<string, Rv32Speed[]> = { translated: [], "interpreter alone": [] };
+  for (let i = 0; i < 3; i++) {
+    rounds.translated.push(rv32Speed(instructions, true));
+    rounds["interpreter alone"].push(rv32Speed(instructions, false));
+  }
+  for (const [name, runs] of Object.entries(rounds)) {
+    const speed = runs.sort((a, b) => a.instructionsPerSecond - b.instructionsPerSecond)[1];
+    const perCpuSecond = speed.instructions / speed.cpuSeconds;
+    console.log(
+      `rv32 core, ${name}: ${(speed.instructionsPerSecond / 1e6).toFixed(1)} million ` +
+        `instructions/s (${speed.instructions.toLocaleString("en-US")} in ` +
+        `${speed.seconds.toFixed(2)} s, warm, median of 3; ` +
+        `${(perCpuSecond / 1e6).toFixed(1)} million per CPU-second)`,
+    );
+  }
 }

@@ -83,6 +83,7 @@ export {
   Rv32Trap,
 } from "./hw/rv32/traps.ts";
 export { Rv32InstructionLimitExceeded } from "./hw/rv32/instruction_limit.ts";
+export { Rv32CycleLimitExceeded } from "./hw/rv32/cycle_limit.ts";
 export { RV32_REGISTERS } from "./hw/rv32/registers.ts";
 export { ElfLoadError, ElfSymbolNotFound } from "./hw/rv32/elf_error.ts";
 export { ElfImage, type ElfSegment, type ElfSymbol } from "./hw/rv32/elf_image.ts";

@@ -339,13 +339,17 @@ Deno.test("replay and compare answer each hostile image with one line and exit s
 
 const ONE_GALLOC = ["# pagepile trace 1", "galloc 0x10 0 24", "gfree 0x10"].join("\n") + "\n";
 
-async function breakingReplay(image: { bytes: Uint8Array }): Promise<ReplayReport> {
+async function breakingReplay(
+  image: { bytes: Uint8Array },
+  maxCallCycles?: number,
+): Promise<ReplayReport> {
   const path = await Deno.makeTempFile({ suffix: ".trace" });
   const elfPath = await Deno.makeTempFile({ suffix: ".elf" });
   try {
     await Deno.writeTextFile(path, ONE_GALLOC);
     await Deno.writeFile(elfPath, image.bytes);
-    return await replayTrace(path, { design: await loadDesign(elfPath), ramBytes: 1024 * 1024 });
+    const design = await loadDesign(elfPath);
+    return await replayTrace(path, { design, ramBytes: 1024 * 1024, maxCallCycles });
   } finally {
     await Deno.remove(path);
     await Deno.remove(elfPath);
@@ -373,6 +377,15 @@ Deno.test("an image whose galloc loops is stopped at its instruction limit, the 
     await breakingReplay(LOOPS),
     "galloc did not return within 20,000,000 instructions (the limit on one call: " +
       `--max-call-instructions); stopped at pc ${BREAKS_AT}`,
+  );
+});
+
+Deno.test("an image whose galloc loops is stopped at the call's bus cycles, the pc named", async () => {
+  // Its loop is a JAL to itself: a 4-cycle fetch from flash and 1 extra cycle each.
+  assertBrokeAtGalloc(
+    await breakingReplay(LOOPS, 10_000),
+    "galloc did not return within 10,000 bus cycles (the limit on one call: " +
+      `--max-call-cycles); stopped at pc ${BREAKS_AT}`,
   );
 });
 

@@ -19,6 +19,7 @@ import {
   RAM_BASE,
 } from "../hw/memory_map.ts";
 import { CALL_RETURN_ADDRESS, Rv32Core, type Rv32CoreOptions } from "../hw/rv32/core.ts";
+import { Rv32CycleLimitExceeded } from "../hw/rv32/cycle_limit.ts";
 import { Rv32InstructionLimitExceeded } from "../hw/rv32/instruction_limit.ts";
 import { RV32_REGISTERS } from "../hw/rv32/registers.ts";
 import {
@@ -351,11 +352,20 @@ Deno.test("call() stops a function that runs past its instruction limit, naming 
   assertEquals(core.counters().instructions, 1000);
 });
 
-Deno.test("call() lets the board's CycleLimitExceeded through, with pc at the refused access", () => {
+Deno.test("call() stops at the board's cycle limit, naming the pc of the refused access", () => {
   const program = new Program().label("spin").to("spin", (o) => asm.jal(zero, o));
-  const { board, core } = boardWith(program);
+  const symbolize = (pc: number) => `spin+0x${(pc - FLASH_BASE).toString(16)}`;
+  const { board, core } = boardWith(program, { symbolize });
   board.limitCycles(50); // each JAL: a 4-cycle fetch and 1 extra cycle
-  assertThrows(() => core.call(FLASH_BASE, [], { stackTop: STACK_TOP }), CycleLimitExceeded);
+  const error = assertThrows(
+    () => core.call(FLASH_BASE, [], { stackTop: STACK_TOP }),
+    CycleLimitExceeded, // an Rv32CycleLimitExceeded
+    "the bus cycles allowed (50) are spent; stopped at pc 0x20000000 (spin+0x0)",
+  );
+  assertEquals([error.name, (error as Rv32CycleLimitExceeded).pc], [
+    "Rv32CycleLimitExceeded",
+    FLASH_BASE,
+  ]);
   assertEquals([core.pc, core.counters().instructions], [FLASH_BASE, 10]);
   board.limitCycles(Infinity);
 });

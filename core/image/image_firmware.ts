@@ -31,8 +31,9 @@
  * Every call runs with sp = __stack_top and a limit on its instructions
  * ({@link IMAGE_CALL_INSTRUCTIONS} by default). A trap in the image (a bus
  * fault, an ebreak, an illegal instruction) or a call stopped at its limit
- * throws the core's typed error, which names the pc as function+offset; the
- * board's cycle limit, when a driver set one, passes through.
+ * throws the core's typed error, which names the pc as function+offset; so
+ * does the board's cycle limit, when a driver set one (an
+ * Rv32CycleLimitExceeded, which is a CycleLimitExceeded).
  * @module
  */
 

@@ -41,6 +41,7 @@
 
 import type { Board } from "../board.ts";
 import { BusFault } from "../bus_fault.ts";
+import { CycleLimitExceeded } from "../cycle_limit.ts";
 import { formatAddress } from "../hex.ts";
 import { FLASH_BASE } from "../memory_map.ts";
 import { decodeInto, ENTRY_LANES, extraCyclesByOp, SINK_REGISTER } from "./_decode.ts";
@@ -57,6 +58,7 @@ import {
   REGION_SHIFT,
   type TranslationContext,
 } from "./_translate.ts";
+import { Rv32CycleLimitExceeded } from "./cycle_limit.ts";
 import { Rv32InstructionLimitExceeded } from "./instruction_limit.ts";
 import { RV32_REGISTERS } from "./registers.ts";
 import { IBEX_SMALL, type Rv32TimingModel } from "./timing_models.ts";
@@ -138,8 +140,9 @@ export interface Rv32Counters {
  * An RV32IM core on a board. Registers are `regs` (x0-x31, int32) and
  * `pc`; `step` runs one instruction and `call` runs a function by the
  * RISC-V calling convention until it returns. A trap (Rv32Trap and its subclasses) leaves `pc` at the
- * trapping instruction; the board's CycleLimitExceeded passes through, with
- * `pc` at the instruction whose access it refused.
+ * trapping instruction; the board's CycleLimitExceeded comes out as an
+ * Rv32CycleLimitExceeded (a subclass that names the pc), with `pc` at the
+ * instruction whose access it refused.
  *
  * @example
  * ```ts
@@ -662,6 +665,9 @@ export class Rv32Core {
         if (dataAccess) dataCycles += board.cycles - dataMark;
       }
       this.#settle(pc, retired, cyclesBefore, dataCycles, extraCycles);
+      if (error instanceof CycleLimitExceeded) {
+        throw new Rv32CycleLimitExceeded(error.limit, pc, this.#symbol(pc));
+      }
       if (!(error instanceof BusFault)) throw error;
       const access = !dataAccess ? "fetch" : error.access === "read" ? "load" : "store";
       throw new Rv32BusError(pc, access, error, this.#symbol(pc));

@@ -11,6 +11,7 @@
 
 import type { Board } from "../../hw/board.ts";
 import { CycleLimitExceeded } from "../../hw/cycle_limit.ts";
+import { Rv32CycleLimitExceeded } from "../../hw/rv32/cycle_limit.ts";
 import { Rv32InstructionLimitExceeded } from "../../hw/rv32/instruction_limit.ts";
 import { Rv32Trap } from "../../hw/rv32/traps.ts";
 import { runWithin, WatchdogExpired } from "./watchdog.ts";
@@ -130,10 +131,14 @@ export class CallGuard {
     this.reset();
     if (error instanceof DesignBroken) return error;
     if (error instanceof CycleLimitExceeded || spent) {
+      // Firmware stopped by it is named where: "; stopped at pc 0x... (function+0x...)".
+      const where = error instanceof Rv32CycleLimitExceeded
+        ? `; ${error.message.slice(error.message.lastIndexOf("stopped at pc"))}`
+        : "";
       return new DesignBroken(
         call,
         `${call} did not return within ${this.#maxCycles.toLocaleString("en-US")} bus cycles ` +
-          "(the limit on one call: --max-call-cycles)",
+          `(the limit on one call: --max-call-cycles)${where}`,
       );
     }
     if (error instanceof WatchdogExpired) {

@@ -572,3 +572,23 @@ Deno.test("without clang, a design in C is one line with the apt-get command, ex
       "apt-get install -y clang lld\n",
   );
 });
+
+Deno.test("fuzz takes --cpu-timing for a design in C; a timing it does not know is one line, exit status 2", async () => {
+  const fuzz = (...args: string[]) =>
+    runDeno(["run", "--allow-read", "--allow-run", "tools/cli/fuzz.ts", ...args]);
+  const pico = await fuzz("--design", FIRST_FIT_ELF, "--cpu-timing", "picorv32", "--steps", "500");
+  assertEquals(pico.code, 0, pico.stderr);
+  assertEquals(
+    pico.stdout.split("\n")[0].startsWith(
+      "fuzz: first_fit.elf (CPU: PicoRV32 on the counted bus), 500 steps",
+    ),
+    true,
+    pico.stdout,
+  );
+  const unknown = await fuzz("--design", FIRST_FIT_ELF, "--cpu-timing", "z80");
+  assertEquals(unknown.code, 2);
+  assertEquals(
+    unknown.stderr.split("\n")[0],
+    "fuzz: --cpu-timing z80 is not one of ibex-small, picorv32",
+  );
+});

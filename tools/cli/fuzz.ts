@@ -9,12 +9,13 @@
 import fc from "fast-check";
 import { parseArgs } from "node:util";
 import { type FuzzOp, fuzzOp, runFuzzOps } from "../fuzz/kernel_fuzz.ts";
-import { DesignLoadError, loadDesign } from "../replay/design_loader.ts";
+import { DesignLoadError, isImageSpec, loadDesign } from "../replay/design_loader.ts";
 import { pagepileDesign } from "../../core/pagepile/design.ts";
 import type { Design } from "../../core/firmware.ts";
-import { judgeValues, typeCheckDesigns } from "./judge_options.ts";
+import { JUDGE_OPTIONS, judgeValues, typeCheckDesigns } from "./judge_options.ts";
+import { CPU_TIMINGS } from "../../core/image/image_design.ts";
 
-const HELP = `Usage: deno task fuzz [--design D] [--steps N] [--seed S] [--path P]
+const HELP = `Usage: deno task fuzz [--design D] [--steps N] [--seed S] [--path P] [--cpu-timing T]
 
 Runs random sequences of Kernel calls — page, slice, generic and virtual
 memory allocators — against a model, on 1 MiB and 4 MiB boards, half of them
@@ -37,6 +38,8 @@ Options:
   --seed S    the seed (default: random; printed either way)
   --path P    with --seed: replay the failing run fast-check printed
   --no-check  do not type-check a design module before running it
+  --cpu-timing T  the timing model of the CPU a design in C runs on:
+              ${Object.keys(CPU_TIMINGS).join(" (default) or ")} (see the README)
   --help      show this
 
 Example:
@@ -53,6 +56,7 @@ async function main(args: string[]): Promise<number> {
       options: {
         design: { type: "string", default: "pagepile" },
         "no-check": { type: "boolean", default: false },
+        "cpu-timing": JUDGE_OPTIONS["cpu-timing"],
         steps: { type: "string", default: "1000000" },
         seed: { type: "string" },
         path: { type: "string" },
@@ -71,16 +75,17 @@ async function main(args: string[]): Promise<number> {
   if (!Number.isInteger(steps) || steps < 1) return usage(`--steps ${values.steps} is not a count`);
   const seed = values.seed === undefined ? (Math.random() * 2 ** 31) | 0 : Number(values.seed);
   if (!Number.isInteger(seed)) return usage(`--seed ${values.seed} is not an integer`);
+  const judge = judgeValues({ "no-check": values["no-check"], "cpu-timing": values["cpu-timing"] });
+  if (typeof judge === "string") return usage(judge);
   let design: Design;
   try {
-    design = await loadDesign(values.design);
+    design = await loadDesign(values.design, { cpuTiming: judge.cpuTiming });
   } catch (error) {
     if (!(error instanceof DesignLoadError)) throw error;
     console.error(`fuzz: ${error.message}`);
     return error.kind === "input" ? 1 : 2;
   }
-  const judge = judgeValues({ "no-check": values["no-check"] });
-  if (typeof judge !== "string" && judge.typeCheck) {
+  if (judge.typeCheck) {
     const [typeError] = await typeCheckDesigns([values.design]);
     if (typeError !== undefined) {
       console.error(`fuzz: ${typeError}`);
@@ -91,8 +96,11 @@ async function main(args: string[]): Promise<number> {
   const misuse = design === pagepileDesign;
   const step: fc.Arbitrary<FuzzOp> = misuse ? fuzzOp : fuzzOp.filter((op) => op.kind !== "misuse");
   const runs = Math.ceil(steps / STEPS_PER_RUN);
+  const cpu = judge.cpuTiming !== undefined && isImageSpec(values.design)
+    ? ` (CPU: ${judge.cpuTiming.name})`
+    : "";
   console.log(
-    `fuzz: ${design.name}, ${runs * STEPS_PER_RUN} steps in ${runs} runs` +
+    `fuzz: ${design.name}${cpu}, ${runs * STEPS_PER_RUN} steps in ${runs} runs` +
       `${misuse ? ", misuse included" : ""}, seed ${seed}`,
   );
   const start = performance.now();

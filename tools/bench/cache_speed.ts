@@ -1,8 +1,8 @@
 /**
  * How fast the cache model is, on the bus traffic of pagepile's own
  * allocators: accesses per second of CacheModel.access alone, and what a
- * bus access costs without and with the model beside it (the model is not
- * wired into the board yet: the second loop calls both); and the same for
+ * bus access costs without and with the model beside it (the second loop
+ * calls both, as a board with a data cache does); and the same for
  * zeroing pages, a burst the board serves with fill32 and the model with
  * accessWords. The target downstream: a replay with the cache on takes at
  * most 1.3× the time without, so an access must cost tens of nanoseconds at

@@ -70,6 +70,7 @@ export function cacheTotals(title: string, c: CacheCounters): string[] {
     `${rate(c.readMisses, c.reads).padStart(14)}${rate(c.writeMisses, c.writes).padStart(14)}`,
     `  line fills ${n(c.fills)}; dirty write-backs ${n(c.writeBacks)}; writes past the cache ` +
     `${n(c.writeThroughs)}; bytes from memory ${n(c.bytesFromMemory)}, to memory ` +
-    `${n(c.bytesToMemory)}; cycles in the cache ${n(c.cycles)}`,
+    `${n(c.bytesToMemory)}`,
+    `  cycles the model charged ${n(c.cycles)} (a fill from flash adds flash's wait states)`,
   ];
 }

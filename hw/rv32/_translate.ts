@@ -156,7 +156,7 @@ export class Region {
   /** An empty region. */
   constructor(context: TranslationContext) {
     this.#context = context;
-    this.run = this.#make();
+    this.run = this.#makeAndRun;
   }
 
   /**
@@ -183,9 +183,19 @@ export class Region {
     this.#update();
   }
 
+  /**
+   * The function is made again when the region next runs, not at once: the
+   * blocks of a first call, translated one after another as it runs, make
+   * it once.
+   */
   #update(): void {
-    this.run = this.#make();
+    this.run = this.#makeAndRun;
   }
+
+  readonly #makeAndRun: RegionRun = (x, board, st, pc, left, stop) => {
+    this.run = this.#make();
+    return this.run(x, board, st, pc, left, stop);
+  };
 
   #make(): RegionRun {
     const factory = new Function(

@@ -14,9 +14,11 @@ import { CycleStats } from "./cycle_stats.ts";
 export interface CacheCountFigures {
   /** Over every call. */
   total: number;
-  /** Per call. */
+  /** Per call: the median. */
   p50: number;
+  /** Per call: the 99th percentile. */
   p99: number;
+  /** Per call: the most. */
   max: number;
 }
 

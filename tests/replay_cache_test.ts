@@ -186,3 +186,35 @@ Deno.test("compare --cache: JSON with each design's cache figures, and both HTML
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("Replayer: a call that sets board.bypassCaches to skip the cache is a violation", async () => {
+  const { Board, emptyEvent, pagepileDesign, Replayer, GFP_KERNEL } = await import("../mod.ts");
+  const galloc = (line: number) => ({
+    ...emptyEvent(),
+    line,
+    op: "galloc" as const,
+    key: 0x1000 * line,
+    size: 64,
+    flags: GFP_KERNEL,
+  });
+  const sneaky = {
+    ...pagepileDesign,
+    name: "sneaky",
+    boot(board: InstanceType<typeof Board>, options?: { debug?: boolean }) {
+      const k = pagepileDesign.boot(board, options);
+      const real = k.galloc.bind(k);
+      k.galloc = (flags: number, size: number) => {
+        board.bypassCaches = true;
+        return real(flags, size);
+      };
+      return k;
+    },
+  };
+  const board = new Board({ ramBytes: MiB, cache: M7 });
+  const replayer = Replayer.boot(sneaky, board);
+  replayer.event(galloc(1));
+  replayer.event(galloc(2));
+  const result = replayer.finish();
+  assertEquals(result.violations, 1);
+  assertEquals(result.violationList[0].message.startsWith("galloc set board.bypassCaches"), true);
+});

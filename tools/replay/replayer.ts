@@ -1309,8 +1309,15 @@ export class Replayer implements TraceSink {
    * of a pool's name a design on the CPU makes in slice_pool_create).
    */
   #charge(op: string, line: number, before: number): void {
-    this.#board.bypassCaches = true;
     const call = this.#guard.calling;
+    if (this.#cache !== null && this.#board.bypassCaches) {
+      this.#figureProblem(
+        `caches bypassed in ${call}`,
+        `${call} set board.bypassCaches: its accesses skipped the caches, so its cycles do not ` +
+          "count what a cached core pays (a Kernel call must go through the bus as it is)",
+      );
+    }
+    this.#board.bypassCaches = true;
     const cpuAfter = this.#cpu?.counters();
     this.#guard.leave();
     const debugCalls = this.#board.debugAccesses - this.#debugBefore;

@@ -48,9 +48,9 @@ export const MISMATCH = -1;
 export const MAX_BLOCK_INSTRUCTIONS = 64;
 /**
  * A region holds the blocks that start in one aligned window of 2^REGION_SHIFT
- * bytes (512): 128 instructions at most, and a block runs past the window
- * by 63 at most, which keeps each function well under the size past which
- * V8 does not optimize it.
+ * bytes (512): a block for each of its 128 addresses at most, and in
+ * practice about one per branch target in it, which keeps each function
+ * well under the size past which V8 does not optimize it.
  */
 export const REGION_SHIFT = 9;
 
@@ -306,7 +306,11 @@ function jump(target: string, length: number, cycles: number): string {
   return `${charge(cycles)} done += ${length}; pc = ${target}; continue run;`;
 }
 
-/** What one instruction does, as the interpreter's case for its op does it. */
+/**
+ * What one instruction does, as the interpreter's case for its op does it.
+ * The op numbers are _decode.ts's, as literals like the interpreter's
+ * (isControlTransfer and isTranslatable too): keep them in step.
+ */
 function instructionBody(
   at: number,
   instruction: BlockInstruction,

@@ -1,7 +1,8 @@
 /**
  * `deno task parse <trace>`: reads a trace and does nothing with its events:
- * the floor every replay is held to (a replay cannot be faster than reading
- * its trace), measured as a user runs it, a whole process.
+ * what every replay is held to (a replay cannot be faster than reading its
+ * trace), measured as a user runs it, a whole process; itself held to
+ * `deno task floor` (tools/cli/floor.ts), the least work reading can do.
  * @module
  */
 
@@ -14,7 +15,8 @@ const HELP = `Usage: deno task parse <trace>
 Reads a trace as a replay reads it — decompresses it, decodes it, splits its
 lines, finds each event's fields (or decodes a trace.dat's records) — and does
 nothing else: no board, no allocator, no check. Prints the events, lines and
-seconds. This is the floor a replay of the same trace is measured against
+seconds. A replay of the same trace is measured against it, and it against
+deno task floor, which only decompresses, splits and finds one field a line
 (deno task bench, "As a user runs it"). Exit status 0 when the whole trace was
 read, 1 when it could not be, 2 for bad usage.
 

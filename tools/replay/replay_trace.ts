@@ -494,8 +494,14 @@ async function replayTape(
       // watchdog for them (starting its watching thread costs ~15-150 us).
       let last = i;
       const group = (): void => {
+        const start = performance.now();
         deliverBatch(batch, sink, event);
-        for (let next; last + 1 - i < GROUP_BATCHES && (next = tape.at(last + 1)); last++) {
+        for (
+          let next;
+          last + 1 - i < GROUP_BATCHES && performance.now() - start < GROUP_MS &&
+          (next = tape.at(last + 1));
+          last++
+        ) {
           deliverBatch(next, sink, event);
         }
       };
@@ -525,6 +531,13 @@ async function replayTape(
 
 /** Batches delivered in one run of the watchdog at most, when they are there to be read (64K events). */
 const GROUP_BATCHES = 16;
+/**
+ * No batch starts a run of the watchdog's once the run has taken this long:
+ * the watchdog's time (10 s by default) bounds a run, and a design that is
+ * slow but returns (first-fit on fs, on a loaded machine) must not be taken
+ * for one that loops. A single batch of 4,096 events is always delivered.
+ */
+const GROUP_MS = 250;
 
 /** How often a replay that can be interrupted pauses for signals. */
 const PAUSE_EVERY_MS = 100;

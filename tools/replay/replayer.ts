@@ -23,9 +23,8 @@
 
 import type { Board } from "../../hw/board.ts";
 import { BusFault } from "../../hw/bus_fault.ts";
-import { CYCLES_LO } from "../../hw/cycle_counter.ts";
 import { hex32 } from "../../hw/hex.ts";
-import { CYCLE_COUNTER_BASE, MMU_BASE, PAGE_SIZE } from "../../hw/memory_map.ts";
+import { MMU_BASE, PAGE_SIZE } from "../../hw/memory_map.ts";
 import { MMU_TLB_HITS, MMU_TLB_MISSES } from "../../hw/mmu.ts";
 import { MMIO_ACCESS_CYCLES } from "../../hw/timing.ts";
 import { InvalidArgumentError, KernelError, PoolBusyError } from "../../core/errors.ts";
@@ -1243,12 +1242,18 @@ export class Replayer implements TraceSink {
   }
 
   /**
-   * The cycle counter, read through its MMIO register, before the Kernel
-   * call `call`, which it enters (and the CPU's counters, for a design on it).
+   * The cycle count before the Kernel call `call`, which it enters (and the
+   * CPU's counters, for a design on it). It stands for a read of the cycle
+   * counter's CYCLES_LO register, and charges the bus what that read costs
+   * (MMIO_ACCESS_CYCLES, after the value is taken, as the register does),
+   * so that the board's count is what it was when the replay read the
+   * register through the bus; only the bus's dispatch to the device is saved.
+   * No limit is set between calls, so the read could not have been refused.
    */
   #clock(call: string): number {
     const board = this.#board;
-    const before = board.read32(CYCLE_COUNTER_BASE + CYCLES_LO);
+    const before = board.cycles;
+    board.cycles = before + MMIO_ACCESS_CYCLES;
     this.#debugBefore = board.debugAccesses;
     this.#guard.enter(call);
     if (this.#cpu !== undefined) this.#cpuBefore = this.#cpu.counters();
@@ -1273,8 +1278,10 @@ export class Replayer implements TraceSink {
           "what it read (a Kernel call must go through the bus)",
       );
     }
-    const cycles =
-      (this.#board.read32(CYCLE_COUNTER_BASE + CYCLES_LO) - before - MMIO_ACCESS_CYCLES) >>> 0;
+    // The counter read again (see #clock), less the first read's own cycles.
+    const board = this.#board;
+    const cycles = board.cycles - before - MMIO_ACCESS_CYCLES;
+    board.cycles += MMIO_ACCESS_CYCLES;
     let stats = this.#ops.get(op);
     if (stats === undefined) this.#ops.set(op, stats = new CycleStats());
     if (cpuAfter === undefined) {

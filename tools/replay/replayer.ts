@@ -23,8 +23,9 @@
 
 import type { Board } from "../../hw/board.ts";
 import { BusFault } from "../../hw/bus_fault.ts";
+import { CYCLES_LO } from "../../hw/cycle_counter.ts";
 import { hex32 } from "../../hw/hex.ts";
-import { MMU_BASE, PAGE_SIZE } from "../../hw/memory_map.ts";
+import { CYCLE_COUNTER_BASE, MMU_BASE, PAGE_SIZE } from "../../hw/memory_map.ts";
 import { MMU_TLB_HITS, MMU_TLB_MISSES } from "../../hw/mmu.ts";
 import { MMIO_ACCESS_CYCLES } from "../../hw/timing.ts";
 import { InvalidArgumentError, KernelError, PoolBusyError } from "../../core/errors.ts";
@@ -457,6 +458,8 @@ export class Replayer implements TraceSink {
   #reportsSeen = 0;
   /** The board's debug-port calls before the Kernel call in progress. */
   #debugBefore = 0;
+  /** The high word of the cycle count when the replay last read it (see #readCycles). */
+  #cyclesHigh = 0;
 
   /**
    * Starts a replay into `firmware`, claiming its reserved area in the
@@ -1242,18 +1245,36 @@ export class Replayer implements TraceSink {
   }
 
   /**
-   * The cycle count before the Kernel call `call`, which it enters (and the
-   * CPU's counters, for a design on it). It stands for a read of the cycle
-   * counter's CYCLES_LO register, and charges the bus what that read costs
-   * (MMIO_ACCESS_CYCLES, after the value is taken, as the register does),
-   * so that the board's count is what it was when the replay read the
-   * register through the bus; only the bus's dispatch to the device is saved.
-   * No limit is set between calls, so the read could not have been refused.
+   * The cycle count, read as a read of the cycle counter's CYCLES_LO through
+   * the bus reads it: the count before the read, which then costs
+   * MMIO_ACCESS_CYCLES. Through the bus itself only when the count's high
+   * word changed since the last read, so that CYCLES_HI, which a CYCLES_LO
+   * read latches, holds what it did when every read went through the bus;
+   * otherwise the board is charged the read's cycles directly, saving the
+   * bus's dispatch to the device. No limit is set between calls, so the read
+   * is never refused.
+   * @returns the count before the read
+   */
+  #readCycles(): number {
+    const board = this.#board;
+    const cycles = board.cycles;
+    const high = Math.floor(cycles / 0x1_0000_0000);
+    if (high !== this.#cyclesHigh) {
+      this.#cyclesHigh = high;
+      board.read32(CYCLE_COUNTER_BASE + CYCLES_LO);
+    } else {
+      board.cycles = cycles + MMIO_ACCESS_CYCLES;
+    }
+    return cycles;
+  }
+
+  /**
+   * The cycle count before the Kernel call `call` (see #readCycles), which
+   * it enters (and the CPU's counters, for a design on it).
    */
   #clock(call: string): number {
     const board = this.#board;
-    const before = board.cycles;
-    board.cycles = before + MMIO_ACCESS_CYCLES;
+    const before = this.#readCycles();
     this.#debugBefore = board.debugAccesses;
     this.#guard.enter(call);
     if (this.#cpu !== undefined) this.#cpuBefore = this.#cpu.counters();
@@ -1278,10 +1299,8 @@ export class Replayer implements TraceSink {
           "what it read (a Kernel call must go through the bus)",
       );
     }
-    // The counter read again (see #clock), less the first read's own cycles.
-    const board = this.#board;
-    const cycles = board.cycles - before - MMIO_ACCESS_CYCLES;
-    board.cycles += MMIO_ACCESS_CYCLES;
+    // The counter read again, less the first read's own cycles.
+    const cycles = this.#readCycles() - before - MMIO_ACCESS_CYCLES;
     let stats = this.#ops.get(op);
     if (stats === undefined) this.#ops.set(op, stats = new CycleStats());
     if (cpuAfter === undefined) {

@@ -472,6 +472,8 @@ export class Replayer implements TraceSink {
   #cacheAccessesBefore = 0;
   #cacheMissesBefore = 0;
   #cacheWriteBacksBefore = 0;
+  /** The high word of the cycle count when the replay last read it (see #readCycles). */
+  #cyclesHigh = 0;
 
   /**
    * Starts a replay into `firmware`, claiming its reserved area in the
@@ -1288,12 +1290,36 @@ export class Replayer implements TraceSink {
   }
 
   /**
-   * The cycle counter, read through its MMIO register, before the Kernel
-   * call `call`, which it enters (and the CPU's counters, for a design on it).
+   * The cycle count, read as a read of the cycle counter's CYCLES_LO through
+   * the bus reads it: the count before the read, which then costs
+   * MMIO_ACCESS_CYCLES. Through the bus itself only when the count's high
+   * word changed since the last read, so that CYCLES_HI, which a CYCLES_LO
+   * read latches, holds what it did when every read went through the bus;
+   * otherwise the board is charged the read's cycles directly, saving the
+   * bus's dispatch to the device. No limit is set between calls, so the read
+   * is never refused.
+   * @returns the count before the read
+   */
+  #readCycles(): number {
+    const board = this.#board;
+    const cycles = board.cycles;
+    const high = Math.floor(cycles / 0x1_0000_0000);
+    if (high !== this.#cyclesHigh) {
+      this.#cyclesHigh = high;
+      board.read32(CYCLE_COUNTER_BASE + CYCLES_LO);
+    } else {
+      board.cycles = cycles + MMIO_ACCESS_CYCLES;
+    }
+    return cycles;
+  }
+
+  /**
+   * The cycle count before the Kernel call `call` (see #readCycles), which
+   * it enters (and the CPU's counters, for a design on it).
    */
   #clock(call: string): number {
     const board = this.#board;
-    const before = board.read32(CYCLE_COUNTER_BASE + CYCLES_LO);
+    const before = this.#readCycles();
     this.#debugBefore = board.debugAccesses;
     const cache = this.#cache;
     if (cache !== null) {
@@ -1333,8 +1359,8 @@ export class Replayer implements TraceSink {
           "what it read (a Kernel call must go through the bus)",
       );
     }
-    const cycles =
-      (this.#board.read32(CYCLE_COUNTER_BASE + CYCLES_LO) - before - MMIO_ACCESS_CYCLES) >>> 0;
+    // The counter read again, less the first read's own cycles.
+    const cycles = this.#readCycles() - before - MMIO_ACCESS_CYCLES;
     let stats = this.#ops.get(op);
     if (stats === undefined) this.#ops.set(op, stats = new CycleStats());
     if (this.#cache !== null) this.#chargeCache(op, line);

@@ -359,13 +359,13 @@ Deno.test("call() stops at the board's cycle limit, naming the pc of the refused
   board.limitCycles(50); // each JAL: a 4-cycle fetch and 1 extra cycle
   const error = assertThrows(
     () => core.call(FLASH_BASE, [], { stackTop: STACK_TOP }),
-    CycleLimitExceeded, // an Rv32CycleLimitExceeded
+    Rv32CycleLimitExceeded,
     "the bus cycles allowed (50) are spent; stopped at pc 0x20000000 (spin+0x0)",
   );
-  assertEquals([error.name, (error as Rv32CycleLimitExceeded).pc], [
-    "Rv32CycleLimitExceeded",
-    FLASH_BASE,
-  ]);
+  assertEquals(
+    [error instanceof CycleLimitExceeded, error.name, error.pc],
+    [true, "Rv32CycleLimitExceeded", FLASH_BASE],
+  );
   assertEquals([core.pc, core.counters().instructions], [FLASH_BASE, 10]);
   board.limitCycles(Infinity);
 });

@@ -116,7 +116,9 @@ Deno.test("hostile Linux trace lines become counted problems or skips, never a c
       fc.array(hostileLine(REAL), { minLength: 1, maxLength: 120 }),
       fc.boolean(),
       async (lines, gzip) => {
-        checkReport(await replayText(lines.join("\n") + "\n", gzip), lines.length);
+        // A hostile line may hold line breaks of its own: count the file's lines.
+        const text = lines.join("\n") + "\n";
+        checkReport(await replayText(text, gzip), text.split("\n").length - 1);
       },
     ),
     { numRuns: 150 },
@@ -128,8 +130,8 @@ Deno.test("hostile native trace lines become counted problems or skips, never a 
     fc.asyncProperty(
       fc.array(hostileLine(NATIVE), { minLength: 1, maxLength: 120 }),
       async (lines) => {
-        const report = await replayText([NATIVE_HEADER, ...lines].join("\n") + "\n", false);
-        checkReport(report, lines.length + 1);
+        const text = [NATIVE_HEADER, ...lines].join("\n") + "\n";
+        checkReport(await replayText(text, false), text.split("\n").length - 1);
       },
     ),
     { numRuns: 150 },

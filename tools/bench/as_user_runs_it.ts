@@ -14,11 +14,8 @@
  * @module
  */
 
-import { fileURLToPath } from "node:url";
 import { denoDir } from "./deno_dir.ts";
-
-/** The folder holding deno.json, where `deno task` runs. */
-const ROOT = fileURLToPath(new URL("../../", import.meta.url));
+import { median, timeProcess } from "./process_timing.ts";
 
 /** Designs `deno task compare` replays by default. */
 export const COMPARE_DESIGNS = 3;
@@ -146,34 +143,6 @@ function command(contender: Contender, trace: string, report: string): string[] 
     case "compare":
       return ["compare", trace];
   }
-}
-
-/**
- * Seconds a `deno task` process takes from spawn to exit, with `env` added
- * to its environment (the cache folder where boards are remembered); it must
- * succeed.
- */
-async function timeProcess(args: string[], env: Record<string, string>): Promise<number> {
-  const start = performance.now();
-  const run = await new Deno.Command(Deno.execPath(), {
-    args: ["task", "-q", ...args],
-    cwd: ROOT,
-    env,
-    stdout: "null",
-    stderr: "piped",
-  }).output();
-  const seconds = (performance.now() - start) / 1000;
-  if (!run.success) {
-    const why = new TextDecoder().decode(run.stderr).trim().split("\n").pop();
-    throw new Error(`deno task ${args.join(" ")} failed: ${why}`);
-  }
-  return seconds;
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 }
 
 /**

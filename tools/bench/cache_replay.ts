@@ -11,13 +11,10 @@
  * @module
  */
 
-import { fileURLToPath } from "node:url";
 import type { BoardCaches } from "../../hw/board.ts";
 import { replayTrace } from "../replay/replay_trace.ts";
 import { denoDir } from "./deno_dir.ts";
-
-/** The folder holding deno.json, where `deno task` runs. */
-const ROOT = fileURLToPath(new URL("../../", import.meta.url));
+import { median, timeProcess } from "./process_timing.ts";
 
 /** The target: a replay with the cache takes at most this times the time without. */
 export const CACHE_REPLAY_TARGET = 1.3;
@@ -119,28 +116,4 @@ export function cacheReplayTable(rows: CacheReplayRow[], spec: string): string {
   }
   lines.push("   (ratios: the median of each round's ratio, its two replays taken moments apart)");
   return lines.join("\n");
-}
-
-/** Seconds a `deno task` process takes from spawn to exit; it must succeed. */
-async function timeProcess(args: string[], env: Record<string, string>): Promise<number> {
-  const start = performance.now();
-  const run = await new Deno.Command(Deno.execPath(), {
-    args: ["task", "-q", ...args],
-    cwd: ROOT,
-    env,
-    stdout: "null",
-    stderr: "piped",
-  }).output();
-  const seconds = (performance.now() - start) / 1000;
-  if (!run.success) {
-    const why = new TextDecoder().decode(run.stderr).trim().split("\n").pop();
-    throw new Error(`deno task ${args.join(" ")} failed: ${why}`);
-  }
-  return seconds;
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 }

@@ -36,6 +36,7 @@ import { scaleRun, scaleTable } from "../bench/scale.ts";
 import { type Rv32Speed, rv32Speed } from "../bench/rv32_speed.ts";
 import { parseEventCount } from "./event_count.ts";
 import { cacheReplaySpeed, cacheReplayTable } from "../bench/cache_replay.ts";
+import { median } from "../bench/process_timing.ts";
 import { boardCaches, CACHE_HELP, CACHE_OPTIONS } from "./judge_options.ts";
 import type { BoardCaches } from "../../hw/board.ts";
 
@@ -102,12 +103,6 @@ const RECORDED = fileURLToPath(new URL("../../traces/recorded/", import.meta.url
 const LINUX_TRACES = ["boot", "fs", "procs"].map((name) => `${RECORDED}linux-6.1/${name}.trace.gz`);
 const CYCLES_TRACE = `${RECORDED}linux-6.12/vm.excerpt.trace.gz`;
 const MODES: CheckMode[] = ["full", "light", "off"];
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-}
 
 function timeIt(run: () => void): number {
   const start = performance.now();

@@ -12,7 +12,9 @@
  * 6. trace.dat against its report text;
  * 7. as a user runs it: whole `deno task` processes against `deno task parse`;
  * 8. the RV32 core's speed, which a design in C runs at: instructions per second;
- * 9. what a data cache on the board costs a replay in time, warm and cold.
+ * 9. what a data cache on the board costs a replay in time, warm and cold;
+ * and, when asked, the overlap of a replay's reading and simulating, and a
+ * 100-million-event replay's rate and memory (scale).
  * @module
  */
 
@@ -33,6 +35,7 @@ import type { CheckMode } from "../replay/shadow_memory.ts";
 import { seededRandom } from "../fuzz/seeded_random.ts";
 import { userRuns, userRunsTable } from "../bench/as_user_runs_it.ts";
 import { scaleRun, scaleTable } from "../bench/scale.ts";
+import { overlapRuns, overlapTable } from "../bench/overlap.ts";
 import { type Rv32Speed, rv32Speed } from "../bench/rv32_speed.ts";
 import { parseEventCount } from "./event_count.ts";
 import { cacheReplaySpeed, cacheReplayTable } from "../bench/cache_replay.ts";
@@ -79,6 +82,12 @@ Sections:
               (default cortex-m7-d) against the same replay without, warm in
               this process and cold as whole \`deno task replay\` processes,
               alternating, at least 5 rounds (target: <= 1.3x)
+  overlap     (only when asked: --only overlap) whole processes, cold, alternated,
+              at least 5 rounds: deno task parse T, a process that simulates
+              T's events parsed beforehand (full checks, the board of their
+              peak), and deno task replay T (board remembered); target: the
+              replay <= 1.2 x the longer of the two; on each TRACE (default:
+              fs and procs, and the whole shared vm trace when it is there)
   scale       (only when asked: --only scale) a synthetic trace of --events N
               (default 100M) replayed by a process of its own: its time, its
               rate over each tenth (target: the last within 15% of the first)
@@ -91,7 +100,7 @@ Options:
   --dat FILE        the trace.dat of section 6 (with --text: its report text)
   --text FILE       the report text of section 6
   --rounds N        rounds per measurement (default 3)
-  --only LIST       comma-separated sections to run (default: all but scale)
+  --only LIST       comma-separated sections to run (default: all but overlap, scale)
   --events N        events of the scale section's trace (default 100M)
   --json            print one JSON object instead of the tables
 ${CACHE_HELP}
@@ -708,10 +717,18 @@ const SECTIONS = [
   "user",
   "cpu",
   "cache",
+  "overlap",
   "scale",
 ];
-/** Sections run when --only does not say: all but scale, which takes minutes. */
-const DEFAULT_SECTIONS = SECTIONS.filter((section) => section !== "scale");
+/** Sections run when --only does not say: all but overlap and scale, which take minutes. */
+const DEFAULT_SECTIONS = SECTIONS.filter((section) => section !== "overlap" && section !== "scale");
+
+/** The overlap section's traces by default: the long real ones. */
+async function overlapTraces(): Promise<string[]> {
+  const vm = `${SHARED_TRACES}linux-6.12/vm.trace.gz`;
+  const shared = await Deno.stat(vm).then(() => [vm], () => []);
+  return [LINUX_TRACES[1], LINUX_TRACES[2], ...shared];
+}
 
 /**
  * The traces of section 7: every real trace in the repository, and the
@@ -889,6 +906,17 @@ async function main(args: string[]): Promise<number> {
         spec,
       ),
     );
+  }
+  if (only.includes("overlap")) {
+    const chosen = positionals.length > 0 ? positionals : await overlapTraces();
+    const overlapRounds = Math.max(rounds, 5);
+    note(`timing parse, simulate and replay processes (${overlapRounds} rounds a trace)...`);
+    const rows = (await overlapRuns(
+      chosen.map((path) => resolve(path)),
+      overlapRounds,
+      (trace, round) => note(`  ${shown(trace)}: round ${round} of ${overlapRounds}`),
+    )).map((row) => ({ ...row, trace: shown(row.trace) }));
+    say(overlapTable(result.overlap = rows, overlapRounds));
   }
   if (only.includes("scale")) {
     const run = await scaleRun(scaleEvents, note);

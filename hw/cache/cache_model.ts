@@ -11,17 +11,21 @@
  * dirty[slot]   1 when the line was written and not yet written back
  * stamps[slot]  LRU: clock at its last access; FIFO: clock at its fill;
  *               0 when invalid (the clock's first stamp is 1)
+ * newest[set]   the slot of the set's last hit or fill
  * ```
  *
  * Invariants: a line number sits in at most one slot, and only in a slot of
  * its own set (line & (sets − 1)); an invalid slot is clean; stamps are
- * distinct among the valid slots of a set (the clock only goes up); the
- * line the last access touched, when it left one, is in the slot the model
- * remembers, with the newest stamp of its set.
+ * distinct among the valid slots of a set (the clock only goes up); under
+ * LRU, when `tags[newest[set]]` is valid, no other slot of the set has a
+ * newer stamp.
  *
- * An access to the line of the access before (most of them: code reads a
- * record's fields in turn) costs a compare and a counter increment; any
- * other, a scan of its set's tags. Nothing is allocated.
+ * An access to the line in its set's `newest` slot (most of them: code reads
+ * a record's fields in turn, or goes back and forth between records in
+ * different sets) costs a compare and a counter increment: a hit with
+ * nothing to reorder, since under LRU that line is already the most
+ * recently used of its set, and under FIFO and random a hit reorders
+ * nothing. Any other, a scan of its set. Nothing is allocated.
  * @module
  */
 
@@ -136,13 +140,11 @@ export class CacheModel {
   /** Last stamp given; exact to 2^53, so it never wraps. */
   #clock = 0;
   /**
-   * The line number the last access touched, and its slot; INVALID when the
-   * last access left no line (a write that did not allocate) or after
-   * invalidate(). That line is the newest of its set, so an access to it
-   * again is a hit with nothing to reorder.
+   * Per set, the slot of its last hit or fill (see the module's invariants).
+   * Starts at each set's first slot, and invalidate() leaves it: a slot
+   * whose tag is invalid matches no line.
    */
-  #lastLine = INVALID;
-  #lastSlot = 0;
+  readonly #newest: Int32Array;
   /** State of the victim generator, a 32-bit LCG (see #randomWay). */
   #random: number;
   readonly #counts = new Float64Array(COUNTER_SLOTS);
@@ -172,6 +174,7 @@ export class CacheModel {
     this.#tags = new Int32Array(lines).fill(INVALID);
     this.#dirty = new Uint8Array(lines);
     this.#stamps = new Float64Array(lines);
+    this.#newest = new Int32Array(lines / config.ways).map((_, set) => set * config.ways);
     this.#random = config.seed ?? 1;
   }
 
@@ -187,21 +190,21 @@ export class CacheModel {
   access(addr: number, isWrite: boolean, width = 4): number {
     const line = addr >>> this.#lineShift;
     const inLine = this.#lineBytes - (addr & this.#offsetMask);
-    if (line === this.#lastLine && width <= inLine) {
-      // The line of the access before: a hit, and already the newest of its
-      // set, so LRU has nothing to refresh.
+    if (width <= inLine) {
+      const slot = this.#newest[line & this.#setMask];
+      if (this.#tags[slot] !== line) return this.#accessLine(line, isWrite, width);
+      // The line of its set's last hit or fill: a hit, with nothing to reorder.
       if (!isWrite) {
         this.#counts[READS]++;
         return this.#hitCycles;
       }
       this.#counts[WRITES]++;
       if (this.#writeBack) {
-        this.#dirty[this.#lastSlot] = 1;
+        this.#dirty[slot] = 1;
         return this.#hitCycles;
       }
       return this.#hitCycles + this.#writeThrough(width);
     }
-    if (width <= inLine) return this.#accessLine(line, isWrite, width);
     // Straddles two lines: each part is an access of its own (the line after
     // the last of the 32-bit space is line 0).
     const next = (line + 1) & (0xFFFF_FFFF >>> this.#lineShift);
@@ -223,48 +226,153 @@ export class CacheModel {
    */
   accessWords(addr: number, words: number, isWrite: boolean): number {
     let cycles = 0;
+    const wordsPerLine = this.#lineBytes >>> 2;
+    const allocates = isWrite && this.#writeBack && this.#writeAllocate;
     for (let i = 0; i < words;) {
       const at = (addr + 4 * i) >>> 0;
       // Words wholly in this line from `at` (none when the word straddles
       // two, which access() splits), up to the burst's end.
       const fit = (this.#lineBytes - (at & this.#offsetMask)) >>> 2;
+      if (allocates && fit === wordsPerLine && words - i >= wordsPerLine) {
+        // Whole lines from here, written into a write-back, write-allocate
+        // cache (a page being zeroed): one pass of #writeLines.
+        const lines = Math.floor((words - i) / wordsPerLine);
+        cycles += this.#writeLines(at >>> this.#lineShift, lines);
+        i += lines * wordsPerLine;
+        continue;
+      }
       const run = fit === 0 ? 1 : fit < words - i ? fit : words - i;
       cycles += this.access(at, isWrite, 4);
-      if (run > 1) cycles += this.#again(run - 1, isWrite);
+      if (run > 1) {
+        // The word just served left its line in the cache, in its set's
+        // newest slot, unless it was a write that did not allocate.
+        const line = at >>> this.#lineShift;
+        const held = this.#tags[this.#newest[line & this.#setMask]] === line;
+        cycles += this.#again(run - 1, isWrite, held);
+      }
       i += run;
     }
     return cycles;
   }
 
   /**
-   * Counts `times` more 4-byte accesses to the line the last access touched
-   * (or, when that was a write that did not allocate, missed); returns their
-   * cycles. A hit again needs no lookup and, being newest, no LRU refresh.
+   * Writes every word of `count` consecutive lines from line number `first`
+   * in a write-back, write-allocate cache; costs and counts what as many
+   * 4-byte write accesses would. Each line is what access() makes of its
+   * first word (the line of its set's last hit or fill: a hit with nothing to reorder;
+   * else a scan of its set that hits or fills the slot #accessLine would,
+   * writing back a dirty victim) and then hits on the others. The
+   * same work as #accessLine and #again line by line, in one loop that
+   * keeps the counts in locals: a page being zeroed is 64 to 128 lines, most
+   * of them misses.
    */
-  #again(times: number, isWrite: boolean): number {
+  #writeLines(first: number, count: number): number {
+    const tags = this.#tags;
+    const stamps = this.#stamps;
+    const dirty = this.#dirty;
+    const newest = this.#newest;
+    const ways = this.#ways;
+    const setMask = this.#setMask;
+    const lineMask = 0xFFFF_FFFF >>> this.#lineShift;
+    const wordsPerLine = this.#lineBytes >>> 2;
+    const stampHits = this.#stampHits;
+    const randomVictim = this.#randomVictim;
+    let clock = this.#clock;
+    let fills = 0;
+    let writeBacks = 0;
+    for (let n = 0; n < count; n++) {
+      // The line after the last of the 32-bit space is line 0.
+      const line = (first + n) & lineMask;
+      const set = line & setMask;
+      let slot = newest[set];
+      if (tags[slot] === line) {
+        dirty[slot] = 1;
+        continue;
+      }
+      const base = set * ways;
+      const end = base + ways;
+      slot = base;
+      let victim = base;
+      let oldest = stamps[base];
+      for (; slot < end; slot++) {
+        if (tags[slot] === line) break;
+        const stamp = stamps[slot];
+        if (stamp < oldest) {
+          oldest = stamp;
+          victim = slot;
+        }
+      }
+      if (slot < end) {
+        if (stampHits) stamps[slot] = ++clock;
+      } else {
+        slot = randomVictim && oldest !== 0 ? base + this.#randomWay() : victim;
+        if (dirty[slot] === 1) writeBacks++;
+        fills++;
+        tags[slot] = line;
+        stamps[slot] = ++clock;
+      }
+      dirty[slot] = 1;
+      newest[set] = slot;
+    }
+    this.#clock = clock;
+    const counts = this.#counts;
+    counts[WRITES] += count * wordsPerLine;
+    counts[WRITE_MISSES] += fills;
+    counts[FILLS] += fills;
+    counts[WRITE_BACKS] += writeBacks;
+    return count * wordsPerLine * this.#hitCycles + fills * this.#missCycles +
+      writeBacks * this.#writeBackCycles;
+  }
+
+  /**
+   * Counts `times` more 4-byte accesses to the line the last access touched,
+   * `held` when it left that line in the cache (else it was a write that did
+   * not allocate, and missed); returns their cycles. A hit again needs no
+   * lookup and, being newest, no LRU refresh.
+   */
+  #again(times: number, isWrite: boolean, held: boolean): number {
     const counts = this.#counts;
     if (!isWrite) {
       counts[READS] += times;
       return times * this.#hitCycles;
     }
     counts[WRITES] += times;
-    if (this.#lastLine === INVALID) counts[WRITE_MISSES] += times;
+    if (!held) counts[WRITE_MISSES] += times;
     else if (this.#writeBack) return times * this.#hitCycles;
     counts[WRITE_THROUGHS] += times;
     counts[THROUGH_BYTES] += 4 * times;
     return times * (this.#hitCycles + this.#writeThroughCycles);
   }
 
-  /** One access of `bytes` bytes to line number `line`, found by a scan of its set. */
+  /**
+   * One access of `bytes` bytes to line number `line`, found by a scan of its
+   * set. The same pass finds the slot a miss would fill: the first with the
+   * smallest stamp, which is the first invalid slot when there is one (an
+   * invalid slot's stamp is 0, below every valid one's: the clock's first
+   * stamp is 1, and every fill stamps, whatever the policy). So a miss
+   * costs one scan, not a second over the stamps.
+   */
   #accessLine(line: number, isWrite: boolean, bytes: number): number {
     const tags = this.#tags;
+    const stamps = this.#stamps;
     const base = (line & this.#setMask) * this.#ways;
     const end = base + this.#ways;
-    let slot = base;
-    while (slot < end && tags[slot] !== line) slot++;
-    if (slot === end) return this.#miss(line, base, isWrite, bytes);
-    this.#lastLine = line;
-    this.#lastSlot = slot;
+    let victim = base;
+    let oldest = stamps[base];
+    for (let slot = base; slot < end; slot++) {
+      if (tags[slot] === line) return this.#hit(line, slot, isWrite, bytes);
+      const stamp = stamps[slot];
+      if (stamp < oldest) {
+        oldest = stamp;
+        victim = slot;
+      }
+    }
+    return this.#miss(line, base, victim, isWrite, bytes);
+  }
+
+  /** A hit on line number `line`, in `slot`. */
+  #hit(line: number, slot: number, isWrite: boolean, bytes: number): number {
+    this.#newest[line & this.#setMask] = slot;
     if (this.#stampHits) this.#stamps[slot] = ++this.#clock;
     if (!isWrite) {
       this.#counts[READS]++;
@@ -278,30 +386,36 @@ export class CacheModel {
     return this.#hitCycles + this.#writeThrough(bytes);
   }
 
-  /** A miss on line number `line`, whose set's slots start at `base`. */
-  #miss(line: number, base: number, isWrite: boolean, bytes: number): number {
+  /**
+   * A miss on line number `line`, whose set's slots start at `base`;
+   * `oldest` is its slot with the first smallest stamp (see #accessLine).
+   * The fill takes that slot, or in a full set under random replacement a
+   * drawn way: drawn here, after a write that does not allocate has
+   * returned, so that only fills draw.
+   */
+  #miss(line: number, base: number, oldest: number, isWrite: boolean, bytes: number): number {
     const counts = this.#counts;
     if (isWrite) {
       counts[WRITES]++;
       counts[WRITE_MISSES]++;
       // A write that does not allocate goes to RAM and leaves the cache as it was.
       if (!this.#writeAllocate) {
-        this.#lastLine = INVALID;
         return this.#hitCycles + this.#writeThrough(bytes);
       }
     } else {
       counts[READS]++;
       counts[READ_MISSES]++;
     }
-    const slot = this.#victim(base);
+    const slot = this.#randomVictim && this.#stamps[oldest] !== 0
+      ? base + this.#randomWay()
+      : oldest;
     let cycles = this.#hitCycles + this.#missCycles;
     if (this.#dirty[slot] === 1) {
       counts[WRITE_BACKS]++;
       cycles += this.#writeBackCycles;
     }
     counts[FILLS]++;
-    this.#lastLine = line;
-    this.#lastSlot = slot;
+    this.#newest[line & this.#setMask] = slot;
     this.#tags[slot] = line;
     this.#stamps[slot] = ++this.#clock;
     // A write-allocate write fetches the line, then writes it as a hit would.
@@ -309,32 +423,6 @@ export class CacheModel {
     this.#dirty[slot] = dirty ? 1 : 0;
     if (isWrite && !dirty) cycles += this.#writeThrough(bytes);
     return cycles;
-  }
-
-  /**
-   * The slot a fill takes in the set whose slots start at `base`: its first
-   * invalid slot; in a full set, the one with the smallest stamp (least
-   * recently used, or first filled), or for random replacement a drawn way.
-   */
-  #victim(base: number): number {
-    const end = base + this.#ways;
-    if (this.#randomVictim) {
-      const tags = this.#tags;
-      for (let slot = base; slot < end; slot++) if (tags[slot] === INVALID) return slot;
-      return base + this.#randomWay();
-    }
-    // An invalid slot's stamp is 0, below every valid one's (the clock starts
-    // at 1): the first smallest stamp is the first invalid slot, if any.
-    const stamps = this.#stamps;
-    let victim = base;
-    let oldest = stamps[base];
-    for (let slot = base + 1; slot < end; slot++) {
-      if (stamps[slot] < oldest) {
-        oldest = stamps[slot];
-        victim = slot;
-      }
-    }
-    return victim;
   }
 
   /**
@@ -380,7 +468,6 @@ export class CacheModel {
    * The counters and the random generator go on as they were.
    */
   invalidate(): void {
-    this.#lastLine = INVALID;
     this.#tags.fill(INVALID);
     this.#dirty.fill(0);
     this.#stamps.fill(0);

@@ -3,11 +3,22 @@
  * is out of reach from these machines).
  */
 
-import { deepStrictEqual } from "node:assert/strict";
+import { AssertionError, deepStrictEqual } from "node:assert/strict";
 
-/** Asserts deep, strict equality. */
+/**
+ * Asserts deep, strict equality. A failure says what was expected and what
+ * came, after `message` when one is given: node:assert would print the
+ * message alone, and a CI log would not show the values.
+ */
 export function assertEquals<T>(actual: T, expected: T, message?: string): void {
-  deepStrictEqual(actual, expected, message);
+  try {
+    deepStrictEqual(actual, expected);
+  } catch (error) {
+    if (message !== undefined && error instanceof AssertionError) {
+      error.message = `${message}\n${error.message}`;
+    }
+    throw error;
+  }
 }
 
 /** A class of errors, whatever its constructor's parameters. */

@@ -9,7 +9,15 @@
 
 import fc from "fast-check";
 import { gunzipSync } from "node:zlib";
-import { MAX_LINE_CHARS, readLines } from "../traces/line_reader.ts";
+import { gzipSync } from "node:zlib";
+import {
+  asciiCodes,
+  MAX_LINE_CHARS,
+  readLines,
+  readLineSpans,
+  TraceInputError,
+} from "../traces/line_reader.ts";
+import { readTrace } from "../traces/trace_reader.ts";
 import { LinuxTraceParser } from "../traces/linux_ftrace.ts";
 import { NativeTraceParser } from "../traces/native_format.ts";
 import type { TraceSink } from "../traces/trace_event.ts";
@@ -88,6 +96,14 @@ const LINUX = new TextDecoder().decode(
   "CPU:0 [EVENTS DROPPED]",
   "# entries-in-buffer/entries-written: 10/12   #P:2",
   "cpus=2",
+  // trace-cmd report's form: padded names, (sym+off) before the fields, 0x pointers
+  "              sh-114   [000]     5.177856: kmem_cache_alloc:     (getname_flags.part.0+0x2b) call_site=getname_flags.part.0+0x2b ptr=0xff2acb1b012a9000 bytes_req=4096 bytes_alloc=4096 gfp_flags=GFP_KERNEL node=-1 accounted=false",
+  "       trace-cmd-113   [000]     5.182958: kmem_cache_free:      (rcu_do_batch+0x19a) call_site=rcu_do_batch+0x19a ptr=0xff2acb1b0278f600 name=filp",
+  "              sh-114   [000]     5.189445: mm_page_free:         page=0xffffffffa4828013 pfn=0x128e3 order=0",
+  "              sh-114   [001]     5.189446: mm_page_alloc:        page=0xffffffffa4828013 pfn=0x128e3 order=2 migratetype=0 gfp_flags=GFP_DMA|__GFP_ZERO",
+  "              sh-114   [001]     5.189447: mm_page_free_batched: page=0xffffffffa4828013 pfn=0x128e3 order=0",
+  "              sh-114   [001]     5.189448: kmalloc_node:         (f+0x1) call_site=f+0x1 ptr=(nil) bytes_req=8 bytes_alloc=8 gfp_flags=GFP_DMA32 node=0",
+  "              sh-114   [001]     5.189449: kmem_cache_alloc_node: (f+0x1) call_site=f ptr=0x1 bytes_req=8 bytes_alloc=8 gfp_flags=GFP_NOWAIT node=0",
 ]);
 
 const NATIVE = [
@@ -134,6 +150,13 @@ const MUTATIONS = [
   "\u00a0",
   "é",
   "",
+  "__GFP_ZERO",
+  "GFP_DMA",
+  "3",
+  "call_site=",
+  "name=",
+  "+",
+  "kmalloc: ",
 ];
 
 const mutatedLine = (lines: string[]) =>
@@ -218,5 +241,164 @@ Deno.test("LinuxTraceParser reads timestamps as Number() does, and counts those 
     out.push(`backwards ${parser.timestampsBackwards}`);
     if (parse === "old") times.splice(0, times.length, ...out);
     else assertEquals(out, times);
+  }
+});
+
+/** Bytes a property test may put between lines or inside them: what UTF-8 decoding trips on. */
+const HOSTILE_BYTES = [
+  [0xEF, 0xBB, 0xBF], // a byte order mark: the decoder drops it at the start alone
+  [0xFF], // never UTF-8
+  [0xC3], // a 2-byte character cut short
+  [0xE2, 0x82], // a 3-byte one cut short
+  [0xE2, 0x82, 0xAC], // €
+  [0xF0, 0x9F, 0x98, 0x80], // an emoji: two UTF-16 code units
+  [0x0D], // a CR alone
+  [0x0D, 0x0A],
+  [0x0A],
+  [0x00],
+];
+
+/** A file of mutated trace lines with hostile bytes here and there, and long lines. */
+const traceBytes = (lines: string[]) =>
+  fc.tuple(
+    fc.array(
+      fc.oneof(
+        { weight: 8, arbitrary: mutatedLine(lines).map((line) => new TextEncoder().encode(line)) },
+        { weight: 3, arbitrary: fc.constantFrom(...HOSTILE_BYTES).map((b) => new Uint8Array(b)) },
+        {
+          weight: 1,
+          // a line across the reader's chunks, or longer than MAX_LINE_CHARS
+          arbitrary: fc.integer({ min: 1, max: 2 * MAX_LINE_CHARS }).map((n) =>
+            new TextEncoder().encode(lines[n % lines.length] + " " + "é9".repeat(n >> 1))
+          ),
+        },
+      ),
+      { maxLength: 40 },
+    ),
+    fc.boolean(),
+  ).map(([pieces, lineEnds]) => {
+    const parts: Uint8Array[] = [new TextEncoder().encode(lines[0] + "\n")];
+    for (const piece of pieces) {
+      parts.push(piece);
+      if (lineEnds) parts.push(new Uint8Array([0x0A]));
+    }
+    const bytes = new Uint8Array(parts.reduce((n, part) => n + part.length, 0));
+    let at = 0;
+    for (const part of parts) {
+      bytes.set(part, at);
+      at += part.length;
+    }
+    return bytes;
+  });
+
+Deno.test("readLineSpans hands over codes that are the text's, on hostile bytes, plain and gzip", async () => {
+  const path = await Deno.makeTempFile();
+  try {
+    await fc.assert(
+      fc.asyncProperty(traceBytes(LINUX), fc.boolean(), async (bytes, gzip) => {
+        await Deno.writeFile(path, gzip ? gzipSync(bytes) : bytes);
+        const wrong: string[] = [];
+        await readLineSpans(path, (text, start, end, line, _cut, codes) => {
+          for (let i = start; i < end; i++) {
+            const c = text.charCodeAt(i);
+            if (c < 0x80 ? codes[i] !== c : codes[i] < 0x80) {
+              wrong.push(`line ${line}, character ${i - start}: code ${codes[i]} for ${c}`);
+              return;
+            }
+          }
+        });
+        assertEquals(wrong, []);
+      }),
+      { numRuns: 60 },
+    );
+  } finally {
+    await Deno.remove(path);
+  }
+});
+
+for (
+  const [name, lines, reference] of [
+    ["Linux", LINUX, (sink: TraceSink): Parser => new ReferenceLinuxParser(sink)],
+    ["native", NATIVE, (sink: TraceSink): Parser => new ReferenceNativeParser(sink)],
+  ] as const
+) {
+  Deno.test(`readTrace reads ${name} files with hostile bytes as the parsers before it, line by line`, async () => {
+    const path = await Deno.makeTempFile();
+    try {
+      await fc.assert(
+        fc.asyncProperty(traceBytes(lines), fc.boolean(), async (bytes, gzip) => {
+          await Deno.writeFile(path, gzip ? gzipSync(bytes) : bytes);
+          // What the reference parsers make of a plain split of the decoded text.
+          const expected = recorder();
+          const old = reference(expected.sink);
+          splitLines(new TextDecoder().decode(bytes)).forEach(({ line, cut }, i) => {
+            if (cut) {
+              expected.sink.problem(
+                i + 1,
+                `line is longer than ${MAX_LINE_CHARS / 1024} KiB; ignored`,
+              );
+            } else old.parseLine(line, i + 1);
+          });
+          const read = recorder();
+          try {
+            await readTrace(path, read.sink);
+          } catch (error) {
+            // A file of no event is refused after its lines were read: what
+            // the sink got is still compared.
+            if (!(error instanceof TraceInputError)) throw error;
+          }
+          assertEquals(read.out, expected.out);
+        }),
+        { numRuns: 80 },
+      );
+    } finally {
+      await Deno.remove(path);
+    }
+  });
+}
+
+Deno.test("asciiCodes keeps ASCII codes and puts 0x80 or above for every other character", () => {
+  fc.assert(
+    fc.property(fc.string({ unit: "binary" }), (text) => {
+      const codes = asciiCodes(text);
+      assertEquals(codes.length, text.length);
+      for (let i = 0; i < text.length; i++) {
+        const c = text.charCodeAt(i);
+        assertEquals(
+          c < 0x80 ? codes[i] === c : codes[i] >= 0x80,
+          true,
+          `at ${i} of ${JSON.stringify(text)}`,
+        );
+      }
+    }),
+  );
+});
+
+Deno.test("readLineSpans' codes stay the text's where a chunk ends inside a character", async () => {
+  // A plain file is read in chunks of 64 KiB. Here every other chunk ends
+  // with a byte that begins a character, and the chunk after it has one
+  // 2-byte character, near its end: the decoder holds the byte across the
+  // cut and makes a U+FFFD of it there, so that chunk's text is as long as
+  // its bytes, but its lines are one character further on than their bytes.
+  const CHUNK = 64 * 1024;
+  const bytes = new Uint8Array(4 * CHUNK).fill(0x78);
+  for (let at = 100; at < bytes.length; at += 100) bytes[at] = 0x0A;
+  for (let chunk = 0; chunk < 4; chunk += 2) {
+    bytes[(chunk + 1) * CHUNK - 1] = 0xC3;
+    bytes.set(new TextEncoder().encode("é"), (chunk + 2) * CHUNK - 10);
+  }
+  const path = await Deno.makeTempFile();
+  try {
+    await Deno.writeFile(path, bytes);
+    let wrong = 0;
+    await readLineSpans(path, (text, start, end, _line, _cut, codes) => {
+      for (let i = start; i < end; i++) {
+        const c = text.charCodeAt(i);
+        if (c < 0x80 ? codes[i] !== c : codes[i] < 0x80) wrong++;
+      }
+    });
+    assertEquals(wrong, 0, "codes unlike the text's characters");
+  } finally {
+    await Deno.remove(path);
   }
 });

@@ -22,7 +22,13 @@
  * @module
  */
 
-import { emptyEvent, resetEvent, type TraceEvent, type TraceSink } from "./trace_event.ts";
+import {
+  emptyEvent,
+  resetEvent,
+  type TraceEvent,
+  type TraceOp,
+  type TraceSink,
+} from "./trace_event.ts";
 
 /**
  * kmem events that make no Kernel call (statistics, per-CPU list drains,
@@ -49,10 +55,22 @@ export class KmemEvents {
   readonly #event: TraceEvent = emptyEvent();
   /** Caches (`bytes_req@function`) whose pool was created. */
   readonly #pools = new Set<string>();
+  /** The ops whose call site the sink reads; undefined for every op. */
+  readonly #siteOps: ReadonlySet<TraceOp> | undefined;
 
-  /** @param sink receives the trace events */
-  constructor(sink: TraceSink) {
+  /**
+   * @param sink receives the trace events
+   * @param siteOps the ops whose call site the sink reads: the others'
+   *   events carry site "" (see BatchEncoderOptions); default every op
+   */
+  constructor(sink: TraceSink, siteOps?: readonly TraceOp[]) {
     this.#sink = sink;
+    this.#siteOps = siteOps === undefined ? undefined : new Set(siteOps);
+  }
+
+  /** Whether the sink reads the call site of `op`'s events: a reader may skip making it if not. */
+  readsSite(op: TraceOp): boolean {
+    return this.#siteOps === undefined || this.#siteOps.has(op);
   }
 
   /** `kmalloc`: galloc of `bytesReq`, pagepile GFP `flags`, from `site` ("sym+0xoff..."). */
@@ -72,7 +90,7 @@ export class KmemEvents {
     e.size = bytesReq;
     e.linuxBytes = bytesAlloc;
     e.flags = flags;
-    e.site = site;
+    e.site = this.readsSite("galloc") ? site : "";
     this.#sink.event(e);
   }
 
@@ -81,7 +99,12 @@ export class KmemEvents {
     this.#free(this.#start(line, cpu), "gfree", ptr, site, "");
   }
 
-  /** `kmem_cache_alloc`: slice_alloc from the pool of `bytesReq@function`, created first if new. */
+  /**
+   * `kmem_cache_alloc`: slice_alloc from the pool of `bytesReq@function`,
+   * created first if new. `pool`, when given, is that name, made by the
+   * caller (poolName); `site` may then be "" when the sink reads neither
+   * op's site.
+   */
   cacheAlloc(
     line: number,
     cpu: number,
@@ -89,18 +112,17 @@ export class KmemEvents {
     bytesReq: number,
     bytesAlloc: number,
     site: string,
+    pool: string = poolName(bytesReq, site),
   ): void {
     const e = this.#start(line, cpu);
     if (ptr === 0) return this.#skip(e, "allocation that failed in the traced kernel");
-    const plus = site.indexOf("+");
-    const pool = `${bytesReq}@${plus === -1 ? site : site.slice(0, plus)}`;
     if (!this.#pools.has(pool)) {
       this.#pools.add(pool);
       e.op = "slice_pool_create";
       e.pool = pool;
       e.name = pool;
       e.size = bytesReq;
-      e.site = site;
+      e.site = this.readsSite("slice_pool_create") ? site : "";
       this.#sink.event(e);
       this.#start(line, cpu);
     }
@@ -109,7 +131,7 @@ export class KmemEvents {
     e.pool = pool;
     e.size = bytesReq;
     e.linuxBytes = bytesAlloc;
-    e.site = site;
+    e.site = this.readsSite("slice_alloc") ? site : "";
     this.#sink.event(e);
   }
 
@@ -178,7 +200,7 @@ export class KmemEvents {
   #free(e: TraceEvent, op: "gfree" | "slice_free", ptr: number, site: string, name: string) {
     e.op = op;
     e.key = ptr;
-    e.site = site;
+    e.site = this.readsSite(op) ? site : "";
     e.name = name;
     this.#sink.event(e);
   }
@@ -188,4 +210,15 @@ export class KmemEvents {
     e.reason = reason;
     this.#sink.event(e);
   }
+}
+
+/**
+ * The pool of a kmem_cache_alloc: `bytesReq@function`, the function being
+ * the call site up to its first `+`.
+ * @param bytesReq the event's bytes_req
+ * @param site its call site, `sym+0xoff/0xsize`
+ */
+export function poolName(bytesReq: number, site: string): string {
+  const plus = site.indexOf("+");
+  return `${bytesReq}@${plus === -1 ? site : site.slice(0, plus)}`;
 }

@@ -18,9 +18,19 @@
  */
 
 import { GFP_DMA, GFP_ZERO } from "../core/gfp.ts";
-import { INFORMATIONAL_KMEM_EVENTS, KmemEvents, MAX_TRACE_ORDER } from "./kmem_events.ts";
-import { countAt, fieldKey, fieldValue, parseCount, parseHexKey, TextSearch } from "./scan.ts";
-import type { TraceSink } from "./trace_event.ts";
+import { INFORMATIONAL_KMEM_EVENTS, KmemEvents, MAX_TRACE_ORDER, poolName } from "./kmem_events.ts";
+import { asciiCodes } from "./line_reader.ts";
+import {
+  countAt,
+  countIn,
+  fieldKey,
+  fieldValue,
+  hexKeyIn,
+  Interner,
+  parseCount,
+  parseHexKey,
+} from "./scan.ts";
+import type { TraceOp, TraceSink } from "./trace_event.ts";
 
 /** The fields read, their search strings made once. */
 const BYTES_ALLOC = fieldKey("bytes_alloc");
@@ -35,13 +45,77 @@ const PTR = fieldKey("ptr");
 const SIZE = fieldKey("size");
 const VA_START = fieldKey("va_start");
 
+/**
+ * The events read on the fast path (LinuxTraceParser's #fast), which make
+ * nearly every line of a kmem trace, and the fields each reads.
+ */
+const KMALLOC = 0;
+const CACHE_ALLOC = 1;
+const KFREE = 2;
+const CACHE_FREE = 3;
+const PAGE_ALLOC = 4;
+const PAGE_FREE = 5;
+const PAGE_FREE_BATCHED = 6;
+
+/** A fast-path event: its name's codes, what it is, the fields it reads (as key= codes). */
+interface FastEvent {
+  readonly name: Uint8Array;
+  readonly kind: number;
+  readonly keys: readonly Uint8Array[];
+}
+
+const encode = (text: string): Uint8Array => new TextEncoder().encode(text);
+/** Field slots of the fast path: each a key's index in FastEvent.keys. */
+const SITE_KEY = encode("call_site=");
+const PTR_KEY = encode("ptr=");
+const REQ_KEY = encode("bytes_req=");
+const ALLOC_KEY = encode("bytes_alloc=");
+const GFP_KEY = encode("gfp_flags=");
+const NAME_KEY = encode("name=");
+const PFN_KEY = encode("pfn=");
+const ORDER_KEY = encode("order=");
+
+const fast = (name: string, kind: number, keys: Uint8Array[]): FastEvent => ({
+  name: encode(name),
+  kind,
+  keys,
+});
+/** By the first letter of their names. */
+const FAST_EVENTS: readonly FastEvent[] = [
+  fast("kmem_cache_alloc", CACHE_ALLOC, [SITE_KEY, PTR_KEY, REQ_KEY, ALLOC_KEY]),
+  fast("kmem_cache_free", CACHE_FREE, [SITE_KEY, PTR_KEY, NAME_KEY]),
+  fast("kmem_cache_alloc_node", CACHE_ALLOC, [SITE_KEY, PTR_KEY, REQ_KEY, ALLOC_KEY]),
+  fast("kmalloc", KMALLOC, [SITE_KEY, PTR_KEY, REQ_KEY, ALLOC_KEY, GFP_KEY]),
+  fast("kmalloc_node", KMALLOC, [SITE_KEY, PTR_KEY, REQ_KEY, ALLOC_KEY, GFP_KEY]),
+  fast("kfree", KFREE, [SITE_KEY, PTR_KEY]),
+  fast("mm_page_free", PAGE_FREE, [PFN_KEY, ORDER_KEY]),
+  fast("mm_page_alloc", PAGE_ALLOC, [PFN_KEY, ORDER_KEY, GFP_KEY]),
+  fast("mm_page_free_batched", PAGE_FREE_BATCHED, [PFN_KEY, ORDER_KEY]),
+];
+
 /** Parses Linux ftrace or `trace-cmd report` lines one at a time, pushing events into a sink. */
 export class LinuxTraceParser {
   readonly #sink: TraceSink;
   readonly #kmem: KmemEvents;
   #lastTime = -1;
-  readonly #lost = new TextSearch("[LOST ");
-  readonly #dropped = new TextSearch("EVENTS DROPPED]");
+  /**
+   * Where the lost-events markers next occur in #markText, at or after
+   * #markFrom (-1: nowhere): each searched for once in a text, not on each
+   * line, since they are rare (a search from a line that lacks them runs on
+   * through the lines after it).
+   */
+  #markText = "";
+  #markFrom = 0;
+  #lostAt = -1;
+  #droppedAt = -1;
+  /** Where each field of the fast path's event starts and ends (-1: not found yet). */
+  readonly #valueStart = new Int32Array(8);
+  readonly #valueEnd = new Int32Array(8);
+  /** Call sites, cache names and pools, each made once. */
+  readonly #strings = new Interner();
+  readonly #pools = new Interner();
+  /** Whether the sink reads the call sites of kmalloc, kfree, kmem_cache_alloc and _free. */
+  readonly #sites: boolean[];
   /** Events whose timestamp is earlier than the event before them. */
   timestampsBackwards = 0;
   /** Whether the text is what `trace-cmd report` prints (its first line is `cpus=N`). */
@@ -50,27 +124,225 @@ export class LinuxTraceParser {
   /**
    * Starts a parser at the first line of a trace.
    * @param sink receives the events and problems
+   * @param siteOps the ops whose call site the sink reads (see KmemEvents)
    */
-  constructor(sink: TraceSink) {
+  constructor(sink: TraceSink, siteOps?: readonly TraceOp[]) {
     this.#sink = sink;
-    this.#kmem = new KmemEvents(sink);
+    const kmem = this.#kmem = new KmemEvents(sink, siteOps);
+    const reads = (...ops: TraceOp[]) => ops.some((op) => kmem.readsSite(op));
+    this.#sites = [];
+    this.#sites[KMALLOC] = reads("galloc");
+    this.#sites[CACHE_ALLOC] = reads("slice_alloc", "slice_pool_create");
+    this.#sites[KFREE] = reads("gfree");
+    this.#sites[CACHE_FREE] = reads("slice_free");
   }
 
   /**
    * Parses the line that lies in `text` from `start` to `end` (without its
    * line end): parseLine of `text.slice(start, end)`.
+   * @param codes the text's codes (asciiCodes), when the caller has them
    */
-  parseSpan(text: string, start: number, end: number, line: number): void {
-    // The lost-events markers are rare: searched for in the whole text, not
-    // on each line (see TextSearch).
-    const lost = this.#lost.findIn(text, start, end) !== -1 ||
-      this.#dropped.findIn(text, start, end) !== -1;
+  parseSpan(
+    text: string,
+    start: number,
+    end: number,
+    line: number,
+    codes: Uint8Array = asciiCodes(text),
+  ): void {
+    const lost = this.#marked(text, start, end);
+    // The fast path takes event lines alone: not a header (#), not the first
+    // line (cpus=N), not blank (ends with a visible character), no marker.
+    if (
+      !lost && line !== 1 && end > start && codes[start] !== 35 && isVisible(codes[end - 1]) &&
+      this.#fast(text, codes, start, end, line)
+    ) {
+      return;
+    }
     this.#line(text.slice(start, end), line, lost);
   }
 
   /** Parses one line of the trace (whole: the reader reports cut lines itself). */
   parseLine(text: string, line: number): void {
     this.parseSpan(text, 0, text.length, line);
+  }
+
+  /** Whether the line from `start` to `end` holds `[LOST ` or `EVENTS DROPPED]`. */
+  #marked(text: string, start: number, end: number): boolean {
+    if (text !== this.#markText || start < this.#markFrom) {
+      this.#markText = text;
+      this.#lostAt = text.indexOf("[LOST ", start);
+      this.#droppedAt = text.indexOf("EVENTS DROPPED]", start);
+    } else {
+      if (this.#lostAt !== -1 && this.#lostAt < start) {
+        this.#lostAt = text.indexOf("[LOST ", start);
+      }
+      if (this.#droppedAt !== -1 && this.#droppedAt < start) {
+        this.#droppedAt = text.indexOf("EVENTS DROPPED]", start);
+      }
+    }
+    this.#markFrom = start;
+    return (this.#lostAt !== -1 && this.#lostAt + 6 <= end) ||
+      (this.#droppedAt !== -1 && this.#droppedAt + 15 <= end);
+  }
+
+  /**
+   * The fast path: an event line of the usual shape, read from its codes,
+   * an event handed on; false, having done nothing, for any line it does not
+   * take, which #line then reads. It takes a line only where #eventLine
+   * would read the same: the first `[` opens 1 to 15 digits closed by `]`;
+   * a space comes between the `]` and the first `: ` after it, and digits
+   * with at most one point inside them, 15 at most, between the last such
+   * space and the `: ` (the timestamp, as timestampAt reads it in place);
+   * the event's name, up to the next `: `, is a FAST_EVENTS one; each field
+   * it reads is found (the first token that starts with its key, as
+   * fieldValue finds it) and well formed, and the order at most
+   * MAX_TRACE_ORDER.
+   */
+  #fast(text: string, c: Uint8Array, start: number, end: number, line: number): boolean {
+    let open = start;
+    while (open < end && c[open] !== 91 /* [ */) open++;
+    let close = open + 1;
+    let cpu = 0;
+    for (; close < end; close++) {
+      const digit = c[close] - 48;
+      if (digit < 0 || digit > 9) break;
+      cpu = cpu * 10 + digit;
+    }
+    if (close === open + 1 || close - open - 1 > 15 || close >= end || c[close] !== 93 /* ] */) {
+      return false;
+    }
+    // The timestamp: after the last space before the first ": ".
+    let space = -1;
+    let colon = close + 1;
+    for (; colon < end - 1; colon++) {
+      const ch = c[colon];
+      if (ch === 32) space = colon;
+      else if (ch === 58 /* : */ && c[colon + 1] === 32) break;
+    }
+    if (colon >= end - 1 || space === -1) return false;
+    let digits = 0;
+    let value = 0;
+    let point = -1;
+    for (let i = space + 1; i < colon; i++) {
+      const ch = c[i];
+      if (ch >= 48 && ch <= 57) {
+        value = value * 10 + ch - 48;
+        digits++;
+      } else if (ch === 46 && point === -1) point = i;
+      else return false;
+    }
+    if (digits === 0 || digits > 15 || point === space + 1 || point === colon - 1) return false;
+    const time = point === -1 ? value : value / POWERS_OF_TEN[colon - 1 - point];
+    // The event's name, up to the next ": ".
+    const name = colon + 2;
+    const event = fastEvent(c, name, end);
+    if (event === undefined) return false;
+    const fields = name + event.name.length + 2;
+    if (!this.#findFields(c, fields, end, event.keys)) return false;
+    const vs = this.#valueStart;
+    const ve = this.#valueEnd;
+    const kmem = this.#kmem;
+    const kind = event.kind;
+    if (kind >= PAGE_ALLOC) {
+      const pfn = hexKeyIn(c, vs[0], ve[0]);
+      const order = countIn(c, vs[1], ve[1]);
+      if (pfn < 0 || order < 0 || order > MAX_TRACE_ORDER) return false;
+      this.#time(time);
+      if (kind === PAGE_ALLOC) kmem.pageAlloc(line, cpu, pfn, order, gfpFlagsIn(c, vs[2], ve[2]));
+      else kmem.pageFree(line, cpu, pfn, order, kind === PAGE_FREE_BATCHED);
+      return true;
+    }
+    const ptr = ve[1] - vs[1] === 5 && isNil(c, vs[1]) ? 0 : hexKeyIn(c, vs[1], ve[1]);
+    if (ptr < 0) return false;
+    const site = this.#sites[kind] ? this.#strings.slice(text, c, vs[0], ve[0]) : "";
+    if (kind === KFREE) {
+      this.#time(time);
+      kmem.kfree(line, cpu, ptr, site);
+      return true;
+    }
+    if (kind === CACHE_FREE) {
+      this.#time(time);
+      kmem.cacheFree(line, cpu, ptr, site, this.#strings.slice(text, c, vs[2], ve[2]));
+      return true;
+    }
+    const bytesReq = countIn(c, vs[2], ve[2]);
+    const bytesAlloc = countIn(c, vs[3], ve[3]);
+    if (bytesReq < 0 || bytesAlloc < 0) return false;
+    this.#time(time);
+    if (kind === KMALLOC) {
+      kmem.kmalloc(line, cpu, ptr, bytesReq, bytesAlloc, gfpFlagsIn(c, vs[4], ve[4]), site);
+    } else {
+      kmem.cacheAlloc(line, cpu, ptr, bytesReq, bytesAlloc, site, this.#pool(text, c, bytesReq));
+    }
+    return true;
+  }
+
+  /**
+   * Finds the fields `keys` among the space-separated tokens from `from` to
+   * `end`: each the first token that starts with its key (as fieldValue
+   * finds it), its value from after the key to the token's end, in
+   * #valueStart and #valueEnd at the key's index. Stops when all are found;
+   * false when one is missing.
+   */
+  #findFields(c: Uint8Array, from: number, end: number, keys: readonly Uint8Array[]): boolean {
+    const vs = this.#valueStart;
+    const ve = this.#valueEnd;
+    const n = keys.length;
+    for (let k = 0; k < n; k++) vs[k] = -1;
+    let left = n;
+    let at = from;
+    while (at < end) {
+      if (c[at] === 32) {
+        at++;
+        continue;
+      }
+      let to = at;
+      while (to < end && c[to] !== 32) to++;
+      for (let k = 0; k < n; k++) {
+        const key = keys[k];
+        if (vs[k] === -1 && to - at >= key.length && sameAt(c, at, key)) {
+          vs[k] = at + key.length;
+          ve[k] = to;
+          if (--left === 0) return true;
+          break;
+        }
+      }
+      at = to;
+    }
+    return false;
+  }
+
+  /**
+   * The pool of the kmem_cache_alloc whose call site is the fast path's
+   * field 0 and bytes_req `bytesReq`: poolName's, each made once.
+   */
+  #pool(text: string, c: Uint8Array, bytesReq: number): string {
+    const from = this.#valueStart[0];
+    const to = this.#valueEnd[0];
+    let plus = from;
+    while (plus < to && c[plus] !== 43 /* + */) plus++;
+    // Looked up by the codes of the name it would have: "req@function".
+    const key = this.#poolKey;
+    let digits = 1;
+    for (let rest = bytesReq; rest >= 10; rest = Math.floor(rest / 10)) digits++;
+    const length = digits + 1 + plus - from;
+    if (length > key.length) return poolName(bytesReq, text.slice(from, to));
+    for (let i = digits - 1, rest = bytesReq; i >= 0; i--, rest = Math.floor(rest / 10)) {
+      key[i] = 48 + rest % 10;
+    }
+    key[digits] = 64; /* @ */
+    for (let i = from; i < plus; i++) key[digits + 1 + i - from] = c[i];
+    return this.#pools.find(key, 0, length) ??
+      this.#pools.keep(key, 0, length, `${bytesReq}@${text.slice(from, plus)}`);
+  }
+
+  /** Codes of a pool's name, for #pool. */
+  readonly #poolKey = new Uint8Array(256);
+
+  /** Counts a timestamp earlier than the last one, and keeps it. */
+  #time(time: number): void {
+    if (time < this.#lastTime) this.timestampsBackwards++;
+    this.#lastTime = time;
   }
 
   /** Parses a line; `lost` when it holds `[LOST ` or `EVENTS DROPPED]`. */
@@ -302,6 +574,58 @@ function gfpFlags(text: string): number {
   const flags = text.includes("__GFP_ZERO") ? GFP_ZERO : 0;
   for (let at = text.indexOf("GFP_DMA"); at !== -1; at = text.indexOf("GFP_DMA", at + 7)) {
     if (text.charCodeAt(at + 7) !== 51 /* "3" of GFP_DMA32 */) return flags | GFP_DMA;
+  }
+  return flags;
+}
+
+/** The fast-path event whose name starts at `at`, followed by ": "; undefined for any other. */
+function fastEvent(c: Uint8Array, at: number, end: number): FastEvent | undefined {
+  for (let i = 0; i < FAST_EVENTS.length; i++) {
+    const event = FAST_EVENTS[i];
+    const name = event.name;
+    const after = at + name.length;
+    if (
+      after + 1 < end && c[after] === 58 /* : */ && c[after + 1] === 32 && sameAt(c, at, name)
+    ) {
+      return event;
+    }
+  }
+  return undefined;
+}
+
+/** Whether `word` is in `c` at `at`. */
+function sameAt(c: Uint8Array, at: number, word: Uint8Array): boolean {
+  for (let i = 0; i < word.length; i++) if (c[at + i] !== word[i]) return false;
+  return true;
+}
+
+const NIL = encode("(nil)");
+/** Whether `(nil)` is at `at`. */
+function isNil(c: Uint8Array, at: number): boolean {
+  return sameAt(c, at, NIL);
+}
+
+const ZERO = encode("__GFP_ZERO");
+const DMA = encode("GFP_DMA");
+
+/**
+ * gfpFlags of the value from `from` to `to`, read from its codes: each
+ * `__GFP_ZERO` found by its Z (its only one), each `GFP_DMA` by its D; a
+ * GFP_DMA is GFP_DMA32 only when a 3 follows it inside the value.
+ */
+function gfpFlagsIn(c: Uint8Array, from: number, to: number): number {
+  let flags = 0;
+  for (let i = from; i < to; i++) {
+    const ch = c[i];
+    if (ch === 90 /* Z */) {
+      if (i - 6 >= from && i + 4 <= to && sameAt(c, i - 6, ZERO)) flags |= GFP_ZERO;
+    } else if (ch === 68 /* D */) {
+      if (
+        i - 4 >= from && i + 3 <= to && sameAt(c, i - 4, DMA) && (i + 3 === to || c[i + 3] !== 51)
+      ) {
+        flags |= GFP_DMA;
+      }
+    }
   }
   return flags;
 }

@@ -38,7 +38,8 @@
  * @module
  */
 
-import { countAt, hexKeyAt } from "./scan.ts";
+import { asciiCodes } from "./line_reader.ts";
+import { countIn, hexKeyIn, Interner } from "./scan.ts";
 import {
   emptyEvent,
   resetEvent,
@@ -67,21 +68,26 @@ const OPERANDS: Record<Exclude<TraceOp, "skip">, string[]> = {
   vfree: ["key"],
 };
 
-/** The ops by the length of their name, to tell a line's op without a substring. */
-const OPS_BY_LENGTH: Exclude<TraceOp, "skip">[][] = [];
+/**
+ * The ops, with their names' codes, by the length of their name: to tell a
+ * line's op without a substring.
+ */
+const OPS_BY_LENGTH: [Exclude<TraceOp, "skip">, Uint8Array][][] = [];
 for (const op of TRACE_OPS as Exclude<TraceOp, "skip">[]) {
-  (OPS_BY_LENGTH[op.length] ??= []).push(op);
+  (OPS_BY_LENGTH[op.length] ??= []).push([op, new TextEncoder().encode(op)]);
 }
 
 /**
  * Parses native-format lines one at a time, pushing events into a sink. It
- * reads each line in place, in the text it was decoded in: a substring is
- * made only for what an event keeps as text (a pool, a name, a site) and for
- * a problem's message.
+ * reads each line in place, from the codes of the text it was decoded in
+ * (asciiCodes in line_reader.ts): a string is made only for what an event
+ * keeps as text (a pool, a name, a site: each recurring one made once, see
+ * Interner) and for a problem's message.
  */
 export class NativeTraceParser {
   readonly #sink: TraceSink;
   readonly #event: TraceEvent = emptyEvent();
+  readonly #strings = new Interner();
 
   /**
    * Starts a parser at the first line of a trace.
@@ -99,18 +105,31 @@ export class NativeTraceParser {
   /**
    * Parses the line that lies in `text` from `start` to `end` (without its
    * line end), as parseLine parses `text.slice(start, end)`.
+   * @param codes the text's codes (asciiCodes), when the caller has them
    */
-  parseSpan(text: string, start: number, end: number, line: number): void {
-    if (start === end || text.charCodeAt(start) === 35 /* # */) return;
-    if (!isVisible(text.charCodeAt(start)) && text.slice(start, end).trim().length === 0) return;
-    const error = this.#eventLine(text, end, line, tokenStart(text, start, end));
+  parseSpan(
+    text: string,
+    start: number,
+    end: number,
+    line: number,
+    codes: Uint8Array = asciiCodes(text),
+  ): void {
+    if (start === end || codes[start] === 35 /* # */) return;
+    if (!isVisible(codes[start]) && text.slice(start, end).trim().length === 0) return;
+    const error = this.#eventLine(text, codes, end, line, tokenStart(codes, start, end));
     if (error !== undefined) this.#sink.problem(line, error);
   }
 
   /** The event of the line whose first token starts at `at`; what is wrong with it, if anything. */
-  #eventLine(text: string, end: number, line: number, at: number): string | undefined {
-    let to = tokenEnd(text, at, end);
-    const op = opAt(text, at, to);
+  #eventLine(
+    text: string,
+    codes: Uint8Array,
+    end: number,
+    line: number,
+    at: number,
+  ): string | undefined {
+    let to = tokenEnd(codes, at, end);
+    const op = opAt(codes, at, to);
     if (op === undefined) return `unknown operation "${text.slice(at, to)}"`;
     const operands = OPERANDS[op];
     const e = this.#event;
@@ -118,30 +137,38 @@ export class NativeTraceParser {
     e.line = line;
     e.op = op;
     for (let i = 0; i < operands.length; i++) {
-      at = tokenStart(text, to, end);
-      to = operandEnd(text, at, end);
+      at = tokenStart(codes, to, end);
+      to = operandEnd(codes, at, end);
       if (at === end || to === -1) {
         return `${op} needs ${operands.length} operands: ${operands.join(" ")}`;
       }
-      const error = this.#operand(operands[i], text, at, to);
+      const error = this.#operand(operands[i], text, codes, at, to);
       if (error !== undefined) return `${op}: ${error}`;
     }
-    for (at = tokenStart(text, to, end); at < end; at = tokenStart(text, to, end)) {
-      to = tokenEnd(text, at, end);
-      const error = this.#field(text, at, to);
+    for (at = tokenStart(codes, to, end); at < end; at = tokenStart(codes, to, end)) {
+      to = tokenEnd(codes, at, end);
+      const error = this.#field(text, codes, at, to);
       if (error !== undefined) return `${op}: ${error}`;
     }
     this.#sink.event(e);
     return undefined;
   }
 
-  #operand(name: string, text: string, at: number, to: number): string | undefined {
+  #operand(
+    name: string,
+    text: string,
+    codes: Uint8Array,
+    at: number,
+    to: number,
+  ): string | undefined {
     const e = this.#event;
     if (name === "pool") {
-      e.pool = to - at === 1 && text.charCodeAt(at) === 45 /* - */ ? "" : text.slice(at, to);
+      e.pool = to - at === 1 && codes[at] === 45 /* - */
+        ? ""
+        : this.#strings.slice(text, codes, at, to);
       return undefined;
     }
-    const value = name === "key" ? keyAt(text, at, to) : countAt(text, at, to);
+    const value = name === "key" ? keyAt(codes, at, to) : countIn(codes, at, to);
     if (value < 0) return `${name} "${text.slice(at, to)}" is not a number`;
     if (name === "key") e.key = value;
     else if (name === "flags") e.flags = value;
@@ -150,22 +177,25 @@ export class NativeTraceParser {
     return undefined;
   }
 
-  #field(text: string, at: number, to: number): string | undefined {
+  #field(text: string, codes: Uint8Array, at: number, to: number): string | undefined {
     const e = this.#event;
-    const eq = text.indexOf("=", at);
-    if (eq <= at || eq >= to) {
+    let eq = at;
+    while (eq < to && codes[eq] !== 61 /* = */) eq++;
+    if (eq === at || eq === to) {
       return `"${text.slice(at, to)}" is neither an operand nor a key=value field`;
     }
     const value = eq + 1;
-    if (isKey(text, at, eq, "name")) e.name = unescapeField(text.slice(value, to));
-    else if (isKey(text, at, eq, "site")) e.site = unescapeField(text.slice(value, to));
-    else if (isKey(text, at, eq, "linux_bytes") || isKey(text, at, eq, "cpu")) {
-      const n = countAt(text, value, to);
+    if (isKey(codes, at, eq, NAME)) {
+      e.name = unescapeField(this.#strings.slice(text, codes, value, to));
+    } else if (isKey(codes, at, eq, SITE)) {
+      e.site = unescapeField(this.#strings.slice(text, codes, value, to));
+    } else if (isKey(codes, at, eq, LINUX_BYTES) || isKey(codes, at, eq, CPU)) {
+      const n = countIn(codes, value, to);
       if (n < 0) return `${text.slice(at, eq)}="${text.slice(value, to)}" is not a number`;
-      if (isKey(text, at, eq, "cpu")) e.cpu = n;
+      if (isKey(codes, at, eq, CPU)) e.cpu = n;
       else e.linuxBytes = n;
-    } else if (isKey(text, at, eq, "batched")) {
-      e.batched = to - value === 1 && text.charCodeAt(value) === 49 /* 1 */;
+    } else if (isKey(codes, at, eq, BATCHED)) {
+      e.batched = to - value === 1 && codes[value] === 49 /* 1 */;
     }
     // Unknown fields are for other tools: kept out of the way, not an error.
     return undefined;
@@ -227,51 +257,56 @@ function unescapeField(value: string): string {
     : value;
 }
 
+/** A field key's codes. */
+const codesOfKey = (key: string): Uint8Array => new TextEncoder().encode(key);
+const NAME = codesOfKey("name");
+const SITE = codesOfKey("site");
+const LINUX_BYTES = codesOfKey("linux_bytes");
+const CPU = codesOfKey("cpu");
+const BATCHED = codesOfKey("batched");
+
 /**
  * Where the token at or after `at` starts: past the spaces (runs of spaces
  * separate tokens as one; only the space does); `end` when none is left.
  */
-function tokenStart(text: string, at: number, end: number): number {
-  while (at < end && text.charCodeAt(at) === 32) at++;
+function tokenStart(codes: Uint8Array, at: number, end: number): number {
+  while (at < end && codes[at] === 32) at++;
   return at;
 }
 
 /** Where the token starting at `at` ends: the next space, or `end`. */
-function tokenEnd(text: string, at: number, end: number): number {
-  while (at < end && text.charCodeAt(at) !== 32) at++;
+function tokenEnd(codes: Uint8Array, at: number, end: number): number {
+  while (at < end && codes[at] !== 32) at++;
   return at;
 }
 
 /** Where the operand starting at `at` ends: the next space, or `end`; -1 when it holds a `=`. */
-function operandEnd(text: string, at: number, end: number): number {
+function operandEnd(codes: Uint8Array, at: number, end: number): number {
   for (; at < end; at++) {
-    const c = text.charCodeAt(at);
+    const c = codes[at];
     if (c === 32) return at;
     if (c === 61) return -1;
   }
   return at;
 }
 
-/** Whether the text from `at` to `to` is `key`. */
-function isKey(text: string, at: number, to: number, key: string): boolean {
-  return to - at === key.length && sameAt(text, at, key);
+/** Whether the codes from `at` to `to` are `key`'s. */
+function isKey(codes: Uint8Array, at: number, to: number, key: Uint8Array): boolean {
+  return to - at === key.length && sameAt(codes, at, key);
 }
 
 /** The op named by the token from `at` to `to`, or undefined. */
-function opAt(text: string, at: number, to: number): Exclude<TraceOp, "skip"> | undefined {
+function opAt(codes: Uint8Array, at: number, to: number): Exclude<TraceOp, "skip"> | undefined {
   const ops = OPS_BY_LENGTH[to - at];
   if (ops === undefined) return undefined;
-  for (const op of ops) if (sameAt(text, at, op)) return op;
+  for (const [op, name] of ops) if (sameAt(codes, at, name)) return op;
   return undefined;
 }
 
-/**
- * Whether `word` is in `text` at `at`, compared character by character:
- * for a word this short, cheaper than a call to startsWith.
- */
-function sameAt(text: string, at: number, word: string): boolean {
+/** Whether `word` is in `codes` at `at`. */
+function sameAt(codes: Uint8Array, at: number, word: Uint8Array): boolean {
   for (let i = 0; i < word.length; i++) {
-    if (text.charCodeAt(at + i) !== word.charCodeAt(i)) return false;
+    if (codes[at + i] !== word[i]) return false;
   }
   return true;
 }
@@ -286,8 +321,8 @@ function isVisible(code: number): boolean {
 }
 
 /** A key from `at` to `to`: hex with 0x, or decimal; -1 when malformed. */
-function keyAt(text: string, at: number, to: number): number {
-  return to - at >= 2 && text.charCodeAt(at) === 48 && text.charCodeAt(at + 1) === 120
-    ? hexKeyAt(text, at, to)
-    : countAt(text, at, to);
+function keyAt(codes: Uint8Array, at: number, to: number): number {
+  return to - at >= 2 && codes[at] === 48 && codes[at + 1] === 120
+    ? hexKeyIn(codes, at, to)
+    : countIn(codes, at, to);
 }

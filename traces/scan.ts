@@ -132,3 +132,97 @@ for (let i = 0; i < 16; i++) {
 function hexDigit(code: number): number {
   return code < 128 ? HEX_DIGITS[code] : -1;
 }
+
+/**
+ * countAt read from character codes (see asciiCodes in line_reader.ts): the
+ * same value for the same span of the text the codes are of.
+ */
+export function countIn(codes: Uint8Array, from: number, to: number): number {
+  if (from < 0 || to <= from || to - from > 15) return -1;
+  let value = 0;
+  for (let i = from; i < to; i++) {
+    const digit = codes[i] - 48;
+    if (digit < 0 || digit > 9) return -1;
+    value = value * 10 + digit;
+  }
+  return value;
+}
+
+/**
+ * hexKeyAt read from character codes (see asciiCodes in line_reader.ts):
+ * the same value for the same span of the text the codes are of.
+ */
+export function hexKeyIn(codes: Uint8Array, from: number, to: number): number {
+  if (from < 0) return -1;
+  let start = to - from >= 2 && codes[from] === 48 && codes[from + 1] === 120 ? from + 2 : from;
+  const length = to - start;
+  if (length <= 0 || length > 16) return -1;
+  let value = 0;
+  if (length > 13) {
+    for (let i = start; i < to - 13; i++) if (hexDigit(codes[i]) < 0) return -1;
+    start = to - 13;
+  }
+  for (let i = start; i < to; i++) {
+    const digit = hexDigit(codes[i]);
+    if (digit < 0) return -1;
+    value = value * 16 + digit;
+  }
+  return value;
+}
+
+/** Strings kept by an Interner before it starts over: bounds its memory on any trace. */
+const INTERNED_MAX = 4096;
+
+/**
+ * Substrings that recur (pool names, call sites), each made once: a span of
+ * ASCII characters is looked up by a hash of its codes and compared code by
+ * code with what was kept, so a recurring name costs no new string, nor a
+ * hash of one in the Maps and Sets that key on it. A span that is not all
+ * ASCII is made every time: its codes do not tell its characters apart.
+ */
+export class Interner {
+  #byHash = new Map<number, { codes: Uint8Array; text: string }>();
+
+  /** `text.slice(from, to)`, the string kept for it when there is one. */
+  slice(text: string, codes: Uint8Array, from: number, to: number): string {
+    return this.find(codes, from, to) ?? this.keep(codes, from, to, text.slice(from, to));
+  }
+
+  /** The string kept for the codes from `from` to `to`, if there is one. */
+  find(codes: Uint8Array, from: number, to: number): string | undefined {
+    const hash = asciiHash(codes, from, to);
+    if (hash === undefined) return undefined;
+    const kept = this.#byHash.get(hash);
+    return kept !== undefined && sameCodes(kept.codes, codes, from, to) ? kept.text : undefined;
+  }
+
+  /**
+   * Keeps `text` as the string of the codes from `from` to `to` (when they
+   * are all ASCII), and returns it.
+   */
+  keep(codes: Uint8Array, from: number, to: number, text: string): string {
+    const hash = asciiHash(codes, from, to);
+    if (hash === undefined) return text;
+    if (this.#byHash.size >= INTERNED_MAX) this.#byHash = new Map();
+    this.#byHash.set(hash, { codes: codes.slice(from, to), text });
+    return text;
+  }
+}
+
+/** A hash of the codes from `from` to `to`; undefined when one is not ASCII. */
+function asciiHash(codes: Uint8Array, from: number, to: number): number | undefined {
+  let hash = to - from;
+  for (let i = from; i < to; i++) {
+    const c = codes[i];
+    if (c >= 0x80) return undefined;
+    hash = Math.imul(hash, 31) + c | 0;
+  }
+  return hash;
+}
+
+/** Whether `kept` holds the codes from `from` to `to`. */
+function sameCodes(kept: Uint8Array, codes: Uint8Array, from: number, to: number): boolean {
+  if (kept.length !== to - from) return false;
+  for (let i = 0; i < kept.length; i++) if (kept[i] !== codes[from + i]) return false;
+  return true;
+}

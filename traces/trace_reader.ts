@@ -91,14 +91,14 @@ export async function readTrace(
       : "linux";
   let lines: number;
   try {
-    lines = await readLineSpans(path, (text, start, end, line, cut) => {
+    lines = await readLineSpans(path, (text, start, end, line, cut, codes) => {
       if (parser === undefined) {
         parser = end - start >= NATIVE_HEADER.length && text.startsWith(NATIVE_HEADER, start)
           ? new NativeTraceParser(counted)
           : new LinuxTraceParser(counted);
       }
       if (cut) counted.problem(line, `line is longer than ${MAX_LINE_CHARS / 1024} KiB; ignored`);
-      else parser.parseSpan(text, start, end, line);
+      else parser.parseSpan(text, start, end, line, codes);
     }, options);
   } catch (error) {
     // A stream that breaks off part way: say what it was a trace of.

@@ -189,24 +189,27 @@ export class CacheModel {
    */
   access(addr: number, isWrite: boolean, width = 4): number {
     const line = addr >>> this.#lineShift;
-    const inLine = this.#lineBytes - (addr & this.#offsetMask);
-    if (width <= inLine) {
-      const slot = this.#newest[line & this.#setMask];
-      if (this.#tags[slot] !== line) return this.#accessLine(line, isWrite, width);
-      // The line of its set's last hit or fill: a hit, with nothing to reorder.
-      if (!isWrite) {
-        this.#counts[READS]++;
-        return this.#hitCycles;
-      }
-      this.#counts[WRITES]++;
-      if (this.#writeBack) {
-        this.#dirty[slot] = 1;
-        return this.#hitCycles;
-      }
-      return this.#hitCycles + this.#writeThrough(width);
+    if ((addr & this.#offsetMask) + width > this.#lineBytes) {
+      return this.#straddle(line, addr, isWrite, width);
     }
-    // Straddles two lines: each part is an access of its own (the line after
-    // the last of the 32-bit space is line 0).
+    const slot = this.#newest[line & this.#setMask];
+    if (this.#tags[slot] !== line) return this.#accessLine(line, isWrite, width);
+    // The line of its set's last hit or fill: a hit, with nothing to reorder.
+    // (What a hit does, spelled out here so that this method stays small
+    // enough for the board's bus methods to take in whole.)
+    if (!isWrite) {
+      this.#counts[READS]++;
+      return this.#hitCycles;
+    }
+    return this.#writeHit(slot, width);
+  }
+
+  /**
+   * An access that straddles two lines: each part is an access of its own
+   * (the line after the last of the 32-bit space is line 0).
+   */
+  #straddle(line: number, addr: number, isWrite: boolean, width: number): number {
+    const inLine = this.#lineBytes - (addr & this.#offsetMask);
     const next = (line + 1) & (0xFFFF_FFFF >>> this.#lineShift);
     return this.#accessLine(line, isWrite, inLine) +
       this.#accessLine(next, isWrite, width - inLine);
@@ -378,6 +381,11 @@ export class CacheModel {
       this.#counts[READS]++;
       return this.#hitCycles;
     }
+    return this.#writeHit(slot, bytes);
+  }
+
+  /** A write of `bytes` that hits the line in `slot`: counts it, and dirties the line or writes through. */
+  #writeHit(slot: number, bytes: number): number {
     this.#counts[WRITES]++;
     if (this.#writeBack) {
       this.#dirty[slot] = 1;

@@ -159,16 +159,20 @@ export function hexKeyIn(codes: Uint8Array, from: number, to: number): number {
   if (length <= 0 || length > 16) return -1;
   let value = 0;
   if (length > 13) {
-    for (let i = start; i < to - 13; i++) if (hexDigit(codes[i]) < 0) return -1;
+    for (let i = start; i < to - 13; i++) if (HEX_BYTES[codes[i]] < 0) return -1;
     start = to - 13;
   }
   for (let i = start; i < to; i++) {
-    const digit = hexDigit(codes[i]);
+    const digit = HEX_BYTES[codes[i]];
     if (digit < 0) return -1;
     value = value * 16 + digit;
   }
   return value;
 }
+
+/** Each byte's value as a hex digit, or -1: HEX_DIGITS for every byte, read without a range check. */
+const HEX_BYTES = new Int8Array(256).fill(-1);
+HEX_BYTES.set(HEX_DIGITS);
 
 /** Strings kept by an Interner before it starts over: bounds its memory on any trace. */
 const INTERNED_MAX = 4096;

@@ -15,7 +15,7 @@ import {
 } from "./line_reader.ts";
 import { LinuxTraceParser } from "./linux_ftrace.ts";
 import { NATIVE_HEADER, NativeTraceParser } from "./native_format.ts";
-import type { TraceSink } from "./trace_event.ts";
+import type { TraceOp, TraceSink } from "./trace_event.ts";
 import { readTraceDat } from "./trace_dat/read_trace_dat.ts";
 import { isTraceDat } from "./input_file.ts";
 
@@ -24,6 +24,16 @@ import { isTraceDat } from "./input_file.ts";
  * trace-cmd's binary trace.dat, or pagepile's native text.
  */
 export type TraceFormat = "linux" | "trace-cmd report" | "trace.dat" | "native";
+
+/** Options of {@link readTrace}. */
+export interface ReadTraceOptions extends ReadLinesOptions {
+  /**
+   * The ops whose call site the sink reads; the others' events arrive with
+   * site "", which spares making it (see BatchEncoderOptions). Default:
+   * every op.
+   */
+  siteOps?: readonly TraceOp[];
+}
 
 /** What {@link readTrace} found besides the events. */
 export interface TraceInfo {
@@ -43,7 +53,7 @@ export interface TraceInfo {
  *
  * @param path the trace file
  * @param sink receives events, problems and lost-event counts
- * @param options progress reporting
+ * @param options progress reporting, the call sites the sink reads
  * @returns the format, line and event counts
  * @throws {TraceInputError} when the file cannot be opened or read to its
  *   end, is not a trace, or holds no event
@@ -64,7 +74,7 @@ export interface TraceInfo {
 export async function readTrace(
   path: string,
   sink: TraceSink,
-  options: ReadLinesOptions = {},
+  options: ReadTraceOptions = {},
 ): Promise<TraceInfo> {
   if (await isTraceDat(path)) return await readTraceDat(path, sink, options);
   let parser: LinuxTraceParser | NativeTraceParser | undefined;
@@ -95,7 +105,7 @@ export async function readTrace(
       if (parser === undefined) {
         parser = end - start >= NATIVE_HEADER.length && text.startsWith(NATIVE_HEADER, start)
           ? new NativeTraceParser(counted)
-          : new LinuxTraceParser(counted);
+          : new LinuxTraceParser(counted, options.siteOps);
       }
       if (cut) counted.problem(line, `line is longer than ${MAX_LINE_CHARS / 1024} KiB; ignored`);
       else parser.parseSpan(text, start, end, line, codes);

@@ -330,6 +330,7 @@ export class TraceTape implements TapeReader {
   #parseHere(path: string, siteOps: readonly TraceOp[] | undefined): void {
     const encoder = new BatchEncoder((batch) => this.#receive(batch), { siteOps });
     readTrace(path, encoder, {
+      siteOps,
       onProgress: (read, size) => {
         this.bytesRead = read;
         this.fileBytes = size;

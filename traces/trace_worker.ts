@@ -62,6 +62,7 @@ async function parse(path: string, siteOps: TraceOp[] | undefined): Promise<void
   }, { spare: () => spares.pop(), siteOps });
   try {
     const info = await readTrace(path, encoder, {
+      siteOps,
       onProgress: (bytesRead, fileBytes) => {
         read = bytesRead;
         size = fileBytes;

@@ -9,12 +9,23 @@
 import { parseArgs } from "node:util";
 import { TraceInputError } from "../../traces/line_reader.ts";
 import { readTrace } from "../../traces/trace_reader.ts";
+import type { TraceOp } from "../../traces/trace_event.ts";
+
+/**
+ * The ops whose call site a replay without the debug options reads
+ * (siteOpsRead(false) in tools/replay/replayer.ts, held equal to this by
+ * tests/reading_test.ts): the parse reads the trace as that replay does,
+ * making no call site it would not read. Written out here rather than
+ * imported, since the replayer's modules would cost the process their load.
+ */
+export const REPLAY_SITE_OPS: readonly TraceOp[] = ["vmalloc"];
 
 const HELP = `Usage: deno task parse <trace>
 
 Reads a trace as a replay reads it — decompresses it, decodes it, splits its
-lines, finds each event's fields (or decodes a trace.dat's records) — and does
-nothing else: no board, no allocator, no check. Prints the events, lines and
+lines, finds each event's fields (or decodes a trace.dat's records), makes the
+call sites a replay reads (vmalloc's) — and does nothing else: no board, no
+allocator, no check. Prints the events, lines and
 seconds. A replay of the same trace is measured against it, and it against
 deno task floor, which only decompresses, splits and finds one field a line
 (deno task bench, "As a user runs it"). Exit status 0 when the whole trace was
@@ -53,7 +64,7 @@ async function main(args: string[]): Promise<number> {
       event: () => events++,
       problem: () => problems++,
       lost: () => {},
-    });
+    }, { siteOps: REPLAY_SITE_OPS });
     const seconds = (performance.now() - start) / 1000;
     const n = (value: number) => value.toLocaleString("en-US");
     console.log(
@@ -69,4 +80,4 @@ async function main(args: string[]): Promise<number> {
   }
 }
 
-Deno.exit(await main(Deno.args));
+if (import.meta.main) Deno.exit(await main(Deno.args));

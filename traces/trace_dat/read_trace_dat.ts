@@ -29,9 +29,9 @@
 
 import { openInput } from "../input_file.ts";
 import { KmemEvents } from "../kmem_events.ts";
-import { type ReadLinesOptions, TraceInputError } from "../line_reader.ts";
+import { TraceInputError } from "../line_reader.ts";
 import type { TraceSink } from "../trace_event.ts";
-import type { TraceInfo } from "../trace_reader.ts";
+import type { ReadTraceOptions, TraceInfo } from "../trace_reader.ts";
 import { CpuMerge } from "./cpu_merge.ts";
 import { CpuStream } from "./cpu_stream.ts";
 import { DatError } from "./dat_error.ts";
@@ -52,7 +52,7 @@ const BATCH_RECORDS = 4096;
  *
  * @param path the trace.dat file, or one compressed whole with gzip or zstd
  * @param sink receives events, problems and lost-event counts
- * @param options progress reporting and backpressure
+ * @param options progress reporting, backpressure, the call sites the sink reads
  * @returns the format ("trace.dat"), the last report line, the events
  * @throws {TraceInputError} when the file cannot be opened, is truncated or
  *   corrupt (what came before the damage is delivered first; the error's
@@ -73,7 +73,7 @@ const BATCH_RECORDS = 4096;
 export async function readTraceDat(
   path: string,
   sink: TraceSink,
-  options: ReadLinesOptions = {},
+  options: ReadTraceOptions = {},
 ): Promise<TraceInfo> {
   const compression = wholeFileCompression(
     await open(path, (file) => {
@@ -126,7 +126,7 @@ async function readOpenFile(
   file: DatFile,
   label: string,
   sink: TraceSink,
-  options: ReadLinesOptions,
+  options: ReadTraceOptions,
 ): Promise<TraceInfo> {
   /** The report's line of the last record delivered: 1, `cpus=N`, once the metadata is read. */
   let line = 0;
@@ -153,7 +153,7 @@ async function readOpenFile(
         offset,
       })),
       new Kallsyms(layout.kallsyms),
-      new KmemEvents(counted),
+      new KmemEvents(counted, options.siteOps),
       counted,
       header.littleEndian,
     );

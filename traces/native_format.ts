@@ -69,12 +69,12 @@ const OPERANDS: Record<Exclude<TraceOp, "skip">, string[]> = {
 };
 
 /**
- * The ops, with their names' codes, by the length of their name: to tell a
- * line's op without a substring.
+ * The ops, with their names' codes, by the first character of their name:
+ * to tell a line's op without a substring.
  */
-const OPS_BY_LENGTH: [Exclude<TraceOp, "skip">, Uint8Array][][] = [];
+const OPS_BY_FIRST: [Exclude<TraceOp, "skip">, Uint8Array][][] = [];
 for (const op of TRACE_OPS as Exclude<TraceOp, "skip">[]) {
-  (OPS_BY_LENGTH[op.length] ??= []).push([op, new TextEncoder().encode(op)]);
+  (OPS_BY_FIRST[op.charCodeAt(0)] ??= []).push([op, new TextEncoder().encode(op)]);
 }
 
 /**
@@ -128,9 +128,9 @@ export class NativeTraceParser {
     line: number,
     at: number,
   ): string | undefined {
-    let to = tokenEnd(codes, at, end);
-    const op = opAt(codes, at, to);
-    if (op === undefined) return `unknown operation "${text.slice(at, to)}"`;
+    const op = opAt(codes, at, end);
+    if (op === undefined) return `unknown operation "${text.slice(at, tokenEnd(codes, at, end))}"`;
+    let to = at + op.length;
     const operands = OPERANDS[op];
     const e = this.#event;
     resetEvent(e);
@@ -295,11 +295,21 @@ function isKey(codes: Uint8Array, at: number, to: number, key: Uint8Array): bool
   return to - at === key.length && sameAt(codes, at, key);
 }
 
-/** The op named by the token from `at` to `to`, or undefined. */
-function opAt(codes: Uint8Array, at: number, to: number): Exclude<TraceOp, "skip"> | undefined {
-  const ops = OPS_BY_LENGTH[to - at];
+/**
+ * The op named by the token at `at` (up to the next space or `end`), or
+ * undefined: told by its first character, then compared character by
+ * character, the token's end found by the comparison.
+ */
+function opAt(codes: Uint8Array, at: number, end: number): Exclude<TraceOp, "skip"> | undefined {
+  const ops = OPS_BY_FIRST[codes[at]];
   if (ops === undefined) return undefined;
-  for (const [op, name] of ops) if (sameAt(codes, at, name)) return op;
+  for (let i = 0; i < ops.length; i++) {
+    const [op, name] = ops[i];
+    const after = at + name.length;
+    if ((after === end || (after < end && codes[after] === 32)) && sameAt(codes, at, name)) {
+      return op;
+    }
+  }
   return undefined;
 }
 

@@ -185,7 +185,7 @@ export async function readLineSpans(
       onLine(
         text,
         start,
-        end > start && text.charCodeAt(end - 1) === 13 ? end - 1 : end,
+        end > start && codes[end - 1] === 13 ? end - 1 : end,
         ++lineNumber,
         false,
         codes,

@@ -72,9 +72,9 @@ const OPERANDS: Record<Exclude<TraceOp, "skip">, string[]> = {
  * The ops, with their names' codes, by the first character of their name:
  * to tell a line's op without a substring.
  */
-const OPS_BY_FIRST: [Exclude<TraceOp, "skip">, Uint8Array][][] = [];
+const OPS_BY_FIRST: { op: Exclude<TraceOp, "skip">; name: Uint8Array }[][] = [];
 for (const op of TRACE_OPS as Exclude<TraceOp, "skip">[]) {
-  (OPS_BY_FIRST[op.charCodeAt(0)] ??= []).push([op, new TextEncoder().encode(op)]);
+  (OPS_BY_FIRST[op.charCodeAt(0)] ??= []).push({ op, name: new TextEncoder().encode(op) });
 }
 
 /**
@@ -304,10 +304,10 @@ function opAt(codes: Uint8Array, at: number, end: number): Exclude<TraceOp, "ski
   const ops = OPS_BY_FIRST[codes[at]];
   if (ops === undefined) return undefined;
   for (let i = 0; i < ops.length; i++) {
-    const [op, name] = ops[i];
+    const name = ops[i].name;
     const after = at + name.length;
     if ((after === end || (after < end && codes[after] === 32)) && sameAt(codes, at, name)) {
-      return op;
+      return ops[i].op;
     }
   }
   return undefined;

@@ -39,7 +39,7 @@
  */
 
 import { asciiCodes } from "./line_reader.ts";
-import { countIn, hexKeyIn, Interner } from "./scan.ts";
+import { countIn, hashStep, hexKeyIn, Interner } from "./scan.ts";
 import {
   emptyEvent,
   resetEvent,
@@ -68,13 +68,24 @@ const OPERANDS: Record<Exclude<TraceOp, "skip">, string[]> = {
   vfree: ["key"],
 };
 
+/** An op, its name's codes and its operands. */
+interface NativeOp {
+  readonly op: Exclude<TraceOp, "skip">;
+  readonly name: Uint8Array;
+  readonly operands: readonly string[];
+}
+
 /**
  * The ops, with their names' codes, by the first character of their name:
  * to tell a line's op without a substring.
  */
-const OPS_BY_FIRST: { op: Exclude<TraceOp, "skip">; name: Uint8Array }[][] = [];
+const OPS_BY_FIRST: NativeOp[][] = [];
 for (const op of TRACE_OPS as Exclude<TraceOp, "skip">[]) {
-  (OPS_BY_FIRST[op.charCodeAt(0)] ??= []).push({ op, name: new TextEncoder().encode(op) });
+  (OPS_BY_FIRST[op.charCodeAt(0)] ??= []).push({
+    op,
+    name: new TextEncoder().encode(op),
+    operands: OPERANDS[op],
+  });
 }
 
 /**
@@ -128,16 +139,25 @@ export class NativeTraceParser {
     line: number,
     at: number,
   ): string | undefined {
-    const op = opAt(codes, at, end);
-    if (op === undefined) return `unknown operation "${text.slice(at, tokenEnd(codes, at, end))}"`;
+    const known = opAt(codes, at, end);
+    if (known === undefined) {
+      return `unknown operation "${text.slice(at, tokenEnd(codes, at, end))}"`;
+    }
+    const { op, operands } = known;
     let to = at + op.length;
-    const operands = OPERANDS[op];
     const e = this.#event;
     resetEvent(e);
     e.line = line;
     e.op = op;
     for (let i = 0; i < operands.length; i++) {
       at = tokenStart(codes, to, end);
+      if (operands[i] === "pool") {
+        to = this.#pool(text, codes, at, end);
+        if (at === end || to === -1) {
+          return `${op} needs ${operands.length} operands: ${operands.join(" ")}`;
+        }
+        continue;
+      }
       to = operandEnd(codes, at, end);
       if (at === end || to === -1) {
         return `${op} needs ${operands.length} operands: ${operands.join(" ")}`;
@@ -154,6 +174,30 @@ export class NativeTraceParser {
     return undefined;
   }
 
+  /**
+   * The pool operand starting at `at` into the event: where it ends (as
+   * operandEnd says: -1 when it holds a `=`), its name hashed on the way
+   * for the Interner; `-` is "".
+   */
+  #pool(text: string, codes: Uint8Array, at: number, end: number): number {
+    let hash = 0;
+    let ascii = true;
+    let to = at;
+    for (; to < end; to++) {
+      const c = codes[to];
+      if (c === 32) break;
+      if (c === 61) return -1;
+      if (c >= 0x80) ascii = false;
+      hash = hashStep(hash, c);
+    }
+    this.#event.pool = to - at === 1 && codes[at] === 45 /* - */
+      ? ""
+      : ascii
+      ? this.#strings.sliceHashed(text, codes, at, to, hash)
+      : text.slice(at, to);
+    return to;
+  }
+
   #operand(
     name: string,
     text: string,
@@ -162,12 +206,6 @@ export class NativeTraceParser {
     to: number,
   ): string | undefined {
     const e = this.#event;
-    if (name === "pool") {
-      e.pool = to - at === 1 && codes[at] === 45 /* - */
-        ? ""
-        : this.#strings.slice(text, codes, at, to);
-      return undefined;
-    }
     const value = name === "key" ? keyAt(codes, at, to) : countIn(codes, at, to);
     if (value < 0) return `${name} "${text.slice(at, to)}" is not a number`;
     if (name === "key") e.key = value;
@@ -296,18 +334,18 @@ function isKey(codes: Uint8Array, at: number, to: number, key: Uint8Array): bool
 }
 
 /**
- * The op named by the token at `at` (up to the next space or `end`), or
- * undefined: told by its first character, then compared character by
- * character, the token's end found by the comparison.
+ * The op (its entry: name codes, operands) named by the token at `at` (up to
+ * the next space or `end`), or undefined: told by its first character, then
+ * compared character by character, the token's end found by the comparison.
  */
-function opAt(codes: Uint8Array, at: number, end: number): Exclude<TraceOp, "skip"> | undefined {
+function opAt(codes: Uint8Array, at: number, end: number): NativeOp | undefined {
   const ops = OPS_BY_FIRST[codes[at]];
   if (ops === undefined) return undefined;
   for (let i = 0; i < ops.length; i++) {
     const name = ops[i].name;
     const after = at + name.length;
     if ((after === end || (after < end && codes[after] === 32)) && sameAt(codes, at, name)) {
-      return ops[i].op;
+      return ops[i];
     }
   }
   return undefined;

@@ -189,7 +189,20 @@ export class Interner {
 
   /** `text.slice(from, to)`, the string kept for it when there is one. */
   slice(text: string, codes: Uint8Array, from: number, to: number): string {
-    return this.find(codes, from, to) ?? this.keep(codes, from, to, text.slice(from, to));
+    const hash = asciiHash(codes, from, to);
+    return hash === undefined
+      ? text.slice(from, to)
+      : this.sliceHashed(text, codes, from, to, hash);
+  }
+
+  /**
+   * slice, given the codes' hash (as hashStep makes it, over codes all
+   * ASCII): for a caller that hashed them while it walked them.
+   */
+  sliceHashed(text: string, codes: Uint8Array, from: number, to: number, hash: number): string {
+    const kept = this.#byHash.get(hash);
+    if (kept !== undefined && sameCodes(kept.codes, codes, from, to)) return kept.text;
+    return this.#keep(codes, from, to, hash, text.slice(from, to));
   }
 
   /** The string kept for the codes from `from` to `to`, if there is one. */
@@ -206,20 +219,28 @@ export class Interner {
    */
   keep(codes: Uint8Array, from: number, to: number, text: string): string {
     const hash = asciiHash(codes, from, to);
-    if (hash === undefined) return text;
+    return hash === undefined ? text : this.#keep(codes, from, to, hash, text);
+  }
+
+  #keep(codes: Uint8Array, from: number, to: number, hash: number, text: string): string {
     if (this.#byHash.size >= INTERNED_MAX) this.#byHash = new Map();
     this.#byHash.set(hash, { codes: codes.slice(from, to), text });
     return text;
   }
 }
 
-/** A hash of the codes from `from` to `to`; undefined when one is not ASCII. */
+/** One step of an Interner's hash: the hash so far, then the next code. */
+export function hashStep(hash: number, code: number): number {
+  return Math.imul(hash, 31) + code | 0;
+}
+
+/** The hash of the codes from `from` to `to`; undefined when one is not ASCII. */
 function asciiHash(codes: Uint8Array, from: number, to: number): number | undefined {
-  let hash = to - from;
+  let hash = 0;
   for (let i = from; i < to; i++) {
     const c = codes[i];
     if (c >= 0x80) return undefined;
-    hash = Math.imul(hash, 31) + c | 0;
+    hash = hashStep(hash, c);
   }
   return hash;
 }

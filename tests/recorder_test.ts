@@ -3,7 +3,7 @@ import { assertEquals } from "./_assert.ts";
 import { Board, boot, GFP_KERNEL, type PoolHandle, Recorder, replayTrace } from "../mod.ts";
 
 Deno.test("Recorder output replays to the same calls, bus cycles and final state as the recorded run", async () => {
-  const ramBytes = 8 * 1024 * 1024;
+  const ramBytes = 4 * 1024 * 1024;
   const board = new Board({ ramBytes });
   const lines: string[] = [];
   const k = new Recorder(boot(board), (line) => lines.push(line));

@@ -125,7 +125,8 @@ Deno.test("stats().slices and formatSlabinfo() report each pool like /proc/slabi
   const pool = k.slice_pool_create(GFP_KERNEL, 200, { name: "dentry" })!;
   for (let i = 0; i < 30; i++) k.slice_alloc(pool);
   const dentry = k.stats().slices.find((p) => p.name === "dentry")!;
-  // 200-byte objects: 20 per one-page slab, the bitmap in the struct page.
+  // 200-byte objects: the pool's first 16 in 4 chunks (a quarter page each,
+  // 4 slices), the next in a one-page slab of 20, its bitmap in the struct page.
   assertEquals(
     {
       objSize: dentry.objSize,
@@ -141,16 +142,16 @@ Deno.test("stats().slices and formatSlabinfo() report each pool like /proc/slabi
       objsPerSlab: 20,
       pagesPerSlab: 1,
       activeObjs: 30,
-      totalObjs: 40,
-      slabs: 2,
-      bytesWasted: 2 * 4096 - 30 * 200,
+      totalObjs: 4 * 4 + 20,
+      slabs: 5,
+      bytesWasted: 4 * 1024 + 4096 - 30 * 200,
     },
   );
   const table = formatSlabinfo(k.stats().slices).split("\n");
   assertEquals(table[0].startsWith("# name"), true);
   assertEquals(
     table.find((l) => l.startsWith("dentry"))!.split(/ +/),
-    ["dentry", "30", "40", "200", "20", "1", "2", "2192"],
+    ["dentry", "30", "36", "200", "20", "1", "5", "2192"],
   );
   // The pool of pools holds the dentry pool's record.
   assertEquals(table.some((l) => l.startsWith("pool-of-pools")), true);
@@ -186,7 +187,8 @@ Deno.test("every slice-allocator misuse raises its typed error and changes nothi
     ],
     [
       "past the slab's last slice",
-      () => k.slice_free(a + 102 * 40, small),
+      // a is its chunk's first slice; the chunk holds 24.
+      () => k.slice_free(a + 24 * 40, small),
       InvalidFreeError,
       "boundary",
     ],

@@ -13,6 +13,8 @@
  *                     0xF4 next pool id
  *                     0x100 generic allocator's large blocks: live blocks,
  *                           live pages, allocations (64-bit), requested bytes (64-bit)
+ *                     0x118 debug reports
+ *                     0x120 chunk pages with a free chunk: for GFP_KERNEL pools, for GFP_DMA
  *                     0x140 the pool of pools (a pool record)
  *                     0x200 the generic allocator's class pools (pool records)
  *                     0x2200 the vmap-area pool (a pool record)
@@ -83,6 +85,11 @@ export const G_LARGE_ALLOCS = 0x108;
 export const G_LARGE_REQUESTED = 0x110;
 /** Debug reports the firmware printed since boot (see debug.ts). */
 export const G_DEBUG_REPORTS = 0x118;
+/**
+ * The first chunk page with a free chunk (see slice_alloc.ts), two lists:
+ * at +0 for pools of GFP_KERNEL memory, at +4 for pools of GFP_DMA memory.
+ */
+export const G_CHUNK_PAGES = 0x120;
 /** The pool of pools' record. */
 export const G_POOL_OF_POOLS = 0x140;
 /** The generic allocator's class pool records, POOL_BYTES apart. */
@@ -187,6 +194,18 @@ export const PG_SLAB_INUSE = 0x14;
 export const PG_SLAB_BUMP = 0x18;
 /** Slab head: the in-use bitmap, when the slab holds 32 slices or fewer. */
 export const PG_SLAB_BITMAP = 0x1C;
+/** Chunk page: which of its chunks are slabs, a bit each (bit i: the i-th chunk). */
+export const PG_CHUNK_MASK = 0x0C;
+/**
+ * Flags bit of a chunk page: an order-0 slab page split into chunks, each
+ * chunk a small slab of its own pool with its head in the chunk's last
+ * CHUNK_HEAD_BYTES (see slice_alloc.ts).
+ */
+export const PG_SLAB_CHUNKS = 1 << 9;
+/** A chunk's head: laid out as a slab head's struct page, at the chunk's end. */
+export const CHUNK_HEAD_BYTES = PAGE_STRUCT_BYTES;
+/** Chunks a chunk page is cut into. */
+export const CHUNKS_PER_PAGE = 4;
 
 /**
  * pool record (POOL_BYTES = 0x70), for every slice pool:
@@ -195,15 +214,17 @@ export const PG_SLAB_BITMAP = 0x1C;
  * 0x04 obj_size   0x08 slot_size   0x0C slab order   0x10 slices per slab
  * 0x14 offset of the in-slab bitmap, 0 when it is in the head's struct page
  * 0x18 gfp flags  0x1C pool flags (POOL_GENERIC, POOL_INTERNAL)
- * 0x20 partial slabs (list head)   0x24 empty slabs (list head)
- * 0x28 slabs   0x2C empty slabs   0x30 active slices
+ * 0x20 partial slabs (list head)
+ * 0x24 chunking: slices per chunk (bits 0-15), and the chunks below which
+ *      a pool with no page slab takes a chunk for its new slab (bits 16-31)
+ * 0x28 page slabs   0x2C chunks (slabs that are chunks)   0x30 active slices
  * 0x34 next pool   0x38 prev pool   0x3C id
  * 0x40 allocations since boot (64-bit)   0x48 bytes requested since boot (64-bit)
  * 0x50 name: up to 32 bytes of ASCII, NUL-padded
  * ```
- * Slabs are piles from the page allocator; partial and empty slabs are on
- * the pool's lists, linked through their heads' next and prev; full slabs
- * are on no list.
+ * Slabs are piles from the page allocator, or chunks of a chunk page; partial
+ * slabs are on the pool's list, linked through their heads' next and prev;
+ * full slabs are on no list.
  */
 export const POOL_BYTES = 0x70;
 /** pool: magic word. */
@@ -224,12 +245,12 @@ export const P_GFP = 0x18;
 export const P_FLAGS = 0x1C;
 /** pool: first partial slab. */
 export const P_PARTIAL = 0x20;
-/** pool: first empty slab. */
-export const P_EMPTY = 0x24;
-/** pool: number of slabs. */
+/** pool: slices per chunk, and the chunks below which a new slab is a chunk (see above). */
+export const P_CHUNKING = 0x24;
+/** pool: number of page slabs (chunks apart). */
 export const P_NR_SLABS = 0x28;
-/** pool: number of empty slabs. */
-export const P_NR_EMPTY = 0x2C;
+/** pool: number of its slabs that are chunks. */
+export const P_NR_CHUNKS = 0x2C;
 /** pool: slices handed out and not freed. */
 export const P_ACTIVE = 0x30;
 /** pool: next on the list of all pools. */

@@ -8,6 +8,8 @@
 import type { Board } from "../../hw/board.ts";
 import { hex32 } from "../../hw/hex.ts";
 import {
+  CHUNK_HEAD_BYTES,
+  CHUNKS_PER_PAGE,
   flagsOrder,
   flagsOwner,
   flagsState,
@@ -18,8 +20,10 @@ import {
   PAGE_STRUCT_BYTES,
   PageOwner,
   PageState,
+  PG_CHUNK_MASK,
   PG_FLAGS,
   PG_PRIVATE,
+  PG_SLAB_CHUNKS,
   PG_SLAB_POOL,
   POOL_GENERIC,
   POOL_NAME_BYTES,
@@ -65,7 +69,9 @@ export function readPageMap(board: Board, layout: PageAllocatorLayout): PageMap 
       : Math.min(1 << flagsOrder(flags), layout.nrPages - index);
     const owner = flagsOwner(flags);
     let h: number;
-    if (state === PageState.ALLOCATED && owner === PageOwner.SLAB) {
+    if (state === PageState.ALLOCATED && owner === PageOwner.SLAB && flags & PG_SLAB_CHUNKS) {
+      h = chunkPageHolder(board, layout, index, page, holder);
+    } else if (state === PageState.ALLOCATED && owner === PageOwner.SLAB) {
       h = slabHolder(board.debugRead32(page + PG_SLAB_POOL));
     } else if (state === PageState.ALLOCATED && owner === PageOwner.GENERIC) {
       const runPages = board.debugRead32(page + PG_PRIVATE);
@@ -84,6 +90,30 @@ export function readPageMap(board: Board, layout: PageAllocatorLayout): PageMap 
     index += pages;
   }
   return map.finish(layout.ramBase, layout.pageSize, layout.nrPages);
+}
+
+/**
+ * The holder of a chunk page: the pools whose slabs its chunks are, named
+ * in chunk order ("chunk page: slabs of 'a', 'b'"), as one holder per such
+ * list of names.
+ */
+function chunkPageHolder(
+  board: Board,
+  layout: PageAllocatorLayout,
+  index: number,
+  page: number,
+  holder: (kind: PageKind, label: string, key?: number) => number,
+): number {
+  const mask = board.debugRead32(page + PG_CHUNK_MASK);
+  const chunkBytes = layout.pageSize / CHUNKS_PER_PAGE;
+  const names: string[] = [];
+  for (let chunk = 0; chunk < CHUNKS_PER_PAGE; chunk++) {
+    if ((mask & (1 << chunk)) === 0) continue;
+    const head = layout.ramBase + index * layout.pageSize + (chunk + 1) * chunkBytes -
+      CHUNK_HEAD_BYTES;
+    names.push(`'${poolName(board, board.debugRead32(head + PG_SLAB_POOL))}'`);
+  }
+  return holder("slab", `chunk page: slabs of ${names.join(", ")}`);
 }
 
 /** The holder of a pile that its head's flags alone describe (not a slab, not a large block). */
@@ -120,13 +150,7 @@ function describePool(
   record: number,
   holder: (kind: PageKind, label: string, key?: number) => number,
 ): number {
-  let name = "";
-  for (let i = 0; i < POOL_NAME_BYTES; i++) {
-    const word = board.debugRead32(record + P_NAME + (i & ~3));
-    const byte = word < 0 ? 0 : (word >>> ((i & 3) * 8)) & 0xFF;
-    if (byte === 0) break;
-    name += byte >= 0x20 && byte < 0x7F ? String.fromCharCode(byte) : "?";
-  }
+  const name = poolName(board, record);
   const flags = board.debugRead32(record + P_FLAGS);
   const id = board.debugRead32(record + P_ID);
   if (flags > 0 && (flags & POOL_GENERIC) !== 0) {
@@ -134,4 +158,16 @@ function describePool(
     return holder("generic-class", `galloc class '${name}' (${size}-byte blocks)`, size);
   }
   return holder("slab", `slab of pool '${name}' (id ${id}, record ${hex32(record)})`, id);
+}
+
+/** A pool record's name, read through the debug port; "?" for a byte that is no printable ASCII. */
+function poolName(board: Board, record: number): string {
+  let name = "";
+  for (let i = 0; i < POOL_NAME_BYTES; i++) {
+    const word = board.debugRead32(record + P_NAME + (i & ~3));
+    const byte = word < 0 ? 0 : (word >>> ((i & 3) * 8)) & 0xFF;
+    if (byte === 0) break;
+    name += byte >= 0x20 && byte < 0x7F ? String.fromCharCode(byte) : "?";
+  }
+  return name;
 }

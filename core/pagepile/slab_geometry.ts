@@ -17,6 +17,8 @@
  * @module
  */
 
+import { CHUNK_HEAD_BYTES, CHUNKS_PER_PAGE } from "./layout.ts";
+
 /** Largest object a slice pool takes, in bytes. */
 export const MAX_SLICE_SIZE = 32 * 1024;
 /** Largest slab order: 64 pages hold 8 slices of MAX_SLICE_SIZE. */
@@ -77,4 +79,25 @@ export function bitmapWords(objs: number): number {
 
 function roundUp(value: number, to: number): number {
   return Math.ceil(value / to) * to;
+}
+
+/**
+ * A pool's chunking, as its record keeps it: the slices a chunk holds (bits
+ * 0-15) and the chunks below which the new slab of a pool holding no page
+ * slab is a chunk (bits 16-31): as many chunks as one of its slabs has bytes
+ * for, so a pool takes chunks until it holds a slab's worth of them, then
+ * slabs. 0 when a chunk holds no slice.
+ * @param geometry the pool's slab layout
+ * @param pageSize the page size
+ * @returns the chunking word
+ */
+export function chunking(geometry: SlabGeometry, pageSize: number): number {
+  const chunkBytes = pageSize / CHUNKS_PER_PAGE;
+  const objs = Math.min(
+    STRUCT_PAGE_BITMAP_SLICES,
+    Math.floor((chunkBytes - CHUNK_HEAD_BYTES) / geometry.slotSize),
+  );
+  if (objs <= 0) return 0;
+  const limit = (pageSize << geometry.order) / chunkBytes;
+  return (objs | (limit << 16)) >>> 0;
 }

@@ -9,6 +9,17 @@
  * head leads to the pool. Freeing is therefore O(1): no list is searched.
  * The in-use bitmap makes "already free" a one-bit question, so a double free
  * is refused, never half-done.
+ *
+ * A slab's size follows its pool's population. A pool holding few slices
+ * would pin a whole page (real traces have dozens of caches of a few objects
+ * each), so while a pool has fewer slabs than a page slab holds chunks, its
+ * new slab is a chunk: a quarter of a chunk page, which up to four pools
+ * share. A chunk keeps its head — laid out as a slab head's struct page —
+ * in its own last CHUNK_HEAD_BYTES, and its page's struct page says which
+ * chunks are slabs; so a chunk is a slab like any other to every path but
+ * the few that find or give back one, and its slices are found in O(1) too:
+ * the page, its chunk bit, the head at the chunk's end. Chunk heads live in
+ * RAM pages, above mem_map: that is how a slab handle says which it is.
  * @module
  */
 
@@ -24,23 +35,26 @@ import {
 } from "../errors.ts";
 import { GFP_ZERO, GFP_ZONE_MASK } from "../gfp.ts";
 import {
+  CHUNK_HEAD_BYTES,
+  CHUNKS_PER_PAGE,
   flagsOrder,
   flagsOwner,
   flagsState,
+  G_CHUNK_PAGES,
   G_NEXT_POOL_ID,
   G_POOL_OF_POOLS,
   G_POOLS,
   P_ACTIVE,
   P_ALLOCS,
   P_BITMAP_OFFSET,
-  P_EMPTY,
+  P_CHUNKING,
   P_FLAGS,
   P_GFP,
   P_ID,
   P_MAGIC,
   P_NAME,
   P_NEXT,
-  P_NR_EMPTY,
+  P_NR_CHUNKS,
   P_NR_SLABS,
   P_OBJ_SIZE,
   P_PARTIAL,
@@ -53,11 +67,13 @@ import {
   pageFlags,
   PageOwner,
   PageState,
+  PG_CHUNK_MASK,
   PG_FLAGS,
   PG_NEXT,
   PG_PREV,
   PG_SLAB_BITMAP,
   PG_SLAB_BUMP,
+  PG_SLAB_CHUNKS,
   PG_SLAB_FREELIST,
   PG_SLAB_INUSE,
   PG_SLAB_POOL,
@@ -69,7 +85,7 @@ import {
 import { readAscii, writeAscii } from "../ascii_field.ts";
 import { add64, read64 } from "../counters.ts";
 import type { PageAllocator } from "./page_alloc.ts";
-import { bitmapWords, MAX_SLICE_SIZE, slabGeometry } from "./slab_geometry.ts";
+import { bitmapWords, chunking, MAX_SLICE_SIZE, slabGeometry } from "./slab_geometry.ts";
 import {
   type DebugSlot,
   debugSlot,
@@ -117,10 +133,16 @@ export class SliceAllocator {
   readonly #pages: PageAllocator;
   readonly #globals: number;
   readonly #pageSize: number;
+  /** Bytes of a chunk: a page / CHUNKS_PER_PAGE. */
+  readonly #chunkBytes: number;
+  /** End of mem_map: a slab handle at or above it is a chunk's head. */
+  readonly #memMapEnd: number;
   /** The debug boot option (a register): every pool created gets the debug options. */
   readonly #debugAll: boolean;
   /** The flags of the page #slabHeadOf read last: a register, not state. */
   #pageFlags = 0;
+  /** The chunk mask #slabAt read last, for #freeChunk: a register, not state. */
+  #chunkMask = 0;
   /** What #liveIndex read for #release: registers, not state. */
   #slabObjs = 0;
   #bitmapAt = 0;
@@ -146,6 +168,8 @@ export class SliceAllocator {
     this.#pages = pages;
     this.#globals = globals;
     this.#pageSize = pageSize;
+    this.#chunkBytes = pageSize / CHUNKS_PER_PAGE;
+    this.#memMapEnd = pages.layout.memMap + pages.layout.nrPages * PAGE_STRUCT_BYTES;
     // The pool of pools is the first pool format() lays out: id 1.
     this.poolOfPools = new SlicePool(globals + G_POOL_OF_POOLS, 1);
   }
@@ -154,6 +178,8 @@ export class SliceAllocator {
   format(): void {
     this.#bus.write32(this.#globals + G_POOLS, 0);
     this.#bus.write32(this.#globals + G_NEXT_POOL_ID, 1);
+    this.#bus.write32(this.#globals + G_CHUNK_PAGES, 0);
+    this.#bus.write32(this.#globals + G_CHUNK_PAGES + 4, 0);
     this.initPool(this.poolOfPools.address, 0, POOL_BYTES, POOL_OF_POOLS_NAME, POOL_INTERNAL);
   }
 
@@ -198,9 +224,11 @@ export class SliceAllocator {
       [P_GFP, flags],
       [P_FLAGS, poolFlags],
       [P_PARTIAL, 0],
-      [P_EMPTY, 0],
+      // A debug slot's red zones are checked through its page's flags, which
+      // a chunk page's pools share: debug pools take no chunks.
+      [P_CHUNKING, flags & SLAB_DEBUG ? 0 : chunking(geometry, this.#pageSize)],
       [P_NR_SLABS, 0],
-      [P_NR_EMPTY, 0],
+      [P_NR_CHUNKS, 0],
       [P_ACTIVE, 0],
       [P_ID, id],
       [P_ALLOCS, 0],
@@ -239,8 +267,8 @@ export class SliceAllocator {
       this.#push(record + P_PARTIAL, slab);
     }
     const slot = bus.read32(record + P_SLOT_SIZE);
-    const objs = bus.read32(record + P_SLAB_OBJS);
-    const base = this.#pages.pageToAddr(slab);
+    const objs = this.#objsOf(record, slab);
+    const base = this.#baseOf(slab);
     let slice = bus.read32(slab + PG_SLAB_FREELIST);
     const reused = slice !== 0;
     if (reused) {
@@ -303,7 +331,7 @@ export class SliceAllocator {
 
   /** The slab head of the page holding `addr` (an address in RAM), or 0 when it is in no slab. */
   slabHolding(addr: number): number {
-    return this.#slabHeadOf(this.#pages.addrToPage(addr));
+    return this.#slabAt(addr);
   }
 
   /** The pool record a slab head belongs to. */
@@ -394,6 +422,8 @@ export class SliceAllocator {
     const objsPerSlab = bus.read32(record + P_SLAB_OBJS);
     const order = bus.read32(record + P_SLAB_ORDER);
     const slabs = bus.read32(record + P_NR_SLABS);
+    const chunks = bus.read32(record + P_NR_CHUNKS);
+    const chunkObjs = bus.read32(record + P_CHUNKING) & 0xFFFF;
     const activeObjs = bus.read32(record + P_ACTIVE);
     return {
       id: bus.read32(record + P_ID),
@@ -405,10 +435,11 @@ export class SliceAllocator {
       objsPerSlab,
       pagesPerSlab: 1 << order,
       activeObjs,
-      totalObjs: slabs * objsPerSlab,
-      slabs,
+      totalObjs: slabs * objsPerSlab + chunks * chunkObjs,
+      slabs: slabs + chunks,
       emptySlabs: 0, // an empty slab goes back at once
-      bytesWasted: slabs * (this.#pageSize << order) - activeObjs * objSize,
+      bytesWasted: slabs * (this.#pageSize << order) + chunks * this.#chunkBytes -
+        activeObjs * objSize,
       internal: bus.read32(record + P_FLAGS) !== 0,
     };
   }
@@ -435,8 +466,26 @@ export class SliceAllocator {
     const bus = this.#bus;
     const slabHeads = new Map<number, number>(); // slab head -> its pool record
     const tail = pageFlags(PageState.NONE, 0, PageOwner.SLAB);
+    const chunkPages = new Set<number>(); // chunk pages with a free chunk
     for (const { page, order, owner } of piles) {
       if (owner !== PageOwner.SLAB) continue;
+      if (bus.read32(page + PG_FLAGS) & PG_SLAB_CHUNKS) {
+        const mask = bus.read32(page + PG_CHUNK_MASK);
+        const full = (1 << CHUNKS_PER_PAGE) - 1;
+        if (mask === 0 || (mask & ~full) !== 0) {
+          problems.push(
+            `chunk page ${hex32(this.#pages.pageToAddr(page))}: chunk mask ${hex32(mask)}`,
+          );
+          continue;
+        }
+        if (mask !== full) chunkPages.add(page);
+        for (let chunk = 0; chunk < CHUNKS_PER_PAGE; chunk++) {
+          if ((mask & (1 << chunk)) === 0) continue;
+          const head = this.#chunkHead(page, chunk);
+          slabHeads.set(head, bus.read32(head + PG_SLAB_POOL));
+        }
+        continue;
+      }
       slabHeads.set(page, bus.read32(page + PG_SLAB_POOL));
       for (let i = 1; i < 1 << order; i++) {
         const p = page + i * PAGE_STRUCT_BYTES;
@@ -464,12 +513,17 @@ export class SliceAllocator {
         problems.push(`${name}: bad magic`);
         continue;
       }
-      const objs = bus.read32(record + P_SLAB_OBJS);
       const slot = bus.read32(record + P_SLOT_SIZE);
       const slabs = bus.read32(record + P_NR_SLABS);
       const own = seen.get(record) ?? [];
-      if (own.length !== slabs) {
-        problems.push(`${name}: nr_slabs says ${slabs}, mem_map holds ${own.length}`);
+      const chunks = own.filter((slab) => slab >= this.#memMapEnd).length;
+      if (own.length - chunks !== slabs) {
+        problems.push(`${name}: nr_slabs says ${slabs}, mem_map holds ${own.length - chunks}`);
+      }
+      if (bus.read32(record + P_NR_CHUNKS) !== chunks) {
+        problems.push(
+          `${name}: nr_chunks says ${bus.read32(record + P_NR_CHUNKS)}, chunk pages hold ${chunks}`,
+        );
       }
       seen.delete(record);
       let active = 0;
@@ -477,15 +531,15 @@ export class SliceAllocator {
         const inuse = bus.read32(slab + PG_SLAB_INUSE);
         active += inuse;
         if (inuse === 0) {
-          problems.push(`${name}: slab ${hex32(this.#pages.pageToAddr(slab))} is empty but kept`);
+          problems.push(`${name}: slab ${hex32(this.#baseOf(slab))} is empty but kept`);
         }
         this.#auditSlab(
           record,
           slab,
-          objs,
+          this.#objsOf(record, slab),
           slot,
           inuse,
-          `${name} slab ${hex32(this.#pages.pageToAddr(slab))}`,
+          `${name} slab ${hex32(this.#baseOf(slab))}`,
           problems,
         );
       }
@@ -496,7 +550,7 @@ export class SliceAllocator {
       }
       this.#auditList(
         record + P_PARTIAL,
-        (n) => n > 0 && n < objs,
+        (slab, n) => n > 0 && n < this.#objsOf(record, slab),
         `${name} partial list`,
         slabHeads,
         record,
@@ -505,6 +559,35 @@ export class SliceAllocator {
     }
     for (const record of seen.keys()) {
       problems.push(`slabs in mem_map belong to ${hex32(record)}, which is not a live pool`);
+    }
+    this.#auditChunkLists(chunkPages, problems);
+  }
+
+  /**
+   * Checks the lists of chunk pages with a free chunk: each holds chunk
+   * pages neither full nor empty, linked both ways, and together they hold
+   * every such page mem_map has (`chunkPages`).
+   */
+  #auditChunkLists(chunkPages: Set<number>, problems: string[]): void {
+    const bus = this.#bus;
+    for (const list of [0, 4]) {
+      const head = this.#globals + G_CHUNK_PAGES + list;
+      let prev = 0;
+      for (let page = bus.read32(head); page !== 0; page = bus.read32(page + PG_NEXT)) {
+        if (!chunkPages.delete(page)) {
+          problems.push(`the chunk page list holds ${hex32(page)}, not a chunk page with room`);
+          break;
+        }
+        if (bus.read32(page + PG_PREV) !== prev) {
+          problems.push(`the chunk page list: ${hex32(page)} has a wrong prev link`);
+        }
+        prev = page;
+      }
+    }
+    for (const page of chunkPages) {
+      problems.push(
+        `chunk page ${hex32(this.#pages.pageToAddr(page))} has a free chunk but is on no list`,
+      );
     }
   }
 
@@ -518,7 +601,7 @@ export class SliceAllocator {
     problems: string[],
   ): void {
     const bus = this.#bus;
-    const base = this.#pages.pageToAddr(slab);
+    const base = this.#baseOf(slab);
     const bump = bus.read32(slab + PG_SLAB_BUMP);
     let set = 0;
     for (let i = 0; i < objs; i++) {
@@ -628,7 +711,7 @@ export class SliceAllocator {
 
   #auditList(
     head: number,
-    fits: (inuse: number) => boolean,
+    fits: (slab: number, inuse: number) => boolean,
     name: string,
     slabHeads: Map<number, number>,
     record: number,
@@ -642,7 +725,7 @@ export class SliceAllocator {
         problems.push(`${name} holds ${hex32(slab)}, not a slab of the pool`);
         return;
       }
-      if (!fits(bus.read32(slab + PG_SLAB_INUSE))) {
+      if (!fits(slab, bus.read32(slab + PG_SLAB_INUSE))) {
         problems.push(`${name} holds ${hex32(slab)}, whose in-use count does not belong there`);
       }
       if (bus.read32(slab + PG_PREV) !== prev) {
@@ -652,9 +735,24 @@ export class SliceAllocator {
     }
   }
 
-  /** Takes a new slab from the page allocator and lays it out; 0 when none. */
+  /**
+   * Takes a new slab — a chunk while the pool holds no page slab and fewer
+   * chunks than its chunking allows, else a pile from the page allocator —
+   * and lays it out; 0 when no page is left. A busy pool (one with a page
+   * slab) pays one read for the choice.
+   */
   #newSlab(record: number): number {
     const bus = this.#bus;
+    const slabs = bus.read32(record + P_NR_SLABS);
+    if (slabs === 0) {
+      const chunks = bus.read32(record + P_NR_CHUNKS);
+      if (chunks < bus.read32(record + P_CHUNKING) >>> 16) {
+        const head = this.#newChunk(record);
+        if (head === 0) return 0;
+        bus.write32(record + P_NR_CHUNKS, chunks + 1);
+        return head;
+      }
+    }
     const order = bus.read32(record + P_SLAB_ORDER);
     const flags = bus.read32(record + P_GFP) & GFP_ZONE_MASK;
     const slab = this.#pages.alloc(flags, order, PageOwner.SLAB);
@@ -678,8 +776,113 @@ export class SliceAllocator {
       const words = bitmapWords(bus.read32(record + P_SLAB_OBJS));
       for (let i = 0; i < words; i++) bus.write32(bitmap + i * 4, 0);
     }
-    bus.write32(record + P_NR_SLABS, bus.read32(record + P_NR_SLABS) + 1);
+    bus.write32(record + P_NR_SLABS, slabs + 1);
     return slab;
+  }
+
+  /**
+   * Takes a free chunk for pool `record`: from the first chunk page with
+   * room on its list, else from a new chunk page. O(1): a chunk page that
+   * fills leaves its list at its head.
+   * @returns the chunk's head, laid out as an empty slab; 0 when no page is left
+   */
+  #newChunk(record: number): number {
+    const bus = this.#bus;
+    const zone = bus.read32(record + P_GFP) & GFP_ZONE_MASK;
+    const list = this.#chunkList(zone);
+    let page = bus.read32(list);
+    let mask = 0;
+    if (page === 0) {
+      page = this.#pages.alloc(zone, 0, PageOwner.SLAB);
+      if (page === 0) return 0;
+      bus.write32(
+        page + PG_FLAGS,
+        pageFlags(PageState.ALLOCATED, 0, PageOwner.SLAB) | PG_SLAB_CHUNKS,
+      );
+      bus.write32(page + PG_NEXT, 0);
+      bus.write32(page + PG_PREV, 0);
+      bus.write32(list, page);
+    } else {
+      mask = bus.read32(page + PG_CHUNK_MASK);
+    }
+    const chunk = 31 - Math.clz32(~mask & (mask + 1)); // the lowest free chunk
+    mask |= 1 << chunk;
+    bus.write32(page + PG_CHUNK_MASK, mask);
+    if (mask === (1 << CHUNKS_PER_PAGE) - 1) {
+      // Full: off its list, of which it is the head.
+      const next = bus.read32(page + PG_NEXT);
+      bus.write32(list, next);
+      if (next !== 0) bus.write32(next + PG_PREV, 0);
+    }
+    const head = this.#chunkHead(page, chunk);
+    bus.write32(head + PG_SLAB_POOL, record);
+    bus.write32(head + PG_SLAB_FREELIST, 0);
+    bus.write32(head + PG_SLAB_INUSE, 0);
+    bus.write32(head + PG_SLAB_BUMP, 0);
+    bus.write32(head + PG_SLAB_BITMAP, 0);
+    return head;
+  }
+
+  /**
+   * Gives back the chunk whose head is `head`, a slab of pool `record` that
+   * emptied: its page goes back on its list when it was full, and to the
+   * page allocator's hot list when it was its last chunk.
+   */
+  #freeChunk(record: number, head: number): void {
+    const bus = this.#bus;
+    const chunkAddr = head + CHUNK_HEAD_BYTES - this.#chunkBytes;
+    const page = this.#pages.addrToPage(chunkAddr);
+    const chunk = (chunkAddr - this.#pages.pageToAddr(page)) / this.#chunkBytes;
+    // The page's chunk mask, as #slabAt read it finding this slab.
+    const mask = this.#chunkMask;
+    const left = mask & ~(1 << chunk);
+    if (left === 0) {
+      // Its last chunk: it was on its list (it was not full).
+      const next = bus.read32(page + PG_NEXT);
+      const prev = bus.read32(page + PG_PREV);
+      if (prev !== 0) bus.write32(prev + PG_NEXT, next);
+      else bus.write32(this.#chunkList(bus.read32(record + P_GFP) & GFP_ZONE_MASK), next);
+      if (next !== 0) bus.write32(next + PG_PREV, prev);
+      this.#pages.freeHot(page, PageOwner.SLAB);
+      return;
+    }
+    bus.write32(page + PG_CHUNK_MASK, left);
+    if (mask === (1 << CHUNKS_PER_PAGE) - 1) {
+      this.#pushChunkPage(this.#chunkList(bus.read32(record + P_GFP) & GFP_ZONE_MASK), page);
+    }
+  }
+
+  #pushChunkPage(list: number, page: number): void {
+    const bus = this.#bus;
+    const first = bus.read32(list);
+    bus.write32(page + PG_NEXT, first);
+    bus.write32(page + PG_PREV, 0);
+    if (first !== 0) bus.write32(first + PG_PREV, page);
+    bus.write32(list, page);
+  }
+
+  /** The list of chunk pages with room for pools of the zone bits `zone` (a register sum). */
+  #chunkList(zone: number): number {
+    return this.#globals + G_CHUNK_PAGES + (zone === 0 ? 0 : 4);
+  }
+
+  /** The head of chunk `chunk` of the chunk page `page`: the chunk's last bytes. */
+  #chunkHead(page: number, chunk: number): number {
+    return this.#pages.pageToAddr(page) + (chunk + 1) * this.#chunkBytes - CHUNK_HEAD_BYTES;
+  }
+
+  /** The address of a slab's first slice. */
+  #baseOf(slab: number): number {
+    return slab >= this.#memMapEnd
+      ? slab + CHUNK_HEAD_BYTES - this.#chunkBytes
+      : this.#pages.pageToAddr(slab);
+  }
+
+  /** Slices a slab of pool `record` holds: one read, of the pool's geometry or its chunking. */
+  #objsOf(record: number, slab: number): number {
+    return slab >= this.#memMapEnd
+      ? this.#bus.read32(record + P_CHUNKING) & 0xFFFF
+      : this.#bus.read32(record + P_SLAB_OBJS);
   }
 
   /**
@@ -717,18 +920,37 @@ export class SliceAllocator {
    */
   #giveBack(record: number, slab: number): void {
     const bus = this.#bus;
-    this.#pages.freeHot(slab, PageOwner.SLAB);
-    bus.write32(record + P_NR_SLABS, bus.read32(record + P_NR_SLABS) - 1);
+    if (slab >= this.#memMapEnd) {
+      this.#freeChunk(record, slab);
+      bus.write32(record + P_NR_CHUNKS, bus.read32(record + P_NR_CHUNKS) - 1);
+    } else {
+      this.#pages.freeHot(slab, PageOwner.SLAB);
+      bus.write32(record + P_NR_SLABS, bus.read32(record + P_NR_SLABS) - 1);
+    }
   }
 
   /** The slab head holding `addr`; refused when `addr` is in no slab. */
   #slabOf(addr: number): number {
-    const page = this.#pages.addrToPage(addr);
-    const slab = this.#slabHeadOf(page);
+    const slab = this.#slabAt(addr);
     if (slab === 0) {
-      throw new InvalidFreeError(`${hex32(addr)} is not a slice: its page is in no slab`, addr);
+      const where = this.#pageFlags & PG_SLAB_CHUNKS ? "its chunk" : "its page";
+      throw new InvalidFreeError(`${hex32(addr)} is not a slice: ${where} is in no slab`, addr);
     }
     return slab;
+  }
+
+  /**
+   * The slab holding `addr`, or 0: its page's slab, or on a chunk page the
+   * head of its chunk while that chunk is a slab.
+   */
+  #slabAt(addr: number): number {
+    const page = this.#pages.addrToPage(addr);
+    const slab = this.#slabHeadOf(page);
+    if (slab === 0 || (this.#pageFlags & PG_SLAB_CHUNKS) === 0) return slab;
+    const chunk = Math.floor((addr - this.#pages.pageToAddr(page)) / this.#chunkBytes);
+    this.#chunkMask = this.#bus.read32(page + PG_CHUNK_MASK);
+    if ((this.#chunkMask & (1 << chunk)) === 0) return 0;
+    return this.#chunkHead(page, chunk);
   }
 
   /**
@@ -772,9 +994,9 @@ export class SliceAllocator {
   #liveIndex(record: number, slab: number, start: number, slice: number): number {
     const bus = this.#bus;
     const slot = bus.read32(record + P_SLOT_SIZE);
-    const objs = bus.read32(record + P_SLAB_OBJS);
+    const objs = this.#objsOf(record, slab);
     this.#slabObjs = objs;
-    const base = this.#pages.pageToAddr(slab);
+    const base = this.#baseOf(slab);
     if (!isSliceOf(start, base, slot, objs)) {
       throw new InvalidFreeError(
         `${hex32(slice)} is not at a slice boundary of pool ${this.#describe(record)} ` +
@@ -795,6 +1017,8 @@ export class SliceAllocator {
   }
 
   #bitmapWord(record: number, slab: number, base: number, index: number): number {
+    // A chunk holds 32 slices at most: its bitmap is in its head.
+    if (slab >= this.#memMapEnd) return slab + PG_SLAB_BITMAP;
     const offset = this.#bus.read32(record + P_BITMAP_OFFSET);
     return offset === 0 ? slab + PG_SLAB_BITMAP : base + offset + (index >>> 5) * 4;
   }
@@ -839,8 +1063,8 @@ export class SliceAllocator {
     if (prev !== 0) bus.write32(prev + PG_NEXT, next);
     else bus.write32(head, next);
     if (next !== 0) bus.write32(next + PG_PREV, prev);
-    bus.write32(slab + PG_NEXT, 0);
-    bus.write32(slab + PG_PREV, 0);
+    // The slab's own links are left as they are: it is full or going back,
+    // on no list, and #push writes both before it is on one again.
   }
 
   #name(record: number): string {

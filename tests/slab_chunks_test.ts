@@ -1,0 +1,114 @@
+import { allPagesBack } from "./_helpers.ts";
+import { assertEquals, assertThrows } from "./_assert.ts";
+import {
+  Board,
+  boot,
+  DoubleFreeError,
+  GFP_DMA,
+  GFP_KERNEL,
+  InvalidFreeError,
+  PAGE_SIZE,
+} from "../mod.ts";
+
+const MiB = 1024 * 1024;
+const CHUNK = PAGE_SIZE / 4;
+
+/** The page a slice lies in. */
+const pageOf = (addr: number): number => addr - (addr % PAGE_SIZE);
+
+Deno.test("sparse pools share a chunk page: four pools of a few slices hold one page", () => {
+  const k = boot(new Board({ ramBytes: 4 * MiB }));
+  const before = k.pagesInUse();
+  const pools = [100, 200, 300].map((size) =>
+    k.slice_pool_create(GFP_KERNEL, size, { name: `sparse-${size}` })!
+  );
+  const slices = pools.map((pool) => k.slice_alloc(pool));
+  // The pool of pools' chunk (the records) and the three pools' chunks: one page.
+  assertEquals(k.pagesInUse() - before, 1);
+  assertEquals(new Set(slices.map(pageOf)).size, 1);
+  // Each pool's slice is the first of its own chunk: a quarter page apart.
+  assertEquals(slices.map((s) => s % PAGE_SIZE).sort((a, b) => a - b), [
+    CHUNK,
+    2 * CHUNK,
+    3 * CHUNK,
+  ]);
+  for (const [i, pool] of pools.entries()) {
+    const stats = k.poolStats(pool);
+    assertEquals([stats.slabs, stats.activeObjs, stats.totalObjs], [
+      1,
+      1,
+      Math.floor(992 / stats.slotSize),
+    ]);
+  }
+  assertEquals(k.audit(), []);
+  slices.forEach((s, i) => k.slice_free(s, pools[i]));
+  pools.forEach((pool) => k.slice_pool_recycle(pool));
+  assertEquals(k.audit(), []);
+  allPagesBack(k);
+});
+
+Deno.test("a pool takes chunks until it holds a slab's worth, then page slabs; emptied chunks go back", () => {
+  const k = boot(new Board({ ramBytes: 4 * MiB }));
+  const pool = k.slice_pool_create(GFP_KERNEL, 64, { name: "growing" })!;
+  // 64-byte slices: 15 a chunk (992 bytes before the chunk's head), 63 a page slab.
+  const slices = Array.from({ length: 4 * 15 + 1 }, () => k.slice_alloc(pool));
+  const stats = k.poolStats(pool);
+  assertEquals([stats.slabs, stats.totalObjs, stats.objsPerSlab], [5, 4 * 15 + 63, 63]);
+  assertEquals(stats.bytesWasted, 4 * CHUNK + PAGE_SIZE - 61 * 64);
+  // The 61st slice opened a page slab: it starts a page.
+  assertEquals(slices[60] % PAGE_SIZE, 0);
+  assertEquals(k.audit(), []);
+  const held = k.pagesInUse();
+  // Its chunks are the last three of the page whose first is the pool of
+  // pools' chunk, and the first of a second page: emptying them gives the
+  // second page back, the first stays with the pool records.
+  for (const s of slices.slice(0, 60)) k.slice_free(s, pool);
+  assertEquals(k.poolStats(pool).slabs, 1);
+  assertEquals(held - k.pagesInUse(), 1);
+  assertEquals(k.audit(), []);
+  k.slice_free(slices[60], pool);
+  k.slice_pool_recycle(pool);
+  allPagesBack(k);
+});
+
+Deno.test("a chunk page refuses what a slab refuses: a free chunk, another pool's slice, a double free", () => {
+  const k = boot(new Board({ ramBytes: 4 * MiB }));
+  const a = k.slice_pool_create(GFP_KERNEL, 40, { name: "a" })!;
+  const b = k.slice_pool_create(GFP_KERNEL, 40, { name: "b" })!;
+  const sa = k.slice_alloc(a);
+  const sb = k.slice_alloc(b);
+  assertEquals(pageOf(sa), pageOf(sb), "both chunks on the page of the pool of pools' chunk");
+  const freeChunk = pageOf(sa) + 3 * CHUNK;
+  const snapshot = k.board.snapshot();
+  assertThrows(() => k.slice_free(sb, a), InvalidFreeError, "belongs to pool 'b'");
+  assertThrows(() => k.slice_free(freeChunk, a), InvalidFreeError, "its chunk is in no slab");
+  assertThrows(() => k.slice_free(sa + 40, a), DoubleFreeError, "not in use");
+  // The chunk's head, past its last slice: no slice boundary.
+  assertThrows(() => k.slice_free(sa + 24 * 40, a), InvalidFreeError, "boundary");
+  assertThrows(() => k.gfree(sa), InvalidFreeError, "not a generic block");
+  assertEquals(k.board.snapshot(), snapshot, "RAM unchanged by the refusals");
+  assertEquals(k.audit(), []);
+});
+
+Deno.test("DMA pools take chunks of DMA pages, apart from the others", () => {
+  const k = boot(new Board({ ramBytes: 32 * MiB }));
+  const normal = k.slice_pool_create(GFP_KERNEL, 100, { name: "normal" })!;
+  const dma = k.slice_pool_create(GFP_DMA, 100, { name: "dma" })!;
+  const sn = k.slice_alloc(normal);
+  const sd = k.slice_alloc(dma);
+  assertEquals(pageOf(sn) === pageOf(sd), false);
+  assertEquals(k.galloc(GFP_DMA, 100) !== 0, true);
+  assertEquals(k.audit(), []);
+});
+
+Deno.test("the audit finds a chunk page's corrupted mask", () => {
+  const k = boot(new Board({ ramBytes: 4 * MiB }));
+  const pool = k.slice_pool_create(GFP_KERNEL, 40, { name: "victim" })!;
+  const slice = k.slice_alloc(pool);
+  const page = k.addr_to_page(slice);
+  const mask = k.board.read32(page + 0x0C);
+  k.board.write32(page + 0x0C, mask | 0x10);
+  assertEquals(k.audit().some((p) => p.includes("chunk mask")), true);
+  k.board.write32(page + 0x0C, mask);
+  assertEquals(k.audit(), []);
+});

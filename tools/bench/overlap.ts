@@ -36,6 +36,8 @@ export interface SimulateRun {
   parseSeconds: number;
   /** Seconds of the simulation alone, inside the process. */
   simulateSeconds: number;
+  /** The machine's 1-minute load average when the process started (0 where unknown). */
+  load: number;
 }
 
 /** One trace's medians. */
@@ -54,6 +56,13 @@ export interface OverlapRow {
   simulateInside: number;
   /** Median of each round's replay ÷ max(parse, simulate). */
   ratio: number;
+  /**
+   * The machine's 1-minute load average as each round's simulating process
+   * started, least and most (0 where the system does not say). Under other work the
+   * replay's two threads do not get two cores, and the ratio tends to the
+   * halves' sum over the longer (see BENCHMARKS.md, "Overlap (issue 25)").
+   */
+  load: [number, number];
 }
 
 /**
@@ -77,12 +86,14 @@ export async function overlapRuns(
       await timeProcess(["replay", trace], env);
       const times = { parse: [] as number[], simulate: [] as number[], replay: [] as number[] };
       const inside: number[] = [];
+      const loads: number[] = [];
       let events = 0;
       for (let round = 1; round <= rounds; round++) {
         times.parse.push(await timeProcess(["parse", trace], env));
         const sim = await simulateProcess(trace, env);
         times.simulate.push(sim.seconds);
         inside.push(sim.run.simulateSeconds);
+        loads.push(sim.run.load);
         events = sim.run.events;
         times.replay.push(await timeProcess(["replay", trace], env));
         onRound?.(trace, round);
@@ -97,6 +108,7 @@ export async function overlapRuns(
         ratio: median(
           times.replay.map((r, i) => r / Math.max(times.parse[i], times.simulate[i])),
         ),
+        load: [Math.min(...loads), Math.max(...loads)],
       });
     }
   } finally {
@@ -115,7 +127,15 @@ async function simulateProcess(
 ): Promise<{ seconds: number; run: SimulateRun }> {
   const start = performance.now();
   const output = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "--allow-read", "--allow-write", "--allow-env", SELF, trace],
+    args: [
+      "run",
+      "--allow-read",
+      "--allow-write",
+      "--allow-env",
+      "--allow-sys=loadavg",
+      SELF,
+      trace,
+    ],
     cwd: ROOT,
     env,
     stdout: "piped",
@@ -145,7 +165,8 @@ export function overlapTable(rows: OverlapRow[], rounds: number): string {
     "   in brackets the simulation inside it, without Deno's start), and deno task replay",
     "   (board remembered); the ratio is replay / the longer half, within each round",
     `${"trace".padEnd(width)}${"events".padStart(12)}${"parse".padStart(8)}` +
-    `${"simulate".padStart(17)}${"replay".padStart(8)}${"ratio".padStart(8)}`,
+    `${"simulate".padStart(17)}${"replay".padStart(8)}${"ratio".padStart(8)}` +
+    `${"load".padStart(14)}`,
     `${"target".padEnd(width)}${"".padStart(45)}${`<= ${OVERLAP_TARGET}x`.padStart(8)}`,
   ];
   for (const r of rows) {
@@ -154,10 +175,15 @@ export function overlapTable(rows: OverlapRow[], rounds: number): string {
         `${r.parse.toFixed(2).padStart(8)}` +
         `${`${r.simulate.toFixed(2)} (${r.simulateInside.toFixed(2)})`.padStart(17)}` +
         `${r.replay.toFixed(2).padStart(8)}${`${r.ratio.toFixed(2)}x`.padStart(8)}` +
-        (r.ratio <= OVERLAP_TARGET ? " ok" : " NO"),
+        (r.ratio <= OVERLAP_TARGET ? " ok" : " NO") +
+        `${r.load[0].toFixed(1)}-${r.load[1].toFixed(1)}`.padStart(11),
     );
   }
-  lines.push("   (ok: within the target; NO: not)");
+  lines.push(
+    "   (ok: within the target; NO: not. load: the 1-minute load average as each round's",
+    "   simulating process started, least and most: with other work on the machine the",
+    "   replay's two threads do not get two cores, and the replay tends to the sum of its halves)",
+  );
   return lines.join("\n");
 }
 
@@ -167,6 +193,7 @@ export function overlapTable(rows: OverlapRow[], rounds: number): string {
  * checks, as `deno task replay` would once the board is known.
  */
 async function simulate(path: string): Promise<SimulateRun> {
+  const load = Deno.loadavg()[0];
   let start = performance.now();
   const tape = await TraceTape.open(path, {
     budgetBytes: Infinity,
@@ -179,7 +206,7 @@ async function simulate(path: string): Promise<SimulateRun> {
     start = performance.now();
     const report = await replayTrace(path, { tape, ramBytes: boardForPeak(tape.peak) });
     const simulateSeconds = (performance.now() - start) / 1000;
-    return { events: report.events, parseSeconds, simulateSeconds };
+    return { events: report.events, parseSeconds, simulateSeconds, load };
   } finally {
     tape.close();
   }

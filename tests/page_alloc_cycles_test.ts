@@ -43,16 +43,20 @@ Deno.test("allocPages() and freePages() cost the same bus cycles on 1 MiB and on
   assertEquals(large.alloc, small.alloc);
   assertEquals(large.free, small.free);
   // 2 cycles per RAM access. Orders 0..6 first read the zone's hot list of
-  // their order (empty here: 1 access). Order 0 takes an isolated page: read
-  // the list head, unlink it (5 accesses), write its flags, update nr_free
-  // (2): 10 accesses. Order n >= 1 reads the heads of orders n..7 (8 - n), unlinks
-  // the order-7 pile (5), splits it 7 - n times (5 writes each: the lists
-  // below were found empty, so nothing is read) and finishes (3):
-  // 2 * (51 - 6n) cycles. Freeing order n >= 1 checks the flags,
-  // clears them, merges 7 - n times (7 each), finds the order-7 buddy taken,
-  // pushes (7) and updates nr_free (2): 2 * (61 - 7n). Freeing an isolated
-  // page merges nothing: 13 accesses.
-  assertEquals(small.alloc, [22, 92, 80, 68, 56, 44, 32, 18]);
-  assertEquals(small.free, [26, 108, 94, 80, 66, 52, 38, 24]);
-  assertEquals([Math.max(...large.alloc), Math.max(...large.free)], [92, 108]);
+  // their order (empty here: 1 access); every order then reads the zone's
+  // nonempty bits (1). Order 0 takes an isolated page: read the list's head
+  // and its next, write the head and the next's prev (4), write its flags,
+  // update nr_free (2): 9 accesses. Order n >= 1 finds order 7 the lowest
+  // with a pile (no list below is read), reads its head and next and writes
+  // the head (3), splits it 7 - n times (4 writes each: the lists below are
+  // empty, so nothing is read), writes the nonempty bits, the flags and
+  // nr_free (4): 2 * (37 - 4n) cycles. Freeing order n >= 1 checks the flags,
+  // clears them, merges 7 - n times (7 each: the buddy is its list's only
+  // pile, whose nonempty bit is read and cleared), finds the order-7 buddy
+  // taken, pushes onto an empty list (7, setting its bit) and updates
+  // nr_free (2): 2 * (61 - 7n). Freeing an isolated page merges nothing: 11
+  // accesses.
+  assertEquals(small.alloc, [18, 66, 58, 50, 42, 34, 26, 16]);
+  assertEquals(small.free, [22, 108, 94, 80, 66, 52, 38, 24]);
+  assertEquals([Math.max(...large.alloc), Math.max(...large.free)], [66, 108]);
 });

@@ -36,11 +36,15 @@
  * Invariant: a pile's first page is its head and carries the pile's state and
  * order; the other pages of the pile have state NONE.
  *
- * zone record (ZONE_BYTES = 0x68):
+ * zone record (ZONE_BYTES = 0x3C):
  * ```
- * 0x00 first page index   0x04 nr_pages   0x08 nr_free (pages)   0x0C unused
- * 0x10 free_area[MAX_ORDER + 1]: { head struct page, count of piles }, 8 bytes each
+ * 0x00 first page index   0x04 nr_pages   0x08 nr_free (pages)
+ * 0x0C nonempty: bit n set while the order-n free list holds a pile
+ * 0x10 free_area[MAX_ORDER + 1]: the head struct page of each order's free list
  * ```
+ * No count of piles is kept: the nonempty bits are what an allocation needs
+ * (the lowest order >= n with a pile, in one read), and buddyinfo counts the
+ * lists by walking them through the debug port.
  * @module
  */
 
@@ -332,21 +336,21 @@ export const PG_ORDER_SHIFT = 4;
 export const PG_OWNER_SHIFT = 16;
 
 /** Size of a zone record. */
-export const ZONE_BYTES = 0x68;
+export const ZONE_BYTES = 0x3C;
 /** zone: index of its first page. */
 export const Z_FIRST_PAGE = 0x00;
 /** zone: number of pages. */
 export const Z_NR_PAGES = 0x04;
 /** zone: number of free pages. */
 export const Z_NR_FREE = 0x08;
+/** zone: the orders whose free list is not empty, a bit each (bit n: order n). */
+export const Z_NONEMPTY = 0x0C;
 /** zone: first free_area entry. */
 export const Z_FREE_AREA = 0x10;
 /** Size of a free_area entry. */
-export const FREE_AREA_BYTES = 8;
+export const FREE_AREA_BYTES = 4;
 /** free_area entry: head of the free list. */
 export const FA_HEAD = 0x00;
-/** free_area entry: number of piles on the list. */
-export const FA_COUNT = 0x04;
 
 /**
  * Packs a struct page flags word.

@@ -31,7 +31,6 @@ import {
 } from "../errors.ts";
 import { GFP_DMA, GFP_VALID_MASK, GFP_ZERO, GFP_ZONE_MASK } from "../gfp.ts";
 import {
-  FA_COUNT,
   FA_HEAD,
   flagsOrder,
   flagsOwner,
@@ -54,6 +53,7 @@ import {
   Z_FIRST_PAGE,
   Z_FREE_AREA,
   Z_NR_FREE,
+  Z_NONEMPTY,
   Z_NR_PAGES,
   ZONE_BYTES,
 } from "./layout.ts";
@@ -243,6 +243,21 @@ export class PageAllocator {
     return piles;
   }
 
+  /**
+   * The piles of a zone's free list of `order`, walked from its head. The
+   * walk stops after as many piles as the zone has pages, so a corrupted
+   * cycle cannot hang it.
+   */
+  #freeListPiles(zone: ZoneHandle, order: number): number[] {
+    const piles: number[] = [];
+    let page = this.#bus.read32(freeArea(zone, order) + FA_HEAD);
+    for (let n = zone.end - zone.first; page !== 0 && n > 0; n--) {
+      piles.push(page);
+      page = this.#isPageStruct(page) ? this.#bus.read32(page + PG_NEXT) : 0;
+    }
+    return piles;
+  }
+
   /** Refuses flags with unknown bits or naming no zone. */
   checkFlags(flags: number): void {
     this.#zonelist(flags);
@@ -414,7 +429,7 @@ export class PageAllocator {
       const freeByOrder: number[] = [];
       for (let order = 0; order < NR_ORDERS; order++) {
         const hot = order < HOT_ORDERS ? this.#hotPiles(zone, order).length : 0;
-        freeByOrder.push(bus.read32(freeArea(zone, order) + FA_COUNT) + hot);
+        freeByOrder.push(this.#freeListPiles(zone, order).length + hot);
       }
       const total = bus.read32(zone.record + Z_NR_PAGES);
       const first = bus.read32(zone.record + Z_FIRST_PAGE);
@@ -452,12 +467,8 @@ export class PageAllocator {
     const piles: FreePile[] = [];
     for (const zone of this.layout.zones) {
       for (let order = 0; order < NR_ORDERS; order++) {
-        const count = this.#bus.read32(freeArea(zone, order) + FA_COUNT);
-        let page = this.#bus.read32(freeArea(zone, order) + FA_HEAD);
-        // The count bounds the walk, so a corrupted cycle cannot hang it.
-        for (let i = 0; i < count && page !== 0; i++) {
+        for (const page of this.#freeListPiles(zone, order)) {
           piles.push({ zone: zone.name, order, addr: this.pageToAddr(page) });
-          page = this.#bus.read32(page + PG_NEXT);
         }
         if (order >= HOT_ORDERS) continue;
         for (const hot of this.#hotPiles(zone, order)) {
@@ -601,12 +612,10 @@ export class PageAllocator {
   ): void {
     const bus = this.#bus;
     const area = freeArea(zone, order);
-    const count = bus.read32(area + FA_COUNT);
     const list = `zone ${zone.name} order-${order} free list`;
-    if (count !== expected) {
-      problems.push(
-        `${list}: count says ${count}, the zone has ${expected} free piles of that order`,
-      );
+    const nonempty = (bus.read32(zone.record + Z_NONEMPTY) >>> order) & 1;
+    if (nonempty !== (bus.read32(area + FA_HEAD) === 0 ? 0 : 1)) {
+      problems.push(`${list}: its nonempty bit is ${nonempty}, its head says otherwise`);
     }
     let prev = 0;
     let page = bus.read32(area + FA_HEAD);
@@ -632,29 +641,37 @@ export class PageAllocator {
     }
   }
 
+  /**
+   * Takes a pile of `order` from the zone's free lists: the first pile of
+   * the lowest order >= `order` whose list holds one (one read of the
+   * nonempty bits finds it), split down to `order`.
+   */
   #allocFromZone(zone: ZoneHandle, order: number, owner: number): number {
     const bus = this.#bus;
-    let found = order;
-    let page = 0;
-    for (; found <= MAX_ORDER; found++) {
-      page = bus.read32(freeArea(zone, found) + FA_HEAD);
-      if (page !== 0) break;
-    }
-    if (page === 0) return 0;
-    this.#unlink(zone, page, found);
+    const nonempty = bus.read32(zone.record + Z_NONEMPTY);
+    const orders = (nonempty >>> order) << order;
+    if (orders === 0) return 0;
+    let found = 31 - Math.clz32(orders & -orders); // the lowest set bit
+    const page = bus.read32(freeArea(zone, found) + FA_HEAD);
+    // The pile heads its list: it leaves it as its first.
+    const next = bus.read32(page + PG_NEXT);
+    bus.write32(freeArea(zone, found) + FA_HEAD, next);
+    let bits = nonempty;
+    if (next !== 0) bus.write32(next + PG_PREV, 0);
+    else bits &= ~(1 << found);
     // Split: keep the lower half, give the upper half back, one order down.
-    // The search found every list below `found` empty, so each upper half
-    // becomes its list's only pile: no head or count to read first.
+    // Every list below `found` is empty, so each upper half becomes its
+    // list's only pile: no head to read first.
     while (found > order) {
       found--;
       const half = page + (PAGE_STRUCT_BYTES << found);
-      const area = freeArea(zone, found);
       bus.write32(half + PG_FLAGS, pageFlags(PageState.FREE, found, PageOwner.NONE));
       bus.write32(half + PG_NEXT, 0);
       bus.write32(half + PG_PREV, 0);
-      bus.write32(area + FA_HEAD, half);
-      bus.write32(area + FA_COUNT, 1);
+      bus.write32(freeArea(zone, found) + FA_HEAD, half);
+      bits |= 1 << found;
     }
+    if (bits !== nonempty) bus.write32(zone.record + Z_NONEMPTY, bits);
     bus.write32(page + PG_FLAGS, pageFlags(PageState.ALLOCATED, order, owner));
     const nrFree = zone.record + Z_NR_FREE;
     bus.write32(nrFree, bus.read32(nrFree) - (1 << order));
@@ -690,8 +707,8 @@ export class PageAllocator {
     bus.write32(page + PG_NEXT, head);
     bus.write32(page + PG_PREV, 0);
     if (head !== 0) bus.write32(head + PG_PREV, page);
+    else this.#setNonempty(zone, order, true);
     bus.write32(area + FA_HEAD, page);
-    bus.write32(area + FA_COUNT, bus.read32(area + FA_COUNT) + 1);
   }
 
   /** Takes `page` off the free list of `order`; O(1) through its prev link. */
@@ -703,7 +720,15 @@ export class PageAllocator {
     if (prev !== 0) bus.write32(prev + PG_NEXT, next);
     else bus.write32(area + FA_HEAD, next);
     if (next !== 0) bus.write32(next + PG_PREV, prev);
-    bus.write32(area + FA_COUNT, bus.read32(area + FA_COUNT) - 1);
+    else if (prev === 0) this.#setNonempty(zone, order, false); // it was the only pile
+  }
+
+  /** Sets or clears the zone's nonempty bit of `order`. */
+  #setNonempty(zone: ZoneHandle, order: number, set: boolean): void {
+    const bus = this.#bus;
+    const word = zone.record + Z_NONEMPTY;
+    const bits = bus.read32(word);
+    bus.write32(word, set ? bits | (1 << order) : bits & ~(1 << order));
   }
 
   /** Zeroes 2^order pages at `addr` (or `pages` pages, when given). */
@@ -823,9 +848,9 @@ export function formatZones(bus: Board, layout: PageAllocatorLayout): void {
     bus.write32(zone.record + Z_FIRST_PAGE, zone.first);
     bus.write32(zone.record + Z_NR_PAGES, zone.end - zone.first);
     bus.write32(zone.record + Z_NR_FREE, 0);
+    bus.write32(zone.record + Z_NONEMPTY, 0);
     for (let order = 0; order < NR_ORDERS; order++) {
       bus.write32(freeArea(zone, order) + FA_HEAD, 0);
-      bus.write32(freeArea(zone, order) + FA_COUNT, 0);
     }
     const hot = zone.record - layout.ramBase - G_ZONES;
     const hotLists = layout.ramBase + G_HOT + (hot / ZONE_BYTES) * HOT_ZONE_BYTES;

@@ -52,8 +52,8 @@ import {
   PG_PRIVATE,
   Z_FIRST_PAGE,
   Z_FREE_AREA,
-  Z_NR_FREE,
   Z_NONEMPTY,
+  Z_NR_FREE,
   Z_NR_PAGES,
   ZONE_BYTES,
 } from "./layout.ts";

@@ -39,7 +39,7 @@
  */
 
 import { asciiCodes } from "./line_reader.ts";
-import { countIn, hashStep, hexKeyIn, Interner } from "./scan.ts";
+import { countIn, hashStep, HEX_BYTES, hexKeyIn, Interner } from "./scan.ts";
 import {
   emptyEvent,
   resetEvent,
@@ -158,6 +158,10 @@ export class NativeTraceParser {
         }
         continue;
       }
+      if (operands[i] === "key") {
+        to = this.#key(codes, at, end);
+        if (to !== -1) continue;
+      }
       to = operandEnd(codes, at, end);
       if (at === end || to === -1) {
         return `${op} needs ${operands.length} operands: ${operands.join(" ")}`;
@@ -195,6 +199,36 @@ export class NativeTraceParser {
       : ascii
       ? this.#strings.sliceHashed(text, codes, at, to, hash)
       : text.slice(at, to);
+    return to;
+  }
+
+  /**
+   * A key operand of the usual shape starting at `at` into the event, read
+   * as it is walked to its end: `0x` and 1 to 13 hex digits, or 1 to 15
+   * decimal ones, up to a space or the line's end. Returns where it ends;
+   * -1, having set nothing, for any other token, which operandEnd and
+   * #operand then read.
+   */
+  #key(codes: Uint8Array, at: number, end: number): number {
+    let value = 0;
+    let to = at;
+    if (end - at >= 2 && codes[at] === 48 && codes[at + 1] === 120 /* 0x */) {
+      for (to = at + 2; to < end; to++) {
+        const digit = HEX_BYTES[codes[to]];
+        if (digit < 0) break;
+        value = value * 16 + digit;
+      }
+      if (to === at + 2 || to - at - 2 > 13) return -1;
+    } else {
+      for (; to < end; to++) {
+        const digit = codes[to] - 48;
+        if (digit < 0 || digit > 9) break;
+        value = value * 10 + digit;
+      }
+      if (to === at || to - at > 15) return -1;
+    }
+    if (to < end && codes[to] !== 32) return -1;
+    this.#event.key = value;
     return to;
   }
 

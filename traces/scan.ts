@@ -171,21 +171,28 @@ export function hexKeyIn(codes: Uint8Array, from: number, to: number): number {
 }
 
 /** Each byte's value as a hex digit, or -1: HEX_DIGITS for every byte, read without a range check. */
-const HEX_BYTES = new Int8Array(256).fill(-1);
+export const HEX_BYTES: Int8Array = new Int8Array(256).fill(-1);
 HEX_BYTES.set(HEX_DIGITS);
 
-/** Strings kept by an Interner before it starts over: bounds its memory on any trace. */
-const INTERNED_MAX = 4096;
+/**
+ * Slots of an Interner, a power of two: each keeps one string, the last
+ * whose hash fell there, so its memory is bounded on any trace.
+ */
+const INTERNED_SLOTS = 4096;
 
 /**
  * Substrings that recur (pool names, call sites), each made once: a span of
- * ASCII characters is looked up by a hash of its codes and compared code by
- * code with what was kept, so a recurring name costs no new string, nor a
- * hash of one in the Maps and Sets that key on it. A span that is not all
- * ASCII is made every time: its codes do not tell its characters apart.
+ * ASCII characters is looked up by a hash of its codes, in a table of
+ * INTERNED_SLOTS slots indexed by the hash's low bits (cheaper than a Map),
+ * and compared code by code with what was kept there, so a recurring name
+ * costs no new string, nor a hash of one in the Maps and Sets that key on
+ * it. A span that is not all ASCII is made every time: its codes do not
+ * tell its characters apart.
  */
 export class Interner {
-  #byHash = new Map<number, { codes: Uint8Array; text: string }>();
+  readonly #slots: ({ codes: Uint8Array; text: string } | undefined)[] = new Array(
+    INTERNED_SLOTS,
+  ).fill(undefined);
 
   /** `text.slice(from, to)`, the string kept for it when there is one. */
   slice(text: string, codes: Uint8Array, from: number, to: number): string {
@@ -200,7 +207,7 @@ export class Interner {
    * ASCII): for a caller that hashed them while it walked them.
    */
   sliceHashed(text: string, codes: Uint8Array, from: number, to: number, hash: number): string {
-    const kept = this.#byHash.get(hash);
+    const kept = this.#slots[hash & (INTERNED_SLOTS - 1)];
     if (kept !== undefined && sameCodes(kept.codes, codes, from, to)) return kept.text;
     return this.#keep(codes, from, to, hash, text.slice(from, to));
   }
@@ -209,7 +216,7 @@ export class Interner {
   find(codes: Uint8Array, from: number, to: number): string | undefined {
     const hash = asciiHash(codes, from, to);
     if (hash === undefined) return undefined;
-    const kept = this.#byHash.get(hash);
+    const kept = this.#slots[hash & (INTERNED_SLOTS - 1)];
     return kept !== undefined && sameCodes(kept.codes, codes, from, to) ? kept.text : undefined;
   }
 
@@ -223,8 +230,7 @@ export class Interner {
   }
 
   #keep(codes: Uint8Array, from: number, to: number, hash: number, text: string): string {
-    if (this.#byHash.size >= INTERNED_MAX) this.#byHash = new Map();
-    this.#byHash.set(hash, { codes: codes.slice(from, to), text });
+    this.#slots[hash & (INTERNED_SLOTS - 1)] = { codes: codes.slice(from, to), text };
     return text;
   }
 }

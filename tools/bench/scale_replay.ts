@@ -4,7 +4,8 @@
  * trace given with the defaults of `deno task replay` (board sized from the
  * trace, full checks) and prints one JSON object: the replay's events and
  * seconds, its events/s over each tenth of its events, and the process's
- * peak resident memory (Linux's VmHWM; elsewhere the largest RSS sampled).
+ * peak resident memory (Linux's VmHWM, which Deno lets a process read only
+ * with --allow-all, as scale.ts runs it; elsewhere the largest RSS sampled).
  *
  * A replay that starts over on a larger board counts from its last start:
  * the tenths are those of the replay that ran to the end.
@@ -32,12 +33,21 @@ export interface ScaleRun {
   rssByTenth: number[];
 }
 
+/**
+ * How often resident memory is sampled, at most: often enough to see the
+ * board and the tape grow, seldom enough to cost nothing (a sample is a
+ * system call; progress comes after every group of batches, ~25,000 times
+ * on 100 million events).
+ */
+const RSS_EVERY_MS = 100;
+
 async function main(path: string): Promise<void> {
   const start = performance.now();
   // (time, events) through the replay that ends; reset when it starts over.
   let samples: [number, number][] = [];
   let restartAt = start;
   let largestRss = 0;
+  let lastRssAt = start;
   let rssByTenth: number[] = [];
   const report = await replayTrace(path, {
     onProgress: (read, size, events) => {
@@ -49,11 +59,14 @@ async function main(path: string): Promise<void> {
         restartAt = now;
       }
       samples.push([now, events]);
-      // Resident memory each tenth of the file read (and the largest seen).
-      if (size > 0 && read / size >= (rssByTenth.length + 1) / 10) {
+      // Resident memory every RSS_EVERY_MS at most (the largest seen: the
+      // peak where VmHWM cannot be read), and at each tenth of the file read.
+      const tenth = size > 0 && read / size >= (rssByTenth.length + 1) / 10;
+      if (tenth || now - lastRssAt >= RSS_EVERY_MS) {
         const rss = Deno.memoryUsage().rss;
-        rssByTenth.push(rss);
         largestRss = Math.max(largestRss, rss);
+        lastRssAt = now;
+        if (tenth) rssByTenth.push(rss);
       }
     },
   });
@@ -87,7 +100,7 @@ async function main(path: string): Promise<void> {
   console.log(JSON.stringify(run));
 }
 
-/** Linux's VmHWM of this process, bytes; 0 where /proc is not there. */
+/** Linux's VmHWM of this process, bytes; 0 where /proc is not there or may not be read. */
 async function peakRss(): Promise<number> {
   try {
     const status = await Deno.readTextFile("/proc/self/status");

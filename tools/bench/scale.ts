@@ -90,6 +90,13 @@ export function scaleTable(r: ScaleResult): string {
     `${r.ramBytes / (1024 * 1024)} MiB; violations ${r.violations}` +
     (r.restartSeconds > 1 ? `; ${r.restartSeconds.toFixed(0)} s on boards outgrown` : ""),
     `   events/s by tenth: ${r.tenths.map(n).join(", ")}`,
+    ...(r.mainCpuSeconds > 0
+      ? [
+        `   CPU: the replaying thread ${r.mainCpuSeconds.toFixed(0)} s (${
+          n(r.events / r.mainCpuSeconds)
+        } events per its CPU-second), the process ${r.processCpuSeconds.toFixed(0)} s`,
+      ]
+      : []),
     `   last tenth / first: ${ratio.toFixed(2)} (target ${1 - t.tenthsApart} to ` +
     `${1 + t.tenthsApart}: ${Math.abs(ratio - 1) <= t.tenthsApart ? "ok" : "NOT MET"})`,
     `   peak resident memory: ${(r.peakRssBytes / MB).toFixed(0)} MB = the board + ` +

@@ -31,6 +31,16 @@ export interface ScaleRun {
   peakRssBytes: number;
   /** Resident memory sampled at each tenth of the file read, bytes. */
   rssByTenth: number[];
+  /**
+   * CPU seconds of the thread that replays (the main thread; the parse runs
+   * in a worker beside it), and of the whole process; 0 where Linux's /proc
+   * cannot be read. On a shared machine wall time swings with the load, and
+   * the replaying thread's CPU time far less: events / mainCpuSeconds is
+   * about the rate a quiet machine gives a replay that waits for no batch.
+   */
+  mainCpuSeconds: number;
+  /** See mainCpuSeconds. */
+  processCpuSeconds: number;
 }
 
 /**
@@ -42,6 +52,8 @@ export interface ScaleRun {
 const RSS_EVERY_MS = 100;
 
 async function main(path: string): Promise<void> {
+  const mainCpu = cpuSeconds("/proc/thread-self/stat");
+  const processCpu = cpuSeconds("/proc/self/stat");
   const start = performance.now();
   // (time, events) through the replay that ends; reset when it starts over.
   let samples: [number, number][] = [];
@@ -96,8 +108,27 @@ async function main(path: string): Promise<void> {
     restartSeconds: (restartAt - start) / 1000,
     peakRssBytes: Math.max(largestRss, await peakRss()),
     rssByTenth,
+    mainCpuSeconds: cpuSeconds("/proc/thread-self/stat") - mainCpu,
+    processCpuSeconds: cpuSeconds("/proc/self/stat") - processCpu,
   };
   console.log(JSON.stringify(run));
+}
+
+/**
+ * User and system CPU seconds from a Linux /proc stat file (fields 14 and 15,
+ * in clock ticks of 1/100 s, Linux's USER_HZ); 0 where it cannot be read.
+ * Read synchronously: an asynchronous read runs on one of Deno's I/O
+ * threads, whose /proc/thread-self is its own.
+ */
+function cpuSeconds(statFile: string): number {
+  try {
+    const stat = Deno.readTextFileSync(statFile);
+    // The fields after the command's name, which is in brackets and may hold spaces.
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return 0;
+  }
 }
 
 /** Linux's VmHWM of this process, bytes; 0 where /proc is not there or may not be read. */

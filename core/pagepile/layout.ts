@@ -192,7 +192,11 @@ export const PG_PRIVATE = 0x0C;
 export const PG_SLAB_POOL = 0x0C;
 /** Slab head: first free slice on the slab's free list, 0 when none. */
 export const PG_SLAB_FREELIST = 0x10;
-/** Slab head: slices handed out. */
+/**
+ * Slab head: its counts, one word: slices handed out (bits 0-15) and
+ * slices the slab holds (bits 16-31), so one read gives an allocation or a
+ * free both its bound and its count.
+ */
 export const PG_SLAB_INUSE = 0x14;
 /** Slab head: index of the first slice never handed out. */
 export const PG_SLAB_BUMP = 0x18;

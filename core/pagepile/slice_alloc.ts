@@ -144,7 +144,7 @@ export class SliceAllocator {
   /** The chunk mask #slabAt read last, for #freeChunk: a register, not state. */
   #chunkMask = 0;
   /** What #liveIndex read for #release: registers, not state. */
-  #slabObjs = 0;
+  #slabCount = 0;
   #bitmapAt = 0;
   #bitmapBits = 0;
   /** The pool of pools, whose record is in the kernel globals. */
@@ -267,7 +267,8 @@ export class SliceAllocator {
       this.#push(record + P_PARTIAL, slab);
     }
     const slot = bus.read32(record + P_SLOT_SIZE);
-    const objs = this.#objsOf(record, slab);
+    const count = bus.read32(slab + PG_SLAB_INUSE);
+    const objs = count >>> 16;
     const base = this.#baseOf(slab);
     let slice = bus.read32(slab + PG_SLAB_FREELIST);
     const reused = slice !== 0;
@@ -289,9 +290,8 @@ export class SliceAllocator {
     const index = (slice - base) / slot;
     const word = this.#bitmapWord(record, slab, base, index);
     bus.write32(word, bus.read32(word) | (1 << (index & 31)));
-    const inuse = bus.read32(slab + PG_SLAB_INUSE) + 1;
-    bus.write32(slab + PG_SLAB_INUSE, inuse);
-    if (inuse === objs) this.#unlink(record + P_PARTIAL, slab);
+    bus.write32(slab + PG_SLAB_INUSE, count + 1);
+    if ((count & 0xFFFF) + 1 === objs) this.#unlink(record + P_PARTIAL, slab);
     bus.write32(record + P_ACTIVE, bus.read32(record + P_ACTIVE) + 1);
     add64(bus, record + P_ALLOCS, 1);
     const gfp = bus.read32(record + P_GFP);
@@ -527,21 +527,22 @@ export class SliceAllocator {
       }
       seen.delete(record);
       let active = 0;
+      const pageObjs = bus.read32(record + P_SLAB_OBJS);
+      const chunkObjs = bus.read32(record + P_CHUNKING) & 0xFFFF;
       for (const slab of own) {
-        const inuse = bus.read32(slab + PG_SLAB_INUSE);
+        const count = bus.read32(slab + PG_SLAB_INUSE);
+        const inuse = count & 0xFFFF;
+        const objs = slab >= this.#memMapEnd ? chunkObjs : pageObjs;
+        const slabName = `${name} slab ${hex32(this.#baseOf(slab))}`;
         active += inuse;
-        if (inuse === 0) {
-          problems.push(`${name}: slab ${hex32(this.#baseOf(slab))} is empty but kept`);
+        if (inuse === 0) problems.push(`${slabName} is empty but kept`);
+        if (count >>> 16 !== objs) {
+          problems.push(
+            `${slabName} says it holds ${count >>> 16} slices, its pool's are of ${objs}`,
+          );
+          continue;
         }
-        this.#auditSlab(
-          record,
-          slab,
-          this.#objsOf(record, slab),
-          slot,
-          inuse,
-          `${name} slab ${hex32(this.#baseOf(slab))}`,
-          problems,
-        );
+        this.#auditSlab(record, slab, objs, slot, inuse, slabName, problems);
       }
       if (bus.read32(record + P_ACTIVE) !== active) {
         problems.push(
@@ -550,7 +551,7 @@ export class SliceAllocator {
       }
       this.#auditList(
         record + P_PARTIAL,
-        (slab, n) => n > 0 && n < this.#objsOf(record, slab),
+        (count) => (count & 0xFFFF) > 0 && (count & 0xFFFF) < count >>> 16,
         `${name} partial list`,
         slabHeads,
         record,
@@ -711,7 +712,7 @@ export class SliceAllocator {
 
   #auditList(
     head: number,
-    fits: (slab: number, inuse: number) => boolean,
+    fits: (count: number) => boolean,
     name: string,
     slabHeads: Map<number, number>,
     record: number,
@@ -725,7 +726,7 @@ export class SliceAllocator {
         problems.push(`${name} holds ${hex32(slab)}, not a slab of the pool`);
         return;
       }
-      if (!fits(slab, bus.read32(slab + PG_SLAB_INUSE))) {
+      if (!fits(bus.read32(slab + PG_SLAB_INUSE))) {
         problems.push(`${name} holds ${hex32(slab)}, whose in-use count does not belong there`);
       }
       if (bus.read32(slab + PG_PREV) !== prev) {
@@ -746,8 +747,9 @@ export class SliceAllocator {
     const slabs = bus.read32(record + P_NR_SLABS);
     if (slabs === 0) {
       const chunks = bus.read32(record + P_NR_CHUNKS);
-      if (chunks < bus.read32(record + P_CHUNKING) >>> 16) {
-        const head = this.#newChunk(record);
+      const chunking = bus.read32(record + P_CHUNKING);
+      if (chunks < chunking >>> 16) {
+        const head = this.#newChunk(record, chunking & 0xFFFF);
         if (head === 0) return 0;
         bus.write32(record + P_NR_CHUNKS, chunks + 1);
         return head;
@@ -765,16 +767,16 @@ export class SliceAllocator {
       bus.write32(page + PG_FLAGS, tail);
       bus.write32(page + PG_SLAB_POOL, slab);
     }
+    const objs = bus.read32(record + P_SLAB_OBJS);
     bus.write32(slab + PG_SLAB_POOL, record);
     bus.write32(slab + PG_SLAB_FREELIST, 0);
-    bus.write32(slab + PG_SLAB_INUSE, 0);
+    bus.write32(slab + PG_SLAB_INUSE, objs << 16);
     bus.write32(slab + PG_SLAB_BUMP, 0);
     bus.write32(slab + PG_SLAB_BITMAP, 0);
     const bitmapOffset = bus.read32(record + P_BITMAP_OFFSET);
     if (bitmapOffset !== 0) {
       const bitmap = this.#pages.pageToAddr(slab) + bitmapOffset;
-      const words = bitmapWords(bus.read32(record + P_SLAB_OBJS));
-      for (let i = 0; i < words; i++) bus.write32(bitmap + i * 4, 0);
+      for (let i = 0; i < bitmapWords(objs); i++) bus.write32(bitmap + i * 4, 0);
     }
     bus.write32(record + P_NR_SLABS, slabs + 1);
     return slab;
@@ -784,9 +786,10 @@ export class SliceAllocator {
    * Takes a free chunk for pool `record`: from the first chunk page with
    * room on its list, else from a new chunk page. O(1): a chunk page that
    * fills leaves its list at its head.
+   * @param objs the slices a chunk of the pool holds
    * @returns the chunk's head, laid out as an empty slab; 0 when no page is left
    */
-  #newChunk(record: number): number {
+  #newChunk(record: number, objs: number): number {
     const bus = this.#bus;
     const zone = bus.read32(record + P_GFP) & GFP_ZONE_MASK;
     const list = this.#chunkList(zone);
@@ -817,7 +820,7 @@ export class SliceAllocator {
     const head = this.#chunkHead(page, chunk);
     bus.write32(head + PG_SLAB_POOL, record);
     bus.write32(head + PG_SLAB_FREELIST, 0);
-    bus.write32(head + PG_SLAB_INUSE, 0);
+    bus.write32(head + PG_SLAB_INUSE, objs << 16);
     bus.write32(head + PG_SLAB_BUMP, 0);
     bus.write32(head + PG_SLAB_BITMAP, 0);
     return head;
@@ -878,26 +881,20 @@ export class SliceAllocator {
       : this.#pages.pageToAddr(slab);
   }
 
-  /** Slices a slab of pool `record` holds: one read, of the pool's geometry or its chunking. */
-  #objsOf(record: number, slab: number): number {
-    return slab >= this.#memMapEnd
-      ? this.#bus.read32(record + P_CHUNKING) & 0xFFFF
-      : this.#bus.read32(record + P_SLAB_OBJS);
-  }
-
   /**
    * Frees a slice known to be live at `index`, moving its slab between
-   * lists. #liveIndex, just before, left the slab's slices, its bitmap
+   * lists. #liveIndex, just before, left the slab's counts word, its bitmap
    * word's address and that word in registers.
    */
   #release(record: number, slab: number, slice: number, index: number): void {
     const bus = this.#bus;
-    const objs = this.#slabObjs;
+    const count = this.#slabCount;
+    const objs = count >>> 16;
+    const inuse = (count & 0xFFFF) - 1;
     bus.write32(this.#bitmapAt, this.#bitmapBits & ~(1 << (index & 31)));
     bus.write32(slice, bus.read32(slab + PG_SLAB_FREELIST));
     bus.write32(slab + PG_SLAB_FREELIST, slice);
-    const inuse = bus.read32(slab + PG_SLAB_INUSE) - 1;
-    bus.write32(slab + PG_SLAB_INUSE, inuse);
+    bus.write32(slab + PG_SLAB_INUSE, count - 1);
     if (inuse + 1 !== objs) {
       // It was partial.
       if (inuse === 0) {
@@ -994,8 +991,8 @@ export class SliceAllocator {
   #liveIndex(record: number, slab: number, start: number, slice: number): number {
     const bus = this.#bus;
     const slot = bus.read32(record + P_SLOT_SIZE);
-    const objs = this.#objsOf(record, slab);
-    this.#slabObjs = objs;
+    this.#slabCount = bus.read32(slab + PG_SLAB_INUSE);
+    const objs = this.#slabCount >>> 16;
     const base = this.#baseOf(slab);
     if (!isSliceOf(start, base, slot, objs)) {
       throw new InvalidFreeError(

@@ -112,3 +112,26 @@ Deno.test("the audit finds a chunk page's corrupted mask", () => {
   k.board.write32(page + 0x0C, mask);
   assertEquals(k.audit(), []);
 });
+
+Deno.test("a sparse pool of larger objects takes order-0 slabs before slabs of its order", () => {
+  const k = boot(new Board({ ramBytes: 4 * MiB }));
+  // 2,080-byte objects: 3 to a slab of 2 pages, 1 to a page.
+  const pool = k.slice_pool_create(GFP_KERNEL, 2080, { name: "task" })!;
+  const before = k.pagesInUse();
+  const slices = Array.from({ length: 5 }, () => k.slice_alloc(pool));
+  // Two one-page slabs (a slab's worth of pages), then a 2-page slab of 3.
+  assertEquals(k.pagesInUse() - before, 1 + 1 + 2);
+  const stats = k.poolStats(pool);
+  assertEquals([stats.slabs, stats.totalObjs, stats.pagesPerSlab], [3, 1 + 1 + 3, 2]);
+  assertEquals(stats.bytesWasted, 4 * PAGE_SIZE - 5 * 2080);
+  assertEquals(k.audit(), []);
+  // The small slabs empty and go back; a pool that holds a slab of its
+  // order takes its next slab of that order.
+  k.slice_free(slices[0], pool);
+  assertEquals(k.pagesInUse() - before, 3);
+  k.slice_free(slices[1], pool);
+  k.slice_alloc(pool);
+  assertEquals(k.pagesInUse() - before, 2 + 2);
+  assertEquals([k.poolStats(pool).slabs, k.poolStats(pool).totalObjs], [2, 6]);
+  assertEquals(k.audit(), []);
+});

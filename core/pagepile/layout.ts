@@ -193,9 +193,11 @@ export const PG_SLAB_POOL = 0x0C;
 /** Slab head: first free slice on the slab's free list, 0 when none. */
 export const PG_SLAB_FREELIST = 0x10;
 /**
- * Slab head: its counts, one word: slices handed out (bits 0-15) and
- * slices the slab holds (bits 16-31), so one read gives an allocation or a
- * free both its bound and its count.
+ * Slab head: its counts, one word: slices handed out (bits 0-15), slices
+ * the slab holds (bits 16-30), and bit 31 set for a small slab (a chunk, or
+ * an order-0 slab of a pool of larger ones), so one read gives an
+ * allocation or a free its bound, its count and which counter a slab going
+ * back lowers.
  */
 export const PG_SLAB_INUSE = 0x14;
 /** Slab head: index of the first slice never handed out. */
@@ -223,9 +225,11 @@ export const CHUNKS_PER_PAGE = 4;
  * 0x14 offset of the in-slab bitmap, 0 when it is in the head's struct page
  * 0x18 gfp flags  0x1C pool flags (POOL_GENERIC, POOL_INTERNAL)
  * 0x20 partial slabs (list head)
- * 0x24 chunking: slices per chunk (bits 0-15), and the chunks below which
- *      a pool with no page slab takes a chunk for its new slab (bits 16-31)
- * 0x28 page slabs   0x2C chunks (slabs that are chunks)   0x30 active slices
+ * 0x24 small slabs: slices per small slab (bits 0-14), whether they are
+ *      order-0 pages (bit 15) or chunks, and how many a pool with no slab
+ *      of its order takes before one of its order (bits 16-31); see
+ *      slab_geometry.ts smallSlabs
+ * 0x28 slabs of the pool's order   0x2C small slabs   0x30 active slices
  * 0x34 next pool   0x38 prev pool   0x3C id
  * 0x40 allocations since boot (64-bit)   0x48 bytes requested since boot (64-bit)
  * 0x50 name: up to 32 bytes of ASCII, NUL-padded
@@ -253,12 +257,12 @@ export const P_GFP = 0x18;
 export const P_FLAGS = 0x1C;
 /** pool: first partial slab. */
 export const P_PARTIAL = 0x20;
-/** pool: slices per chunk, and the chunks below which a new slab is a chunk (see above). */
-export const P_CHUNKING = 0x24;
-/** pool: number of page slabs (chunks apart). */
+/** pool: its small slabs' slices, kind and number (see above). */
+export const P_SMALL_SLABS = 0x24;
+/** pool: number of slabs of its order (small slabs apart). */
 export const P_NR_SLABS = 0x28;
-/** pool: number of its slabs that are chunks. */
-export const P_NR_CHUNKS = 0x2C;
+/** pool: number of its small slabs: chunks, or order-0 pages of a pool of larger slabs. */
+export const P_NR_SMALL = 0x2C;
 /** pool: slices handed out and not freed. */
 export const P_ACTIVE = 0x30;
 /** pool: next on the list of all pools. */

@@ -81,23 +81,32 @@ function roundUp(value: number, to: number): number {
   return Math.ceil(value / to) * to;
 }
 
+/** In a pool's small-slabs word: its small slabs are order-0 pages, not chunks. */
+export const SMALL_PAGE_SLABS = 0x8000;
+
 /**
- * A pool's chunking, as its record keeps it: the slices a chunk holds (bits
- * 0-15) and the chunks below which the new slab of a pool holding no page
- * slab is a chunk (bits 16-31): as many chunks as one of its slabs has bytes
- * for, so a pool takes chunks until it holds a slab's worth of them, then
- * slabs. 0 when a chunk holds no slice.
+ * A pool's small slabs, as its record keeps them in one word: the slices a
+ * small slab holds (bits 0-14), whether small slabs are order-0 pages
+ * (SMALL_PAGE_SLABS) or chunks, and how many a pool with no slab of its own
+ * order may hold before its next slab is of that order (bits 16-31): as many
+ * as fill one of its slabs' bytes. A sparse pool thus takes small slabs
+ * until it holds a slab's worth of them, then slabs of its order. Objects a
+ * chunk holds take chunks; larger ones, in pools of slabs of 2 pages or
+ * more, take order-0 pages; the others none (0).
  * @param geometry the pool's slab layout
  * @param pageSize the page size
- * @returns the chunking word
+ * @returns the small-slabs word
  */
-export function chunking(geometry: SlabGeometry, pageSize: number): number {
+export function smallSlabs(geometry: SlabGeometry, pageSize: number): number {
   const chunkBytes = pageSize / CHUNKS_PER_PAGE;
-  const objs = Math.min(
+  const slabBytes = pageSize << geometry.order;
+  const chunkObjs = Math.min(
     STRUCT_PAGE_BITMAP_SLICES,
     Math.floor((chunkBytes - CHUNK_HEAD_BYTES) / geometry.slotSize),
   );
-  if (objs <= 0) return 0;
-  const limit = (pageSize << geometry.order) / chunkBytes;
-  return (objs | (limit << 16)) >>> 0;
+  if (chunkObjs > 0) return (chunkObjs | ((slabBytes / chunkBytes) << 16)) >>> 0;
+  const pageObjs = Math.floor(pageSize / geometry.slotSize);
+  // A page of them keeps its bitmap in its struct page, as the pool's slabs do.
+  if (geometry.order === 0 || pageObjs === 0 || pageObjs > STRUCT_PAGE_BITMAP_SLICES) return 0;
+  return (pageObjs | SMALL_PAGE_SLABS | ((1 << geometry.order) << 16)) >>> 0;
 }

@@ -11,10 +11,11 @@
  * is refused, never half-done.
  *
  * A slab's size follows its pool's population. A pool holding few slices
- * would pin a whole page (real traces have dozens of caches of a few objects
- * each), so while a pool has fewer slabs than a page slab holds chunks, its
- * new slab is a chunk: a quarter of a chunk page, which up to four pools
- * share. A chunk keeps its head — laid out as a slab head's struct page —
+ * would pin a whole page, or several (real traces have dozens of caches of
+ * a few objects each), so until a pool holds a slab's worth of small slabs
+ * its new slab is a small one: a chunk, a quarter of a chunk page which up
+ * to four pools share, for objects a chunk holds; an order-0 page for larger
+ * objects whose pool's slabs are 2 pages or more. A chunk keeps its head — laid out as a slab head's struct page —
  * in its own last CHUNK_HEAD_BYTES, and its page's struct page says which
  * chunks are slabs; so a chunk is a slab like any other to every path but
  * the few that find or give back one, and its slices are found in O(1) too:
@@ -47,15 +48,14 @@ import {
   P_ACTIVE,
   P_ALLOCS,
   P_BITMAP_OFFSET,
-  P_CHUNKING,
   P_FLAGS,
   P_GFP,
   P_ID,
   P_MAGIC,
   P_NAME,
   P_NEXT,
-  P_NR_CHUNKS,
   P_NR_SLABS,
+  P_NR_SMALL,
   P_OBJ_SIZE,
   P_PARTIAL,
   P_PREV,
@@ -63,6 +63,7 @@ import {
   P_SLAB_OBJS,
   P_SLAB_ORDER,
   P_SLOT_SIZE,
+  P_SMALL_SLABS,
   PAGE_STRUCT_BYTES,
   pageFlags,
   PageOwner,
@@ -85,7 +86,13 @@ import {
 import { readAscii, writeAscii } from "../ascii_field.ts";
 import { add64, read64 } from "../counters.ts";
 import type { PageAllocator } from "./page_alloc.ts";
-import { bitmapWords, chunking, MAX_SLICE_SIZE, slabGeometry } from "./slab_geometry.ts";
+import {
+  bitmapWords,
+  MAX_SLICE_SIZE,
+  slabGeometry,
+  SMALL_PAGE_SLABS,
+  smallSlabs,
+} from "./slab_geometry.ts";
 import {
   type DebugSlot,
   debugSlot,
@@ -226,9 +233,9 @@ export class SliceAllocator {
       [P_PARTIAL, 0],
       // A debug slot's red zones are checked through its page's flags, which
       // a chunk page's pools share: debug pools take no chunks.
-      [P_CHUNKING, flags & SLAB_DEBUG ? 0 : chunking(geometry, this.#pageSize)],
+      [P_SMALL_SLABS, flags & SLAB_DEBUG ? 0 : smallSlabs(geometry, this.#pageSize)],
       [P_NR_SLABS, 0],
-      [P_NR_CHUNKS, 0],
+      [P_NR_SMALL, 0],
       [P_ACTIVE, 0],
       [P_ID, id],
       [P_ALLOCS, 0],
@@ -268,7 +275,7 @@ export class SliceAllocator {
     }
     const slot = bus.read32(record + P_SLOT_SIZE);
     const count = bus.read32(slab + PG_SLAB_INUSE);
-    const objs = count >>> 16;
+    const objs = slabObjs(count);
     const base = this.#baseOf(slab);
     let slice = bus.read32(slab + PG_SLAB_FREELIST);
     const reused = slice !== 0;
@@ -422,8 +429,9 @@ export class SliceAllocator {
     const objsPerSlab = bus.read32(record + P_SLAB_OBJS);
     const order = bus.read32(record + P_SLAB_ORDER);
     const slabs = bus.read32(record + P_NR_SLABS);
-    const chunks = bus.read32(record + P_NR_CHUNKS);
-    const chunkObjs = bus.read32(record + P_CHUNKING) & 0xFFFF;
+    const small = bus.read32(record + P_NR_SMALL);
+    const smallSlabs = bus.read32(record + P_SMALL_SLABS);
+    const smallBytes = smallSlabs & SMALL_PAGE_SLABS ? this.#pageSize : this.#chunkBytes;
     const activeObjs = bus.read32(record + P_ACTIVE);
     return {
       id: bus.read32(record + P_ID),
@@ -435,10 +443,10 @@ export class SliceAllocator {
       objsPerSlab,
       pagesPerSlab: 1 << order,
       activeObjs,
-      totalObjs: slabs * objsPerSlab + chunks * chunkObjs,
-      slabs: slabs + chunks,
+      totalObjs: slabs * objsPerSlab + small * (smallSlabs & SMALL_OBJS_MASK),
+      slabs: slabs + small,
       emptySlabs: 0, // an empty slab goes back at once
-      bytesWasted: slabs * (this.#pageSize << order) + chunks * this.#chunkBytes -
+      bytesWasted: slabs * (this.#pageSize << order) + small * smallBytes -
         activeObjs * objSize,
       internal: bus.read32(record + P_FLAGS) !== 0,
     };
@@ -516,29 +524,31 @@ export class SliceAllocator {
       const slot = bus.read32(record + P_SLOT_SIZE);
       const slabs = bus.read32(record + P_NR_SLABS);
       const own = seen.get(record) ?? [];
-      const chunks = own.filter((slab) => slab >= this.#memMapEnd).length;
-      if (own.length - chunks !== slabs) {
-        problems.push(`${name}: nr_slabs says ${slabs}, mem_map holds ${own.length - chunks}`);
+      const isSmall = (slab: number) =>
+        slab >= this.#memMapEnd || (bus.read32(slab + PG_SLAB_INUSE) & SMALL_SLAB) !== 0;
+      const small = own.filter(isSmall).length;
+      if (own.length - small !== slabs) {
+        problems.push(`${name}: nr_slabs says ${slabs}, mem_map holds ${own.length - small}`);
       }
-      if (bus.read32(record + P_NR_CHUNKS) !== chunks) {
+      if (bus.read32(record + P_NR_SMALL) !== small) {
         problems.push(
-          `${name}: nr_chunks says ${bus.read32(record + P_NR_CHUNKS)}, chunk pages hold ${chunks}`,
+          `${name}: nr_small says ${bus.read32(record + P_NR_SMALL)}, mem_map holds ${small}`,
         );
       }
       seen.delete(record);
       let active = 0;
       const pageObjs = bus.read32(record + P_SLAB_OBJS);
-      const chunkObjs = bus.read32(record + P_CHUNKING) & 0xFFFF;
+      const smallObjs = bus.read32(record + P_SMALL_SLABS) & SMALL_OBJS_MASK;
       for (const slab of own) {
         const count = bus.read32(slab + PG_SLAB_INUSE);
         const inuse = count & 0xFFFF;
-        const objs = slab >= this.#memMapEnd ? chunkObjs : pageObjs;
+        const objs = isSmall(slab) ? smallObjs : pageObjs;
         const slabName = `${name} slab ${hex32(this.#baseOf(slab))}`;
         active += inuse;
         if (inuse === 0) problems.push(`${slabName} is empty but kept`);
-        if (count >>> 16 !== objs) {
+        if (slabObjs(count) !== objs) {
           problems.push(
-            `${slabName} says it holds ${count >>> 16} slices, its pool's are of ${objs}`,
+            `${slabName} says it holds ${slabObjs(count)} slices, its pool's are of ${objs}`,
           );
           continue;
         }
@@ -551,7 +561,7 @@ export class SliceAllocator {
       }
       this.#auditList(
         record + P_PARTIAL,
-        (count) => (count & 0xFFFF) > 0 && (count & 0xFFFF) < count >>> 16,
+        (count) => (count & 0xFFFF) > 0 && (count & 0xFFFF) < slabObjs(count),
         `${name} partial list`,
         slabHeads,
         record,
@@ -737,29 +747,56 @@ export class SliceAllocator {
   }
 
   /**
-   * Takes a new slab — a chunk while the pool holds no page slab and fewer
-   * chunks than its chunking allows, else a pile from the page allocator —
-   * and lays it out; 0 when no page is left. A busy pool (one with a page
-   * slab) pays one read for the choice.
+   * Takes a new slab and lays it out; 0 when no page is left. A pool with no
+   * slab of its own order takes a small one while it holds fewer than its
+   * small slabs allow (a chunk, or an order-0 page for a pool of larger
+   * slabs); else a pile of its order from the page allocator. A busy pool
+   * (one with a slab of its order) pays one read for the choice.
    */
   #newSlab(record: number): number {
     const bus = this.#bus;
     const slabs = bus.read32(record + P_NR_SLABS);
     if (slabs === 0) {
-      const chunks = bus.read32(record + P_NR_CHUNKS);
-      const chunking = bus.read32(record + P_CHUNKING);
-      if (chunks < chunking >>> 16) {
-        const head = this.#newChunk(record, chunking & 0xFFFF);
-        if (head === 0) return 0;
-        bus.write32(record + P_NR_CHUNKS, chunks + 1);
-        return head;
+      const small = bus.read32(record + P_NR_SMALL);
+      const smallSlabs = bus.read32(record + P_SMALL_SLABS);
+      if (small < smallSlabs >>> 16) {
+        const objs = smallSlabs & SMALL_OBJS_MASK;
+        const slab = smallSlabs & SMALL_PAGE_SLABS
+          ? this.#newPageSlab(record, 0, objs, SMALL_SLAB, 0)
+          : this.#newChunk(record, objs);
+        if (slab === 0) return 0;
+        bus.write32(record + P_NR_SMALL, small + 1);
+        return slab;
       }
     }
-    const order = bus.read32(record + P_SLAB_ORDER);
-    const flags = bus.read32(record + P_GFP) & GFP_ZONE_MASK;
-    const slab = this.#pages.alloc(flags, order, PageOwner.SLAB);
+    const slab = this.#newPageSlab(
+      record,
+      bus.read32(record + P_SLAB_ORDER),
+      bus.read32(record + P_SLAB_OBJS),
+      0,
+      bus.read32(record + P_BITMAP_OFFSET),
+    );
+    if (slab !== 0) bus.write32(record + P_NR_SLABS, slabs + 1);
+    return slab;
+  }
+
+  /**
+   * Takes a pile of `order` for pool `record` and lays it out as a slab of
+   * `objs` slices (`small`: SMALL_SLAB or 0, kept in its counts word), its
+   * bitmap at `bitmapOffset` (0: in the head's struct page); 0 when none.
+   */
+  #newPageSlab(
+    record: number,
+    order: number,
+    objs: number,
+    small: number,
+    bitmapOffset: number,
+  ): number {
+    const bus = this.#bus;
+    const gfp = bus.read32(record + P_GFP);
+    const slab = this.#pages.alloc(gfp & GFP_ZONE_MASK, order, PageOwner.SLAB);
     if (slab === 0) return 0;
-    const debug = bus.read32(record + P_GFP) & SLAB_DEBUG ? PG_SLAB_DEBUG : 0;
+    const debug = gfp & SLAB_DEBUG ? PG_SLAB_DEBUG : 0;
     if (debug) bus.write32(slab + PG_FLAGS, bus.read32(slab + PG_FLAGS) | debug);
     const tail = pageFlags(PageState.NONE, 0, PageOwner.SLAB) | debug;
     for (let i = 1; i < 1 << order; i++) {
@@ -767,18 +804,15 @@ export class SliceAllocator {
       bus.write32(page + PG_FLAGS, tail);
       bus.write32(page + PG_SLAB_POOL, slab);
     }
-    const objs = bus.read32(record + P_SLAB_OBJS);
     bus.write32(slab + PG_SLAB_POOL, record);
     bus.write32(slab + PG_SLAB_FREELIST, 0);
-    bus.write32(slab + PG_SLAB_INUSE, objs << 16);
+    bus.write32(slab + PG_SLAB_INUSE, ((objs << 16) | small) >>> 0);
     bus.write32(slab + PG_SLAB_BUMP, 0);
     bus.write32(slab + PG_SLAB_BITMAP, 0);
-    const bitmapOffset = bus.read32(record + P_BITMAP_OFFSET);
     if (bitmapOffset !== 0) {
       const bitmap = this.#pages.pageToAddr(slab) + bitmapOffset;
       for (let i = 0; i < bitmapWords(objs); i++) bus.write32(bitmap + i * 4, 0);
     }
-    bus.write32(record + P_NR_SLABS, slabs + 1);
     return slab;
   }
 
@@ -820,7 +854,7 @@ export class SliceAllocator {
     const head = this.#chunkHead(page, chunk);
     bus.write32(head + PG_SLAB_POOL, record);
     bus.write32(head + PG_SLAB_FREELIST, 0);
-    bus.write32(head + PG_SLAB_INUSE, objs << 16);
+    bus.write32(head + PG_SLAB_INUSE, ((objs << 16) | SMALL_SLAB) >>> 0);
     bus.write32(head + PG_SLAB_BUMP, 0);
     bus.write32(head + PG_SLAB_BITMAP, 0);
     return head;
@@ -889,7 +923,7 @@ export class SliceAllocator {
   #release(record: number, slab: number, slice: number, index: number): void {
     const bus = this.#bus;
     const count = this.#slabCount;
-    const objs = count >>> 16;
+    const objs = slabObjs(count);
     const inuse = (count & 0xFFFF) - 1;
     bus.write32(this.#bitmapAt, this.#bitmapBits & ~(1 << (index & 31)));
     bus.write32(slice, bus.read32(slab + PG_SLAB_FREELIST));
@@ -917,13 +951,11 @@ export class SliceAllocator {
    */
   #giveBack(record: number, slab: number): void {
     const bus = this.#bus;
-    if (slab >= this.#memMapEnd) {
-      this.#freeChunk(record, slab);
-      bus.write32(record + P_NR_CHUNKS, bus.read32(record + P_NR_CHUNKS) - 1);
-    } else {
-      this.#pages.freeHot(slab, PageOwner.SLAB);
-      bus.write32(record + P_NR_SLABS, bus.read32(record + P_NR_SLABS) - 1);
-    }
+    if (slab >= this.#memMapEnd) this.#freeChunk(record, slab);
+    else this.#pages.freeHot(slab, PageOwner.SLAB);
+    // Small or not, as the counts word #liveIndex read says.
+    const counter = record + (this.#slabCount & SMALL_SLAB ? P_NR_SMALL : P_NR_SLABS);
+    bus.write32(counter, bus.read32(counter) - 1);
   }
 
   /** The slab head holding `addr`; refused when `addr` is in no slab. */
@@ -992,7 +1024,7 @@ export class SliceAllocator {
     const bus = this.#bus;
     const slot = bus.read32(record + P_SLOT_SIZE);
     this.#slabCount = bus.read32(slab + PG_SLAB_INUSE);
-    const objs = this.#slabCount >>> 16;
+    const objs = slabObjs(this.#slabCount);
     const base = this.#baseOf(slab);
     if (!isSliceOf(start, base, slot, objs)) {
       throw new InvalidFreeError(
@@ -1071,6 +1103,16 @@ export class SliceAllocator {
   #describe(record: number): string {
     return `'${this.#name(record)}' (id ${this.#bus.read32(record + P_ID)})`;
   }
+}
+
+/** A counts word's slab is small: a chunk, or an order-0 slab of a pool of larger ones. */
+const SMALL_SLAB = 0x8000_0000;
+/** The slices of a small slab, in a pool's small-slabs word. */
+const SMALL_OBJS_MASK = 0x7FFF;
+
+/** The slices a slab holds, from its counts word (PG_SLAB_INUSE). */
+function slabObjs(count: number): number {
+  return (count >>> 16) & 0x7FFF;
 }
 
 function isSliceOf(addr: number, base: number, slot: number, objs: number): boolean {

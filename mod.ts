@@ -188,7 +188,12 @@ export {
 } from "./traces/trace_event.ts";
 export { LinuxTraceParser } from "./traces/linux_ftrace.ts";
 export { formatNativeEvent, NATIVE_HEADER, NativeTraceParser } from "./traces/native_format.ts";
-export { readTrace, type TraceFormat, type TraceInfo } from "./traces/trace_reader.ts";
+export {
+  readTrace,
+  type ReadTraceOptions,
+  type TraceFormat,
+  type TraceInfo,
+} from "./traces/trace_reader.ts";
 export { streamTrace, type StreamTraceOptions, TraceStreamer } from "./traces/trace_stream.ts";
 export { deliverBatch, type EventBatch } from "./traces/event_batch.ts";
 export { type TapeReader, TraceTape, type TraceTapeOptions } from "./traces/trace_tape.ts";

@@ -32,7 +32,7 @@ Deno.test("sparse pools share a chunk page: four pools of a few slices hold one 
     2 * CHUNK,
     3 * CHUNK,
   ]);
-  for (const [i, pool] of pools.entries()) {
+  for (const pool of pools) {
     const stats = k.poolStats(pool);
     assertEquals([stats.slabs, stats.activeObjs, stats.totalObjs], [
       1,

@@ -15,12 +15,13 @@
  * a few objects each), so until a pool holds a slab's worth of small slabs
  * its new slab is a small one: a chunk, a quarter of a chunk page which up
  * to four pools share, for objects a chunk holds; an order-0 page for larger
- * objects whose pool's slabs are 2 pages or more. A chunk keeps its head — laid out as a slab head's struct page —
- * in its own last CHUNK_HEAD_BYTES, and its page's struct page says which
- * chunks are slabs; so a chunk is a slab like any other to every path but
- * the few that find or give back one, and its slices are found in O(1) too:
- * the page, its chunk bit, the head at the chunk's end. Chunk heads live in
- * RAM pages, above mem_map: that is how a slab handle says which it is.
+ * objects whose pool's slabs are 2 pages or more. A chunk keeps its head,
+ * laid out as a slab head's struct page, in its own last CHUNK_HEAD_BYTES,
+ * and its page's struct page says which chunks are slabs; so a chunk is a
+ * slab like any other to every path but the few that find or give back one,
+ * and its slices are found in O(1) too: the page, its chunk bit, the head
+ * at the chunk's end. Chunk heads live in RAM pages, above mem_map: that is
+ * how a slab handle says which it is.
  * @module
  */
 

@@ -64,19 +64,18 @@ interface FastEvent {
   readonly keys: readonly Uint8Array[];
 }
 
-const encode = (text: string): Uint8Array => new TextEncoder().encode(text);
 /** Field slots of the fast path: each a key's index in FastEvent.keys. */
-const SITE_KEY = encode("call_site=");
-const PTR_KEY = encode("ptr=");
-const REQ_KEY = encode("bytes_req=");
-const ALLOC_KEY = encode("bytes_alloc=");
-const GFP_KEY = encode("gfp_flags=");
-const NAME_KEY = encode("name=");
-const PFN_KEY = encode("pfn=");
-const ORDER_KEY = encode("order=");
+const SITE_KEY = asciiCodes("call_site=");
+const PTR_KEY = asciiCodes("ptr=");
+const REQ_KEY = asciiCodes("bytes_req=");
+const ALLOC_KEY = asciiCodes("bytes_alloc=");
+const GFP_KEY = asciiCodes("gfp_flags=");
+const NAME_KEY = asciiCodes("name=");
+const PFN_KEY = asciiCodes("pfn=");
+const ORDER_KEY = asciiCodes("order=");
 
 const fast = (name: string, kind: number, keys: Uint8Array[]): FastEvent => ({
-  name: encode(name),
+  name: asciiCodes(name),
   kind,
   keys,
 });
@@ -609,14 +608,14 @@ function sameAt(c: Uint8Array, at: number, word: Uint8Array): boolean {
   return true;
 }
 
-const NIL = encode("(nil)");
+const NIL = asciiCodes("(nil)");
 /** Whether `(nil)` is at `at`. */
 function isNil(c: Uint8Array, at: number): boolean {
   return sameAt(c, at, NIL);
 }
 
-const ZERO = encode("__GFP_ZERO");
-const DMA = encode("GFP_DMA");
+const ZERO = asciiCodes("__GFP_ZERO");
+const DMA = asciiCodes("GFP_DMA");
 
 /**
  * gfpFlags of the value from `from` to `to`, read from its codes: each

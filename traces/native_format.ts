@@ -83,7 +83,7 @@ const OPS_BY_FIRST: NativeOp[][] = [];
 for (const op of TRACE_OPS as Exclude<TraceOp, "skip">[]) {
   (OPS_BY_FIRST[op.charCodeAt(0)] ??= []).push({
     op,
-    name: new TextEncoder().encode(op),
+    name: asciiCodes(op),
     operands: OPERANDS[op],
   });
 }
@@ -329,13 +329,12 @@ function unescapeField(value: string): string {
     : value;
 }
 
-/** A field key's codes. */
-const codesOfKey = (key: string): Uint8Array => new TextEncoder().encode(key);
-const NAME = codesOfKey("name");
-const SITE = codesOfKey("site");
-const LINUX_BYTES = codesOfKey("linux_bytes");
-const CPU = codesOfKey("cpu");
-const BATCHED = codesOfKey("batched");
+/** The codes of the field keys the fast path compares. */
+const NAME = asciiCodes("name");
+const SITE = asciiCodes("site");
+const LINUX_BYTES = asciiCodes("linux_bytes");
+const CPU = asciiCodes("cpu");
+const BATCHED = asciiCodes("batched");
 
 /**
  * Where the token at or after `at` starts: past the spaces (runs of spaces

@@ -218,6 +218,18 @@ export const CHUNK_HEAD_BYTES = PAGE_STRUCT_BYTES;
 export const CHUNKS_PER_PAGE = 4;
 
 /**
+ * The address of the head of chunk `chunk` of the chunk page at `pageAddr`:
+ * the chunk's last CHUNK_HEAD_BYTES.
+ * @param pageAddr the chunk page's physical address
+ * @param chunk 0..CHUNKS_PER_PAGE - 1
+ * @param pageSize the page size
+ * @returns the head's address
+ */
+export function chunkHeadAddress(pageAddr: number, chunk: number, pageSize: number): number {
+  return pageAddr + ((chunk + 1) * pageSize) / CHUNKS_PER_PAGE - CHUNK_HEAD_BYTES;
+}
+
+/**
  * pool record (POOL_BYTES = 0x70), for every slice pool:
  * ```
  * 0x00 magic (poolMagic(record address, id); 0 once recycled)

@@ -8,7 +8,7 @@
 import type { Board } from "../../hw/board.ts";
 import { hex32 } from "../../hw/hex.ts";
 import {
-  CHUNK_HEAD_BYTES,
+  chunkHeadAddress,
   CHUNKS_PER_PAGE,
   flagsOrder,
   flagsOwner,
@@ -105,12 +105,11 @@ function chunkPageHolder(
   holder: (kind: PageKind, label: string, key?: number) => number,
 ): number {
   const mask = board.debugRead32(page + PG_CHUNK_MASK);
-  const chunkBytes = layout.pageSize / CHUNKS_PER_PAGE;
   const names: string[] = [];
   for (let chunk = 0; chunk < CHUNKS_PER_PAGE; chunk++) {
     if ((mask & (1 << chunk)) === 0) continue;
-    const head = layout.ramBase + index * layout.pageSize + (chunk + 1) * chunkBytes -
-      CHUNK_HEAD_BYTES;
+    const pageAddr = layout.ramBase + index * layout.pageSize;
+    const head = chunkHeadAddress(pageAddr, chunk, layout.pageSize);
     names.push(`'${poolName(board, board.debugRead32(head + PG_SLAB_POOL))}'`);
   }
   return holder("slab", `chunk page: slabs of ${names.join(", ")}`);

@@ -38,6 +38,7 @@ import {
 import { GFP_ZERO, GFP_ZONE_MASK } from "../gfp.ts";
 import {
   CHUNK_HEAD_BYTES,
+  chunkHeadAddress,
   CHUNKS_PER_PAGE,
   flagsOrder,
   flagsOwner,
@@ -525,9 +526,12 @@ export class SliceAllocator {
       const slot = bus.read32(record + P_SLOT_SIZE);
       const slabs = bus.read32(record + P_NR_SLABS);
       const own = seen.get(record) ?? [];
-      const isSmall = (slab: number) =>
-        slab >= this.#memMapEnd || (bus.read32(slab + PG_SLAB_INUSE) & SMALL_SLAB) !== 0;
-      const small = own.filter(isSmall).length;
+      const smallSlabs = new Set(
+        own.filter((slab) =>
+          slab >= this.#memMapEnd || (bus.read32(slab + PG_SLAB_INUSE) & SMALL_SLAB) !== 0
+        ),
+      );
+      const small = smallSlabs.size;
       if (own.length - small !== slabs) {
         problems.push(`${name}: nr_slabs says ${slabs}, mem_map holds ${own.length - small}`);
       }
@@ -543,7 +547,7 @@ export class SliceAllocator {
       for (const slab of own) {
         const count = bus.read32(slab + PG_SLAB_INUSE);
         const inuse = count & 0xFFFF;
-        const objs = isSmall(slab) ? smallObjs : pageObjs;
+        const objs = smallSlabs.has(slab) ? smallObjs : pageObjs;
         const slabName = `${name} slab ${hex32(this.#baseOf(slab))}`;
         active += inuse;
         if (inuse === 0) problems.push(`${slabName} is empty but kept`);
@@ -886,17 +890,9 @@ export class SliceAllocator {
     }
     bus.write32(page + PG_CHUNK_MASK, left);
     if (mask === (1 << CHUNKS_PER_PAGE) - 1) {
-      this.#pushChunkPage(this.#chunkList(bus.read32(record + P_GFP) & GFP_ZONE_MASK), page);
+      // Full before: back on its list, linked as slabs are (next, prev).
+      this.#push(this.#chunkList(bus.read32(record + P_GFP) & GFP_ZONE_MASK), page);
     }
-  }
-
-  #pushChunkPage(list: number, page: number): void {
-    const bus = this.#bus;
-    const first = bus.read32(list);
-    bus.write32(page + PG_NEXT, first);
-    bus.write32(page + PG_PREV, 0);
-    if (first !== 0) bus.write32(first + PG_PREV, page);
-    bus.write32(list, page);
   }
 
   /** The list of chunk pages with room for pools of the zone bits `zone` (a register sum). */
@@ -906,7 +902,7 @@ export class SliceAllocator {
 
   /** The head of chunk `chunk` of the chunk page `page`: the chunk's last bytes. */
   #chunkHead(page: number, chunk: number): number {
-    return this.#pages.pageToAddr(page) + (chunk + 1) * this.#chunkBytes - CHUNK_HEAD_BYTES;
+    return chunkHeadAddress(this.#pages.pageToAddr(page), chunk, this.#pageSize);
   }
 
   /** The address of a slab's first slice. */

@@ -62,3 +62,14 @@ export function lineRecorder(): { sink: TraceSink; lines: string[] } {
 }
 
 export { seededRandom } from "../tools/fuzz/seeded_random.ts";
+
+/** The byte arrays `parts`, end to end, in one array. */
+export function concatBytes(parts: readonly Uint8Array[]): Uint8Array {
+  const bytes = new Uint8Array(parts.reduce((n, part) => n + part.length, 0));
+  let at = 0;
+  for (const part of parts) {
+    bytes.set(part, at);
+    at += part.length;
+  }
+  return bytes;
+}

@@ -10,6 +10,7 @@
 import fc from "fast-check";
 import { gunzipSync } from "node:zlib";
 import { gzipSync } from "node:zlib";
+import { concatBytes } from "./_helpers.ts";
 import {
   asciiCodes,
   MAX_LINE_CHARS,
@@ -284,13 +285,7 @@ const traceBytes = (lines: string[]) =>
       parts.push(piece);
       if (lineEnds) parts.push(new Uint8Array([0x0A]));
     }
-    const bytes = new Uint8Array(parts.reduce((n, part) => n + part.length, 0));
-    let at = 0;
-    for (const part of parts) {
-      bytes.set(part, at);
-      at += part.length;
-    }
-    return bytes;
+    return concatBytes(parts);
   });
 
 Deno.test("readLineSpans hands over codes that are the text's, on hostile bytes, plain and gzip", async () => {

@@ -1,4 +1,5 @@
 import { assertEquals } from "./_assert.ts";
+import { concatBytes } from "./_helpers.ts";
 import { fileURLToPath } from "node:url";
 import { gunzipSync } from "node:zlib";
 import { boardSizeForTrace, readTrace, replayTrace, type TraceEvent } from "../mod.ts";
@@ -14,14 +15,7 @@ const SMALL: SynthOptions = { floorBytes: 1 * MiB, ceilingBytes: 4 * MiB };
 
 /** The whole trace as one byte array. */
 function bytesOf(synth: TraceSynth): Uint8Array {
-  const chunks = [...synth];
-  const bytes = new Uint8Array(chunks.reduce((sum, chunk) => sum + chunk.length, 0));
-  let at = 0;
-  for (const chunk of chunks) {
-    bytes.set(chunk, at);
-    at += chunk.length;
-  }
-  return bytes;
+  return concatBytes([...synth]);
 }
 
 /** Writes a synthetic trace to a temporary file; returns its path and the synthesizer. */

@@ -652,10 +652,11 @@ export class PageAllocator {
     const orders = (nonempty >>> order) << order;
     if (orders === 0) return 0;
     let found = 31 - Math.clz32(orders & -orders); // the lowest set bit
-    const page = bus.read32(freeArea(zone, found) + FA_HEAD);
+    const head = freeArea(zone, found) + FA_HEAD;
+    const page = bus.read32(head);
     // The pile heads its list: it leaves it as its first.
     const next = bus.read32(page + PG_NEXT);
-    bus.write32(freeArea(zone, found) + FA_HEAD, next);
+    bus.write32(head, next);
     let bits = nonempty;
     if (next !== 0) bus.write32(next + PG_PREV, 0);
     else bits &= ~(1 << found);

@@ -879,7 +879,9 @@ export class SliceAllocator {
     const mask = this.#chunkMask;
     const left = mask & ~(1 << chunk);
     if (left === 0) {
-      // Its last chunk: it was on its list (it was not full).
+      // Its last chunk: it was on its list (it was not full). Unlinked as
+      // #unlink does, but the list's address (a read of the pool's gfp) is
+      // found only when the page heads its list.
       const next = bus.read32(page + PG_NEXT);
       const prev = bus.read32(page + PG_PREV);
       if (prev !== 0) bus.write32(prev + PG_NEXT, next);

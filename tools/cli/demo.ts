@@ -176,19 +176,27 @@ type Run = <T extends number | void>(call: string, what: string, run: () => T) =
 function sliceScenario(k: Kernel, run: Run): void {
   console.log("\nThe slice allocator: a pool of 600-byte objects (think inodes).");
   const pool = k.slice_pool_create(GFP_KERNEL, 600, { name: "inode" })!;
-  const inodes = [run("slice_alloc(inode)", "first: takes a new slab", () => k.slice_alloc(pool))];
-  inodes.push(run("slice_alloc(inode)", "second: from that slab", () => k.slice_alloc(pool)));
+  // A sparse pool's first slabs are chunks, a quarter of a page shared with
+  // other pools; once it holds a page's worth, one-page slabs.
+  const inodes = [
+    run("slice_alloc(inode)", "first: a new chunk", () => k.slice_alloc(pool)),
+  ];
+  inodes.push(run("slice_alloc(inode)", "second: another chunk", () => k.slice_alloc(pool)));
   for (let i = 2; i < 60; i++) inodes.push(k.slice_alloc(pool));
-  console.log("  ... 58 more slice_alloc(inode)");
-  run("slice_free(slice, inode)", "from a full slab", () => k.slice_free(inodes[0], pool));
+  const held = k.poolStats(pool);
+  console.log(
+    `  ... 58 more slice_alloc(inode): ${held.slabs} slabs, chunks of one slice, then ` +
+      `one-page slabs of ${held.objsPerSlab}`,
+  );
+  run("slice_free(slice, inode)", "empties its chunk", () => k.slice_free(inodes[0], pool));
   run("slice_free(slice, inode)", "from a partial slab", () => k.slice_free(inodes[59], pool));
   console.log("\nslabinfo (only pools that hold slabs, and pools callers made):");
   console.log(indent(formatSlabinfo(k.stats().slices)));
   const free = k.stats().pages.free;
   for (const slice of inodes.slice(1, 59)) k.slice_free(slice, pool);
   console.log(
-    `  ... 58 more slice_free(inode): ${k.stats().pages.free - free} slabs went back to the ` +
-      "page allocator's hot list as they emptied",
+    `  ... 58 more slice_free(inode): ${k.stats().pages.free - free} pages went back to the ` +
+      "page allocator's hot list as their slabs emptied",
   );
   let pages = 0;
   run("slice_pool_shrink(inode)", "nothing left to give", () => {

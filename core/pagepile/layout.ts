@@ -194,8 +194,9 @@ export const PG_SLAB_POOL = 0x0C;
 export const PG_SLAB_FREELIST = 0x10;
 /**
  * Slab head: its counts, one word: slices handed out (bits 0-15), slices
- * the slab holds (bits 16-30), and bit 31 set for a small slab (a chunk, or
- * an order-0 slab of a pool of larger ones), so one read gives an
+ * the slab holds (bits 16-29), bit 30 set for a large slab (one of a busy
+ * pool's larger slabs) and bit 31 for a small slab (a chunk, or an order-0
+ * slab of a pool of larger ones), so one read gives an
  * allocation or a free its bound, its count and which counter a slab going
  * back lowers.
  */
@@ -233,7 +234,11 @@ export function chunkHeadAddress(pageAddr: number, chunk: number, pageSize: numb
  * pool record (POOL_BYTES = 0x70), for every slice pool:
  * ```
  * 0x00 magic (poolMagic(record address, id); 0 once recycled)
- * 0x04 obj_size   0x08 slot_size   0x0C slab order   0x10 slices per slab
+ * 0x04 obj_size   0x08 slot_size
+ * 0x0C slab shape: slices per slab (bits 0-15) and slab order (bits 16-19)
+ * 0x10 large slabs: a busy pool's larger slabs, shaped as 0x0C, and how many
+ *      slabs the pool holds before its next one is large (bits 20-31); 0
+ *      when it takes none (see slab_geometry.ts largeSlabs)
  * 0x14 offset of the in-slab bitmap, 0 when it is in the head's struct page
  * 0x18 gfp flags  0x1C pool flags (POOL_GENERIC, POOL_INTERNAL)
  * 0x20 partial slabs (list head)
@@ -241,7 +246,8 @@ export function chunkHeadAddress(pageAddr: number, chunk: number, pageSize: numb
  *      order-0 pages (bit 15) or chunks, and how many a pool with no slab
  *      of its order takes before one of its order (bits 16-31); see
  *      slab_geometry.ts smallSlabs
- * 0x28 slabs of the pool's order   0x2C small slabs   0x30 active slices
+ * 0x28 slabs of the pool's order (bits 0-15) and large slabs (bits 16-31)
+ * 0x2C small slabs   0x30 active slices
  * 0x34 next pool   0x38 prev pool   0x3C id
  * 0x40 allocations since boot (64-bit)   0x48 bytes requested since boot (64-bit)
  * 0x50 name: up to 32 bytes of ASCII, NUL-padded
@@ -257,10 +263,10 @@ export const P_MAGIC = 0x00;
 export const P_OBJ_SIZE = 0x04;
 /** pool: bytes between slices. */
 export const P_SLOT_SIZE = 0x08;
-/** pool: order of each slab. */
-export const P_SLAB_ORDER = 0x0C;
-/** pool: slices per slab. */
-export const P_SLAB_OBJS = 0x10;
+/** pool: its slabs' shape: slices per slab (bits 0-15) and order (bits 16-19). */
+export const P_SLAB_SHAPE = 0x0C;
+/** pool: its large slabs' shape, and the slabs it holds before it takes them (see above). */
+export const P_LARGE_SLABS = 0x10;
 /** pool: offset of the in-slab bitmap (0: in the head's struct page). */
 export const P_BITMAP_OFFSET = 0x14;
 /** pool: gfp flags given at creation. */
@@ -271,7 +277,7 @@ export const P_FLAGS = 0x1C;
 export const P_PARTIAL = 0x20;
 /** pool: its small slabs' slices, kind and number (see above). */
 export const P_SMALL_SLABS = 0x24;
-/** pool: number of slabs of its order (small slabs apart). */
+/** pool: number of slabs of its order (bits 0-15) and of large slabs (bits 16-31). */
 export const P_NR_SLABS = 0x28;
 /** pool: number of its small slabs: chunks, or order-0 pages of a pool of larger slabs. */
 export const P_NR_SMALL = 0x2C;

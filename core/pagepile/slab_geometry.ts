@@ -14,6 +14,12 @@
  * few objects each (procs' 8,392-byte objects took 64-KiB slabs, 7 slices,
  * where 3 lived; order 1 and 2 give them 2 and 4 pages). Objects too large
  * for that take the smallest order that holds one.
+ *
+ * A busy pool's later slabs are larger (largeSlabs): a pool's tail bytes
+ * are paid once a slab, so a pool holding many slabs pays them many times
+ * (at boot's peak 123 pages were the tails of one pool's one-page slabs of
+ * 632-byte objects), while a large slab's last free slices are few beside
+ * what a busy pool holds.
  * @module
  */
 
@@ -27,6 +33,8 @@ export const MAX_SLAB_ORDER = 6;
 export const SPARSE_SLAB_ORDER = 1;
 /** Slices whose in-use bits fit in the head's struct page. */
 export const STRUCT_PAGE_BITMAP_SLICES = 32;
+/** Largest order of a busy pool's large slabs. */
+export const LARGE_SLAB_ORDER = 3;
 
 /** The layout of every slab of one pool. */
 export interface SlabGeometry {
@@ -70,6 +78,73 @@ export function slabGeometry(objSize: number, pageSize: number): SlabGeometry {
     }
   }
   throw new RangeError(`no slab of order <= ${MAX_SLAB_ORDER} fits ${objSize}-byte objects`);
+}
+
+/**
+ * A slab's shape as a pool record keeps it in one word: its slices (bits
+ * 0-15) and its order (bits 16-19).
+ * @param order the slab order
+ * @param objs the slices a slab holds
+ * @returns the shape word
+ */
+export function slabShape(order: number, objs: number): number {
+  return objs | (order << 16);
+}
+
+/** The slab order of a shape word ({@link slabShape}, {@link largeSlabs}). */
+export function shapeOrder(shape: number): number {
+  return (shape >>> 16) & 0xF;
+}
+
+/** The slices a slab holds, from a shape word. */
+export function shapeObjs(shape: number): number {
+  return shape & 0xFFFF;
+}
+
+/**
+ * A pool's large slabs, as its record keeps them in one word: their shape
+ * ({@link slabShape}) and, in bits 20-31, how many slabs the pool holds (of
+ * its order and large ones together) before its next new slab is a large
+ * one: as many as waste, in the tails of slabs of its order, a large slab's
+ * bytes. A pool grows its slabs once what growing saves is worth what it
+ * may pin: soon for objects few to a slab (an 8,392-byte task_struct wastes
+ * 49% of an order-2 slab; after 5 such slabs its next are order-3 slabs of
+ * 3), late for small ones (a 632-byte inode's page wastes 304 bytes; after
+ * 54 pages its next slabs are order-2 slabs of 25). 0 when it takes none.
+ *
+ * The large order is the smallest above the pool's, up to
+ * LARGE_SLAB_ORDER, whose waste is at most 1/16 of the slab; or, when none
+ * is, the one of least waste if that is at most half the waste of the
+ * pool's order. Its slices keep their bits in the struct page (32 at most),
+ * as the pool's own slabs must then do too, so that a slice's bitmap word is
+ * found the same way in every slab of a pool.
+ * @param geometry the pool's slab layout
+ * @param pageSize the page size
+ * @returns the large-slabs word
+ */
+export function largeSlabs(geometry: SlabGeometry, pageSize: number): number {
+  const baseBytes = pageSize << geometry.order;
+  if (geometry.bitmapOffset !== 0 || geometry.wasteBytes * 16 <= baseBytes) return 0;
+  let best = -1;
+  let bestWaste = geometry.wasteBytes / baseBytes / 2;
+  for (let order = geometry.order + 1; order <= LARGE_SLAB_ORDER; order++) {
+    const slabBytes = pageSize << order;
+    const objs = Math.floor(slabBytes / geometry.slotSize);
+    if (objs > STRUCT_PAGE_BITMAP_SLICES) break;
+    const waste = (slabBytes - objs * geometry.slotSize) / slabBytes;
+    if (waste * 16 <= 1) {
+      best = order;
+      break;
+    }
+    if (waste <= bestWaste) {
+      best = order;
+      bestWaste = waste;
+    }
+  }
+  if (best === -1) return 0;
+  const objs = Math.floor((pageSize << best) / geometry.slotSize);
+  const after = Math.min(0xFFF, Math.ceil((pageSize << best) / geometry.wasteBytes));
+  return (slabShape(best, objs) | (after << 20)) >>> 0;
 }
 
 /** 32-bit words of an in-use bitmap for `objs` slices. */

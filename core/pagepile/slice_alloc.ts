@@ -21,7 +21,10 @@
  * slab like any other to every path but the few that find or give back one,
  * and its slices are found in O(1) too: the page, its chunk bit, the head
  * at the chunk's end. Chunk heads live in RAM pages, above mem_map: that is
- * how a slab handle says which it is.
+ * how a slab handle says which it is. At the other end, a busy pool's new
+ * slabs are large ones, of a higher order that wastes less, once the tails
+ * of the slabs it holds add up to a large slab (slab_geometry.ts
+ * largeSlabs); a slab's counts word says which kind it is.
  * @module
  */
 
@@ -53,6 +56,7 @@ import {
   P_FLAGS,
   P_GFP,
   P_ID,
+  P_LARGE_SLABS,
   P_MAGIC,
   P_NAME,
   P_NEXT,
@@ -62,8 +66,7 @@ import {
   P_PARTIAL,
   P_PREV,
   P_REQUESTED,
-  P_SLAB_OBJS,
-  P_SLAB_ORDER,
+  P_SLAB_SHAPE,
   P_SLOT_SIZE,
   P_SMALL_SLABS,
   PAGE_STRUCT_BYTES,
@@ -90,8 +93,12 @@ import { add64, read64 } from "../counters.ts";
 import type { PageAllocator } from "./page_alloc.ts";
 import {
   bitmapWords,
+  largeSlabs,
   MAX_SLICE_SIZE,
+  shapeObjs,
+  shapeOrder,
   slabGeometry,
+  slabShape,
   SMALL_PAGE_SLABS,
   smallSlabs,
 } from "./slab_geometry.ts";
@@ -227,8 +234,8 @@ export class SliceAllocator {
       [P_MAGIC, poolMagic(record, id)],
       [P_OBJ_SIZE, objSize],
       [P_SLOT_SIZE, geometry.slotSize],
-      [P_SLAB_ORDER, geometry.order],
-      [P_SLAB_OBJS, geometry.objs],
+      [P_SLAB_SHAPE, slabShape(geometry.order, geometry.objs)],
+      [P_LARGE_SLABS, largeSlabs(geometry, this.#pageSize)],
       [P_BITMAP_OFFSET, geometry.bitmapOffset],
       [P_GFP, flags],
       [P_FLAGS, poolFlags],
@@ -428,9 +435,13 @@ export class SliceAllocator {
   poolStats(record: number): PoolStats {
     const bus = this.#bus;
     const objSize = bus.read32(record + P_OBJ_SIZE);
-    const objsPerSlab = bus.read32(record + P_SLAB_OBJS);
-    const order = bus.read32(record + P_SLAB_ORDER);
-    const slabs = bus.read32(record + P_NR_SLABS);
+    const shape = bus.read32(record + P_SLAB_SHAPE);
+    const objsPerSlab = shapeObjs(shape);
+    const order = shapeOrder(shape);
+    const large = bus.read32(record + P_LARGE_SLABS);
+    const nrSlabs = bus.read32(record + P_NR_SLABS);
+    const slabs = nrSlabs & 0xFFFF;
+    const larges = nrSlabs >>> 16;
     const small = bus.read32(record + P_NR_SMALL);
     const smallSlabs = bus.read32(record + P_SMALL_SLABS);
     const smallBytes = smallSlabs & SMALL_PAGE_SLABS ? this.#pageSize : this.#chunkBytes;
@@ -445,10 +456,12 @@ export class SliceAllocator {
       objsPerSlab,
       pagesPerSlab: 1 << order,
       activeObjs,
-      totalObjs: slabs * objsPerSlab + small * (smallSlabs & SMALL_OBJS_MASK),
-      slabs: slabs + small,
+      totalObjs: slabs * objsPerSlab + larges * shapeObjs(large) +
+        small * (smallSlabs & SMALL_OBJS_MASK),
+      slabs: slabs + larges + small,
       emptySlabs: 0, // an empty slab goes back at once
-      bytesWasted: slabs * (this.#pageSize << order) + small * smallBytes -
+      bytesWasted: slabs * (this.#pageSize << order) +
+        larges * (this.#pageSize << shapeOrder(large)) + small * smallBytes -
         activeObjs * objSize,
       internal: bus.read32(record + P_FLAGS) !== 0,
     };
@@ -524,33 +537,36 @@ export class SliceAllocator {
         continue;
       }
       const slot = bus.read32(record + P_SLOT_SIZE);
-      const slabs = bus.read32(record + P_NR_SLABS);
+      const nrSlabs = bus.read32(record + P_NR_SLABS);
       const own = seen.get(record) ?? [];
-      const smallSlabs = new Set(
-        own.filter((slab) =>
-          slab >= this.#memMapEnd || (bus.read32(slab + PG_SLAB_INUSE) & SMALL_SLAB) !== 0
-        ),
-      );
-      const small = smallSlabs.size;
-      if (own.length - small !== slabs) {
-        problems.push(`${name}: nr_slabs says ${slabs}, mem_map holds ${own.length - small}`);
-      }
-      if (bus.read32(record + P_NR_SMALL) !== small) {
-        problems.push(
-          `${name}: nr_small says ${bus.read32(record + P_NR_SMALL)}, mem_map holds ${small}`,
-        );
+      const kinds = new Map(own.map((slab) => [slab, this.#slabKind(slab)]));
+      const held = (kind: number) => own.filter((slab) => kinds.get(slab) === kind).length;
+      const counters: [string, number, number][] = [
+        ["nr_slabs", nrSlabs & 0xFFFF, held(0)],
+        ["nr_large", nrSlabs >>> 16, held(LARGE_SLAB)],
+        ["nr_small", bus.read32(record + P_NR_SMALL), held(SMALL_SLAB)],
+      ];
+      for (const [what, says, holds] of counters) {
+        if (says !== holds) problems.push(`${name}: ${what} says ${says}, mem_map holds ${holds}`);
       }
       seen.delete(record);
       let active = 0;
-      const pageObjs = bus.read32(record + P_SLAB_OBJS);
-      const smallObjs = bus.read32(record + P_SMALL_SLABS) & SMALL_OBJS_MASK;
+      const objsOf = new Map([
+        [0, shapeObjs(bus.read32(record + P_SLAB_SHAPE))],
+        [LARGE_SLAB, shapeObjs(bus.read32(record + P_LARGE_SLABS))],
+        [SMALL_SLAB, bus.read32(record + P_SMALL_SLABS) & SMALL_OBJS_MASK],
+      ]);
       for (const slab of own) {
         const count = bus.read32(slab + PG_SLAB_INUSE);
         const inuse = count & 0xFFFF;
-        const objs = smallSlabs.has(slab) ? smallObjs : pageObjs;
+        const objs = objsOf.get(kinds.get(slab)!);
         const slabName = `${name} slab ${hex32(this.#baseOf(slab))}`;
         active += inuse;
         if (inuse === 0) problems.push(`${slabName} is empty but kept`);
+        if (objs === undefined) {
+          problems.push(`${slabName} is marked both small and large`);
+          continue;
+        }
         if (slabObjs(count) !== objs) {
           problems.push(
             `${slabName} says it holds ${slabObjs(count)} slices, its pool's are of ${objs}`,
@@ -755,13 +771,13 @@ export class SliceAllocator {
    * Takes a new slab and lays it out; 0 when no page is left. A pool with no
    * slab of its own order takes a small one while it holds fewer than its
    * small slabs allow (a chunk, or an order-0 page for a pool of larger
-   * slabs); else a pile of its order from the page allocator. A busy pool
-   * (one with a slab of its order) pays one read for the choice.
+   * slabs); one holding as many slabs as its large-slabs word says takes a
+   * large slab; else a pile of its order from the page allocator.
    */
   #newSlab(record: number): number {
     const bus = this.#bus;
-    const slabs = bus.read32(record + P_NR_SLABS);
-    if (slabs === 0) {
+    const nrSlabs = bus.read32(record + P_NR_SLABS);
+    if (nrSlabs === 0) {
       const small = bus.read32(record + P_NR_SMALL);
       const smallSlabs = bus.read32(record + P_SMALL_SLABS);
       if (small < smallSlabs >>> 16) {
@@ -774,27 +790,35 @@ export class SliceAllocator {
         return slab;
       }
     }
+    const large = bus.read32(record + P_LARGE_SLABS);
+    if (large !== 0 && (nrSlabs & 0xFFFF) + (nrSlabs >>> 16) >= large >>> 20) {
+      // Large slabs keep their bits in the struct page, as the pool's do.
+      const slab = this.#newPageSlab(record, shapeOrder(large), shapeObjs(large), LARGE_SLAB, 0);
+      if (slab !== 0) bus.write32(record + P_NR_SLABS, nrSlabs + 0x10000);
+      return slab;
+    }
+    const shape = bus.read32(record + P_SLAB_SHAPE);
     const slab = this.#newPageSlab(
       record,
-      bus.read32(record + P_SLAB_ORDER),
-      bus.read32(record + P_SLAB_OBJS),
+      shapeOrder(shape),
+      shapeObjs(shape),
       0,
       bus.read32(record + P_BITMAP_OFFSET),
     );
-    if (slab !== 0) bus.write32(record + P_NR_SLABS, slabs + 1);
+    if (slab !== 0) bus.write32(record + P_NR_SLABS, nrSlabs + 1);
     return slab;
   }
 
   /**
    * Takes a pile of `order` for pool `record` and lays it out as a slab of
-   * `objs` slices (`small`: SMALL_SLAB or 0, kept in its counts word), its
+   * `objs` slices (`kind`: SMALL_SLAB, LARGE_SLAB or 0, kept in its counts word), its
    * bitmap at `bitmapOffset` (0: in the head's struct page); 0 when none.
    */
   #newPageSlab(
     record: number,
     order: number,
     objs: number,
-    small: number,
+    kind: number,
     bitmapOffset: number,
   ): number {
     const bus = this.#bus;
@@ -811,7 +835,7 @@ export class SliceAllocator {
     }
     bus.write32(slab + PG_SLAB_POOL, record);
     bus.write32(slab + PG_SLAB_FREELIST, 0);
-    bus.write32(slab + PG_SLAB_INUSE, ((objs << 16) | small) >>> 0);
+    bus.write32(slab + PG_SLAB_INUSE, ((objs << 16) | kind) >>> 0);
     bus.write32(slab + PG_SLAB_BUMP, 0);
     bus.write32(slab + PG_SLAB_BITMAP, 0);
     if (bitmapOffset !== 0) {
@@ -952,9 +976,16 @@ export class SliceAllocator {
     const bus = this.#bus;
     if (slab >= this.#memMapEnd) this.#freeChunk(record, slab);
     else this.#pages.freeHot(slab, PageOwner.SLAB);
-    // Small or not, as the counts word #liveIndex read says.
-    const counter = record + (this.#slabCount & SMALL_SLAB ? P_NR_SMALL : P_NR_SLABS);
-    bus.write32(counter, bus.read32(counter) - 1);
+    // Its kind, as the counts word #liveIndex read says.
+    const kind = (this.#slabCount & SLAB_KIND_MASK) >>> 0;
+    const counter = record + (kind === SMALL_SLAB ? P_NR_SMALL : P_NR_SLABS);
+    bus.write32(counter, bus.read32(counter) - (kind === LARGE_SLAB ? 0x10000 : 1));
+  }
+
+  /** A slab's kind for the audit: SMALL_SLAB (every chunk is), LARGE_SLAB or 0. */
+  #slabKind(slab: number): number {
+    if (slab >= this.#memMapEnd) return SMALL_SLAB;
+    return (this.#bus.read32(slab + PG_SLAB_INUSE) & SLAB_KIND_MASK) >>> 0;
   }
 
   /** The slab head holding `addr`; refused when `addr` is in no slab. */
@@ -1106,12 +1137,16 @@ export class SliceAllocator {
 
 /** A counts word's slab is small: a chunk, or an order-0 slab of a pool of larger ones. */
 const SMALL_SLAB = 0x8000_0000;
+/** A counts word's slab is large: one of a busy pool's larger slabs. */
+const LARGE_SLAB = 0x4000_0000;
+/** A counts word's kind bits: SMALL_SLAB, LARGE_SLAB, or neither for a slab of its pool's order. */
+const SLAB_KIND_MASK = 0xC000_0000;
 /** The slices of a small slab, in a pool's small-slabs word. */
 const SMALL_OBJS_MASK = 0x7FFF;
 
 /** The slices a slab holds, from its counts word (PG_SLAB_INUSE). */
 function slabObjs(count: number): number {
-  return (count >>> 16) & 0x7FFF;
+  return (count >>> 16) & 0x3FFF;
 }
 
 function isSliceOf(addr: number, base: number, slot: number, objs: number): boolean {

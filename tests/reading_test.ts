@@ -94,6 +94,8 @@ const LINUX = new TextDecoder().decode(
   "  kworker/0:1-20  [000] d..1.    99.7: purge_vmap_area_lazy: start=0x1 end=0x2 npurged=1",
   "  kworker/0:1-20  [000] d..1.    99.8: mm_page_alloc_zone_locked: page=0 pfn=0x1 order=0",
   "  kworker/0:1-20  [000] d..1.    99.9: kmalloc: call_site=a ptr=0x10 bytes_req=8 bytes_alloc=8 gfp_flags=GFP_DMA32|__GFP_ZERO|GFP_DMA",
+  "  kworker/0:1-20  [000] d..1.    99.9: kmalloc: call_site=a ptr=0x11 bytes_req=8 bytes_alloc=8 gfp_flags=GFP_DMA32 node=-1",
+  "  kworker/0:1-20  [000] d..1.    99.9: mm_page_alloc: page=0 pfn=0x12 order=1 migratetype=0 gfp_flags=__GFP_ZERO|GFP_DMA32",
   "CPU:1 [LOST 42 EVENTS]",
   "CPU:0 [7 EVENTS DROPPED]",
   "CPU:0 [EVENTS DROPPED]",
@@ -160,6 +162,15 @@ const MUTATIONS = [
   "name=",
   "+",
   "kmalloc: ",
+  // What the Linux fast path reads as it walks: fields out of their order,
+  // long hex, the letters its gfp flags are found by.
+  "pfn=",
+  " order=1",
+  "gfp_flags=",
+  "bytes_alloc=8 ",
+  "Z",
+  "D",
+  "0123456789abcdef0",
 ];
 
 const mutatedLine = (lines: string[]) =>

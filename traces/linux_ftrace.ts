@@ -25,6 +25,7 @@ import {
   countIn,
   fieldKey,
   fieldValue,
+  HEX_BYTES,
   hexKeyIn,
   Interner,
   parseCount,
@@ -62,7 +63,19 @@ interface FastEvent {
   readonly name: Uint8Array;
   readonly kind: number;
   readonly keys: readonly Uint8Array[];
+  /** How each field's value is read (HEX_VALUE...), by the key's index. */
+  readonly values: readonly number[];
 }
+
+/**
+ * How the fast path reads a field's value as it walks it: a hex key (a
+ * pointer or pfn: hexKeyIn, and `(nil)` for NULL), a count (countIn), the
+ * gfp flags (gfpFlagsIn), or only to its end (a call site, a cache name).
+ */
+const HEX_VALUE = 0;
+const COUNT_VALUE = 1;
+const GFP_VALUE = 2;
+const TEXT_VALUE = 3;
 
 /** Field slots of the fast path: each a key's index in FastEvent.keys. */
 const SITE_KEY = asciiCodes("call_site=");
@@ -78,6 +91,15 @@ const fast = (name: string, kind: number, keys: Uint8Array[]): FastEvent => ({
   name: asciiCodes(name),
   kind,
   keys,
+  values: keys.map((key) =>
+    key === PTR_KEY || key === PFN_KEY
+      ? HEX_VALUE
+      : key === REQ_KEY || key === ALLOC_KEY || key === ORDER_KEY
+      ? COUNT_VALUE
+      : key === GFP_KEY
+      ? GFP_VALUE
+      : TEXT_VALUE
+  ),
 });
 /** By the first letter of their names. */
 const FAST_EVENTS: readonly FastEvent[] = [
@@ -210,33 +232,184 @@ export class LinuxTraceParser {
     if (close === open + 1 || close - open - 1 > 15 || close >= end || c[close] !== 93 /* ] */) {
       return false;
     }
-    // The timestamp: after the last space before the first ": ".
+    // The timestamp: the digits after the last space before the first ": ",
+    // read in the same walk (each space starts them over).
     let space = -1;
     let colon = close + 1;
-    for (; colon < end - 1; colon++) {
-      const ch = c[colon];
-      if (ch === 32) space = colon;
-      else if (ch === 58 /* : */ && c[colon + 1] === 32) break;
-    }
-    if (colon >= end - 1 || space === -1) return false;
     let digits = 0;
     let value = 0;
     let point = -1;
-    for (let i = space + 1; i < colon; i++) {
-      const ch = c[i];
-      if (ch >= 48 && ch <= 57) {
+    let bad = false;
+    for (; colon < end - 1; colon++) {
+      const ch = c[colon];
+      if (ch === 32) {
+        space = colon;
+        digits = 0;
+        value = 0;
+        point = -1;
+        bad = false;
+      } else if (ch >= 48 && ch <= 57) {
         value = value * 10 + ch - 48;
         digits++;
-      } else if (ch === 46 && point === -1) point = i;
-      else return false;
+      } else if (ch === 58 /* : */ && c[colon + 1] === 32) break;
+      else if (ch === 46 && point === -1) point = colon;
+      else bad = true;
     }
-    if (digits === 0 || digits > 15 || point === space + 1 || point === colon - 1) return false;
+    if (colon >= end - 1 || space === -1) return false;
+    if (bad || digits === 0 || digits > 15 || point === space + 1 || point === colon - 1) {
+      return false;
+    }
     const time = point === -1 ? value : value / POWERS_OF_TEN[colon - 1 - point];
-    // The event's name, up to the next ": ".
+    // The event's name, up to the next ":" (no name read here has one).
     const name = colon + 2;
-    const event = fastEvent(c, name, end);
+    let after = name;
+    while (after < end && c[after] !== 58 /* : */) after++;
+    if (after + 1 >= end || c[after + 1] !== 32) return false;
+    const event = fastEvent(c, name, after);
     if (event === undefined) return false;
-    const fields = name + event.name.length + 2;
+    const fields = after + 2;
+    // The fields, as the kernel prints them, in the order of event.keys:
+    // each token compared with the next key alone, its value read as it is
+    // walked to its end; a token that starts with none of the keys not yet
+    // found is passed over. A token that starts with a later key (the fields
+    // out of order) sends the line to #fieldsAnyOrder. These are the fields
+    // #findFields finds: a token is taken for a key only when no token
+    // before it started with that key (no key is another's prefix: each ends
+    // with its `=`).
+    const keys = event.keys;
+    const kinds = event.values;
+    const n = keys.length;
+    const vs = this.#valueStart;
+    const ve = this.#valueEnd;
+    const values = this.#values;
+    let k = 0;
+    let at = fields;
+    for (;;) {
+      while (at < end && c[at] === 32) at++;
+      if (at >= end) return false;
+      const key = keys[k];
+      if (end - at >= key.length && sameAt(c, at, key)) {
+        let to = at + key.length;
+        const from = to;
+        const valueKind = kinds[k];
+        if (valueKind === HEX_VALUE) {
+          // hexKeyIn's value, read in one pass: the low 13 digits kept in
+          // two integers (24 and 28 bits).
+          if (c[to] === 40 /* ( */ && sameAt(c, to, NIL) && (to + 5 === end || c[to + 5] === 32)) {
+            values[k] = keys[k] === PTR_KEY ? 0 : -1;
+            to += 5;
+          } else {
+            if (c[to] === 48 && c[to + 1] === 120 /* 0x */) to += 2;
+            const digitsFrom = to;
+            let high = 0;
+            let low = 0;
+            for (; to < end; to++) {
+              const digit = HEX_BYTES[c[to]];
+              if (digit < 0) break;
+              high = ((high << 4) | (low >>> 24)) & 0xFF_FFFF;
+              low = ((low << 4) | digit) & 0xFFF_FFFF;
+            }
+            const length = to - digitsFrom;
+            values[k] = length === 0 || length > 16 ? -1 : high * 0x1000_0000 + low;
+          }
+        } else if (valueKind === COUNT_VALUE) {
+          let count = 0;
+          for (; to < end; to++) {
+            const digit = c[to] - 48;
+            if (digit < 0 || digit > 9) break;
+            count = count * 10 + digit;
+          }
+          values[k] = to === from || to - from > 15 ? -1 : count;
+        } else if (valueKind === GFP_VALUE) {
+          // gfpFlagsIn's flags: a __GFP_ZERO or GFP_DMA found by its Z or D
+          // lies inside the value, since neither holds a space and the line
+          // ends before a line end.
+          let flags = 0;
+          for (; to < end; to++) {
+            const ch = c[to];
+            if (ch === 32) break;
+            if (ch === 90 /* Z */) {
+              if (to - 6 >= from && sameAt(c, to - 6, ZERO)) flags |= GFP_ZERO;
+            } else if (ch === 68 /* D */) {
+              if (to - 4 >= from && sameAt(c, to - 4, DMA) && c[to + 3] !== 51) flags |= GFP_DMA;
+            }
+          }
+          values[k] = flags;
+        }
+        // Whatever is left of the token (all of a text value's) makes its
+        // value malformed, or is the text.
+        if (to < end && c[to] !== 32) {
+          if (valueKind !== TEXT_VALUE) values[k] = -1;
+          while (to < end && c[to] !== 32) to++;
+        }
+        vs[k] = from;
+        ve[k] = to;
+        if (++k === n) break;
+        at = to;
+        continue;
+      }
+      for (let later = k + 1; later < n; later++) {
+        const other = keys[later];
+        if (end - at >= other.length && sameAt(c, at, other)) {
+          return this.#fieldsAnyOrder(text, c, fields, end, event, cpu, time, line);
+        }
+      }
+      while (at < end && c[at] !== 32) at++;
+    }
+    const kmem = this.#kmem;
+    const kind = event.kind;
+    if (kind >= PAGE_ALLOC) {
+      const pfn = values[0];
+      const order = values[1];
+      if (pfn < 0 || order < 0 || order > MAX_TRACE_ORDER) return false;
+      this.#time(time);
+      if (kind === PAGE_ALLOC) kmem.pageAlloc(line, cpu, pfn, order, values[2]);
+      else kmem.pageFree(line, cpu, pfn, order, kind === PAGE_FREE_BATCHED);
+      return true;
+    }
+    const ptr = values[1];
+    if (ptr < 0) return false;
+    const site = this.#sites[kind] ? this.#strings.slice(text, c, vs[0], ve[0]) : "";
+    if (kind === KFREE) {
+      this.#time(time);
+      kmem.kfree(line, cpu, ptr, site);
+      return true;
+    }
+    if (kind === CACHE_FREE) {
+      this.#time(time);
+      kmem.cacheFree(line, cpu, ptr, site, this.#strings.slice(text, c, vs[2], ve[2]));
+      return true;
+    }
+    const bytesReq = values[2];
+    const bytesAlloc = values[3];
+    if (bytesReq < 0 || bytesAlloc < 0) return false;
+    this.#time(time);
+    if (kind === KMALLOC) {
+      kmem.kmalloc(line, cpu, ptr, bytesReq, bytesAlloc, values[4], site);
+    } else {
+      kmem.cacheAlloc(line, cpu, ptr, bytesReq, bytesAlloc, site, this.#pool(text, c, bytesReq));
+    }
+    return true;
+  }
+
+  /** Values of the fast path's fields, read as they are walked (-1: malformed). */
+  readonly #values = new Float64Array(8);
+
+  /**
+   * The rest of the fast path for a line whose fields are not in the
+   * order of event.keys: each found as fieldValue finds it (#findFields),
+   * then read.
+   */
+  #fieldsAnyOrder(
+    text: string,
+    c: Uint8Array,
+    fields: number,
+    end: number,
+    event: FastEvent,
+    cpu: number,
+    time: number,
+    line: number,
+  ): boolean {
     if (!this.#findFields(text, c, fields, end, event.keys)) return false;
     const vs = this.#valueStart;
     const ve = this.#valueEnd;
@@ -587,19 +760,24 @@ function gfpFlags(text: string): number {
   return flags;
 }
 
-/** The fast-path event whose name starts at `at`, followed by ": "; undefined for any other. */
-function fastEvent(c: Uint8Array, at: number, end: number): FastEvent | undefined {
-  for (let i = 0; i < FAST_EVENTS.length; i++) {
-    const event = FAST_EVENTS[i];
-    const name = event.name;
-    const after = at + name.length;
-    if (
-      after + 1 < end && c[after] === 58 /* : */ && c[after + 1] === 32 && sameAt(c, at, name)
-    ) {
-      return event;
-    }
-  }
-  return undefined;
+/**
+ * The fast-path event whose name is the text from `at` to `after` (where a
+ * `:` follows it); undefined for any other. Told by the name's length (and
+ * its first letter, where two names are as long), then compared.
+ */
+function fastEvent(c: Uint8Array, at: number, after: number): FastEvent | undefined {
+  const length = after - at;
+  if (length >= FAST_BY_LENGTH.length) return undefined;
+  const event = FAST_BY_LENGTH[length][c[at] === 109 /* m */ ? 1 : 0];
+  return event !== undefined && sameAt(c, at, event.name) ? event : undefined;
+}
+
+/** FAST_EVENTS by the length of their names, then by whether they start with `m`. */
+const FAST_BY_LENGTH: (FastEvent | undefined)[][] = [];
+for (const event of FAST_EVENTS) {
+  const length = event.name.length;
+  while (FAST_BY_LENGTH.length <= length) FAST_BY_LENGTH.push([undefined, undefined]);
+  FAST_BY_LENGTH[length][event.name[0] === 109 ? 1 : 0] = event;
 }
 
 /** Whether `word` is in `c` at `at`. */

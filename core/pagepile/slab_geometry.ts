@@ -105,12 +105,13 @@ export function shapeObjs(shape: number): number {
  * A pool's large slabs, as its record keeps them in one word: their shape
  * ({@link slabShape}) and, in bits 20-31, how many slabs the pool holds (of
  * its order and large ones together) before its next new slab is a large
- * one: as many as waste, in the tails of slabs of its order, a large slab's
- * bytes. A pool grows its slabs once what growing saves is worth what it
- * may pin: soon for objects few to a slab (an 8,392-byte task_struct wastes
- * 49% of an order-2 slab; after 5 such slabs its next are order-3 slabs of
- * 3), late for small ones (a 632-byte inode's page wastes 304 bytes; after
- * 54 pages its next slabs are order-2 slabs of 25). 0 when it takes none.
+ * one: as many as waste, in the tails of slabs of its order, twice a large
+ * slab's bytes. A pool grows its slabs once what growing saves is worth what
+ * it may pin: soon for objects few to a slab (an 8,392-byte task_struct
+ * wastes 49% of an order-2 slab; after 9 such slabs its next are order-3
+ * slabs of 3), late for small ones (a 632-byte inode's page wastes 304
+ * bytes; after 108 pages its next slabs are order-2 slabs of 25). 0 when it
+ * takes none.
  *
  * The large order is the smallest above the pool's, up to
  * LARGE_SLAB_ORDER, whose waste is at most 1/16 of the slab; or, when none
@@ -143,7 +144,7 @@ export function largeSlabs(geometry: SlabGeometry, pageSize: number): number {
   }
   if (best === -1) return 0;
   const objs = Math.floor((pageSize << best) / geometry.slotSize);
-  const after = Math.min(0xFFF, Math.ceil((pageSize << best) / geometry.wasteBytes));
+  const after = Math.min(0xFFF, Math.ceil((2 * (pageSize << best)) / geometry.wasteBytes));
   return (slabShape(best, objs) | (after << 20)) >>> 0;
 }
 

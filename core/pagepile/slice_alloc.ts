@@ -772,7 +772,8 @@ export class SliceAllocator {
    * slab of its own order takes a small one while it holds fewer than its
    * small slabs allow (a chunk, or an order-0 page for a pool of larger
    * slabs); one holding as many slabs as its large-slabs word says takes a
-   * large slab; else a pile of its order from the page allocator.
+   * large slab, when the page allocator has such a pile; else a pile of its
+   * order.
    */
   #newSlab(record: number): number {
     const bus = this.#bus;
@@ -794,8 +795,11 @@ export class SliceAllocator {
     if (large !== 0 && (nrSlabs & 0xFFFF) + (nrSlabs >>> 16) >= large >>> 20) {
       // Large slabs keep their bits in the struct page, as the pool's do.
       const slab = this.#newPageSlab(record, shapeOrder(large), shapeObjs(large), LARGE_SLAB, 0);
-      if (slab !== 0) bus.write32(record + P_NR_SLABS, nrSlabs + 0x10000);
-      return slab;
+      if (slab !== 0) {
+        bus.write32(record + P_NR_SLABS, nrSlabs + 0x10000);
+        return slab;
+      }
+      // No pile that large: one of the pool's own order may still be had.
     }
     const shape = bus.read32(record + P_SLAB_SHAPE);
     const slab = this.#newPageSlab(

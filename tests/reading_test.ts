@@ -226,6 +226,11 @@ for (
           start += line.length + 1;
         });
         assertEquals(inPlace.out, expected.out);
+        // The same text as one run of lines, read by the parser's own loop.
+        const run = recorder();
+        const runs = make(run.sink);
+        assertEquals(runs.parseLines(text, 0, text.length, 0, asciiCodes(text)), batch.length);
+        assertEquals(run.out, expected.out);
       }),
       { numRuns: 400 },
     );

@@ -59,6 +59,27 @@ export type SpanHandler = (
 ) => void;
 
 /**
+ * Called with a run of whole lines of one chunk, to read them itself rather
+ * than be called once a line: the lines lie in `text` from `start` to
+ * `stop`, each ending with its LF (the last one at `stop - 1`), numbered from
+ * `lineNumber + 1`; `codes` as for {@link SpanHandler}. It keeps the
+ * reader's rules: a CR before a LF is not the line's, and a line longer
+ * than MAX_LINE_CHARS is cut (see {@link LONG_LINE_PROBLEM}). Returns the
+ * number of the last line it read, or -1, having read none, to have them
+ * handed over one at a time instead.
+ */
+export type LinesHandler = (
+  text: string,
+  start: number,
+  stop: number,
+  lineNumber: number,
+  codes: Uint8Array,
+) => number;
+
+/** What a trace reader says of a line cut at MAX_LINE_CHARS. */
+export const LONG_LINE_PROBLEM = `line is longer than ${MAX_LINE_CHARS / 1024} KiB; ignored`;
+
+/**
  * The character codes of `text`, one byte each: an ASCII character's code
  * as it is, every other character's 0x80 or above. Whatever looks for ASCII
  * characters (digits, spaces, separators) finds them in it where `text` has
@@ -142,6 +163,8 @@ export function readLines(
  * @param path a text file, plain or compressed with gzip or zstd
  * @param onLine receives each line
  * @param options progress reporting
+ * @param onLines when given, receives the whole lines of each chunk at once
+ *   (those it declines go to onLine)
  * @returns the number of lines read
  * @throws {TraceInputError} as readLines does
  * @example
@@ -158,6 +181,7 @@ export async function readLineSpans(
   path: string,
   onLine: SpanHandler,
   options: ReadLinesOptions = {},
+  onLines?: LinesHandler,
 ): Promise<number> {
   let file: Deno.FsFile;
   let fileBytes: number;
@@ -212,6 +236,16 @@ export async function readLineSpans(
         }
         carry = "";
         start = nl + 1;
+      }
+    }
+    if (onLines !== undefined && start < chunk.length) {
+      const last = chunk.lastIndexOf("\n");
+      if (last >= start) {
+        const read = onLines(chunk, start, last + 1, lineNumber, codes);
+        if (read !== -1) {
+          lineNumber = read;
+          start = last + 1;
+        }
       }
     }
     for (let nl = chunk.indexOf("\n", start); nl !== -1; nl = chunk.indexOf("\n", start)) {

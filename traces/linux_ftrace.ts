@@ -19,7 +19,7 @@
 
 import { GFP_DMA, GFP_ZERO } from "../core/gfp.ts";
 import { INFORMATIONAL_KMEM_EVENTS, KmemEvents, MAX_TRACE_ORDER, poolName } from "./kmem_events.ts";
-import { asciiCodes } from "./line_reader.ts";
+import { asciiCodes, LONG_LINE_PROBLEM, MAX_LINE_CHARS } from "./line_reader.ts";
 import {
   countAt,
   countIn,
@@ -185,6 +185,33 @@ export class LinuxTraceParser {
   /** Parses one line of the trace (whole: the reader reports cut lines itself). */
   parseLine(text: string, line: number): void {
     this.parseSpan(text, 0, text.length, line);
+  }
+
+  /**
+   * Parses the lines of `text` from `start` to `stop`, each ending with its
+   * LF, numbered from `line + 1` (a LinesHandler's run, see line_reader.ts):
+   * each as parseSpan parses it, without its LF nor a CR before it; a line
+   * longer than MAX_LINE_CHARS is a problem (LONG_LINE_PROBLEM).
+   * @returns the number of the last line
+   */
+  parseLines(text: string, start: number, stop: number, line: number, codes: Uint8Array): number {
+    for (let from = start; from < stop;) {
+      const nl = text.indexOf("\n", from);
+      line++;
+      if (nl - from > MAX_LINE_CHARS) this.#sink.problem(line, LONG_LINE_PROBLEM);
+      else {
+        const end = nl > from && codes[nl - 1] === 13 ? nl - 1 : nl;
+        const lost = this.#marked(text, from, end);
+        if (
+          lost || line === 1 || end === from || codes[from] === 35 || !isVisible(codes[end - 1]) ||
+          !this.#fast(text, codes, from, end, line)
+        ) {
+          this.#line(text.slice(from, end), line, lost);
+        }
+      }
+      from = nl + 1;
+    }
+    return line;
   }
 
   /** Whether the line from `start` to `end` holds `[LOST ` or `EVENTS DROPPED]`. */

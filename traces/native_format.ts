@@ -38,7 +38,7 @@
  * @module
  */
 
-import { asciiCodes } from "./line_reader.ts";
+import { asciiCodes, LONG_LINE_PROBLEM, MAX_LINE_CHARS } from "./line_reader.ts";
 import { countIn, hashStep, HEX_BYTES, hexKeyIn, Interner } from "./scan.ts";
 import {
   emptyEvent,
@@ -111,6 +111,32 @@ export class NativeTraceParser {
   /** Parses one line of the trace (whole: the reader reports cut lines itself). */
   parseLine(text: string, line: number): void {
     this.parseSpan(text, 0, text.length, line);
+  }
+
+  /**
+   * Parses the lines of `text` from `start` to `stop`, each ending with its
+   * LF, numbered from `line + 1` (a LinesHandler's run, see line_reader.ts):
+   * each as parseSpan parses it, without its LF nor a CR before it; a line
+   * longer than MAX_LINE_CHARS is a problem (LONG_LINE_PROBLEM).
+   * @returns the number of the last line
+   */
+  parseLines(text: string, start: number, stop: number, line: number, codes: Uint8Array): number {
+    for (let from = start; from < stop;) {
+      const nl = text.indexOf("\n", from);
+      line++;
+      if (nl - from > MAX_LINE_CHARS) this.#sink.problem(line, LONG_LINE_PROBLEM);
+      else {
+        const end = nl > from && codes[nl - 1] === 13 ? nl - 1 : nl;
+        if (end !== from && codes[from] !== 35 /* # */) {
+          if (isVisible(codes[from]) || text.slice(from, end).trim().length !== 0) {
+            const error = this.#eventLine(text, codes, end, line, tokenStart(codes, from, end));
+            if (error !== undefined) this.#sink.problem(line, error);
+          }
+        }
+      }
+      from = nl + 1;
+    }
+    return line;
   }
 
   /**

@@ -7,7 +7,7 @@
  */
 
 import {
-  MAX_LINE_CHARS,
+  LONG_LINE_PROBLEM,
   readLines,
   type ReadLinesOptions,
   readLineSpans,
@@ -101,15 +101,23 @@ export async function readTrace(
       : "linux";
   let lines: number;
   try {
-    lines = await readLineSpans(path, (text, start, end, line, cut, codes) => {
-      if (parser === undefined) {
-        parser = end - start >= NATIVE_HEADER.length && text.startsWith(NATIVE_HEADER, start)
-          ? new NativeTraceParser(counted)
-          : new LinuxTraceParser(counted, options.siteOps);
-      }
-      if (cut) counted.problem(line, `line is longer than ${MAX_LINE_CHARS / 1024} KiB; ignored`);
-      else parser.parseSpan(text, start, end, line, codes);
-    }, options);
+    lines = await readLineSpans(
+      path,
+      (text, start, end, line, cut, codes) => {
+        if (parser === undefined) {
+          parser = end - start >= NATIVE_HEADER.length && text.startsWith(NATIVE_HEADER, start)
+            ? new NativeTraceParser(counted)
+            : new LinuxTraceParser(counted, options.siteOps);
+        }
+        if (cut) counted.problem(line, LONG_LINE_PROBLEM);
+        else parser.parseSpan(text, start, end, line, codes);
+      },
+      options,
+      // Once the first line has told the format, the parser reads each
+      // chunk's lines in a loop of its own.
+      (text, start, stop, line, codes) =>
+        parser === undefined ? -1 : parser.parseLines(text, start, stop, line, codes),
+    );
   } catch (error) {
     // A stream that breaks off part way: say what it was a trace of.
     if (error instanceof TraceInputError && parser !== undefined && error.format === undefined) {

@@ -309,10 +309,14 @@ export class LinuxTraceParser {
     const vs = this.#valueStart;
     const ve = this.#valueEnd;
     const values = this.#values;
+    // The walks below stop at the line's end by the control character after
+    // it (its LF or CR; a line of the reader's always has one): no bound
+    // is compared on each character. A line without one is left to #line.
+    if (end >= c.length || c[end] >= 32) return false;
     let k = 0;
     let at = fields;
     for (;;) {
-      while (at < end && c[at] === 32) at++;
+      while (c[at] === 32) at++;
       if (at >= end) return false;
       const key = keys[k];
       if (end - at >= key.length && sameAt(c, at, key)) {
@@ -330,7 +334,7 @@ export class LinuxTraceParser {
             const digitsFrom = to;
             let high = 0;
             let low = 0;
-            for (; to < end; to++) {
+            for (;; to++) {
               const digit = HEX_BYTES[c[to]];
               if (digit < 0) break;
               high = ((high << 4) | (low >>> 24)) & 0xFF_FFFF;
@@ -341,7 +345,7 @@ export class LinuxTraceParser {
           }
         } else if (valueKind === COUNT_VALUE) {
           let count = 0;
-          for (; to < end; to++) {
+          for (;; to++) {
             const digit = c[to] - 48;
             if (digit < 0 || digit > 9) break;
             count = count * 10 + digit;
@@ -352,9 +356,9 @@ export class LinuxTraceParser {
           // lies inside the value, since neither holds a space and the line
           // ends before a line end.
           let flags = 0;
-          for (; to < end; to++) {
+          for (;; to++) {
             const ch = c[to];
-            if (ch === 32) break;
+            if (ch <= 32) break;
             if (ch === 90 /* Z */) {
               if (to - 6 >= from && sameAt(c, to - 6, ZERO)) flags |= GFP_ZERO;
             } else if (ch === 68 /* D */) {
@@ -362,10 +366,14 @@ export class LinuxTraceParser {
             }
           }
           values[k] = flags;
+        } else {
+          while (c[to] > 32) to++;
         }
-        // Whatever is left of the token (all of a text value's) makes its
-        // value malformed, or is the text.
+        // Whatever is left of the token (all of a text value's, past a
+        // control character) makes its value malformed, or is the text; the
+        // gfp flags would be read on past it: #line reads that line.
         if (to < end && c[to] !== 32) {
+          if (valueKind === GFP_VALUE) return false;
           if (valueKind !== TEXT_VALUE) values[k] = -1;
           while (to < end && c[to] !== 32) to++;
         }
@@ -381,6 +389,7 @@ export class LinuxTraceParser {
           return this.#fieldsAnyOrder(text, c, fields, end, event, cpu, time, line);
         }
       }
+      while (c[at] > 32) at++;
       while (at < end && c[at] !== 32) at++;
     }
     const kmem = this.#kmem;

@@ -394,21 +394,72 @@ function isKey(codes: Uint8Array, at: number, to: number, key: Uint8Array): bool
 
 /**
  * The op (its entry: name codes, operands) named by the token at `at` (up to
- * the next space or `end`), or undefined: told by its first character, then
+ * the next space or `end`), or undefined: its one candidate told by the
+ * characters that set the ops apart (the first; the second of the g and v
+ * ops; the seventh of the slice ops, and the twelfth of the pool ops), then
  * compared character by character, the token's end found by the comparison.
+ * No op's name is another's followed by more: at most one matches, and
+ * where one does, these characters lead to it.
  */
 function opAt(codes: Uint8Array, at: number, end: number): NativeOp | undefined {
-  const ops = OPS_BY_FIRST[codes[at]];
-  if (ops === undefined) return undefined;
-  for (let i = 0; i < ops.length; i++) {
-    const name = ops[i].name;
-    const after = at + name.length;
-    if ((after === end || (after < end && codes[after] === 32)) && sameAt(codes, at, name)) {
-      return ops[i];
+  let op: NativeOp | undefined;
+  switch (codes[at]) {
+    case 97: // a
+      op = ALLOC_PAGES;
+      break;
+    case 102: // f
+      op = FREE_PAGES;
+      break;
+    case 103: { // g
+      const second = codes[at + 1];
+      op = second === 97 ? GALLOC : second === 102 ? GFREE : second === 115 ? GSHRINK : undefined;
+      break;
+    }
+    case 115: { // s
+      const seventh = codes[at + 6];
+      if (seventh === 97) op = SLICE_ALLOC;
+      else if (seventh === 102) op = SLICE_FREE;
+      else if (seventh === 112) {
+        const twelfth = codes[at + 11];
+        op = twelfth === 99
+          ? POOL_CREATE
+          : twelfth === 114
+          ? POOL_RECYCLE
+          : twelfth === 115
+          ? POOL_SHRINK
+          : undefined;
+      }
+      break;
+    }
+    case 118: { // v
+      const second = codes[at + 1];
+      op = second === 109 ? VMALLOC : second === 102 ? VFREE : undefined;
+      break;
     }
   }
-  return undefined;
+  if (op === undefined) return undefined;
+  const after = at + op.name.length;
+  return (after === end || (after < end && codes[after] === 32)) && sameAt(codes, at, op.name)
+    ? op
+    : undefined;
 }
+
+/** An op's entry, by its name. */
+function nativeOp(op: Exclude<TraceOp, "skip">): NativeOp {
+  return OPS_BY_FIRST[op.charCodeAt(0)].find((entry) => entry.op === op)!;
+}
+const ALLOC_PAGES = nativeOp("alloc_pages");
+const FREE_PAGES = nativeOp("free_pages");
+const GALLOC = nativeOp("galloc");
+const GFREE = nativeOp("gfree");
+const GSHRINK = nativeOp("gshrink");
+const SLICE_ALLOC = nativeOp("slice_alloc");
+const SLICE_FREE = nativeOp("slice_free");
+const POOL_CREATE = nativeOp("slice_pool_create");
+const POOL_RECYCLE = nativeOp("slice_pool_recycle");
+const POOL_SHRINK = nativeOp("slice_pool_shrink");
+const VMALLOC = nativeOp("vmalloc");
+const VFREE = nativeOp("vfree");
 
 /** Whether `word` is in `codes` at `at`. */
 function sameAt(codes: Uint8Array, at: number, word: Uint8Array): boolean {

@@ -1,6 +1,7 @@
 /**
  * `deno task replay <trace>`: replays a recorded allocation trace against
- * the firmware and reports correctness, bus cycles and memory.
+ * the firmware and reports correctness, bus cycles and memory. Run through
+ * tools/cli/replay.ts, which starts the parse worker before loading this.
  * @module
  */
 
@@ -14,6 +15,7 @@ import { defaultBoardMemory } from "../replay/board_memory.ts";
 import { DesignLoadError, loadDesign } from "../replay/design_loader.ts";
 import { TraceInputError } from "../../traces/line_reader.ts";
 import { openProblem } from "../../traces/input_file.ts";
+import type { EarlyWorker } from "../../traces/trace_worker_start.ts";
 import {
   boardCaches,
   CACHE_HELP,
@@ -83,7 +85,22 @@ Examples:
   deno task replay traces/recorded/linux-6.1/fs.trace.gz --cache cortex-m7-d
 `;
 
-async function main(args: string[]): Promise<number> {
+/**
+ * Runs the replay command.
+ * @param args the command line's arguments
+ * @param early a parse worker started ahead, for the replay's tape to take
+ *   (it is stopped if the replay does not parse in a worker)
+ * @returns the exit status
+ */
+export async function main(args: string[], early?: EarlyWorker): Promise<number> {
+  try {
+    return await run(args, early);
+  } finally {
+    early?.close();
+  }
+}
+
+async function run(args: string[], early: EarlyWorker | undefined): Promise<number> {
   let parsed;
   try {
     parsed = parseArgs({
@@ -164,6 +181,7 @@ async function main(args: string[]): Promise<number> {
       debug: values.debug,
       pictures: values.json || values.report !== undefined,
       boardMemory: defaultBoardMemory(),
+      startedWorker: early === undefined ? undefined : (path, siteOps) => early.take(path, siteOps),
       maxCallCycles: judge.maxCallCycles,
       maxCallInstructions: judge.maxCallInstructions,
       watchdogSeconds: judge.watchdogSeconds,
@@ -207,5 +225,3 @@ function usage(message: string): number {
   console.error(`replay: ${message}\n\n${HELP}`);
   return 2;
 }
-
-if (import.meta.main) Deno.exit(await main(Deno.args));

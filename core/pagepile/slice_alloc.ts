@@ -23,7 +23,7 @@
  * at the chunk's end. Chunk heads live in RAM pages, above mem_map: that is
  * how a slab handle says which it is. At the other end, a busy pool's new
  * slabs are large ones, of a higher order that wastes less, once the tails
- * of the slabs it holds add up to a large slab (slab_geometry.ts
+ * of the slabs it holds add up to two large slabs (slab_geometry.ts
  * largeSlabs); a slab's counts word says which kind it is.
  * @module
  */

@@ -2,7 +2,9 @@
  * A trace parsed once into batches of events that are kept, so that a
  * consumer can start over from the first event without parsing again: what a
  * replay does when the board it started on turns out too small for the
- * trace's peak of live bytes, which the tape counts as it goes (LiveBytes).
+ * trace's peak of live bytes, which the tape counts as it goes (LiveBytes;
+ * the worker counts it, when the parse runs in one, so that the consumer's
+ * thread, the one that replays, has that much less to do).
  *
  * The parse runs in a worker (traces of 2 MB or more), ahead of the consumer
  * as far as the budget allows: batches are kept while they hold less than
@@ -119,7 +121,7 @@ export class TraceTape implements TapeReader {
   readonly #batches: (EventBatch | undefined)[] = [];
   #first = 0;
   #keptBytes = 0;
-  /** Live bytes of the batches received, for `peak`. */
+  /** Live bytes of the batches received, for `peak`, when the parse runs here. */
   readonly #live = new LiveBytes();
   /** Batches received from the worker and not yet acknowledged (it pauses at 8). */
   #withheld = 0;
@@ -264,12 +266,17 @@ export class TraceTape implements TapeReader {
     return this.#first === 0 ? this.#budget : Math.min(this.#budget, READ_AHEAD_BYTES);
   }
 
-  #receive(batch: EventBatch): void {
-    // Counted here, on the consumer's thread, which has time to spare while
-    // it waits for the parse; the parse, whether in a worker or here, is
-    // what a replay waits for.
-    this.#live.batch(batch);
-    this.peak = this.#live.peak;
+  /**
+   * Takes the next batch; `peak`: the peak of live bytes up to its end, as
+   * the worker counted it (a tape parsed here counts it itself).
+   */
+  #receive(batch: EventBatch, peak?: number): void {
+    if (peak === undefined) {
+      this.#live.batch(batch);
+      this.peak = this.#live.peak;
+    } else {
+      this.peak = peak;
+    }
     this.#batches.push(batch);
     this.#keptBytes += batchBytes(batch);
     if (!this.#draining && this.#keptBytes < this.#keepLimit()) {
@@ -312,7 +319,7 @@ export class TraceTape implements TapeReader {
       if (data.batch !== undefined) {
         this.bytesRead = data.read;
         this.fileBytes = data.size;
-        this.#receive(data.batch as EventBatch);
+        this.#receive(data.batch as EventBatch, data.peak as number);
       } else if (data.done !== undefined) {
         this.#finish({ info: data.done as TraceInfo });
       } else if (data.error !== undefined) {
@@ -324,7 +331,8 @@ export class TraceTape implements TapeReader {
       error.preventDefault();
       this.#finish({ error: new Error(`trace reader worker failed: ${error.message}`) });
     };
-    worker.postMessage({ path, siteOps });
+    // The worker counts the live bytes: this thread is the one that replays.
+    worker.postMessage({ path, siteOps, peak: true });
   }
 
   #parseHere(path: string, siteOps: readonly TraceOp[] | undefined): void {

@@ -1,19 +1,24 @@
 /**
  * The parsing half of a streamed trace, run in a worker: reads and parses the
  * file, posting events in batches; waits while too many batches are unread.
- * Protocol: receives `{ path, siteOps }` (siteOps: see BatchEncoderOptions;
- * absent for every op), then one `{ ack }` per batch, and `{ spare }`: the
- * buffer of a batch read and let go, to fill again (so a long trace's parse
- * allocates no new batch once the reader lets go); posts `{ batch, read,
- * size }` messages, then `{ done: TraceInfo }` or `{ error: { message, line,
- * format, input } }`. Then it waits for the next `{ path, siteOps }`: one
- * worker serves several traces, one after another.
+ * Protocol: receives `{ path, siteOps, peak }` (siteOps: see
+ * BatchEncoderOptions; absent for every op; peak: count the live bytes, see
+ * below), then one `{ ack }` per batch, and `{ spare }`: the buffer of a batch
+ * read and let go, to fill again (so a long trace's parse allocates no new
+ * batch once the reader lets go); posts `{ batch, read, size, peak }`
+ * messages, then `{ done: TraceInfo }` or `{ error: { message, line, format,
+ * input } }`. Then it waits for the next `{ path, siteOps, peak }`: one worker
+ * serves several traces, one after another. With `peak`, each batch's message
+ * carries the peak of live bytes of the events up to its end (LiveBytes),
+ * counted here rather than by the thread that replays them, which is the
+ * busier of the two whenever the simulation is the longer half.
  * @module
  */
 
 import { BATCH_BYTES, batchBuffer, BatchEncoder } from "./event_batch.ts";
 import { TraceInputError } from "./line_reader.ts";
 import type { TraceOp } from "./trace_event.ts";
+import { LiveBytes } from "./live_bytes.ts";
 import { readTrace } from "./trace_reader.ts";
 
 /** Batches posted and not yet acknowledged before reading pauses. */
@@ -47,18 +52,24 @@ scope.onmessage = (message: MessageEvent) => {
     }
     return;
   }
-  void parse(message.data.path, message.data.siteOps);
+  void parse(message.data.path, message.data.siteOps, message.data.peak === true);
 };
 
-async function parse(path: string, siteOps: TraceOp[] | undefined): Promise<void> {
+async function parse(
+  path: string,
+  siteOps: TraceOp[] | undefined,
+  countPeak: boolean,
+): Promise<void> {
   // A new trace. inFlight is back at 0 and resume unset: the caller
   // acknowledged every batch of the last trace before sending this path (or
   // it terminated this worker). Only the progress figures are stale.
   read = 0;
   size = 0;
+  const live = countPeak ? new LiveBytes() : undefined;
   const encoder = new BatchEncoder((batch) => {
     inFlight++;
-    scope.postMessage({ batch, read, size }, [batchBuffer(batch)]);
+    live?.batch(batch);
+    scope.postMessage({ batch, read, size, peak: live?.peak }, [batchBuffer(batch)]);
   }, { spare: () => spares.pop(), siteOps });
   try {
     const info = await readTrace(path, encoder, {

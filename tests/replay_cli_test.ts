@@ -1,3 +1,5 @@
+import { likelyTrace, REPLAY_SITE_OPS } from "../tools/cli/replay.ts";
+import { siteOpsRead } from "../tools/replay/replayer.ts";
 import { assertEquals } from "./_assert.ts";
 import { type DenoRun, runDeno } from "./_helpers.ts";
 
@@ -86,4 +88,28 @@ Deno.test("convert writes a native trace that replays to the same counts as the 
   }
   assertEquals({ ...native.memory, peakLine: 0 }, { ...linux.memory, peakLine: 0 });
   await Deno.remove(out);
+});
+
+Deno.test("the replay's worker starts on the trace its command line most likely names", () => {
+  const FS = "traces/recorded/linux-6.1/fs.trace.gz"; // 6.8 MB: parsed in a worker
+  // The call sites the early worker parses for are the replay's own.
+  assertEquals(REPLAY_SITE_OPS, siteOpsRead(false));
+  const cases: [string[], string | undefined][] = [
+    [[FS], FS],
+    [[FS, "--json", "--check", "light"], FS],
+    [["--check=light", "--design=koowaldah", FS, "--stats"], FS],
+    // After an option without "=", an argument may be its value: no guess.
+    [["--design", "koowaldah", FS], undefined],
+    [["--json", FS], undefined],
+    // A replay that reads its trace otherwise, or not at all.
+    [[FS, "--ram", "256M"], undefined],
+    [[FS, "--ram=256M"], undefined],
+    [[FS, "--debug"], undefined],
+    [[FS, "--help"], undefined],
+    // Too small for a worker (0.8 MB), or no file.
+    [["traces/recorded/linux-6.1/boot.trace.gz"], undefined],
+    [["no/such.trace.gz"], undefined],
+    [[], undefined],
+  ];
+  for (const [args, trace] of cases) assertEquals(likelyTrace(args), trace, args.join(" "));
 });

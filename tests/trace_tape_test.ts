@@ -8,6 +8,7 @@ import { TraceInputError } from "../traces/line_reader.ts";
 import type { TraceEvent, TraceSink } from "../traces/trace_event.ts";
 import { readTrace } from "../traces/trace_reader.ts";
 import { TraceTape } from "../traces/trace_tape.ts";
+import { EarlyWorker } from "../traces/trace_worker_start.ts";
 import { assertEquals } from "./_assert.ts";
 import { lineRecorder } from "./_helpers.ts";
 
@@ -89,6 +90,79 @@ Deno.test("a worker refilling the buffers of batches let go hands on every field
     tape.close();
   }
 });
+
+Deno.test("a tape takes a worker started ahead, even one parsing its trace, as its own", async () => {
+  const expected = lineRecorder();
+  const info = await readTrace(EXCERPT, expected.sink);
+  const { peakLiveBytes } = await boardSizeForTrace(EXCERPT);
+  const siteOps = ["vmalloc"] as const;
+  const other = await Deno.makeTempFile();
+  await Deno.writeTextFile(other, "# pagepile trace 1\ngalloc 0x10 0 24\n");
+  try {
+    // Started only; parsing this trace ahead; parsing another trace, or for other sites.
+    for (const ahead of ["none", "this", "other trace", "other sites"]) {
+      const early = new EarlyWorker();
+      if (ahead === "this") early.parse(EXCERPT, siteOps);
+      if (ahead === "other trace") early.parse(other, siteOps);
+      if (ahead === "other sites") early.parse(EXCERPT, []);
+      // Let it post its first batches before a tape takes it.
+      await new Promise((resume) => setTimeout(resume, 300));
+      const taken: (number | undefined)[] = [];
+      const tape = await TraceTape.open(EXCERPT, {
+        inWorker: true,
+        siteOps,
+        startedWorker: (path, ops) => {
+          const started = early.take(path, ops);
+          taken.push(started?.received?.length);
+          return started;
+        },
+      });
+      try {
+        const got = lineRecorder();
+        await readAll(tape, got.sink);
+        assertEquals(got.lines, expected.lines.map(withSitesOf(siteOps)), ahead);
+        assertEquals(tape.end(), info, ahead);
+        // Counted by the worker, batch by batch: the sizing pass's peak.
+        assertEquals(tape.peak, peakLiveBytes, ahead);
+        assertEquals(taken.length, 1, ahead);
+        if (ahead === "this") assertEquals(taken[0]! > 0, true, `${ahead}: ${taken}`);
+        assertEquals(early.take(EXCERPT, siteOps), undefined, ahead);
+      } finally {
+        tape.close();
+        early.close();
+      }
+    }
+  } finally {
+    await Deno.remove(other);
+  }
+  // A tape parsed here does not ask for one; the worker left is stopped by close.
+  const unused = new EarlyWorker();
+  unused.parse(EXCERPT, siteOps);
+  const here = await TraceTape.open(EXCERPT, {
+    inWorker: false,
+    startedWorker: () => {
+      throw new Error("asked for a worker");
+    },
+  });
+  try {
+    await here.whole();
+    assertEquals(here.peak, peakLiveBytes);
+  } finally {
+    here.close();
+    unused.close();
+  }
+});
+
+/** A lineRecorder line as read with only these ops' call sites. */
+function withSitesOf(ops: readonly string[]): (line: string) => string {
+  return (line) => {
+    if (line.startsWith("problem") || line.startsWith("lost")) return line;
+    const fields = line.split(" ");
+    // line op key size order flags linuxBytes cpu batched pool site name reason
+    if (!ops.includes(fields[1])) fields[10] = "";
+    return fields.join(" ");
+  };
+}
 
 Deno.test("a tape with siteOps carries the call sites of those ops alone", async () => {
   const path = await Deno.makeTempFile();

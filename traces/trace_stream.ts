@@ -10,6 +10,7 @@ import { deliverBatch, type EventBatch } from "./event_batch.ts";
 import { TraceInputError } from "./line_reader.ts";
 import { emptyEvent, type TraceOp, type TraceSink } from "./trace_event.ts";
 import type { TraceInfo } from "./trace_reader.ts";
+import { startTraceWorker } from "./trace_worker_start.ts";
 
 /** Options of {@link streamTrace} and {@link TraceStreamer.stream}. */
 export interface StreamTraceOptions {
@@ -59,9 +60,7 @@ export class TraceStreamer {
   stream(path: string, sink: TraceSink, options: StreamTraceOptions = {}): Promise<TraceInfo> {
     if (this.#busy) return Promise.reject(new Error("TraceStreamer: one trace at a time"));
     this.#busy = true;
-    const worker = this.#worker ??= new Worker(new URL("./trace_worker.ts", import.meta.url), {
-      type: "module",
-    });
+    const worker = this.#worker ??= startTraceWorker();
     const event = emptyEvent();
     return new Promise<TraceInfo>((resolve, reject) => {
       const finish = (outcome: () => void, keep: boolean): void => {

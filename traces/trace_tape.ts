@@ -24,6 +24,9 @@ import { TraceInputError } from "./line_reader.ts";
 import { LiveBytes } from "./live_bytes.ts";
 import type { TraceOp } from "./trace_event.ts";
 import { readTrace, type TraceFormat, type TraceInfo } from "./trace_reader.ts";
+import { startTraceWorker, WORKER_MIN_FILE_BYTES } from "./trace_worker_start.ts";
+
+export { WORKER_MIN_FILE_BYTES };
 
 /** Options of {@link TraceTape}. */
 export interface TraceTapeOptions {
@@ -42,10 +45,20 @@ export interface TraceTapeOptions {
    * with site "" (see BatchEncoderOptions). Default: every op.
    */
   siteOps?: readonly TraceOp[];
+  /**
+   * Gives a parse worker (traces/trace_worker.ts) already started for a tape
+   * of this trace and these call sites, or undefined: a tape parsed in a
+   * worker takes it rather than start one, and owns it from then on (`close`
+   * terminates it). With `received`, the worker already parses this trace
+   * for such a tape, and these are the data of the messages it posted so
+   * far (see EarlyWorker in traces/trace_worker_start.ts). Called only when
+   * the tape parses in a worker.
+   */
+  startedWorker?: (
+    path: string,
+    siteOps: readonly TraceOp[] | undefined,
+  ) => { worker: Worker; received?: unknown[] } | undefined;
 }
-
-/** Traces from this size (as stored, compressed or not) are parsed in a worker by default. */
-export const WORKER_MIN_FILE_BYTES = 2 * 1024 * 1024;
 
 const DEFAULT_BUDGET_BYTES = 64 * 1024 * 1024;
 
@@ -145,16 +158,15 @@ export class TraceTape implements TapeReader {
    */
   static async open(path: string, options: TraceTapeOptions = {}): Promise<TraceTape> {
     const inWorker = options.inWorker ?? await fileBytes(path) >= WORKER_MIN_FILE_BYTES;
-    const worker = inWorker
-      ? new Worker(new URL("./trace_worker.ts", import.meta.url), { type: "module" })
-      : undefined;
+    const started = inWorker ? options.startedWorker?.(path, options.siteOps) : undefined;
+    const worker = inWorker ? started?.worker ?? startTraceWorker() : undefined;
     const tape = new TraceTape(
       options.budgetBytes ?? DEFAULT_BUDGET_BYTES,
       worker,
       options.readWhenWhole ?? false,
     );
     if (worker === undefined) tape.#parseHere(path, options.siteOps);
-    else tape.#listen(worker, path, options.siteOps);
+    else tape.#listen(worker, path, options.siteOps, started?.received);
     return tape;
   }
 
@@ -313,9 +325,17 @@ export class TraceTape implements TapeReader {
     wake?.();
   }
 
-  #listen(worker: Worker, path: string, siteOps: readonly TraceOp[] | undefined): void {
-    worker.onmessage = (message: MessageEvent) => {
-      const data = message.data;
+  /**
+   * Takes the worker's messages; gives it the trace, unless it parses it
+   * already (`received`: what it posted so far, taken first).
+   */
+  #listen(
+    worker: Worker,
+    path: string,
+    siteOps: readonly TraceOp[] | undefined,
+    received: unknown[] | undefined,
+  ): void {
+    const take = (data: MessageEvent["data"]): void => {
       if (data.batch !== undefined) {
         this.bytesRead = data.read;
         this.fileBytes = data.size;
@@ -327,10 +347,15 @@ export class TraceTape implements TapeReader {
         this.#finish({ error: input ? new TraceInputError(text, line, format) : new Error(text) });
       }
     };
+    worker.onmessage = (message: MessageEvent) => take(message.data);
     worker.onerror = (error) => {
       error.preventDefault();
       this.#finish({ error: new Error(`trace reader worker failed: ${error.message}`) });
     };
+    if (received !== undefined) {
+      for (const data of received) take(data);
+      return;
+    }
     // The worker counts the live bytes: this thread is the one that replays.
     worker.postMessage({ path, siteOps, peak: true });
   }

@@ -1,211 +1,62 @@
 /**
  * `deno task replay <trace>`: replays a recorded allocation trace against
- * the firmware and reports correctness, bus cycles and memory.
+ * the firmware and reports correctness, bus cycles and memory (see
+ * replay_command.ts; `--help` says how).
+ *
+ * This module starts the parse worker first, then loads the replay: the
+ * worker's start-up, its module load and the cold start of its parse run on
+ * another core while this thread loads the replayer, the firmware and the
+ * checks (about 130 modules), so that the first events are parsed by the
+ * time the board has booted. The worker starts on the trace the command line
+ * most likely names (likelyTrace); the replay's tape takes it only if that
+ * is its trace, read for the same call sites, and a replay that reads its
+ * trace otherwise (a small trace, parsed here; a board of a given size)
+ * stops it unused.
  * @module
  */
 
-import { parseArgs } from "node:util";
-import { CHECK_MODES, type CheckMode } from "../replay/shadow_memory.ts";
-import { parseByteSize } from "./byte_size.ts";
-import { ProgressBar } from "./progress_bar.ts";
-import { formatReplayReport } from "../replay/replay_report.ts";
-import { replayTrace } from "../replay/replay_trace.ts";
-import { defaultBoardMemory } from "../replay/board_memory.ts";
-import { DesignLoadError, loadDesign } from "../replay/design_loader.ts";
-import { TraceInputError } from "../../traces/line_reader.ts";
-import { openProblem } from "../../traces/input_file.ts";
-import {
-  boardCaches,
-  CACHE_HELP,
-  CACHE_OPTIONS,
-  INTERRUPTED_STATUS,
-  JUDGE_HELP,
-  JUDGE_OPTIONS,
-  judgeValues,
-  stopOnCtrlC,
-  typeCheckDesigns,
-} from "./judge_options.ts";
+import type { TraceOp } from "../../traces/trace_event.ts";
+import { EarlyWorker, WORKER_MIN_FILE_BYTES } from "../../traces/trace_worker_start.ts";
 
-const HELP = `Usage: deno task replay <trace> [options]
+/**
+ * The ops whose call site a replay without the debug options reads
+ * (siteOpsRead(false) in tools/replay/replayer.ts, held equal to this by
+ * tests/replay_cli_test.ts): written out, since importing the replayer
+ * would load the modules this one starts the worker before.
+ */
+export const REPLAY_SITE_OPS: readonly TraceOp[] = ["vmalloc"];
 
-Replays a Linux ftrace kmem trace or a pagepile native trace (plain or gzip)
-against an allocator design's firmware on a simulated board. Every event
-becomes a Kernel call, timed in bus cycles and checked by a shadow model; the
-report lists skipped events by reason (events of a part of the API the design
-lacks included), violations, allocation failures, cycles per operation and
-memory. The exit status is 0 when every check passed, 1 when one failed or the
-trace could not be read (a file that is missing, empty or not a trace gets one
-line saying so, and so does a design file that is no firmware image the board
-can run, or C with no compiler to build it), 2 for bad usage (a design module
-that does not type-check, or C that does not compile, included) or a --strict
-stop, 130 when interrupted with Ctrl-C (what was found so far is reported).
-
-A design is judged, not trusted: a call that throws anything but a refusal
-(a KernelError), spends more than its bus cycles or runs past the watchdog
-ends the replay with a violation naming the call and the line; so does a
-design in C whose call traps (a bus fault, an ebreak) or runs past its
-instructions, naming the pc as function+offset.
-
-Options:
-  --design D         the design: pagepile (default), koowaldah, tlsf, or the path
-                     of a module of your own that exports \`design\`, of a
-                     firmware image (.elf), or of C built into one (.c: with
-                     clang and ld.lld; see the README's "Designs in C")
-  --ram SIZE         board RAM, e.g. 256M or 1G (default: sized from the trace:
-                     2 x its peak live bytes + 16 MiB, to a power of two)
-  --check MODE       full (default): fill and verify whole blocks; light: the
-                     first and last words; off: no pattern and no read-back
-                     of GFP_ZERO memory (bounds, alignment, overlap and the
-                     design's figures are still checked)
-  --audit-every N    run the allocators' consistency audit every N events
-                     (it always runs at the end)
-  --debug            boot the firmware with its debug options: red zones,
-                     poisoning of freed slices and pages, owner tags (the
-                     trace's call sites); what they find is a violation
-  --strict           stop at the first malformed or unknown line, or at the
-                     first bus fault in a Kernel call
-  --stats            print the buddyinfo, slabinfo and vmallocinfo tables at the end
-  --report FILE      also write an HTML report to FILE: the memory map at the
-                     peak and at the end, memory over the trace, bus-cycle
-                     histograms, the tables and the problems (no network needed)
-  --json             print one JSON object on stdout instead of the report:
-                     every figure, table and picture (deno task report turns
-                     it into the HTML report later)
-${CACHE_HELP}
-${JUDGE_HELP}
-  --help             show this
-
-Examples:
-  deno task replay traces/recorded/linux-6.1/fs.trace.gz --check=light
-  deno task replay traces/recorded/linux-6.1/boot.trace.gz --design koowaldah
-  deno task replay traces/recorded/linux-6.1/procs.trace.gz --design ./examples/first_fit.elf
-  deno task replay traces/recorded/linux-6.1/boot.trace.gz --report boot.html
-  deno task replay traces/recorded/linux-6.1/fs.trace.gz --cache cortex-m7-d
-`;
-
-async function main(args: string[]): Promise<number> {
-  let parsed;
+/**
+ * The trace a replay's command line most likely names, for the worker to
+ * start on: its first argument that is neither an option nor perhaps the
+ * value of one (an argument after an option without "=" is not guessed at),
+ * a file of WORKER_MIN_FILE_BYTES or more (a smaller one is parsed on the
+ * replay's thread). None when the replay will not read its trace through a
+ * tape for those call sites (--debug, --ram) or will not read it (--help).
+ * Only a guess: a wrong one costs the worker's first batches, not a wrong
+ * event (see EarlyWorker.take).
+ * @param args the command line's arguments
+ * @returns the path, or undefined
+ */
+export function likelyTrace(args: readonly string[]): string | undefined {
+  const elsewhere = (arg: string) =>
+    arg === "--debug" || arg === "--help" || arg === "--ram" || arg.startsWith("--ram=");
+  if (args.some(elsewhere)) return undefined;
+  const at = args.findIndex((arg) => !arg.startsWith("-"));
+  if (at === -1) return undefined;
+  const before = args[at - 1];
+  if (before !== undefined && !before.includes("=")) return undefined;
   try {
-    parsed = parseArgs({
-      args,
-      allowPositionals: true,
-      options: {
-        design: { type: "string", default: "pagepile" },
-        ram: { type: "string" },
-        check: { type: "string", default: "full" },
-        "audit-every": { type: "string" },
-        strict: { type: "boolean", default: false },
-        debug: { type: "boolean", default: false },
-        stats: { type: "boolean", default: false },
-        json: { type: "boolean", default: false },
-        report: { type: "string" },
-        help: { type: "boolean", default: false },
-        ...JUDGE_OPTIONS,
-        ...CACHE_OPTIONS,
-      },
-    });
-  } catch (error) {
-    return usage((error as Error).message);
+    return Deno.statSync(args[at]).size >= WORKER_MIN_FILE_BYTES ? args[at] : undefined;
+  } catch {
+    return undefined;
   }
-  const { values, positionals } = parsed;
-  if (values.help) {
-    console.log(HELP);
-    return 0;
-  }
-  if (positionals.length !== 1) return usage("give exactly one trace file");
-  const ramBytes = values.ram === undefined ? undefined : parseByteSize(values.ram);
-  if (values.ram !== undefined && ramBytes === undefined) {
-    return usage(`--ram ${values.ram} is not a size (try 256M or 1G)`);
-  }
-  if (!CHECK_MODES.includes(values.check as CheckMode)) {
-    return usage(`--check ${values.check} is not one of ${CHECK_MODES.join(", ")}`);
-  }
-  const auditEvery = values["audit-every"] === undefined ? 0 : Number(values["audit-every"]);
-  if (!Number.isInteger(auditEvery) || auditEvery < 0) {
-    return usage(`--audit-every ${values["audit-every"]} is not a count of events`);
-  }
-  const judge = judgeValues(values);
-  if (typeof judge === "string") return usage(judge);
-  const cache = boardCaches(values);
-  if (typeof cache === "string") {
-    // One line: the spec is what is wrong, not how to call the program.
-    console.error(`replay: ${cache}`);
-    return 2;
-  }
-  let design;
-  try {
-    design = await loadDesign(values.design, { cpuTiming: judge.cpuTiming });
-  } catch (error) {
-    if (!(error instanceof DesignLoadError)) throw error;
-    console.error(`replay: ${error.message}`);
-    return error.kind === "input" ? 1 : 2;
-  }
-  if (judge.typeCheck) {
-    const [typeError] = await typeCheckDesigns([values.design]);
-    if (typeError !== undefined) {
-      console.error(`replay: ${typeError}`);
-      return 2;
-    }
-  }
-  const bar = !values.json && Deno.stderr.isTerminal() ? new ProgressBar() : undefined;
-  const interrupt = stopOnCtrlC();
-  // The report's drawing libraries are loaded only when asked for, and begin
-  // loading now, while the replay waits for the trace's first batches.
-  const htmlReport = values.report === undefined ? undefined : import("../report/html_report.ts");
-  let report;
-  try {
-    report = await replayTrace(positionals[0], {
-      design,
-      ramBytes,
-      cache,
-      check: values.check as CheckMode,
-      auditEvery,
-      strict: values.strict,
-      debug: values.debug,
-      pictures: values.json || values.report !== undefined,
-      boardMemory: defaultBoardMemory(),
-      maxCallCycles: judge.maxCallCycles,
-      maxCallInstructions: judge.maxCallInstructions,
-      watchdogSeconds: judge.watchdogSeconds,
-      maxViolations: judge.maxViolations,
-      signal: interrupt.signal,
-      onProgress: bar && ((read, size, events) => bar.update(read, size, events)),
-    });
-  } catch (error) {
-    interrupt.dispose();
-    bar?.done();
-    if (error instanceof RangeError) return usage(error.message);
-    if (!(error instanceof TraceInputError)) throw error;
-    console.error(`replay: ${error.message}`);
-    return 1;
-  }
-  interrupt.dispose();
-  bar?.done();
-  if (values.json) {
-    console.log(JSON.stringify(report));
-  } else {
-    console.log(formatReplayReport(report, { stats: values.stats }));
-  }
-  if (htmlReport !== undefined && values.report !== undefined) {
-    const { renderHtmlReport } = await htmlReport;
-    try {
-      await Deno.writeTextFile(values.report, renderHtmlReport(report));
-    } catch (error) {
-      console.error(
-        `replay: cannot write the report to ${values.report}: ${openProblem(error, true)}`,
-      );
-      return 1;
-    }
-    console.error(`replay: HTML report written to ${values.report}`);
-  }
-  if (report.stoppedAt?.reason === "interrupted") return INTERRUPTED_STATUS;
-  if (report.stoppedAt?.reason === "strict") return 2;
-  return report.violations > 0 || report.inputError ? 1 : 0;
 }
 
-function usage(message: string): number {
-  console.error(`replay: ${message}\n\n${HELP}`);
-  return 2;
+if (import.meta.main) {
+  const early = new EarlyWorker();
+  const trace = likelyTrace(Deno.args);
+  if (trace !== undefined) early.parse(trace, REPLAY_SITE_OPS);
+  const { main } = await import("./replay_command.ts");
+  Deno.exit(await main(Deno.args, early));
 }
-
-if (import.meta.main) Deno.exit(await main(Deno.args));

@@ -18,7 +18,12 @@ import {
   type TraceInfo,
 } from "../../traces/trace_reader.ts";
 import { streamTrace, type TraceStreamer } from "../../traces/trace_stream.ts";
-import { type TapeReader, TraceTape, WORKER_MIN_FILE_BYTES } from "../../traces/trace_tape.ts";
+import {
+  type TapeReader,
+  TraceTape,
+  type TraceTapeOptions,
+  WORKER_MIN_FILE_BYTES,
+} from "../../traces/trace_tape.ts";
 import { boardForPeak, type BoardSize, boardSizeForTrace } from "./board_size.ts";
 import { recallPeak, rememberPeak } from "./board_memory.ts";
 import {
@@ -100,6 +105,14 @@ export interface ReplayTraceOptions extends CallLimits {
    * the user's cache folder).
    */
   boardMemory?: string;
+  /**
+   * Sized from the trace: gives a parse worker (traces/trace_worker.ts)
+   * already started, perhaps already parsing the trace, for the trace's tape
+   * to take rather than start one (see TraceTapeOptions.startedWorker). The
+   * command line starts it before it loads the replay, so that the first
+   * events are parsed by the time the board has booted.
+   */
+  startedWorker?: TraceTapeOptions["startedWorker"];
   /** Called now and then with file bytes read, file size, and events so far. */
   onProgress?: (bytesRead: number, fileBytes: number, events: number) => void;
 }
@@ -411,6 +424,7 @@ async function replayGrowing(
     const tape = await TraceTape.open(path, {
       budgetBytes: options.tapeBytes,
       siteOps: siteOpsRead(options.debug ?? false),
+      startedWorker: options.startedWorker,
       ...(options.streamer === undefined ? {} : { inWorker: true }),
     });
     // A tape parsed on this thread is read once whole: starting over would cost this thread.

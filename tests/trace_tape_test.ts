@@ -226,8 +226,20 @@ Deno.test("a tape of a file that is no trace ends in the reader's input error", 
   const path = await Deno.makeTempFile();
   try {
     await Deno.writeTextFile(path, "no trace here\n");
-    for (const inWorker of [false, true]) {
-      const tape = await TraceTape.open(path, { inWorker });
+    const messages: string[] = [];
+    // Parsed here, in a worker of its own, in a worker started ahead that
+    // found the error before the tape took it.
+    for (const where of ["here", "worker", "early worker"]) {
+      const early = new EarlyWorker();
+      if (where === "early worker") {
+        early.parse(path, []);
+        await new Promise((resume) => setTimeout(resume, 300));
+      }
+      const tape = await TraceTape.open(path, {
+        inWorker: where !== "here",
+        siteOps: [],
+        startedWorker: (p, ops) => early.take(p, ops),
+      });
       try {
         await tape.whole();
         let error: unknown;
@@ -236,12 +248,15 @@ Deno.test("a tape of a file that is no trace ends in the reader's input error", 
         } catch (e) {
           error = e;
         }
-        assertEquals(error instanceof TraceInputError, true, String(error));
+        assertEquals(error instanceof TraceInputError, true, `${where}: ${error}`);
         assertEquals(tape.ended, undefined);
+        messages.push((error as Error).message);
       } finally {
         tape.close();
+        early.close();
       }
     }
+    assertEquals(messages, [messages[0], messages[0], messages[0]]);
   } finally {
     await Deno.remove(path);
   }

@@ -134,3 +134,49 @@ Deno.test("boards are remembered in a file that may be missing, damaged or unwri
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("a strict replay that stops with the parse 8 batches ahead reads the rest to its end", async () => {
+  // The replay spends 300 ms after each stretch of batches it read from the
+  // 48,000th event on: meanwhile the parse goes up to 8 batches ahead and
+  // waits (a budget of one byte keeps nothing ahead), and the replay stops
+  // at the bad line (the 79,802nd event) among them. To read on for the peak
+  // it must let those go first, or the parse waits for them and the replay
+  // for the parse's next batch, for ever (seen once in a suite run on a
+  // loaded machine). Whether the parse is 8 batches ahead at the stop
+  // depends on the threads' timing, so the replay runs 3 times: before the
+  // fix, 1 run in 2 to 3 hung.
+  await withTrace(lateGrowth(true), async (path) => {
+    const memory = await Deno.makeTempFile({ suffix: ".json" });
+    // The board remembered: one replay from the start on the right board.
+    await rememberPeak(memory, path, (await boardSizeForTrace(path)).peakLiveBytes);
+    const streamer = new TraceStreamer();
+    const slowBeforeTheStop = (_read: number, _size: number, events: number): void => {
+      if (events < 48_000 || events >= 79_802) return;
+      const start = performance.now();
+      while (performance.now() - start < 300);
+    };
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    try {
+      for (let run = 0; run < 3; run++) {
+        const replay = replayTrace(path, {
+          boardMemory: memory,
+          streamer,
+          tapeBytes: 1,
+          strict: true,
+          onProgress: slowBeforeTheStop,
+        });
+        const hung = new Promise<never>((_, reject) => {
+          timer = setTimeout(() => reject(new Error(`run ${run}: no end within 30 s`)), 30_000);
+        });
+        const report = await Promise.race([replay, hung]);
+        clearTimeout(timer);
+        assertEquals(report.stoppedAt?.reason, "strict");
+        assertEquals(report.ramBytes, 64 * 1024 * 1024, "the board of the whole trace's peak");
+      }
+    } finally {
+      clearTimeout(timer);
+      streamer.close();
+      await Deno.remove(memory);
+    }
+  });
+});

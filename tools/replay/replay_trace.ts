@@ -567,8 +567,13 @@ function pauseForSignals(): Promise<void> {
   return new Promise((resume) => setTimeout(resume, 1));
 }
 
-/** Reads the rest of a tape without replaying it, keeping what its budget allows. */
+/**
+ * Reads the rest of a tape without replaying it, keeping what its budget
+ * allows. The batches a replay stopped among are let go first: past the
+ * budget the parse waits for them to be read, and would wait for ever.
+ */
 async function skipToEnd(tape: TapeReader): Promise<void> {
+  tape.consumed(tape.length);
   for (let i = tape.length; (await tape.next(i)) !== undefined; i++) tape.consumed(i + 1);
 }
 

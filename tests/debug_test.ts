@@ -3,7 +3,7 @@
 // bus cycles.
 
 import { assertEquals } from "./_assert.ts";
-import { Board, boot, GFP_KERNEL, type Kernel, PAGE_SIZE } from "../mod.ts";
+import { Board, boot, GFP_KERNEL, type Kernel, PAGE_SIZE, RAM_BASE } from "../mod.ts";
 
 const MiB = 1024 * 1024;
 
@@ -89,6 +89,24 @@ Deno.test("page poisoning: a write to a freed page is reported when the page is 
   const fresh = k.get_pages(GFP_KERNEL, 0);
   assertEquals(k.board.read32(fresh), 0x6B6B6B6B);
   assertEquals(k.debugReports(), 1);
+});
+
+Deno.test("page poisoning: a large block cut from adjacent free piles has each pile checked", () => {
+  const k = boot(new Board({ ramBytes: MiB }), { debug: true });
+  const taken: number[] = [];
+  for (let a = k.get_page(GFP_KERNEL); a !== 0; a = k.get_page(GFP_KERNEL)) taken.push(a);
+  taken.sort((a, b) => a - b);
+  // Pages 1, 2 and 3 of a group of four free again: an order-0 and an order-1 pile, no order 2.
+  const at = taken.findIndex((addr) => ((addr - RAM_BASE) / PAGE_SIZE) % 4 === 1);
+  const three = taken.splice(at, 3);
+  three.forEach((addr) => k.put_page(addr));
+  k.board.write8(three[1] + 5, 0);
+  assertEquals(k.galloc(GFP_KERNEL, 3 * PAGE_SIZE - 64), three[0]);
+  assertEquals(bugs(k), [
+    `pagepile: BUG page poison overwritten at ${hex(three[1] + 5)} ` +
+    `(order-1 pile ${hex(three[1])}): written after it was freed`,
+  ]);
+  assertEquals(k.audit(), []);
 });
 
 Deno.test("the debug options cost bus cycles, and only where they are on", () => {

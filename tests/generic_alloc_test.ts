@@ -100,6 +100,44 @@ Deno.test("galloc() takes exactly the pages a large request needs and gives the 
   allPagesBack(k);
 });
 
+Deno.test("galloc() cuts a large block from adjacent free piles when no pile is large enough", () => {
+  const board = new Board({ ramBytes: 2 * MiB });
+  const k = boot(board);
+  const taken: number[] = [];
+  for (let a = k.get_page(GFP_KERNEL); a !== 0; a = k.get_page(GFP_KERNEL)) taken.push(a);
+  taken.sort((a, b) => a - b);
+  const indexOf = (addr: number): number => (addr - RAM_BASE) / PAGE_SIZE;
+  // Free pages [s, s + 12) with s one past a multiple of 16: piles of order 0, 1, 2, 2 and 0
+  // (17, 18-19, 20-23, 24-27, 28), no two of them buddies, and none of order 4.
+  const at = taken.findIndex((addr) => indexOf(addr) % 16 === 1);
+  const stretch = taken.splice(at, 12);
+  assertEquals(indexOf(stretch[11]) - indexOf(stretch[0]), 11);
+  for (const addr of stretch) {
+    board.fill32(addr, PAGE_SIZE / 4, 0xDEADBEEF);
+    k.put_page(addr);
+  }
+  assertEquals(k.stats().pages.freeByOrder.slice(0, 4), [2, 1, 2, 0]);
+  // Two stretches of 6, apart: 12 pages free, but no 12 adjacent ones: refused, nothing changed.
+  const apart = [...taken.splice(taken.length - 6, 6), ...taken.splice(0, 6)];
+  apart.forEach((addr) => k.put_page(addr));
+  const before = k.stats().pages;
+  assertEquals(k.galloc(GFP_KERNEL, 13 * PAGE_SIZE), 0);
+  assertEquals(k.stats().pages, before);
+  assertEquals(k.audit(), []);
+  // 12 pages: the first stretch, zeroed, its 12 pages taken and no more.
+  const block = k.galloc(GFP_KERNEL | GFP_ZERO, 12 * PAGE_SIZE - 100);
+  assertEquals(block, stretch[0]);
+  assertEquals(k.gsize(block), 12 * PAGE_SIZE);
+  assertEquals(k.stats().pages.free, before.free - 12);
+  for (let a = block; a < block + 12 * PAGE_SIZE; a += 4) assertEquals(board.read32(a), 0);
+  assertEquals(k.audit(), []);
+  // Freed, the run (aligned piles of 1, 2, 4, 4 and 1 pages) merges back like any other.
+  k.gfree(block);
+  assertEquals(k.stats().pages.free, before.free);
+  taken.forEach((addr) => k.put_page(addr));
+  allPagesBack(k);
+});
+
 Deno.test("galloc(flags, 0) returns ZERO_SIZE_PTR, which gfree accepts and any access faults on", () => {
   const board = new Board({ ramBytes: 1 * MiB });
   const k = boot(board);

@@ -324,35 +324,72 @@ export class PageAllocator {
    * Allocates exactly `pages` contiguous pages (1..2^MAX_ORDER), as Linux's
    * alloc_pages_exact: takes a pile of the next power of two, keeps a run of
    * aligned piles of the sizes of `pages`' binary digits, largest first, and
-   * gives the rest back. The run's first struct page records its length in
-   * its first private word (the other piles' hold 0). O(MAX_ORDER).
+   * gives the rest back. O(MAX_ORDER). When no pile that large is free, the
+   * run is cut from the first stretch of adjacent free piles long enough (see
+   * {@link #takeStretch}): what would otherwise fail for fragmentation. The
+   * run's first struct page records its length in its first private word
+   * (the other piles' hold 0).
    * @returns the run's first struct page, or 0
    */
   allocRun(flags: number, pages: number, owner: number): number {
     const order = Math.ceil(Math.log2(pages));
     const page = this.alloc(flags & ~GFP_ZERO, order, owner);
-    if (page === 0) return 0;
+    let first: number;
+    let end: number;
+    if (page !== 0) {
+      first = this.#indexOf(page);
+      end = first + (1 << order);
+    } else {
+      const stretch = this.#takeStretch(this.#zonelist(flags), pages);
+      if (stretch === undefined) return 0;
+      [first, end] = stretch;
+    }
     const bus = this.#bus;
-    const first = this.#indexOf(page);
-    const zone = this.#zoneOf(first);
-    // Keep [first, first + pages) as piles, largest first: each is aligned to its size.
-    let index = first;
-    for (let o = order; o >= 0; o--) {
-      if ((pages & (1 << o)) === 0) continue;
+    for (const [index, o] of tile(first, first + pages, 0)) {
       bus.write32(this.#pageAt(index) + PG_FLAGS, pageFlags(PageState.ALLOCATED, o, owner));
       bus.write32(this.#pageAt(index) + PG_PRIVATE, index === first ? pages : 0);
-      index += 1 << o;
     }
-    // Give the tail back as the largest aligned piles that fit.
-    const end = first + (1 << order);
-    while (index < end) {
-      let o = 0;
-      while (index % (2 << o) === 0 && index + (2 << o) <= end) o++;
-      this.#freeToZone(zone, index, o);
-      index += 1 << o;
+    const zone = this.#zoneOf(first);
+    for (const [index, o] of tile(first + pages, end, 0)) this.#freeToZone(zone, index, o);
+    if (flags & GFP_ZERO) this.#zero(this.#addrAt(first), 0, pages);
+    return this.#pageAt(first);
+  }
+
+  /**
+   * The first stretch of adjacent free piles holding `pages` pages, taken
+   * off the free lists (its pages no longer counted free), as [first page
+   * index, index past its last pile]. Each free pile of an order below the
+   * run's power of two is tried as a stretch's start, from the highest
+   * order down, and the piles after it are read until one is not free.
+   * O(free piles x pages) reads: paid only by a run no single pile can hold.
+   */
+  #takeStretch(zonelist: readonly ZoneHandle[], pages: number): [number, number] | undefined {
+    const bus = this.#bus;
+    for (const zone of zonelist) {
+      for (let order = Math.ceil(Math.log2(pages)) - 1; order >= 0; order--) {
+        for (const page of this.#freeListPiles(zone, order)) {
+          const first = this.#indexOf(page);
+          let end = first + (1 << order);
+          while (end - first < pages && end < zone.end) {
+            const flags = bus.read32(this.#pageAt(end) + PG_FLAGS);
+            if (flags !== pageFlags(PageState.FREE, flagsOrder(flags), PageOwner.NONE)) break;
+            end += 1 << flagsOrder(flags);
+          }
+          if (end - first < pages) continue;
+          for (let index = first; index < end;) {
+            const o = flagsOrder(bus.read32(this.#pageAt(index) + PG_FLAGS));
+            if (this.#poison) this.#checkPoison(this.#pageAt(index), o);
+            this.#unlink(zone, this.#pageAt(index), o);
+            bus.write32(this.#pageAt(index) + PG_FLAGS, 0);
+            index += 1 << o;
+          }
+          const nrFree = zone.record + Z_NR_FREE;
+          bus.write32(nrFree, bus.read32(nrFree) - (end - first));
+          return [first, end];
+        }
+      }
     }
-    if (flags & GFP_ZERO) this.#zero(this.pageToAddr(page), 0, pages);
-    return page;
+    return undefined;
   }
 
   /** The length in pages of the run `page` starts, checked as {@link freeRun} checks it. */
@@ -372,18 +409,12 @@ export class PageAllocator {
   /** Frees a run that {@link allocRun} made, pile by pile (each merges with its buddies). */
   freeRun(page: number, owner: number): void {
     const pages = this.runPages(page, owner);
-    let index = this.#indexOf(page);
-    const piles: [number, number][] = [];
-    for (let o = MAX_ORDER; o >= 0; o--) {
-      if (pages & (1 << o)) {
-        piles.push([index, o]);
-        index += 1 << o;
-      }
-    }
+    const first = this.#indexOf(page);
     if (this.#poison) {
       this.#bus.fill32(this.pageToAddr(page), (pages * this.layout.pageSize) / 4, POISON_FREE);
     }
-    for (const [start, o] of piles) this.#freeToZone(this.#zoneOf(start), start, o);
+    const zone = this.#zoneOf(first);
+    for (const [index, o] of tile(first, first + pages, 0)) this.#freeToZone(zone, index, o);
   }
 
   /** The physical address of the page a struct page describes. */
@@ -868,7 +899,12 @@ export function formatZones(bus: Board, layout: PageAllocatorLayout): void {
   }
 }
 
-/** Splits [start, end) into the largest piles aligned relative to `base`. */
+/**
+ * Splits [start, end) into the largest piles aligned relative to `base`, from
+ * `start` up: the free RAM of a zone at boot; a run's piles (from a pile
+ * aligned to the run's power of two: its binary digits, largest first) and
+ * the pages given back after it.
+ */
 function tile(start: number, end: number, base: number): [number, number][] {
   const piles: [number, number][] = [];
   let index = start;

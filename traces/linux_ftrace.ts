@@ -392,39 +392,10 @@ export class LinuxTraceParser {
       while (c[at] > 32) at++;
       while (at < end && c[at] !== 32) at++;
     }
-    const kmem = this.#kmem;
-    const kind = event.kind;
-    if (kind >= PAGE_ALLOC) {
-      const pfn = values[0];
-      const order = values[1];
-      if (pfn < 0 || order < 0 || order > MAX_TRACE_ORDER) return false;
-      this.#time(time);
-      if (kind === PAGE_ALLOC) kmem.pageAlloc(line, cpu, pfn, order, values[2]);
-      else kmem.pageFree(line, cpu, pfn, order, kind === PAGE_FREE_BATCHED);
-      return true;
-    }
-    const ptr = values[1];
-    if (ptr < 0) return false;
-    const site = this.#sites[kind] ? this.#strings.slice(text, c, vs[0], ve[0]) : "";
-    if (kind === KFREE) {
-      this.#time(time);
-      kmem.kfree(line, cpu, ptr, site);
-      return true;
-    }
-    if (kind === CACHE_FREE) {
-      this.#time(time);
-      kmem.cacheFree(line, cpu, ptr, site, this.#strings.slice(text, c, vs[2], ve[2]));
-      return true;
-    }
-    const bytesReq = values[2];
-    const bytesAlloc = values[3];
-    if (bytesReq < 0 || bytesAlloc < 0) return false;
+    // The time is kept once the event is handed on: #deliver, too long for
+    // V8 to inline, takes no fractional number, which a call would box.
+    if (!this.#deliver(text, c, event.kind, cpu, line)) return false;
     this.#time(time);
-    if (kind === KMALLOC) {
-      kmem.kmalloc(line, cpu, ptr, bytesReq, bytesAlloc, values[4], site);
-    } else {
-      kmem.cacheAlloc(line, cpu, ptr, bytesReq, bytesAlloc, site, this.#pool(text, c, bytesReq));
-    }
     return true;
   }
 
@@ -432,9 +403,56 @@ export class LinuxTraceParser {
   readonly #values = new Float64Array(8);
 
   /**
+   * Hands on the event of kind `kind` (KMALLOC...) from the values of its
+   * fields in #values and their spans in #valueStart and #valueEnd, by the
+   * index of their keys in its FastEvent; false, having done nothing, when
+   * one it reads is malformed (-1) or the order is above MAX_TRACE_ORDER.
+   * #fast and #fieldsAnyOrder both end here, so that a line is handed on
+   * the same whichever order its fields come in.
+   */
+  #deliver(
+    text: string,
+    c: Uint8Array,
+    kind: number,
+    cpu: number,
+    line: number,
+  ): boolean {
+    const values = this.#values;
+    const kmem = this.#kmem;
+    if (kind >= PAGE_ALLOC) {
+      const pfn = values[0];
+      const order = values[1];
+      if (pfn < 0 || order < 0 || order > MAX_TRACE_ORDER) return false;
+      if (kind === PAGE_ALLOC) kmem.pageAlloc(line, cpu, pfn, order, values[2]);
+      else kmem.pageFree(line, cpu, pfn, order, kind === PAGE_FREE_BATCHED);
+      return true;
+    }
+    // The sizes of an allocation (KMALLOC and CACHE_ALLOC, numbered first);
+    // a free's slots 2 and 3 go unread.
+    const ptr = values[1];
+    const bytesReq = values[2];
+    const bytesAlloc = values[3];
+    if (ptr < 0 || kind <= CACHE_ALLOC && (bytesReq < 0 || bytesAlloc < 0)) return false;
+    const vs = this.#valueStart;
+    const ve = this.#valueEnd;
+    const strings = this.#strings;
+    const site = this.#sites[kind] ? strings.slice(text, c, vs[0], ve[0]) : "";
+    if (kind === KFREE) kmem.kfree(line, cpu, ptr, site);
+    else if (kind === CACHE_FREE) {
+      kmem.cacheFree(line, cpu, ptr, site, strings.slice(text, c, vs[2], ve[2]));
+    } else if (kind === KMALLOC) {
+      kmem.kmalloc(line, cpu, ptr, bytesReq, bytesAlloc, values[4], site);
+    } else {
+      kmem.cacheAlloc(line, cpu, ptr, bytesReq, bytesAlloc, site, this.#pool(text, c, bytesReq));
+    }
+    return true;
+  }
+
+  /**
    * The rest of the fast path for a line whose fields are not in the
    * order of event.keys: each found as fieldValue finds it (#findFields),
-   * then read.
+   * its value read into #values as #fast reads it in its walk (hexKeyIn,
+   * `(nil)` for a NULL ptr; countIn; gfpFlagsIn), then handed to #deliver.
    */
   #fieldsAnyOrder(
     text: string,
@@ -446,42 +464,24 @@ export class LinuxTraceParser {
     time: number,
     line: number,
   ): boolean {
-    if (!this.#findFields(text, c, fields, end, event.keys)) return false;
+    const keys = event.keys;
+    if (!this.#findFields(text, c, fields, end, keys)) return false;
     const vs = this.#valueStart;
     const ve = this.#valueEnd;
-    const kmem = this.#kmem;
-    const kind = event.kind;
-    if (kind >= PAGE_ALLOC) {
-      const pfn = hexKeyIn(c, vs[0], ve[0]);
-      const order = countIn(c, vs[1], ve[1]);
-      if (pfn < 0 || order < 0 || order > MAX_TRACE_ORDER) return false;
-      this.#time(time);
-      if (kind === PAGE_ALLOC) kmem.pageAlloc(line, cpu, pfn, order, gfpFlagsIn(c, vs[2], ve[2]));
-      else kmem.pageFree(line, cpu, pfn, order, kind === PAGE_FREE_BATCHED);
-      return true;
+    const values = this.#values;
+    for (let k = 0; k < keys.length; k++) {
+      const from = vs[k];
+      const to = ve[k];
+      const valueKind = event.values[k];
+      if (valueKind === HEX_VALUE) {
+        values[k] = keys[k] === PTR_KEY && to - from === 5 && isNil(c, from)
+          ? 0
+          : hexKeyIn(c, from, to);
+      } else if (valueKind === COUNT_VALUE) values[k] = countIn(c, from, to);
+      else if (valueKind === GFP_VALUE) values[k] = gfpFlagsIn(c, from, to);
     }
-    const ptr = ve[1] - vs[1] === 5 && isNil(c, vs[1]) ? 0 : hexKeyIn(c, vs[1], ve[1]);
-    if (ptr < 0) return false;
-    const site = this.#sites[kind] ? this.#strings.slice(text, c, vs[0], ve[0]) : "";
-    if (kind === KFREE) {
-      this.#time(time);
-      kmem.kfree(line, cpu, ptr, site);
-      return true;
-    }
-    if (kind === CACHE_FREE) {
-      this.#time(time);
-      kmem.cacheFree(line, cpu, ptr, site, this.#strings.slice(text, c, vs[2], ve[2]));
-      return true;
-    }
-    const bytesReq = countIn(c, vs[2], ve[2]);
-    const bytesAlloc = countIn(c, vs[3], ve[3]);
-    if (bytesReq < 0 || bytesAlloc < 0) return false;
+    if (!this.#deliver(text, c, event.kind, cpu, line)) return false;
     this.#time(time);
-    if (kind === KMALLOC) {
-      kmem.kmalloc(line, cpu, ptr, bytesReq, bytesAlloc, gfpFlagsIn(c, vs[4], ve[4]), site);
-    } else {
-      kmem.cacheAlloc(line, cpu, ptr, bytesReq, bytesAlloc, site, this.#pool(text, c, bytesReq));
-    }
     return true;
   }
 

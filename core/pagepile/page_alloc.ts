@@ -710,9 +710,17 @@ export class PageAllocator {
     return page;
   }
 
+  /**
+   * Frees a pile of `order` at page `index`: merges it with its free buddy
+   * while it has one, then pushes it. The zone's nonempty bits are read and
+   * written once at the end, when a list emptied or filled (as an
+   * allocation's splits do): a merge of n levels that empties n lists costs
+   * 2 accesses for the bits, not 2n.
+   */
   #freeToZone(zone: ZoneHandle, index: number, order: number): void {
     const bus = this.#bus;
     const pages = 1 << order;
+    let emptied = 0;
     bus.write32(this.#pageAt(index) + PG_FLAGS, 0);
     while (order < MAX_ORDER) {
       const buddy = index ^ (1 << order);
@@ -720,18 +728,26 @@ export class PageAllocator {
       const buddyPage = this.#pageAt(buddy);
       const buddyFlags = bus.read32(buddyPage + PG_FLAGS);
       if (buddyFlags !== pageFlags(PageState.FREE, order, PageOwner.NONE)) break;
-      this.#unlink(zone, buddyPage, order);
+      if (this.#unlinkFree(zone, buddyPage, order)) emptied |= 1 << order;
       bus.write32(buddyPage + PG_FLAGS, 0);
       index = Math.min(index, buddy);
       order++;
     }
-    this.#pushFree(zone, this.#pageAt(index), order);
+    const filled = this.#pushFree(zone, this.#pageAt(index), order) ? 1 << order : 0;
+    if ((emptied | filled) !== 0) {
+      const word = zone.record + Z_NONEMPTY;
+      bus.write32(word, (bus.read32(word) & ~emptied) | filled);
+    }
     const nrFree = zone.record + Z_NR_FREE;
     bus.write32(nrFree, bus.read32(nrFree) + pages);
   }
 
-  /** Marks `page` as a free pile of `order` and puts it at the head of its list. */
-  #pushFree(zone: ZoneHandle, page: number, order: number): void {
+  /**
+   * Marks `page` as a free pile of `order` and puts it at the head of its
+   * list. Leaves the nonempty bits to the caller.
+   * @returns whether the list was empty (its nonempty bit is to be set)
+   */
+  #pushFree(zone: ZoneHandle, page: number, order: number): boolean {
     const bus = this.#bus;
     const area = freeArea(zone, order);
     const head = bus.read32(area + FA_HEAD);
@@ -739,12 +755,20 @@ export class PageAllocator {
     bus.write32(page + PG_NEXT, head);
     bus.write32(page + PG_PREV, 0);
     if (head !== 0) bus.write32(head + PG_PREV, page);
-    else this.#setNonempty(zone, order, true);
     bus.write32(area + FA_HEAD, page);
+    return head === 0;
   }
 
   /** Takes `page` off the free list of `order`; O(1) through its prev link. */
   #unlink(zone: ZoneHandle, page: number, order: number): void {
+    if (this.#unlinkFree(zone, page, order)) this.#clearNonempty(zone, order);
+  }
+
+  /**
+   * {@link #unlink} but for the nonempty bits, left to the caller.
+   * @returns whether `page` was its list's only pile (its bit is to be cleared)
+   */
+  #unlinkFree(zone: ZoneHandle, page: number, order: number): boolean {
     const bus = this.#bus;
     const area = freeArea(zone, order);
     const next = bus.read32(page + PG_NEXT);
@@ -752,15 +776,14 @@ export class PageAllocator {
     if (prev !== 0) bus.write32(prev + PG_NEXT, next);
     else bus.write32(area + FA_HEAD, next);
     if (next !== 0) bus.write32(next + PG_PREV, prev);
-    else if (prev === 0) this.#setNonempty(zone, order, false); // it was the only pile
+    return next === 0 && prev === 0;
   }
 
-  /** Sets or clears the zone's nonempty bit of `order`. */
-  #setNonempty(zone: ZoneHandle, order: number, set: boolean): void {
+  /** Clears the zone's nonempty bit of `order`. */
+  #clearNonempty(zone: ZoneHandle, order: number): void {
     const bus = this.#bus;
     const word = zone.record + Z_NONEMPTY;
-    const bits = bus.read32(word);
-    bus.write32(word, set ? bits | (1 << order) : bits & ~(1 << order));
+    bus.write32(word, bus.read32(word) & ~(1 << order));
   }
 
   /** Zeroes 2^order pages at `addr` (or `pages` pages, when given). */

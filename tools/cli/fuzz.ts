@@ -9,10 +9,9 @@
 import fc from "fast-check";
 import { parseArgs } from "node:util";
 import { type FuzzOp, fuzzOp, runFuzzOps } from "../fuzz/kernel_fuzz.ts";
-import { DesignLoadError, isImageSpec, loadDesign } from "../replay/design_loader.ts";
+import { isImageSpec } from "../replay/design_loader.ts";
 import { pagepileDesign } from "../../core/pagepile/design.ts";
-import type { Design } from "../../core/firmware.ts";
-import { JUDGE_OPTIONS, judgeValues, typeCheckDesigns } from "./judge_options.ts";
+import { JUDGE_OPTIONS, judgeValues, loadJudgedDesign } from "./judge_options.ts";
 import { CPU_TIMINGS } from "../../core/image/image_design.ts";
 
 const HELP = `Usage: deno task fuzz [--design D] [--steps N] [--seed S] [--path P] [--cpu-timing T]
@@ -77,21 +76,8 @@ async function main(args: string[]): Promise<number> {
   if (!Number.isInteger(seed)) return usage(`--seed ${values.seed} is not an integer`);
   const judge = judgeValues({ "no-check": values["no-check"], "cpu-timing": values["cpu-timing"] });
   if (typeof judge === "string") return usage(judge);
-  let design: Design;
-  try {
-    design = await loadDesign(values.design, { cpuTiming: judge.cpuTiming });
-  } catch (error) {
-    if (!(error instanceof DesignLoadError)) throw error;
-    console.error(`fuzz: ${error.message}`);
-    return error.kind === "input" ? 1 : 2;
-  }
-  if (judge.typeCheck) {
-    const [typeError] = await typeCheckDesigns([values.design]);
-    if (typeError !== undefined) {
-      console.error(`fuzz: ${typeError}`);
-      return 2;
-    }
-  }
+  const design = await loadJudgedDesign("fuzz", values.design, judge);
+  if (typeof design === "number") return design;
   // Misuse only for the design that promises to refuse it: for the others those steps are idle.
   const misuse = design === pagepileDesign;
   const step: fc.Arbitrary<FuzzOp> = misuse ? fuzzOp : fuzzOp.filter((op) => op.kind !== "misuse");

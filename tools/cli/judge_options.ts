@@ -8,7 +8,8 @@
 
 import { DEFAULT_MAX_CALL_CYCLES, DEFAULT_WATCHDOG_SECONDS } from "../replay/call_guard.ts";
 import { typeCheckDesign } from "../replay/design_types.ts";
-import { isImageSpec } from "../replay/design_loader.ts";
+import { DesignLoadError, isImageSpec, loadDesign } from "../replay/design_loader.ts";
+import type { Design } from "../../core/firmware.ts";
 import { DESIGNS } from "../../core/designs.ts";
 import { CPU_TIMINGS } from "../../core/image/image_design.ts";
 import { IMAGE_CALL_INSTRUCTIONS } from "../../core/image/image_firmware.ts";
@@ -120,6 +121,40 @@ export async function typeCheckDesigns(specs: string[]): Promise<string[]> {
   );
   const found = await Promise.all(modules.map((path) => typeCheckDesign(path)));
   return found.filter((line): line is string => line !== undefined);
+}
+
+/**
+ * Loads the one design a command judges (`replay`, `fuzz`), type-checking
+ * its module unless --no-check said not to. What goes wrong is one line on
+ * stderr, after the command's name.
+ * @param command the command's name, to begin the line with
+ * @param spec the design's name or path
+ * @param judge the judging options given
+ * @returns the design, or the exit status: 1 for a file that is no design
+ *   (DesignLoadError's "input"), 2 for bad usage (a module that does not
+ *   type-check included)
+ */
+export async function loadJudgedDesign(
+  command: string,
+  spec: string,
+  judge: JudgeValues,
+): Promise<Design | number> {
+  let design: Design;
+  try {
+    design = await loadDesign(spec, { cpuTiming: judge.cpuTiming });
+  } catch (error) {
+    if (!(error instanceof DesignLoadError)) throw error;
+    console.error(`${command}: ${error.message}`);
+    return error.kind === "input" ? 1 : 2;
+  }
+  if (judge.typeCheck) {
+    const [typeError] = await typeCheckDesigns([spec]);
+    if (typeError !== undefined) {
+      console.error(`${command}: ${typeError}`);
+      return 2;
+    }
+  }
+  return design;
 }
 
 /**

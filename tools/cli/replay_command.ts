@@ -12,7 +12,6 @@ import { ProgressBar } from "./progress_bar.ts";
 import { formatReplayReport } from "../replay/replay_report.ts";
 import { replayTrace } from "../replay/replay_trace.ts";
 import { defaultBoardMemory } from "../replay/board_memory.ts";
-import { DesignLoadError, loadDesign } from "../replay/design_loader.ts";
 import { TraceInputError } from "../../traces/line_reader.ts";
 import { openProblem } from "../../traces/input_file.ts";
 import type { EarlyWorker } from "../../traces/trace_worker_start.ts";
@@ -24,8 +23,8 @@ import {
   JUDGE_HELP,
   JUDGE_OPTIONS,
   judgeValues,
+  loadJudgedDesign,
   stopOnCtrlC,
-  typeCheckDesigns,
 } from "./judge_options.ts";
 
 const HELP = `Usage: deno task replay <trace> [options]
@@ -149,21 +148,8 @@ async function run(args: string[], early: EarlyWorker | undefined): Promise<numb
     console.error(`replay: ${cache}`);
     return 2;
   }
-  let design;
-  try {
-    design = await loadDesign(values.design, { cpuTiming: judge.cpuTiming });
-  } catch (error) {
-    if (!(error instanceof DesignLoadError)) throw error;
-    console.error(`replay: ${error.message}`);
-    return error.kind === "input" ? 1 : 2;
-  }
-  if (judge.typeCheck) {
-    const [typeError] = await typeCheckDesigns([values.design]);
-    if (typeError !== undefined) {
-      console.error(`replay: ${typeError}`);
-      return 2;
-    }
-  }
+  const design = await loadJudgedDesign("replay", values.design, judge);
+  if (typeof design === "number") return design;
   const bar = !values.json && Deno.stderr.isTerminal() ? new ProgressBar() : undefined;
   const interrupt = stopOnCtrlC();
   // The report's drawing libraries are loaded only when asked for, and begin

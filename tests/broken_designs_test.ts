@@ -8,6 +8,7 @@ import { fileURLToPath } from "node:url";
 import {
   type Design,
   GFP_ZERO,
+  InvalidArgumentError,
   loadDesign,
   readTrace,
   replayTrace,
@@ -218,6 +219,35 @@ Deno.test("a design that throws ends the replay cleanly, naming the call, the li
       `FAILED: 1 violations; stopped (the design broke) at line ${line}`,
     ),
     true,
+  );
+});
+
+Deno.test("a design that refuses valid calls, blaming their arguments, gets a violation each, never an invalid event", async () => {
+  // Refusing with the error the API keeps for bad arguments does not make
+  // them the trace's fault: the replayer checks the arguments itself.
+  const refuses = faultyDesign("refuses", "first-fit refusing pools and large gallocs", (real) => ({
+    galloc(flags: number, size: number): number {
+      if (size > 512) throw new InvalidArgumentError(`size ${size} is out of range`);
+      return real.galloc(flags, size);
+    },
+    slice_pool_create(): null {
+      throw new InvalidArgumentError("no pools");
+    },
+  }));
+  const report = await replayTrace(EXCERPT, { design: refuses });
+  const large = await linesOf(EXCERPT, "galloc", (e) => e.size > 512);
+  const pools = await linesOf(EXCERPT, "slice_pool_create");
+  assertEquals(large.length > 0 && pools.length > 0, true, "the excerpt has both");
+  assertEquals(report.violations, large.length + pools.length);
+  assertEquals(report.problems.count, 0);
+  assertEquals(report.skipped["invalid event (listed under problems)"], undefined);
+  const [first] = report.violationList;
+  assertEquals(first.line, Math.min(large[0], pools[0]));
+  assertEquals(
+    /^(slice_pool_create was refused: no pools|galloc was refused: size \d+ is out of range)$/
+      .test(first.message),
+    true,
+    first.message,
   );
 });
 

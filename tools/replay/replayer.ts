@@ -29,7 +29,7 @@ import { hex32 } from "../../hw/hex.ts";
 import { CYCLE_COUNTER_BASE, MMU_BASE, PAGE_SIZE } from "../../hw/memory_map.ts";
 import { MMU_TLB_HITS, MMU_TLB_MISSES } from "../../hw/mmu.ts";
 import { MMIO_ACCESS_CYCLES } from "../../hw/timing.ts";
-import { InvalidArgumentError, KernelError, PoolBusyError } from "../../core/errors.ts";
+import { KernelError, PoolBusyError } from "../../core/errors.ts";
 import { GFP_ZERO } from "../../core/gfp.ts";
 import {
   type Design,
@@ -54,6 +54,7 @@ import { KeyTable } from "../../traces/key_table.ts";
 import { MemoryTimeline, type ReplayPictures } from "./memory_timeline.ts";
 import { CallGuard, type CallLimits, DesignBroken } from "./call_guard.ts";
 import { firmwareTraits } from "./firmware_traits.ts";
+import { contractBreach } from "./api_contract.ts";
 import {
   pageCountProblems,
   pageMapProblems,
@@ -651,13 +652,9 @@ export class Replayer implements TraceSink {
       const refusedOrFaulted = error instanceof KernelError || error instanceof BusFault;
       if (!KERNEL_CALLS.has(call) || !refusedOrFaulted || this.#guard.spent) throw error;
       this.#guard.reset();
-      if (error instanceof InvalidArgumentError) {
-        // An order, size or flags the API does not take: the trace's fault.
-        this.#invalid(e.line, `${call}: ${error.message}`);
-        return;
-      }
-      // Otherwise the firmware refused or faulted on a call the shadow model
-      // says is valid: the allocator's fault.
+      // The firmware refused or faulted on a call whose arguments the API
+      // takes (#apply checked them) and the shadow model says is valid: the
+      // allocator's fault, whatever it blames.
       if (error instanceof BusFault) {
         const message = `${call} faulted: ${error.message}`;
         this.#violation(e.line, message);
@@ -838,6 +835,9 @@ export class Replayer implements TraceSink {
   #apply(e: TraceEvent): boolean {
     const unsupported = this.#unsupported.get(e.op);
     if (unsupported !== undefined) return this.#skip(unsupported);
+    // Arguments the API does not take are the trace's fault: no call is made.
+    const breach = contractBreach(e);
+    if (breach !== "") return this.#invalid(e.line, `${e.op}: ${breach}`);
     switch (e.op) {
       case "alloc_pages":
         return this.#allocPages(e);
@@ -1033,12 +1033,15 @@ export class Replayer implements TraceSink {
         () => this.#k.slice_pool_create(e.flags, e.size, { name: e.name || e.pool }),
       );
     } catch (error) {
-      // An object size the API takes for no pool (0, say): the trace's fault.
+      // A creation whose arguments the API takes (#apply checked them) and
+      // whose object size the design said it has: refusing it is the design's
+      // fault. Its pool's slices are then skipped, as a failed creation's.
       if (!(error instanceof KernelError) || this.#guard.calling !== "slice_pool_create") {
         throw error;
       }
       this.#guard.reset();
-      return this.#invalid(e.line, `slice_pool_create refused: ${error.message}`);
+      this.#violation(e.line, `slice_pool_create was refused: ${error.message}`);
+      return true;
     }
     const handle = entry.handle;
     if (handle === null || handle === undefined) {

@@ -412,6 +412,16 @@ Deno.test("allocation failures on a board the trace fits say the design holds th
   );
   const right = await replay(trace);
   assertEquals(right.stdout.trimEnd().endsWith("OK: every check passed"), true);
+  // A design that fails with most of the board free does not hold the memory: it does not use it.
+  const givesUp = await replay("--design", given("gives_up"), trace);
+  assertEquals(givesUp.code, 0, givesUp.stderr);
+  assertEquals(
+    givesUp.stdout.trimEnd().split("\n").at(-1),
+    "NOT ENOUGH MEMORY: 10,000 allocations failed for lack of memory on this 32 MiB board; " +
+      "the trace's peak of live bytes is 0 MiB, and the design held at most 0 MiB of pages " +
+      "(half the board or less): it does not hand out the memory it has; the trace itself needs " +
+      "no larger board (every check passed)",
+  );
   await Deno.remove(trace);
 });
 

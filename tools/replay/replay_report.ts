@@ -215,7 +215,8 @@ function verdict(report: ReplayReport): string {
 /**
  * What the allocation failures say: a trace that needs a larger board (the
  * board to replay it on), or, on a board the trace's live bytes fit with
- * room to spare, a design that holds far more than them.
+ * room to spare, a design that holds far more than them, or one that fails
+ * with half the board or more free.
  */
 function memoryHint(report: ReplayReport): string {
   const mib = (bytes: number): string => `${+(bytes / 1048576).toFixed(1)} MiB`;
@@ -230,6 +231,11 @@ function memoryHint(report: ReplayReport): string {
   }
   // The board is the sizing rule's for this trace, or larger: the trace fits, the design does not.
   const footprint = report.memory.peakFootprintBytes;
+  if (footprint * 2 <= report.ramBytes) {
+    // Every failure came with half the board or more free, by the design's own count.
+    return `${live}, and the design held at most ${mib(footprint)} of pages (half the board ` +
+      "or less): it does not hand out the memory it has; the trace itself needs no larger board";
+  }
   const times = needs.peakLiveBytes === 0
     ? ""
     : ` (x${(footprint / needs.peakLiveBytes).toFixed(1)})`;

@@ -158,6 +158,30 @@ Deno.test("page counts that do not add up, and a page map that disagrees, are vi
   );
 });
 
+Deno.test("sizes below what was asked for are violations, and the waste is not counted from them", async () => {
+  const report = await replayTrace(EXCERPT, { design: await fixture("understates_sizes") });
+  const pools = await linesOf(EXCERPT, "slice_pool_create");
+  const gallocs = await linesOf(EXCERPT, "galloc", (e) => e.size > 1);
+  assertEquals(report.violations, 2);
+  const slot = report.violationList.find((v) => v.message.startsWith("poolStats"))!;
+  const size = report.violationList.find((v) => v.message.startsWith("gtaken"))!;
+  assertEquals(slot.line, pools[0]);
+  assertEquals(
+    /^poolStats says pool ".+" of \d+-byte objects has 1-byte slots \(and again/.test(slot.message),
+    true,
+    slot.message,
+  );
+  assertEquals(size.line, gallocs[0]);
+  assertEquals(
+    /^gtaken says the \d+-byte block at 0x[0-9a-f]{8} holds 1 bytes/.test(size.message),
+    true,
+    size.message,
+  );
+  // Counted as the requests: handed out no less than requested.
+  const { objectAllocatedBytes, objectRequestedBytes } = report.memory;
+  assertEquals(objectAllocatedBytes >= objectRequestedBytes, true, `${objectAllocatedBytes}`);
+});
+
 Deno.test("compare: each design whose figures cannot be true fails, with the figure named", async () => {
   const run = await compare(
     "--designs",

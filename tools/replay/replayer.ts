@@ -959,6 +959,15 @@ export class Replayer implements TraceSink {
       guard.enter(call);
       usable = number(call, this.#hasGtaken ? k.gtaken!(addr) : k.gsize(addr), "a size");
       guard.leave();
+      if (usable < e.size) {
+        // Fewer bytes than asked for cannot be what a block holds: the waste
+        // figure would count a lie. Counted as the request.
+        this.#figureProblem(
+          `${call} below the request`,
+          `${call} says the ${e.size}-byte block at ${hex32(addr)} holds ${usable} bytes`,
+        );
+        usable = e.size;
+      }
     }
     const align = e.size < 8 ? Math.min(4, this.#align) : this.#align;
     const block = this.#block(e, Kind.Generic, addr, e.size, usable);
@@ -1054,6 +1063,14 @@ export class Replayer implements TraceSink {
       throw new DesignBroken("poolStats", `poolStats returned ${stats}, not a pool's figures`);
     }
     entry.slotSize = number("poolStats", stats.slotSize, "a slot size (slotSize)");
+    if (entry.slotSize < e.size) {
+      // A slot smaller than its object cannot be: counted as the object.
+      this.#figureProblem(
+        "slotSize below the object",
+        `poolStats says pool "${e.pool}" of ${e.size}-byte objects has ${entry.slotSize}-byte slots`,
+      );
+      entry.slotSize = e.size;
+    }
     entry.record = {
       address: number("poolStats", stats.address, "an address (address)"),
       bytes: number("poolStats", stats.recordBytes, "a size (recordBytes)"),

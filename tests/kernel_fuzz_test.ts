@@ -46,6 +46,24 @@ for (const design of REPO_DESIGNS) {
   });
 }
 
+Deno.test("the fuzzer fails a design whose state is not all in its RAM", async () => {
+  const { design } = await import("./fixtures/designs/state_off_the_bus.ts");
+  const ops: FuzzOp[] = [
+    { kind: "galloc", size: 100, zero: false },
+    { kind: "galloc", size: 200, zero: false },
+    { kind: "free", pick: 0 }, // remembered off the bus, not freed in RAM
+  ];
+  const error = assertThrows(() => runFuzzOps(ops, 1024 * 1024, { design }), FuzzFailure);
+  assertEquals(
+    /^step 3: the design's state is not all in its RAM: a board booted alike and given this board's RAM and MMU registers, after the same calls, differs at 0x[0-9a-f]{8}$/
+      .test(error.message),
+    true,
+    error.message,
+  );
+  // The honest design it wraps passes the same steps.
+  runFuzzOps(ops, 1024 * 1024, { design: (await import("../examples/first_fit.ts")).design });
+});
+
 Deno.test("the fuzzer fails when a misuse is let through, naming the step", () => {
   const ops: FuzzOp[] = [
     { kind: "galloc", size: 100, zero: false },

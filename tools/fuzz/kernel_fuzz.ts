@@ -9,13 +9,21 @@
  * must be refused with a typed KernelError and leave RAM byte for byte as it
  * was. Other designs get the clean steps, and none of the parts they lack.
  *
+ * And the design's state must be its RAM (and the MMU's registers): at the
+ * end, a twin board is booted alike and given this board's RAM and MMU
+ * registers, and every call that gives the blocks back is made on both: the
+ * twin must answer each as this board's firmware does, and end with the same
+ * RAM. A design that kept its state in the host's memory, off the counted
+ * bus, would answer from state the twin does not have.
+ *
  * Used by the test suite (tests/kernel_fuzz_test.ts) and by `deno task fuzz`.
  * @module
  */
 
 import fc from "fast-check";
 import { Board } from "../../hw/board.ts";
-import { PAGE_SIZE } from "../../hw/memory_map.ts";
+import { MMU_BASE, PAGE_SIZE } from "../../hw/memory_map.ts";
+import { MMU_CONTROL, MMU_PT_BASE } from "../../hw/mmu.ts";
 import { hex32 } from "../../hw/hex.ts";
 import { KernelError, PoolBusyError } from "../../core/errors.ts";
 import {
@@ -231,11 +239,15 @@ class FuzzRun {
 
   readonly debug: boolean;
   readonly guard: CallGuard;
+  readonly design: Design;
+  /** The twin board and its firmware, from the end's first audit on (see the module header). */
+  twin: { board: Board; k: Firmware } | null = null;
 
   constructor(board: Board, guard: CallGuard, design: Design, debug: boolean) {
     this.board = board;
     this.guard = guard;
     this.debug = debug;
+    this.design = design;
     this.k = design.boot(this.board, { debug });
     this.kernel = this.k instanceof Kernel ? this.k : null;
     let traits;
@@ -269,19 +281,80 @@ class FuzzRun {
     }
     this.guard.enter("the end");
     this.audit("at the end");
+    this.makeTwin();
     // Everything back: blocks, pools, the vmalloc tree; then every page is free.
     while (this.live.length > 0) this.give(this.live.length - 1);
     for (const { pool, record } of this.pools.splice(0)) {
       this.k.slice_pool_recycle(pool);
+      this.mirror("slice_pool_recycle", undefined, (k) => k.slice_pool_recycle(pool));
       this.shadow.releaseFirmware(record.address, record.bytes);
     }
-    this.k.gshrink();
+    this.mirror("gshrink", this.k.gshrink(), (k) => k.gshrink());
+    this.sameRamAsTwin();
     const free = this.stats().pages.free;
     if (free !== this.freeAtBoot) {
       this.fail(`${this.freeAtBoot - free} pages not given back at the end`);
     }
     this.audit("after giving everything back");
     this.guard.leave();
+  }
+
+  /**
+   * Boots the twin (see the module header) and gives it this board's RAM and
+   * MMU registers: from here on each call that gives something back is made
+   * on both.
+   */
+  makeTwin(): void {
+    const board = new Board({ ...this.design.boardOptions, ramBytes: this.board.ramBytes });
+    const k = this.design.boot(board, { debug: this.debug });
+    board.debugLoad(board.ramBase, this.board.snapshot());
+    for (const register of [MMU_PT_BASE, MMU_CONTROL]) {
+      board.write32(MMU_BASE + register, this.board.read32(MMU_BASE + register));
+    }
+    this.twin = { board, k };
+  }
+
+  /**
+   * Makes on the twin the call this board's firmware just answered with
+   * `here`, and fails when the twin answers otherwise (or throws).
+   */
+  mirror<T>(call: string, here: T, there: (k: Firmware) => T): void {
+    if (this.twin === null) return;
+    let answer: T | string;
+    try {
+      answer = there(this.twin.k);
+    } catch (error) {
+      answer = `an exception (${error instanceof Error ? error.message : String(error)})`;
+    }
+    if (answer !== here) {
+      this.fail(
+        `the design's state is not all in its RAM: a board booted alike and given this ` +
+          `board's RAM and MMU registers answered ${call} with ${String(answer)}, this one ` +
+          `with ${String(here)}`,
+      );
+    }
+  }
+
+  /** Fails when the twin's RAM is not this board's, naming the first byte that differs. */
+  sameRamAsTwin(): void {
+    if (this.twin === null) return;
+    const here = this.board.snapshot();
+    const there = this.twin.board.snapshot();
+    // Word by word (RAM is whole words), then the first byte of the word that differs.
+    const [a, b] = [here, there].map((bytes) =>
+      new Uint32Array(bytes.buffer, 0, bytes.length >>> 2)
+    );
+    let word = 0;
+    while (word < a.length && a[word] === b[word]) word++;
+    if (word < a.length) {
+      let at = word * 4;
+      while (here[at] === there[at]) at++;
+      this.fail(
+        `the design's state is not all in its RAM: a board booted alike and given this ` +
+          `board's RAM and MMU registers, after the same calls, differs at ` +
+          `${hex32(this.board.ramBase + at)}`,
+      );
+    }
   }
 
   /** stats(), of a valid shape, its page counts possible on this board. */
@@ -350,12 +423,20 @@ class FuzzRun {
     if (block.kind === "vmalloc") {
       this.shadow.removeArea(block.addr, pages);
       this.k.vfree!(block.addr); // live only where the design has vmalloc
+      this.mirror("vfree", undefined, (k) => k.vfree!(block.addr));
     } else {
       this.shadow.remove(block.addr, block.bytes);
-      if (block.kind === "pages") this.k.free_pages(this.k.addr_to_page(block.addr));
-      else if (block.kind === "galloc") this.k.gfree(block.addr);
-      else {
+      if (block.kind === "pages") {
+        const page = this.k.addr_to_page(block.addr);
+        this.mirror("addr_to_page", page, (k) => k.addr_to_page(block.addr));
+        this.k.free_pages(page);
+        this.mirror("free_pages", undefined, (k) => k.free_pages(page));
+      } else if (block.kind === "galloc") {
+        this.k.gfree(block.addr);
+        this.mirror("gfree", undefined, (k) => k.gfree(block.addr));
+      } else {
         this.k.slice_free(block.addr, block.pool.pool);
+        this.mirror("slice_free", undefined, (k) => k.slice_free(block.addr, block.pool.pool));
         block.pool.live--;
       }
     }

@@ -275,6 +275,26 @@ Deno.test("a design that refuses valid calls, blaming their arguments, gets a vi
   );
 });
 
+Deno.test("a design whose state is not all in the board's RAM fails the replay of its module", async () => {
+  // Its gfree only remembers the block in the host's memory; what it kept aside
+  // comes out when everything is given back on this board and on a twin.
+  const cli = await replay("--design", given("state_off_the_bus"), EXCERPT);
+  assertEquals(cli.code, 1, cli.stderr);
+  noCrash(cli.stderr);
+  assertEquals(
+    /line \d+: the design's state is not all in its RAM: a board booted alike and given this board's RAM and MMU registers answered pagesInUse with \d+, this one with \d+/
+      .test(cli.stdout),
+    true,
+    cli.stdout,
+  );
+  // In a program, the same check is asked for; the design it wraps passes it.
+  const design = await fixture("state_off_the_bus");
+  assertEquals((await replayTrace(EXCERPT, { design })).violations, 0, "not asked for");
+  assertEquals((await replayTrace(EXCERPT, { design, stateCheck: true })).violations, 1);
+  const { design: firstFit } = await import("../examples/first_fit.ts");
+  assertEquals((await replayTrace(EXCERPT, { design: firstFit, stateCheck: true })).violations, 0);
+});
+
 Deno.test("compare: a design that throws, at boot or in a call, gets a line saying so; the others stand", async () => {
   const run = await compare(
     "--designs",

@@ -12,6 +12,7 @@ import { ProgressBar } from "./progress_bar.ts";
 import { formatReplayReport } from "../replay/replay_report.ts";
 import { replayTrace } from "../replay/replay_trace.ts";
 import { defaultBoardMemory } from "../replay/board_memory.ts";
+import { isModuleSpec } from "../replay/design_loader.ts";
 import { TraceInputError } from "../../traces/line_reader.ts";
 import { openProblem } from "../../traces/input_file.ts";
 import type { EarlyWorker } from "../../traces/trace_worker_start.ts";
@@ -159,6 +160,7 @@ async function run(args: string[], early: EarlyWorker | undefined): Promise<numb
   try {
     report = await replayTrace(positionals[0], {
       design,
+      stateCheck: isModuleSpec(values.design),
       ramBytes,
       cache,
       check: values.check as CheckMode,

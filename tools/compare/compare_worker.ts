@@ -11,7 +11,7 @@
 
 import { TraceInputError } from "../../traces/line_reader.ts";
 import { SentTape } from "../../traces/trace_tape.ts";
-import { loadDesign } from "../replay/design_loader.ts";
+import { isModuleSpec, loadDesign } from "../replay/design_loader.ts";
 import { replayTrace } from "../replay/replay_trace.ts";
 import type { JobOptions } from "./replay_workers.ts";
 
@@ -55,6 +55,7 @@ scope.onmessage = async (message: MessageEvent) => {
     const report = await replayTrace(path, {
       ...options,
       design,
+      stateCheck: isModuleSpec(spec),
       tape,
       signal: interrupt.signal,
       onProgress: (read, size, events) => {

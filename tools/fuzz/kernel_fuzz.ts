@@ -22,8 +22,7 @@
 
 import fc from "fast-check";
 import { Board } from "../../hw/board.ts";
-import { MMU_BASE, PAGE_SIZE } from "../../hw/memory_map.ts";
-import { MMU_CONTROL, MMU_PT_BASE } from "../../hw/mmu.ts";
+import { PAGE_SIZE } from "../../hw/memory_map.ts";
 import { hex32 } from "../../hw/hex.ts";
 import { KernelError, PoolBusyError } from "../../core/errors.ts";
 import {
@@ -40,6 +39,14 @@ import { pagepileDesign } from "../../core/pagepile/design.ts";
 import { ShadowMemory } from "../replay/shadow_memory.ts";
 import { CallGuard, type CallLimits, DesignBroken } from "../replay/call_guard.ts";
 import { firmwareTraits } from "../replay/firmware_traits.ts";
+import {
+  answerOf,
+  bootTwin,
+  firstDifference,
+  firstRamDifference,
+  NOT_IN_RAM,
+  ramDiffers,
+} from "../replay/twin_board.ts";
 import {
   pageCountProblems,
   pageMapProblems,
@@ -240,8 +247,8 @@ class FuzzRun {
   readonly debug: boolean;
   readonly guard: CallGuard;
   readonly design: Design;
-  /** The twin board and its firmware, from the end's first audit on (see the module header). */
-  twin: { board: Board; k: Firmware } | null = null;
+  /** The twin's firmware, from the end's first audit on (see the module header). */
+  twin: Firmware | null = null;
 
   constructor(board: Board, guard: CallGuard, design: Design, debug: boolean) {
     this.board = board;
@@ -300,61 +307,31 @@ class FuzzRun {
   }
 
   /**
-   * Boots the twin (see the module header) and gives it this board's RAM and
-   * MMU registers: from here on each call that gives something back is made
-   * on both.
+   * Boots the twin (see the module header, and twin_board.ts): from here on
+   * each call that gives something back is made on both.
    */
   makeTwin(): void {
-    const board = new Board({ ...this.design.boardOptions, ramBytes: this.board.ramBytes });
-    const k = this.design.boot(board, { debug: this.debug });
-    board.debugLoad(board.ramBase, this.board.snapshot());
-    for (const register of [MMU_PT_BASE, MMU_CONTROL]) {
-      board.write32(MMU_BASE + register, this.board.read32(MMU_BASE + register));
-    }
-    this.twin = { board, k };
+    this.twin = bootTwin(this.design, this.board, this.debug);
   }
 
   /**
    * Makes on the twin the call this board's firmware just answered with
    * `here`, and fails when the twin answers otherwise (or throws).
    */
-  mirror<T>(call: string, here: T, there: (k: Firmware) => T): void {
+  mirror(call: string, here: unknown, there: (k: Firmware) => unknown): void {
     if (this.twin === null) return;
-    let answer: T | string;
-    try {
-      answer = there(this.twin.k);
-    } catch (error) {
-      answer = `an exception (${error instanceof Error ? error.message : String(error)})`;
-    }
-    if (answer !== here) {
-      this.fail(
-        `the design's state is not all in its RAM: a board booted alike and given this ` +
-          `board's RAM and MMU registers answered ${call} with ${String(answer)}, this one ` +
-          `with ${String(here)}`,
-      );
+    const twin = this.twin;
+    const answer = answerOf(() => there(twin));
+    if (answer !== String(here)) {
+      this.fail(`${NOT_IN_RAM} answered ${call} with ${answer}, this one with ${String(here)}`);
     }
   }
 
   /** Fails when the twin's RAM is not this board's, naming the first byte that differs. */
   sameRamAsTwin(): void {
     if (this.twin === null) return;
-    const here = this.board.snapshot();
-    const there = this.twin.board.snapshot();
-    // Word by word (RAM is whole words), then the first byte of the word that differs.
-    const [a, b] = [here, there].map((bytes) =>
-      new Uint32Array(bytes.buffer, 0, bytes.length >>> 2)
-    );
-    let word = 0;
-    while (word < a.length && a[word] === b[word]) word++;
-    if (word < a.length) {
-      let at = word * 4;
-      while (here[at] === there[at]) at++;
-      this.fail(
-        `the design's state is not all in its RAM: a board booted alike and given this ` +
-          `board's RAM and MMU registers, after the same calls, differs at ` +
-          `${hex32(this.board.ramBase + at)}`,
-      );
-    }
+    const at = firstRamDifference(this.board, this.twin.board);
+    if (at !== -1) this.fail(ramDiffers(at));
   }
 
   /** stats(), of a valid shape, its page counts possible on this board. */
@@ -718,17 +695,4 @@ const PART_OF: Partial<Record<FuzzOp["kind"], KernelPart>> = {
 function sliceAlign(size: number, align: number, powerOfTwo: boolean): number {
   if (powerOfTwo && size <= PAGE_SIZE && (size & (size - 1)) === 0) return Math.max(size, 4);
   return size < 8 ? Math.min(4, align) : align;
-}
-
-/** The offset of the first differing byte of two equal-length copies of RAM, or -1. */
-function firstDifference(a: Uint8Array, b: Uint8Array): number {
-  const words = a.length >>> 2;
-  const wa = new Uint32Array(a.buffer, a.byteOffset, words);
-  const wb = new Uint32Array(b.buffer, b.byteOffset, words);
-  for (let i = 0; i < words; i++) {
-    if (wa[i] !== wb[i]) {
-      for (let j = i * 4; j < i * 4 + 4; j++) if (a[j] !== b[j]) return j;
-    }
-  }
-  return -1;
 }

@@ -69,6 +69,22 @@ export function isImageSpec(spec: string): boolean {
 }
 
 /**
+ * Whether `spec` names a module of one's own: neither a shipped design nor
+ * a firmware image. Its state could be kept off the board, in the host's
+ * memory, so a replay checks that it is not (ReplayTraceOptions.stateCheck).
+ * @param spec a name or a path
+ * @returns true for a path that is not an image's
+ * @example
+ * ```ts
+ * import { isModuleSpec } from "./design_loader.ts";
+ * console.log(isModuleSpec("./mine.ts"), isModuleSpec("tlsf"), isModuleSpec("./mine.c")); // true false false
+ * ```
+ */
+export function isModuleSpec(spec: string): boolean {
+  return !DESIGNS.some((d) => d.name === spec) && !isImageSpec(spec);
+}
+
+/**
  * The design `spec` names: a shipped design's name (`pagepile`,
  * `koowaldah`), the path of a module that exports `design`, the path of a
  * firmware image (`.elf`), or of a C file built into one with the SDK (`.c`:

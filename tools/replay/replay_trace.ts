@@ -40,6 +40,12 @@ import type { CallLimits } from "./call_guard.ts";
 export interface ReplayTraceOptions extends CallLimits {
   /** The allocator design to replay on; default pagepile's. */
   design?: Design;
+  /**
+   * Check at the end that the design's state is all in the board's RAM
+   * (ReplayOptions.twinOf): what `replay` and `compare` do for a module of
+   * one's own. Default false.
+   */
+  stateCheck?: boolean;
   /** Board RAM in bytes; default: sized from the trace (see boardSizeForTrace). */
   ramBytes?: number;
   /**
@@ -264,6 +270,7 @@ function boot(ramBytes: number, options: ReplayTraceOptions): Attempt {
   // A design's own board options (an image's flash) come with it; the RAM is the replay's.
   const board = new Board({ ...design.boardOptions, ramBytes, cache: options.cache });
   const replayer = Replayer.boot(design, board, {
+    twinOf: options.stateCheck ? design : undefined,
     debug: options.debug ?? false,
     check: options.check ?? "full",
     auditEvery: options.auditEvery,

@@ -55,6 +55,7 @@ import { MemoryTimeline, type ReplayPictures } from "./memory_timeline.ts";
 import { CallGuard, type CallLimits, DesignBroken } from "./call_guard.ts";
 import { firmwareTraits } from "./firmware_traits.ts";
 import { contractBreach } from "./api_contract.ts";
+import { answerOf, bootTwin, firstRamDifference, NOT_IN_RAM, ramDiffers } from "./twin_board.ts";
 import {
   pageCountProblems,
   pageMapProblems,
@@ -65,6 +66,15 @@ import {
 
 /** Options of a {@link Replayer}. */
 export interface ReplayOptions extends CallLimits {
+  /**
+   * The design replayed, to check at the end that its state is all in the
+   * board's RAM (twin_board.ts): every live block is given back on this
+   * board and on a twin given its RAM, untimed, and a different answer or
+   * RAM is a violation. For designs whose state could be elsewhere (a
+   * module in TypeScript); not done for a design on the board's CPU, nor
+   * once a violation was found. Default: not done.
+   */
+  twinOf?: Design;
   /** How much of each block to fill and verify; default "full". */
   check?: CheckMode;
   /** Run the allocators' own audit every this many events (0: only at the end). */
@@ -475,6 +485,9 @@ export class Replayer implements TraceSink {
   #cacheWriteBacksBefore = 0;
   /** The high word of the cycle count when the replay last read it (see #readCycles). */
   #cyclesHigh = 0;
+  /** The design to check the state of at the end (ReplayOptions.twinOf), and the limits on its calls. */
+  readonly #twinOf: Design | undefined;
+  readonly #limits: CallLimits;
 
   /**
    * Starts a replay into `firmware`, claiming its reserved area in the
@@ -486,6 +499,8 @@ export class Replayer implements TraceSink {
    */
   constructor(firmware: Firmware, options: ReplayOptions = {}) {
     this.#k = firmware;
+    this.#twinOf = options.twinOf;
+    this.#limits = options;
     this.#board = firmware.board;
     this.#cache = this.#board.dataCache;
     // The caches see the design's boot and the Kernel calls the replay times,
@@ -701,6 +716,9 @@ export class Replayer implements TraceSink {
     }
     const end = this.#broken === null ? this.#endFigures(lastLine) : null;
     const tables = end?.tables ?? null;
+    // Read before the check of the design's state gives every block back.
+    const tlb = this.#tlb();
+    if (end !== null && this.#violationCount === 0) this.#twinCheck(lastLine);
     // A broken design's pictures have no map of the end.
     const pictures = end !== null ? end.pictures : this.#timeline?.finish();
     for (const { violation, again } of this.#recurring.values()) {
@@ -737,11 +755,54 @@ export class Replayer implements TraceSink {
         lostEvents: this.#lost,
         implicitFrees: this.#implicitFrees,
       },
-      tlb: this.#tlb(),
+      tlb,
       tables,
       ...(pictures === undefined ? {} : { pictures }),
       ...(cache === undefined ? {} : { cache }),
     };
+  }
+
+  /**
+   * At the end, with ReplayOptions.twinOf: that the design's state is all
+   * in the board's RAM. Every live block is given back, untimed (the figures
+   * were taken), on this board and on a twin given its RAM and MMU
+   * registers; the first answer that differs, or RAM that differs after, is
+   * a violation at the trace's last line.
+   */
+  #twinCheck(line: number): void {
+    const design = this.#twinOf;
+    if (design === undefined || this.#cpu !== undefined) return;
+    try {
+      const twin = bootTwin(
+        design,
+        this.#board,
+        this.#k.debug === true,
+        (run, board) => new CallGuard(board, this.#limits).call("boot", run),
+      );
+      const guard = new CallGuard(twin.board, this.#limits);
+      // Every block, then gshrink and pagesInUse: what a design kept aside comes out there.
+      const calls: [string, (k: Firmware) => unknown][] = [];
+      for (const table of [this.#pages, this.#objects, this.#areas]) {
+        for (const block of table.values()) calls.push(givingBack(block));
+      }
+      calls.push(["gshrink", (k) => k.gshrink()], ["pagesInUse", (k) => k.pagesInUse()]);
+      for (const [call, make] of calls) {
+        const here = answerOf(() => this.#guard.call(call, () => make(this.#k)));
+        const there = answerOf(() => guard.call(call, () => make(twin)));
+        if (here !== there) {
+          this.#violation(
+            line,
+            `${NOT_IN_RAM} answered ${call} with ${there}, this one with ${here}`,
+          );
+          return;
+        }
+      }
+      const at = firstRamDifference(this.#board, twin.board);
+      if (at !== -1) this.#violation(line, ramDiffers(at));
+    } catch (error) {
+      if (!(error instanceof DesignBroken)) throw error;
+      this.#violation(line, `${NOT_IN_RAM}: ${error.message}`);
+    }
   }
 
   /** The caches' figures so far; undefined on a board without a data cache. */
@@ -1638,6 +1699,21 @@ export class Replayer implements TraceSink {
     const violation = { line, message };
     this.#violations.push(violation);
     return violation;
+  }
+}
+
+/** The call that gives a live block back, as messages name it, and a function that makes it on a firmware. */
+function givingBack(block: Block): [string, (k: Firmware) => unknown] {
+  const at = hex32(block.addr);
+  switch (block.kind) {
+    case Kind.Pages:
+      return [`free_pages of ${at}`, (k) => k.free_pages(block.page)];
+    case Kind.Slice:
+      return [`slice_free of ${at}`, (k) => k.slice_free(block.addr, block.pool!.handle!)];
+    case Kind.Generic:
+      return [`gfree of ${at}`, (k) => k.gfree(block.addr)];
+    case Kind.Vmalloc:
+      return [`vfree of ${at}`, (k) => k.vfree!(block.addr)];
   }
 }
 

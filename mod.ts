@@ -38,6 +38,7 @@ export {
   type WritePolicy,
 } from "./hw/cache/mod.ts";
 export { BusFault, type BusFaultReason } from "./hw/bus_fault.ts";
+export { CycleCountError } from "./hw/cycle_count_error.ts";
 export { CycleLimitExceeded } from "./hw/cycle_limit.ts";
 export type { MmioDevice, RegisterAccess } from "./hw/mmio_device.ts";
 export { formatAddress, hex32 } from "./hw/hex.ts";

@@ -4,6 +4,7 @@
  */
 
 import { BusFault, type BusFaultReason } from "./bus_fault.ts";
+import { CycleCountError } from "./cycle_count_error.ts";
 import type { CacheConfig } from "./cache/cache_config.ts";
 import { boardCacheCosts } from "./cache/cache_costs.ts";
 import { CacheModel } from "./cache/cache_model.ts";
@@ -133,10 +134,36 @@ export class Board {
   readonly ramBytes: number;
   /** Flash size in bytes, at FLASH_BASE; 0 when the board has none. */
   readonly flashBytes: number;
-  /** Bus cycles spent since power-on. */
-  cycles = 0;
+  /** Bus cycles spent since power-on (see {@link cycles}). */
+  #cycles = 0;
   /** The data cache (see {@link BoardCaches}); null when the board has none. */
   readonly dataCache: CacheModel | null;
+
+  /** Bus cycles spent since power-on. */
+  get cycles(): number {
+    return this.#cycles;
+  }
+
+  /**
+   * Adds to the count what the bus does not spend itself: a CPU's own
+   * cycles, a counter read charged without the bus's dispatch. It can only
+   * grow: a design that winds it back, to hide what its calls cost, is
+   * refused with a {@link CycleCountError}.
+   */
+  set cycles(value: number) {
+    if (!(value >= this.#cycles)) throw new CycleCountError(this.#cycles, value);
+    this.#cycles = value;
+  }
+
+  /**
+   * Adds `cycles` (0 or more) to the count: what a CPU on the board spends
+   * beyond its bus accesses. Refused, as setting the count back is, when
+   * negative.
+   */
+  addCycles(cycles: number): void {
+    if (!(cycles >= 0)) throw new CycleCountError(this.#cycles, this.#cycles + cycles);
+    this.#cycles += cycles;
+  }
   /** The instruction cache (see {@link BoardCaches}); null when the board has none. */
   readonly instructionCache: CacheModel | null;
   /**
@@ -170,7 +197,7 @@ export class Board {
    * directly, not through the device table, whose call site sees every
    * device class and dispatches slowly.
    */
-  readonly #cycleCounter: CycleCounter = new CycleCounter(() => this.cycles);
+  readonly #cycleCounter: CycleCounter = new CycleCounter(() => this.#cycles);
   /** The MMU, which `vread*`/`vwrite*` go through. */
   readonly #mmu: Mmu = new Mmu((addr) => this.read32(addr));
 
@@ -263,7 +290,7 @@ export class Board {
   read8(addr: number): number {
     const offset = addr - RAM_BASE;
     if (offset >>> 0 === offset && offset < this.ramBytes) {
-      if ((this.cycles += RAM_ACCESS_CYCLES) > this.#cycleLimit) this.#limitReached();
+      if ((this.#cycles += RAM_ACCESS_CYCLES) > this.#cycleLimit) this.#limitReached();
       return this.#bytes[offset];
     }
     return this.#readOutsideRam(addr, 1);
@@ -273,7 +300,7 @@ export class Board {
   read16(addr: number): number {
     const offset = addr - RAM_BASE;
     if (offset >>> 0 === offset && offset <= this.ramBytes - 2) {
-      if ((this.cycles += RAM_ACCESS_CYCLES) > this.#cycleLimit) this.#limitReached();
+      if ((this.#cycles += RAM_ACCESS_CYCLES) > this.#cycleLimit) this.#limitReached();
       return this.#view.getUint16(offset, true);
     }
     return this.#readOutsideRam(addr, 2);
@@ -283,7 +310,7 @@ export class Board {
   read32(addr: number): number {
     const offset = addr - RAM_BASE;
     if (offset >>> 0 === offset && offset <= this.ramBytes - 4) {
-      if ((this.cycles += RAM_ACCESS_CYCLES) > this.#cycleLimit) this.#limitReached();
+      if ((this.#cycles += RAM_ACCESS_CYCLES) > this.#cycleLimit) this.#limitReached();
       return this.#view.getUint32(offset, true);
     }
     return this.#readOutsideRam(addr, 4);
@@ -298,7 +325,7 @@ export class Board {
   fetch32(addr: number): number {
     const offset = addr - FLASH_BASE;
     if (offset >>> 0 === offset && offset <= this.flashBytes - 4) {
-      if ((this.cycles += FLASH_ACCESS_CYCLES) > this.#cycleLimit) this.#limitReached();
+      if ((this.#cycles += FLASH_ACCESS_CYCLES) > this.#cycleLimit) this.#limitReached();
       return this.#flashView.getUint32(offset, true);
     }
     return this.read32(addr);
@@ -308,7 +335,7 @@ export class Board {
   write8(addr: number, value: number): void {
     const offset = addr - RAM_BASE;
     if (offset >>> 0 === offset && offset < this.ramBytes) {
-      if ((this.cycles += RAM_ACCESS_CYCLES) > this.#cycleLimit) this.#limitReached();
+      if ((this.#cycles += RAM_ACCESS_CYCLES) > this.#cycleLimit) this.#limitReached();
       this.#bytes[offset] = value;
       this.#markWritten(offset, offset);
       return;
@@ -320,7 +347,7 @@ export class Board {
   write16(addr: number, value: number): void {
     const offset = addr - RAM_BASE;
     if (offset >>> 0 === offset && offset <= this.ramBytes - 2) {
-      if ((this.cycles += RAM_ACCESS_CYCLES) > this.#cycleLimit) this.#limitReached();
+      if ((this.#cycles += RAM_ACCESS_CYCLES) > this.#cycleLimit) this.#limitReached();
       this.#view.setUint16(offset, value, true);
       this.#markWritten(offset, offset + 1);
       return;
@@ -332,7 +359,7 @@ export class Board {
   write32(addr: number, value: number): void {
     const offset = addr - RAM_BASE;
     if (offset >>> 0 === offset && offset <= this.ramBytes - 4) {
-      if ((this.cycles += RAM_ACCESS_CYCLES) > this.#cycleLimit) this.#limitReached();
+      if ((this.#cycles += RAM_ACCESS_CYCLES) > this.#cycleLimit) this.#limitReached();
       this.#view.setUint32(offset, value, true);
       this.#markWritten(offset, offset + 3);
       return;
@@ -353,7 +380,7 @@ export class Board {
     if (words <= 0) return;
     if (
       offset >>> 0 !== offset || offset + words * 4 > this.ramBytes || offset % 4 !== 0 ||
-      this.cycles + words * RAM_ACCESS_CYCLES > this.#cycleLimit
+      this.#cycles + words * RAM_ACCESS_CYCLES > this.#cycleLimit
     ) {
       // Word by word where the burst would fault or pass the cycle limit:
       // each write32 does what it would alone, up to the one that stops.
@@ -361,7 +388,7 @@ export class Board {
       return;
     }
     this.#fillRam(offset, words, value);
-    this.cycles += words * RAM_ACCESS_CYCLES;
+    this.#cycles += words * RAM_ACCESS_CYCLES;
   }
 
   /** Writes `value` to `words` (> 0) words of RAM from `offset`, a multiple of 4, marking them written. */
@@ -383,7 +410,7 @@ export class Board {
     const offset = addr - RAM_BASE;
     if (offset >>> 0 === offset && offset < this.ramBytes) {
       const cycles = this.bypassCaches ? RAM_ACCESS_CYCLES : this.dataCache!.access(addr, false, 1);
-      if ((this.cycles += cycles) > this.#cycleLimit) this.#limitReached();
+      if ((this.#cycles += cycles) > this.#cycleLimit) this.#limitReached();
       return this.#bytes[offset];
     }
     return this.#cachedReadOutsideRam(addr, 1);
@@ -393,7 +420,7 @@ export class Board {
     const offset = addr - RAM_BASE;
     if (offset >>> 0 === offset && offset <= this.ramBytes - 2) {
       const cycles = this.bypassCaches ? RAM_ACCESS_CYCLES : this.dataCache!.access(addr, false, 2);
-      if ((this.cycles += cycles) > this.#cycleLimit) this.#limitReached();
+      if ((this.#cycles += cycles) > this.#cycleLimit) this.#limitReached();
       return this.#view.getUint16(offset, true);
     }
     return this.#cachedReadOutsideRam(addr, 2);
@@ -403,7 +430,7 @@ export class Board {
     const offset = addr - RAM_BASE;
     if (offset >>> 0 === offset && offset <= this.ramBytes - 4) {
       const cycles = this.bypassCaches ? RAM_ACCESS_CYCLES : this.dataCache!.access(addr, false, 4);
-      if ((this.cycles += cycles) > this.#cycleLimit) this.#limitReached();
+      if ((this.#cycles += cycles) > this.#cycleLimit) this.#limitReached();
       return this.#view.getUint32(offset, true);
     }
     return this.#cachedReadOutsideRam(addr, 4);
@@ -413,7 +440,7 @@ export class Board {
     const offset = addr - RAM_BASE;
     if (offset >>> 0 === offset && offset < this.ramBytes) {
       const cycles = this.bypassCaches ? RAM_ACCESS_CYCLES : this.dataCache!.access(addr, true, 1);
-      if ((this.cycles += cycles) > this.#cycleLimit) this.#limitReached();
+      if ((this.#cycles += cycles) > this.#cycleLimit) this.#limitReached();
       this.#bytes[offset] = value;
       this.#markWritten(offset, offset);
       return;
@@ -425,7 +452,7 @@ export class Board {
     const offset = addr - RAM_BASE;
     if (offset >>> 0 === offset && offset <= this.ramBytes - 2) {
       const cycles = this.bypassCaches ? RAM_ACCESS_CYCLES : this.dataCache!.access(addr, true, 2);
-      if ((this.cycles += cycles) > this.#cycleLimit) this.#limitReached();
+      if ((this.#cycles += cycles) > this.#cycleLimit) this.#limitReached();
       this.#view.setUint16(offset, value, true);
       this.#markWritten(offset, offset + 1);
       return;
@@ -437,7 +464,7 @@ export class Board {
     const offset = addr - RAM_BASE;
     if (offset >>> 0 === offset && offset <= this.ramBytes - 4) {
       const cycles = this.bypassCaches ? RAM_ACCESS_CYCLES : this.dataCache!.access(addr, true, 4);
-      if ((this.cycles += cycles) > this.#cycleLimit) this.#limitReached();
+      if ((this.#cycles += cycles) > this.#cycleLimit) this.#limitReached();
       this.#view.setUint32(offset, value, true);
       this.#markWritten(offset, offset + 3);
       return;
@@ -461,13 +488,13 @@ export class Board {
     }
     if (
       offset >>> 0 !== offset || offset + words * 4 > this.ramBytes || offset % 4 !== 0 ||
-      this.cycles + words * this.#dataWordBound > this.#cycleLimit
+      this.#cycles + words * this.#dataWordBound > this.#cycleLimit
     ) {
       for (let i = 0; i < words; i++) this.write32(addr + i * 4, value);
       return;
     }
     this.#fillRam(offset, words, value);
-    this.cycles += this.dataCache!.accessWords(addr, words, true);
+    this.#cycles += this.dataCache!.accessWords(addr, words, true);
   }
 
   /**
@@ -516,7 +543,7 @@ export class Board {
 
   /** Adds an access's cycles, and refuses it past the cycle limit. */
   #spend(cycles: number): void {
-    if ((this.cycles += cycles) > this.#cycleLimit) this.#limitReached();
+    if ((this.#cycles += cycles) > this.#cycleLimit) this.#limitReached();
   }
 
   /** Reads a byte at a virtual address, through the MMU. */
@@ -583,7 +610,7 @@ export class Board {
    */
   limitCycles(cycles: number): void {
     this.#cyclesAllowed = cycles;
-    this.#cycleLimit = this.cycles + cycles;
+    this.#cycleLimit = this.#cycles + cycles;
   }
 
   /**
@@ -591,7 +618,7 @@ export class Board {
    * access was refused for it, Infinity without a limit.
    */
   get cyclesLeft(): number {
-    return this.#cycleLimit - this.cycles;
+    return this.#cycleLimit - this.#cycles;
   }
 
   /**
@@ -606,7 +633,7 @@ export class Board {
   #debugAccess(): void {
     this.#debugAccesses++;
     this.#cycleLimit -= RAM_ACCESS_CYCLES;
-    if (this.cycles > this.#cycleLimit) this.#limitReached();
+    if (this.#cycles > this.#cycleLimit) this.#limitReached();
   }
 
   #limitReached(): never {
@@ -857,7 +884,7 @@ export class Board {
   #readOutsideRam(addr: number, width: number): number {
     const offset = addr - FLASH_BASE;
     if (offset >>> 0 === offset && offset <= this.flashBytes - width) {
-      if ((this.cycles += FLASH_ACCESS_CYCLES) > this.#cycleLimit) this.#limitReached();
+      if ((this.#cycles += FLASH_ACCESS_CYCLES) > this.#cycleLimit) this.#limitReached();
       if (width === 4) return this.#flashView.getUint32(offset, true);
       return width === 2 ? this.#flashView.getUint16(offset, true) : this.#flash[offset];
     }
@@ -882,7 +909,7 @@ export class Board {
       const value = device === this.#cycleCounter
         ? this.#cycleCounter.read32(offset)
         : device.read32(offset);
-      if ((this.cycles += MMIO_ACCESS_CYCLES) > this.#cycleLimit) this.#limitReached();
+      if ((this.#cycles += MMIO_ACCESS_CYCLES) > this.#cycleLimit) this.#limitReached();
       return value >>> 0;
     }
     // Only an access the registers do not allow gets here: it faults.
@@ -893,7 +920,7 @@ export class Board {
   #mmioWrite(addr: number, width: number, value: number): void {
     const register = (addr - SYSINFO_BASE) / 4;
     if (width === 4 && this.#allows(register, WRITABLE)) {
-      if ((this.cycles += MMIO_ACCESS_CYCLES) > this.#cycleLimit) this.#limitReached();
+      if ((this.#cycles += MMIO_ACCESS_CYCLES) > this.#cycleLimit) this.#limitReached();
       this.#blocks[Math.floor(register / REGISTERS_PER_BLOCK)].write32(
         addr & (MMIO_BLOCK_BYTES - 1),
         value >>> 0,
@@ -911,7 +938,7 @@ export class Board {
     access: "read" | "write",
     reason: BusFaultReason,
   ): never {
-    if ((this.cycles += MMIO_ACCESS_CYCLES) > this.#cycleLimit) this.#limitReached();
+    if ((this.#cycles += MMIO_ACCESS_CYCLES) > this.#cycleLimit) this.#limitReached();
     this.#faultStatus.latch(addr, width, access === "write");
     throw new BusFault(addr, width, access, reason);
   }

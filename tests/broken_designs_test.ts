@@ -275,6 +275,18 @@ Deno.test("a design that refuses valid calls, blaming their arguments, gets a vi
   );
 });
 
+Deno.test("a design that winds the board's cycle count back breaks at that call", async () => {
+  const report = await replayTrace(EXCERPT, { design: await fixture("winds_cycles_back") });
+  const [first] = await linesOf(EXCERPT, "galloc");
+  assertEquals(report.stoppedAt?.line, first);
+  assertEquals(
+    /^galloc threw CycleCountError: the bus cycle count was set back from \d+ to \d+: it only grows/
+      .test(report.stoppedAt?.message ?? ""),
+    true,
+    report.stoppedAt?.message,
+  );
+});
+
 Deno.test("a design whose state is not all in the board's RAM fails the replay of its module", async () => {
   // Its gfree only remembers the block in the host's memory; what it kept aside
   // comes out when everything is given back on this board and on a twin.

@@ -272,7 +272,7 @@ function blockCase(
 
 /** Adds `cycles` of the timing model to the board's count and the block's. */
 function charge(cycles: number): string {
-  return cycles === 0 ? "" : `board.cycles += ${cycles}; ec += ${cycles};`;
+  return cycles === 0 ? "" : `board.addCycles(${cycles}); ec += ${cycles};`;
 }
 
 /** A load of `width` bytes through `read`, into `v`, timed as data cycles. */

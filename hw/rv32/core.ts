@@ -630,7 +630,7 @@ export class Rv32Core {
             break;
         }
         if (cycles !== 0) {
-          board.cycles += cycles;
+          board.addCycles(cycles);
           extraCycles += cycles;
         }
         retired++;

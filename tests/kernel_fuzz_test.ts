@@ -55,7 +55,7 @@ Deno.test("the fuzzer fails a design whose state is not all in its RAM", async (
   ];
   const error = assertThrows(() => runFuzzOps(ops, 1024 * 1024, { design }), FuzzFailure);
   assertEquals(
-    /^step 3: the design's state is not all in its RAM: a board booted alike and given this board's RAM and MMU registers, after the same calls, differs at 0x[0-9a-f]{8}$/
+    /^at the end, after step 3: the design's state is not all in its RAM: a board booted alike and given this board's RAM and MMU registers, after the same calls, differs at 0x[0-9a-f]{8}$/
       .test(error.message),
     true,
     error.message,

@@ -203,7 +203,7 @@ export function runFuzzOps(
     });
   } catch (error) {
     if (error instanceof FuzzFailure) throw error;
-    const step = run === undefined ? "at boot" : `step ${run.step}`;
+    const step = run === undefined ? "at boot" : run.where();
     if (error instanceof DesignBroken) throw new FuzzFailure(`${step}: ${error.message}`);
     if (guard.calling !== "") throw new FuzzFailure(`${step}: ${guard.broken(error).message}`);
     throw error;
@@ -243,6 +243,8 @@ class FuzzRun {
   readonly freed: Live[] = [];
   nextId = 1;
   step = 0;
+  /** Past the last step: giving everything back, the end's checks. */
+  ending = false;
 
   readonly debug: boolean;
   readonly guard: CallGuard;
@@ -272,8 +274,13 @@ class FuzzRun {
     this.shadow.claimReserved(stats.pages.reserved * PAGE_SIZE);
   }
 
+  /** Where the run is, as a failure names it: its step, or the end's checks after the last. */
+  where(): string {
+    return this.ending ? `at the end, after step ${this.step}` : `step ${this.step}`;
+  }
+
   fail(message: string): never {
-    throw new FuzzFailure(`step ${this.step}: ${message}`);
+    throw new FuzzFailure(`${this.where()}: ${message}`);
   }
 
   run(ops: readonly FuzzOp[]): void {
@@ -286,6 +293,7 @@ class FuzzRun {
       }
       this.guard.leave();
     }
+    this.ending = true;
     this.guard.enter("the end");
     this.audit("at the end");
     this.makeTwin();

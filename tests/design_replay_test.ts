@@ -4,7 +4,7 @@
 
 import { assertEquals } from "./_assert.ts";
 import { fileURLToPath } from "node:url";
-import { compareDesigns, DESIGNS } from "../mod.ts";
+import { compareDesigns, DESIGNS, replayTrace } from "../mod.ts";
 
 const RECORDED = fileURLToPath(new URL("../traces/recorded/", import.meta.url));
 const EXAMPLE = fileURLToPath(new URL("../examples/first_fit.ts", import.meta.url));
@@ -43,3 +43,16 @@ for (const trace of TRACES) {
     }
   });
 }
+
+Deno.test("every shipped design keeps its state in the board's RAM: a twin given that RAM answers alike", async () => {
+  // The check replay and compare make of a module of one's own, asked of the
+  // shipped designs here (twin_board.ts): vm.excerpt calls every allocator,
+  // vmalloc and the MMU included.
+  const path = RECORDED + "linux-6.12/vm.excerpt.trace.gz";
+  for (const design of DESIGNS) {
+    for (const debug of [false, true]) {
+      const report = await replayTrace(path, { design, debug, check: "light", stateCheck: true });
+      assertEquals([report.violations, report.violationList], [0, []], `${design.name}`);
+    }
+  }
+});

@@ -30,6 +30,7 @@ export {
   type CacheLineState,
   CacheModel,
   type CachePresetName,
+  CacheView,
   checkCacheConfig,
   formatCacheSpec,
   isCachePresetName,

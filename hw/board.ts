@@ -8,6 +8,7 @@ import { CycleCountError } from "./cycle_count_error.ts";
 import type { CacheConfig } from "./cache/cache_config.ts";
 import { boardCacheCosts } from "./cache/cache_costs.ts";
 import { CacheModel } from "./cache/cache_model.ts";
+import { CacheView } from "./cache/cache_view.ts";
 import { CycleLimitExceeded } from "./cycle_limit.ts";
 import { ConsoleUart } from "./console_uart.ts";
 import { CycleCounter } from "./cycle_counter.ts";
@@ -136,8 +137,13 @@ export class Board {
   readonly flashBytes: number;
   /** Bus cycles spent since power-on (see {@link cycles}). */
   #cycles = 0;
-  /** The data cache (see {@link BoardCaches}); null when the board has none. */
-  readonly dataCache: CacheModel | null;
+  /**
+   * The data cache (see {@link BoardCaches}), read-only: its configuration,
+   * counters and line states; null when the board has none. The model that
+   * prices each access is the board's alone.
+   */
+  readonly dataCache: CacheView | null;
+  readonly #dataModel: CacheModel | null;
 
   /** Bus cycles spent since power-on. */
   get cycles(): number {
@@ -164,8 +170,9 @@ export class Board {
     if (!(cycles >= 0)) throw new CycleCountError(this.#cycles, this.#cycles + cycles);
     this.#cycles += cycles;
   }
-  /** The instruction cache (see {@link BoardCaches}); null when the board has none. */
-  readonly instructionCache: CacheModel | null;
+  /** The instruction cache, read-only as {@link dataCache} is; null when the board has none. */
+  readonly instructionCache: CacheView | null;
+  readonly #instructionModel: CacheModel | null;
   /**
    * While true, bus accesses skip the caches: each costs what it costs on a
    * board without them, and the caches stay as they are. A driver sets it
@@ -261,8 +268,12 @@ export class Board {
     this.#attach(MMU_BASE, this.#mmu);
     const data = options.cache?.data;
     const instruction = options.cache?.instruction;
-    this.dataCache = data === undefined ? null : new CacheModel(data);
-    this.instructionCache = instruction === undefined ? null : new CacheModel(instruction);
+    this.#dataModel = data === undefined ? null : new CacheModel(data);
+    this.#instructionModel = instruction === undefined ? null : new CacheModel(instruction);
+    this.dataCache = this.#dataModel === null ? null : new CacheView(this.#dataModel);
+    this.instructionCache = this.#instructionModel === null
+      ? null
+      : new CacheView(this.#instructionModel);
     this.#dataFlashExtra = data === undefined ? 0 : flashFillExtra(data.lineBytes);
     this.#instructionFlashExtra = instruction === undefined
       ? 0
@@ -409,7 +420,9 @@ export class Board {
   #cachedRead8(addr: number): number {
     const offset = addr - RAM_BASE;
     if (offset >>> 0 === offset && offset < this.ramBytes) {
-      const cycles = this.bypassCaches ? RAM_ACCESS_CYCLES : this.dataCache!.access(addr, false, 1);
+      const cycles = this.bypassCaches
+        ? RAM_ACCESS_CYCLES
+        : this.#dataModel!.access(addr, false, 1);
       if ((this.#cycles += cycles) > this.#cycleLimit) this.#limitReached();
       return this.#bytes[offset];
     }
@@ -419,7 +432,9 @@ export class Board {
   #cachedRead16(addr: number): number {
     const offset = addr - RAM_BASE;
     if (offset >>> 0 === offset && offset <= this.ramBytes - 2) {
-      const cycles = this.bypassCaches ? RAM_ACCESS_CYCLES : this.dataCache!.access(addr, false, 2);
+      const cycles = this.bypassCaches
+        ? RAM_ACCESS_CYCLES
+        : this.#dataModel!.access(addr, false, 2);
       if ((this.#cycles += cycles) > this.#cycleLimit) this.#limitReached();
       return this.#view.getUint16(offset, true);
     }
@@ -429,7 +444,9 @@ export class Board {
   #cachedRead32(addr: number): number {
     const offset = addr - RAM_BASE;
     if (offset >>> 0 === offset && offset <= this.ramBytes - 4) {
-      const cycles = this.bypassCaches ? RAM_ACCESS_CYCLES : this.dataCache!.access(addr, false, 4);
+      const cycles = this.bypassCaches
+        ? RAM_ACCESS_CYCLES
+        : this.#dataModel!.access(addr, false, 4);
       if ((this.#cycles += cycles) > this.#cycleLimit) this.#limitReached();
       return this.#view.getUint32(offset, true);
     }
@@ -439,7 +456,7 @@ export class Board {
   #cachedWrite8(addr: number, value: number): void {
     const offset = addr - RAM_BASE;
     if (offset >>> 0 === offset && offset < this.ramBytes) {
-      const cycles = this.bypassCaches ? RAM_ACCESS_CYCLES : this.dataCache!.access(addr, true, 1);
+      const cycles = this.bypassCaches ? RAM_ACCESS_CYCLES : this.#dataModel!.access(addr, true, 1);
       if ((this.#cycles += cycles) > this.#cycleLimit) this.#limitReached();
       this.#bytes[offset] = value;
       this.#markWritten(offset, offset);
@@ -451,7 +468,7 @@ export class Board {
   #cachedWrite16(addr: number, value: number): void {
     const offset = addr - RAM_BASE;
     if (offset >>> 0 === offset && offset <= this.ramBytes - 2) {
-      const cycles = this.bypassCaches ? RAM_ACCESS_CYCLES : this.dataCache!.access(addr, true, 2);
+      const cycles = this.bypassCaches ? RAM_ACCESS_CYCLES : this.#dataModel!.access(addr, true, 2);
       if ((this.#cycles += cycles) > this.#cycleLimit) this.#limitReached();
       this.#view.setUint16(offset, value, true);
       this.#markWritten(offset, offset + 1);
@@ -463,7 +480,7 @@ export class Board {
   #cachedWrite32(addr: number, value: number): void {
     const offset = addr - RAM_BASE;
     if (offset >>> 0 === offset && offset <= this.ramBytes - 4) {
-      const cycles = this.bypassCaches ? RAM_ACCESS_CYCLES : this.dataCache!.access(addr, true, 4);
+      const cycles = this.bypassCaches ? RAM_ACCESS_CYCLES : this.#dataModel!.access(addr, true, 4);
       if ((this.#cycles += cycles) > this.#cycleLimit) this.#limitReached();
       this.#view.setUint32(offset, value, true);
       this.#markWritten(offset, offset + 3);
@@ -494,7 +511,7 @@ export class Board {
       return;
     }
     this.#fillRam(offset, words, value);
-    this.#cycles += this.dataCache!.accessWords(addr, words, true);
+    this.#cycles += this.#dataModel!.accessWords(addr, words, true);
   }
 
   /**
@@ -504,7 +521,7 @@ export class Board {
    */
   #cachedFetch32(addr: number): number {
     if (this.bypassCaches) return Board.prototype.fetch32.call(this, addr);
-    const cache = this.instructionCache;
+    const cache = this.#instructionModel;
     const flashOffset = addr - FLASH_BASE;
     if (flashOffset >>> 0 === flashOffset && flashOffset <= this.flashBytes - 4) {
       this.#spend(
@@ -527,7 +544,7 @@ export class Board {
     if (this.bypassCaches) return this.#readOutsideRam(addr, width);
     const offset = addr - FLASH_BASE;
     if (offset >>> 0 === offset && offset <= this.flashBytes - width) {
-      this.#spend(this.#flashRead(this.dataCache!, addr, width, this.#dataFlashExtra));
+      this.#spend(this.#flashRead(this.#dataModel!, addr, width, this.#dataFlashExtra));
       if (width === 4) return this.#flashView.getUint32(offset, true);
       return width === 2 ? this.#flashView.getUint16(offset, true) : this.#flash[offset];
     }

@@ -25,6 +25,15 @@ function cachedBoard(cache: { data?: CacheConfig; instruction?: CacheConfig } = 
   return new Board({ ramBytes: MiB, flashBytes: 4096, cache });
 }
 
+Deno.test("a board shows its caches read-only: counters and lines, not the model that prices accesses", () => {
+  const board = new Board({ ramBytes: 64 * 1024, cache: { data: parseCacheSpec("cortex-m7-d") } });
+  board.read32(RAM_BASE);
+  const view = board.dataCache!;
+  assertEquals([view.accesses, view.misses, view.lineState(RAM_BASE)], [1, 1, "clean"]);
+  // What a design could warm lines with, unbilled, is not there.
+  assertEquals(["access", "accessWords"].some((m) => m in view), false);
+});
+
 Deno.test("Board without a cache option has none, and every access costs the constants", () => {
   const board = new Board({ ramBytes: MiB, flashBytes: 4096 });
   assertEquals(board.dataCache, null);

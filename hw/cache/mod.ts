@@ -28,5 +28,6 @@ export {
 } from "./cache_config.ts";
 export { boardCacheCosts, type CacheCosts } from "./cache_costs.ts";
 export { type CacheCounters, type CacheLineState, CacheModel } from "./cache_model.ts";
+export { CacheView } from "./cache_view.ts";
 export { CACHE_PRESETS, type CachePresetName, isCachePresetName } from "./cache_presets.ts";
 export { formatCacheSpec, parseCacheSpec } from "./cache_spec.ts";

@@ -6,7 +6,8 @@
  * @module
  */
 
-import type { CacheCounters, CacheModel } from "../../hw/cache/cache_model.ts";
+import type { CacheCounters } from "../../hw/cache/cache_model.ts";
+import type { CacheView } from "../../hw/cache/cache_view.ts";
 import { formatCacheSpec } from "../../hw/cache/cache_spec.ts";
 import { CycleStats } from "./cycle_stats.ts";
 
@@ -94,6 +95,6 @@ export class CacheOpStats {
  * @param cache the cache
  * @returns its spec and its counters
  */
-export function cacheSide(cache: CacheModel): CacheSideFigures {
+export function cacheSide(cache: CacheView): CacheSideFigures {
   return { spec: formatCacheSpec(cache.config), totals: cache.counters() };
 }

@@ -22,7 +22,7 @@
  */
 
 import type { Board } from "../../hw/board.ts";
-import type { CacheModel } from "../../hw/cache/cache_model.ts";
+import type { CacheView } from "../../hw/cache/cache_view.ts";
 import { BusFault } from "../../hw/bus_fault.ts";
 import { CYCLES_LO } from "../../hw/cycle_counter.ts";
 import { hex32 } from "../../hw/hex.ts";
@@ -478,7 +478,7 @@ export class Replayer implements TraceSink {
   /** The board's debug-port calls before the Kernel call in progress. */
   #debugBefore = 0;
   /** The board's data cache, null without one; its counts per op, and before the call in progress. */
-  readonly #cache: CacheModel | null;
+  readonly #cache: CacheView | null;
   readonly #cacheOps = new Map<string, CacheOpStats>();
   #cacheAccessesBefore = 0;
   #cacheMissesBefore = 0;

@@ -161,7 +161,7 @@ export { type GenericClassStats, type GenericStats } from "./core/pagepile/gener
 export { CLASS_SIZES, MAX_CLASS_SIZE } from "./core/pagepile/size_classes.ts";
 export { MAX_SLICE_SIZE } from "./core/pagepile/slab_geometry.ts";
 export { MAX_ORDER } from "./core/pagepile/layout.ts";
-export { GFP_DMA, GFP_KERNEL, GFP_ZERO } from "./core/gfp.ts";
+export { GFP_DMA, GFP_KERNEL, GFP_ZERO, gfpProblem } from "./core/gfp.ts";
 export {
   CorruptionError,
   DoubleFreeError,

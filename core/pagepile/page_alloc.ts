@@ -29,7 +29,7 @@ import {
   InvalidArgumentError,
   InvalidFreeError,
 } from "../errors.ts";
-import { GFP_DMA, GFP_VALID_MASK, GFP_ZERO, GFP_ZONE_MASK } from "../gfp.ts";
+import { GFP_ZERO, GFP_ZONE_MASK, gfpProblem } from "../gfp.ts";
 import {
   FA_HEAD,
   flagsOrder,
@@ -792,23 +792,10 @@ export class PageAllocator {
   }
 
   #zonelist(flags: number): readonly ZoneHandle[] {
-    if (!Number.isInteger(flags) || (flags & ~GFP_VALID_MASK) !== 0) {
-      throw new InvalidArgumentError(
-        `flags ${formatAddress(flags)} has bits set that no GFP flag defines (valid mask ${
-          hex32(GFP_VALID_MASK)
-        })`,
-      );
-    }
-    const zonelist = this.#zonelists[flags & GFP_ZONE_MASK];
-    if (zonelist === undefined) {
-      throw new InvalidArgumentError(
-        `flags ${formatAddress(flags)} select zone ${
-          flags & GFP_ZONE_MASK
-        }, which does not exist ` +
-          `(GFP_KERNEL ${0}: Normal then DMA; GFP_DMA ${GFP_DMA}: DMA)`,
-      );
-    }
-    return zonelist;
+    const problem = gfpProblem(flags);
+    if (problem !== "") throw new InvalidArgumentError(problem);
+    // Zones 0 and 1 always have a list (DMA's may be empty): gfpProblem refused 2 and 3.
+    return this.#zonelists[flags & GFP_ZONE_MASK]!;
   }
 
   #checkFreeable(page: number, flags: number, owner: number): void {

@@ -9,8 +9,7 @@
  * @module
  */
 
-import { GFP_DMA, GFP_VALID_MASK, GFP_ZONE_MASK } from "../../core/gfp.ts";
-import { hex32 } from "../../hw/hex.ts";
+import { gfpProblem } from "../../core/gfp.ts";
 import type { TraceEvent } from "../../traces/trace_event.ts";
 
 /** The largest order alloc_pages takes. */
@@ -31,14 +30,12 @@ export const API_MAX_ORDER = 10;
 export function contractBreach(e: TraceEvent): string {
   switch (e.op) {
     case "alloc_pages":
-      if (!Number.isInteger(e.order) || e.order < 0 || e.order > API_MAX_ORDER) {
-        return `order ${e.order} is out of range 0..${API_MAX_ORDER}`;
-      }
-      return flagsBreach(e.flags);
+      // The flags first, as the firmware's checks take them.
+      return gfpProblem(e.flags) || orderBreach(e.order);
     case "galloc":
-      return sizeBreach("size", e.size, 0) || flagsBreach(e.flags);
+      return sizeBreach("size", e.size, 0) || gfpProblem(e.flags);
     case "slice_pool_create":
-      return sizeBreach("object size", e.size, 1) || flagsBreach(e.flags);
+      return sizeBreach("object size", e.size, 1) || gfpProblem(e.flags);
     case "vmalloc":
       return sizeBreach("size", e.size, 0);
     default:
@@ -46,17 +43,9 @@ export function contractBreach(e: TraceEvent): string {
   }
 }
 
-function flagsBreach(flags: number): string {
-  if (!Number.isInteger(flags) || (flags & ~GFP_VALID_MASK) !== 0) {
-    return `flags ${hex32(flags >>> 0)} have bits set that no GFP flag defines ` +
-      `(valid mask ${hex32(GFP_VALID_MASK)})`;
-  }
-  const zone = flags & GFP_ZONE_MASK;
-  if (zone > GFP_DMA) {
-    return `flags ${hex32(flags)} name zone ${zone}, which does not exist ` +
-      `(GFP_KERNEL 0: Normal then DMA; GFP_DMA ${GFP_DMA}: DMA)`;
-  }
-  return "";
+function orderBreach(order: number): string {
+  if (Number.isInteger(order) && order >= 0 && order <= API_MAX_ORDER) return "";
+  return `order ${order} is out of range 0..${API_MAX_ORDER}`;
 }
 
 function sizeBreach(what: string, size: number, least: number): string {

@@ -41,10 +41,10 @@ import { CallGuard, type CallLimits, DesignBroken } from "../replay/call_guard.t
 import { firmwareTraits } from "../replay/firmware_traits.ts";
 import {
   answerOf,
+  answersDiffer,
   bootTwin,
   firstDifference,
   firstRamDifference,
-  NOT_IN_RAM,
   ramDiffers,
 } from "../replay/twin_board.ts";
 import {
@@ -329,10 +329,8 @@ class FuzzRun {
   mirror(call: string, here: unknown, there: (k: Firmware) => unknown): void {
     if (this.twin === null) return;
     const twin = this.twin;
-    const answer = answerOf(() => there(twin));
-    if (answer !== String(here)) {
-      this.fail(`${NOT_IN_RAM} answered ${call} with ${answer}, this one with ${String(here)}`);
-    }
+    const differ = answersDiffer(call, String(here), answerOf(() => there(twin)));
+    if (differ !== "") this.fail(differ);
   }
 
   /** Fails when the twin's RAM is not this board's, naming the first byte that differs. */

@@ -55,7 +55,14 @@ import { MemoryTimeline, type ReplayPictures } from "./memory_timeline.ts";
 import { CallGuard, type CallLimits, DesignBroken } from "./call_guard.ts";
 import { firmwareTraits } from "./firmware_traits.ts";
 import { contractBreach } from "./api_contract.ts";
-import { answerOf, bootTwin, firstRamDifference, NOT_IN_RAM, ramDiffers } from "./twin_board.ts";
+import {
+  answerOf,
+  answersDiffer,
+  bootTwin,
+  firstRamDifference,
+  NOT_IN_RAM,
+  ramDiffers,
+} from "./twin_board.ts";
 import {
   pageCountProblems,
   pageMapProblems,
@@ -788,12 +795,13 @@ export class Replayer implements TraceSink {
       calls.push(["gshrink", (k) => k.gshrink()], ["pagesInUse", (k) => k.pagesInUse()]);
       for (const [call, make] of calls) {
         const here = answerOf(() => this.#guard.call(call, () => make(this.#k)));
-        const there = answerOf(() => guard.call(call, () => make(twin)));
-        if (here !== there) {
-          this.#violation(
-            line,
-            `${NOT_IN_RAM} answered ${call} with ${there}, this one with ${here}`,
-          );
+        const differ = answersDiffer(
+          call,
+          here,
+          answerOf(() => guard.call(call, () => make(twin))),
+        );
+        if (differ !== "") {
+          this.#violation(line, differ);
           return;
         }
       }

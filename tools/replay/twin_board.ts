@@ -67,6 +67,19 @@ export function answerOf(call: () => unknown): string {
 }
 
 /**
+ * The failure of the check when a call's answers differ ({@link answerOf}).
+ * @param call the call, as the message names it
+ * @param here what the design on the first board answered
+ * @param there what its twin answered
+ * @returns the message, or "" when they agree
+ */
+export function answersDiffer(call: string, here: string, there: string): string {
+  return here === there
+    ? ""
+    : `${NOT_IN_RAM} answered ${call} with ${there}, this one with ${here}`;
+}
+
+/**
  * The address of the first byte where two boards' RAM differs.
  * @param a a board
  * @param b a board of the same RAM size

@@ -68,6 +68,35 @@ Deno.test("readLines() gives the lines of a plain split, across chunks, CRs and 
   }
 });
 
+Deno.test("readLines() reads gzip members one after another, and names the line a cut stream ends at", async () => {
+  const path = await Deno.makeTempFile();
+  const encode = (text: string) => new TextEncoder().encode(text);
+  const first = Array.from({ length: 3000 }, (_, i) => `first ${i}\n`).join("");
+  const second = Array.from({ length: 3000 }, (_, i) => `second ${i}\n`).join("");
+  try {
+    // `cat a.gz b.gz > c.gz`: gunzip reads c.gz as a's text, then b's.
+    await Deno.writeFile(path, concatBytes([gzipSync(encode(first)), gzipSync(encode(second))]));
+    const lines: string[] = [];
+    await readLines(path, (line) => lines.push(line));
+    assertEquals(lines, splitLines(first + second).map(({ line }) => line));
+
+    const whole = gzipSync(encode(first + second));
+    await Deno.writeFile(path, whole.subarray(0, whole.length - 100));
+    let failure: unknown;
+    await readLines(path, () => {}).catch((error) => failure = error);
+    assertEquals(failure instanceof TraceInputError, true, String(failure));
+    const { message, line } = failure as TraceInputError;
+    assertEquals(
+      /cannot read past line \d+: .* \(a truncated or corrupt gzip stream\?\)$/.test(message),
+      true,
+      message,
+    );
+    assertEquals(line > 0 && line < 6000, true, message);
+  } finally {
+    await Deno.remove(path);
+  }
+});
+
 /** Everything a sink receives, as text. */
 function recorder(): { sink: TraceSink; out: string[] } {
   const out: string[] = [];

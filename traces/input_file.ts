@@ -6,7 +6,7 @@
  */
 
 import { Duplex } from "node:stream";
-import { createZstdDecompress } from "node:zlib";
+import { createGunzip, createZstdDecompress } from "node:zlib";
 
 /**
  * Why a file could not be opened, read or written, in a few words: "no such
@@ -122,12 +122,21 @@ export function compressionOf(head: Uint8Array): string {
   return "";
 }
 
-/** A zstd decompressor as a web stream (Deno's node:zlib has zstd; the web streams have not). */
-export function zstdDecompression(): ReadableWritablePair<Uint8Array, BufferSource> {
-  return Duplex.toWeb(createZstdDecompress()) as unknown as ReadableWritablePair<
-    Uint8Array,
-    BufferSource
-  >;
+/** Bytes a decompressor hands over at a time: larger pieces cost fewer steps through the streams. */
+const DECOMPRESSED_CHUNK_BYTES = 256 * 1024;
+
+/**
+ * A decompressor as a web stream, for what {@link compressionOf} found.
+ * Both are node:zlib's: its gunzip takes about half the time of the web's
+ * DecompressionStream (fs.trace.gz, 125 MB of text: 0.23 s against 0.39 s),
+ * and Deno's web streams have no zstd. Concatenated gzip members are read
+ * one after the other.
+ * @param compression "gzip" or "zstd"
+ */
+export function decompression(compression: string): ReadableWritablePair<Uint8Array, BufferSource> {
+  const options = { chunkSize: DECOMPRESSED_CHUNK_BYTES };
+  const stream = compression === "gzip" ? createGunzip(options) : createZstdDecompress(options);
+  return Duplex.toWeb(stream) as unknown as ReadableWritablePair<Uint8Array, BufferSource>;
 }
 
 /** The bytes a trace-cmd trace.dat file starts with: 0x17 0x08 0x44, then "tracing". */
@@ -161,11 +170,7 @@ export async function isTraceDat(path: string): Promise<boolean> {
           controller.close();
         },
       });
-      const decompressed = (compression === "gzip"
-        ? source.pipeThrough(new DecompressionStream("gzip"))
-        : source.pipeThrough(zstdDecompression())).getReader() as ReadableStreamDefaultReader<
-          Uint8Array
-        >;
+      const decompressed = source.pipeThrough(decompression(compression)).getReader();
       try {
         const chunk = await decompressed.read();
         head = chunk.done ? new Uint8Array() : chunk.value;

@@ -7,7 +7,7 @@
  * @module
  */
 
-import { compressionOf, notTraceKind, openInput, zstdDecompression } from "./input_file.ts";
+import { compressionOf, decompression, notTraceKind, openInput } from "./input_file.ts";
 import type { TraceFormat } from "./trace_reader.ts";
 
 /** Longest line delivered whole; longer ones are cut here and flagged. */
@@ -295,11 +295,7 @@ export async function readLineSpans(
         return reader.cancel(reason);
       },
     });
-    const bytes = (compression === "gzip"
-      ? counted.pipeThrough(new DecompressionStream("gzip"))
-      : compression === "zstd"
-      ? counted.pipeThrough(zstdDecompression())
-      : counted)
+    const bytes = (compression === "" ? counted : counted.pipeThrough(decompression(compression)))
       .getReader() as ReadableStreamDefaultReader<Uint8Array>;
     // The first bytes the lines come from tell a trace from an image, an
     // archive or a JSON file, before any of it is read as lines.

@@ -21,12 +21,7 @@
  * @module
  */
 
-import {
-  compressionOf,
-  isTraceDat,
-  openInput,
-  zstdDecompression,
-} from "../../traces/input_file.ts";
+import { compressionOf, decompression, isTraceDat, openInput } from "../../traces/input_file.ts";
 import { NATIVE_HEADER } from "../../traces/native_format.ts";
 import { CpuStream } from "../../traces/trace_dat/cpu_stream.ts";
 import { DatFile } from "../../traces/trace_dat/dat_file.ts";
@@ -85,12 +80,8 @@ async function textFloor(path: string): Promise<FloorResult> {
       else controller.enqueue(value);
     },
   });
-  const bytes =
-    (compression === "gzip"
-      ? source.pipeThrough(new DecompressionStream("gzip"))
-      : compression === "zstd"
-      ? source.pipeThrough(zstdDecompression())
-      : source).getReader() as ReadableStreamDefaultReader<Uint8Array>;
+  const bytes = (compression === "" ? source : source.pipeThrough(decompression(compression)))
+    .getReader() as ReadableStreamDefaultReader<Uint8Array>;
   const decoder = new TextDecoder();
   let units = 0;
   let size = 0;

@@ -7,8 +7,7 @@
  * @module
  */
 
-import { Duplex } from "node:stream";
-import { createZstdDecompress } from "node:zlib";
+import { decompression } from "../input_file.ts";
 
 /** The compression of a file that starts with `head`: "gzip", "zstd", or "" for neither. */
 export function wholeFileCompression(head: Uint8Array): string {
@@ -32,13 +31,7 @@ export async function decompressToTemp(path: string, compression: string): Promi
   try {
     const source = await Deno.open(path);
     const target = await Deno.open(temp, { write: true, truncate: true });
-    const decompressor = compression === "gzip"
-      ? new DecompressionStream("gzip")
-      : Duplex.toWeb(createZstdDecompress()) as unknown as ReadableWritablePair<
-        Uint8Array,
-        BufferSource
-      >;
-    await source.readable.pipeThrough(decompressor).pipeTo(target.writable);
+    await source.readable.pipeThrough(decompression(compression)).pipeTo(target.writable);
     return temp;
   } catch (error) {
     await Deno.remove(temp).catch(() => {});

@@ -60,12 +60,12 @@ Deno.test("replayTrace with cortex-m7-d on the boot excerpt: exact cache and cyc
   const t = cache.data.totals;
   assertEquals(
     [t.accesses, t.reads, t.writes, t.misses, t.readMisses, t.writeMisses, t.writeBacks],
-    [110_554, 22_853, 87_701, 10_065, 642, 9_423, 9_419],
+    [110_586, 22_883, 87_703, 10_065, 642, 9_423, 9_419],
   );
   // Dinero's traffic: a 32-byte line per fill and per write-back.
   assertEquals([t.bytesFromMemory, t.bytesToMemory], [10_065 * 32, 9_419 * 32]);
   const galloc = cache.data.ops.galloc;
-  assertEquals(galloc.accesses, { total: 50_505, p50: 20, p99: 383, max: 1074 });
+  assertEquals(galloc.accesses, { total: 50_520, p50: 20, p99: 383, max: 1074 });
   assertEquals(galloc.misses, { total: 3_534, p50: 1, p99: 48, max: 132 });
   assertEquals(galloc.writeBacks, { total: 3_451, p50: 1, p99: 41, max: 132 });
   assertEquals(report.ops.galloc.cycles, { mean: 84.8, p50: 39, p99: 1291, max: 3714 });
@@ -74,7 +74,7 @@ Deno.test("replayTrace with cortex-m7-d on the boot excerpt: exact cache and cyc
   // for the allocator's own records.
   const worst = cache.data.ops.alloc_pages;
   assertEquals([worst.accesses.max, worst.misses.max], [4117, 519]);
-  assertEquals(report.ops.slice_alloc.cycles, { mean: 38.7, p50: 16, p99: 216, max: 273 });
+  assertEquals(report.ops.slice_alloc.cycles, { mean: 38.8, p50: 16, p99: 216, max: 273 });
   assertEquals(cache.instruction, undefined);
 });
 
@@ -138,7 +138,7 @@ Deno.test("replay --cache prints the cache's figures per operation and its total
   for (
     const pattern of [
       /^data cache \(size=16K,ways=4,line=32/m,
-      /^ {2}galloc +20\/383\/1074 +50,505 +1\/48\/132 +3,534 +1\/41\/132 +3,451$/m,
+      /^ {2}galloc +20\/383\/1074 +50,520 +1\/48\/132 +3,534 +1\/41\/132 +3,451$/m,
       /^ {2}misses +10,065 +642 +9,423$/m,
       /bytes from memory 322,080, to memory 301,408/,
     ]

@@ -135,3 +135,77 @@ Deno.test("a sparse pool of larger objects takes order-0 slabs before slabs of i
   assertEquals([k.poolStats(pool).slabs, k.poolStats(pool).totalObjs], [2, 6]);
   assertEquals(k.audit(), []);
 });
+
+Deno.test("a large block's last page is lent to the chunk slabs, and taken back when both are freed", () => {
+  const k = boot(new Board({ ramBytes: 4 * MiB }));
+  const start = k.pagesInUse();
+  // 9,208 bytes: 2 pages and 1,016 bytes, so the block holds its third page's
+  // first chunk; the other three are chunks as any.
+  const block = k.galloc(GFP_KERNEL, 9208);
+  assertEquals(k.gsize(block), 2 * PAGE_SIZE + CHUNK);
+  assertEquals(k.pagesInUse() - start, 3);
+  const tail = block + 2 * PAGE_SIZE;
+  const pools = [100, 200, 300].map((size) =>
+    k.slice_pool_create(GFP_KERNEL, size, { name: `sparse-${size}` })!
+  );
+  const slices = pools.map((pool) => k.slice_alloc(pool));
+  // The pool of pools' chunk and two of the pools' chunks fill the lent
+  // page's three chunks; the third pool's chunk opens a new chunk page.
+  assertEquals(slices.filter((s) => pageOf(s) === tail).length, 2);
+  assertEquals(k.pagesInUse() - start, 4);
+  assertEquals(k.audit(), []);
+  // The block's end is no slice and no block of its own.
+  const snapshot = k.board.snapshot();
+  assertThrows(() => k.slice_free(tail, pools[0]), InvalidFreeError, "its chunk is in no slab");
+  assertThrows(() => k.gfree(tail), InvalidFreeError, "held by the slice allocator");
+  assertThrows(
+    () => k.gfree(block + PAGE_SIZE),
+    InvalidFreeError,
+    "lies inside the allocated order-1 pile",
+  );
+  assertEquals(k.board.snapshot(), snapshot, "RAM unchanged by the refusals");
+  // The block goes; its last page stays, a chunk page of the slabs it holds.
+  k.gfree(block);
+  assertEquals(k.pagesInUse() - start, 2);
+  assertEquals(k.audit(), []);
+  assertThrows(() => k.gfree(block), DoubleFreeError);
+  // Its first chunk is free again: the next chunk is there.
+  const more = k.slice_pool_create(GFP_KERNEL, 400, { name: "more" })!;
+  assertEquals(k.slice_alloc(more), tail);
+  for (const [i, slice] of slices.entries()) k.slice_free(slice, pools[i]);
+  k.slice_free(tail, more);
+  for (const pool of [...pools, more]) k.slice_pool_recycle(pool);
+  allPagesBack(k);
+});
+
+Deno.test("a large block freed before the chunks lent from it, and the other way round, in each zone", () => {
+  const cases: [boolean, number][] = [[true, GFP_KERNEL], [false, GFP_KERNEL], [true, GFP_DMA]];
+  for (const [blockFirst, zone] of cases) {
+    const k = boot(new Board({ ramBytes: 32 * MiB }));
+    // No chunk page yet: the pool's chunk is a lent one (for GFP_KERNEL the
+    // pool of pools' is too).
+    const block = k.galloc(zone, 12 * 1024 + 100);
+    const pool = k.slice_pool_create(zone, 64, { name: "p" })!;
+    const slice = k.slice_alloc(pool);
+    assertEquals(pageOf(slice), block + 3 * PAGE_SIZE, "the pool's chunk on the block's last page");
+    if (blockFirst) k.gfree(block);
+    k.slice_free(slice, pool);
+    if (!blockFirst) k.gfree(block);
+    assertEquals(k.audit(), []);
+    k.slice_pool_recycle(pool);
+    allPagesBack(k);
+  }
+});
+
+Deno.test("chunks come from a lent page only when no other chunk page has room", () => {
+  const k = boot(new Board({ ramBytes: 4 * MiB }));
+  const pools = ["a", "b", "c", "d"].map((name) => k.slice_pool_create(GFP_KERNEL, 100, { name })!);
+  const block = k.galloc(GFP_KERNEL, 9208);
+  const lent = block + 2 * PAGE_SIZE;
+  // The pool of pools' chunk opened a chunk page: its three other chunks first.
+  const slices = pools.map((pool) => k.slice_alloc(pool));
+  assertEquals(slices.slice(0, 3).map(pageOf), [0, 1, 2].map(() => pageOf(slices[0])));
+  assertEquals(pageOf(slices[0]) === lent, false);
+  assertEquals(pageOf(slices[3]), lent);
+  assertEquals(k.audit(), []);
+});

@@ -1,9 +1,12 @@
 /**
  * The generic allocator: any size, no header. Requests up to MAX_CLASS_SIZE
  * come from size-class slice pools; larger ones are runs of exactly the pages
- * they need, straight from the page allocator. `gfree` and `gsize` learn a
- * block's size from its page's struct page — the slab's pool, or the run's
- * length — so an 8-byte object costs 8 bytes.
+ * they need, straight from the page allocator, whose last page, when the
+ * block ends in its first three chunks, is lent to the chunk slabs (see
+ * slice_alloc.ts): a 9,208-byte block holds 2 pages and a quarter, not 3
+ * pages. `gfree` and `gsize` learn a block's size from its page's struct
+ * page — the slab's pool, or the run's length and the chunks it holds of its
+ * last page — so an 8-byte object costs 8 bytes.
  * @module
  */
 
@@ -13,6 +16,7 @@ import { hex32 } from "../../hw/hex.ts";
 import { DoubleFreeError, InvalidArgumentError, InvalidFreeError } from "../errors.ts";
 import { GFP_DMA, GFP_ZERO, GFP_ZONE_MASK } from "../gfp.ts";
 import {
+  CHUNKS_PER_PAGE,
   G_CLASS_POOLS,
   G_LARGE_ALLOCS,
   G_LARGE_LIVE,
@@ -20,15 +24,18 @@ import {
   G_LARGE_REQUESTED,
   MAX_ORDER,
   P_ACTIVE,
+  PAGE_STRUCT_BYTES,
   PageOwner,
+  PG_FLAGS,
   PG_PRIVATE,
+  PG_SLAB_CHUNKS,
   POOL_BYTES,
   POOL_GENERIC,
   POOL_INTERNAL,
 } from "./layout.ts";
 import { add32, add64, read64 } from "../counters.ts";
 import { firstBadByte, ownerText, RED_ACTIVE, reportBug, SLAB_DEBUG } from "./debug.ts";
-import type { PageAllocator } from "./page_alloc.ts";
+import { type PageAllocator, RUN_LAST_APART, RUN_PAGES_MASK } from "./page_alloc.ts";
 import { CLASS_SIZES, classIndex, MAX_CLASS_SIZE } from "./size_classes.ts";
 import type { SliceAllocator } from "./slice_alloc.ts";
 
@@ -58,7 +65,7 @@ export interface GenericStats {
   large: {
     /** Blocks live now. */
     liveBlocks: number;
-    /** Pages they hold. */
+    /** Pages they hold whole (a last page lent to the chunk slabs is a chunk page, counted with the slabs). */
     livePages: number;
     /** Allocations since boot. */
     allocs: number;
@@ -81,6 +88,8 @@ export class GenericAllocator {
   readonly #slices: SliceAllocator;
   readonly #globals: number;
   readonly #pageSize: number;
+  /** Bytes of a chunk (see slice_alloc.ts): a large block's last page is lent in chunks. */
+  readonly #chunkBytes: number;
   /** The debug boot option (a register): large blocks get a red zone in their last page's slack. */
   #debug = false;
 
@@ -96,6 +105,7 @@ export class GenericAllocator {
     this.#slices = slices;
     this.#globals = globals;
     this.#pageSize = pages.layout.pageSize;
+    this.#chunkBytes = this.#pageSize / CHUNKS_PER_PAGE;
   }
 
   /**
@@ -144,15 +154,26 @@ export class GenericAllocator {
     }
     const pages = Math.ceil(size / this.#pageSize);
     if (pages > 1 << MAX_ORDER) return 0;
+    // The chunks of the last page the block reaches into. Without the debug
+    // option (whose red zone takes the slack) the others are lent to the
+    // chunk slabs, so a block costs its bytes rounded to a chunk, not a page.
+    const held = Math.ceil((size - (pages - 1) * this.#pageSize) / this.#chunkBytes);
+    const lend = !this.#debug && held < CHUNKS_PER_PAGE;
     // Exactly the pages asked for, not the next power of two (see allocRun).
-    const page = this.#pages.allocRun(flags, pages, PageOwner.GENERIC);
+    const page = this.#pages.allocRun(flags, pages, PageOwner.GENERIC, lend);
     if (page === 0) return 0;
     const g = this.#globals;
     add32(this.#bus, g + G_LARGE_LIVE, 1);
-    add32(this.#bus, g + G_LARGE_PAGES, pages);
+    add32(this.#bus, g + G_LARGE_PAGES, lend ? pages - 1 : pages);
     add64(this.#bus, g + G_LARGE_ALLOCS, 1);
     add64(this.#bus, g + G_LARGE_REQUESTED, size);
     const addr = this.#pages.pageToAddr(page);
+    if (lend) {
+      this.#slices.lendTail(page + (pages - 1) * PAGE_STRUCT_BYTES, held, flags & GFP_ZONE_MASK);
+      if (flags & GFP_ZERO) {
+        this.#bus.fill32(addr + (pages - 1) * this.#pageSize, (held * this.#chunkBytes) / 4, 0);
+      }
+    }
     if (this.#debug) {
       // The run head's spare private words keep the size and the owner tag.
       this.#bus.write32(page + PG_LARGE_SIZE, size);
@@ -199,13 +220,15 @@ export class GenericAllocator {
       return;
     }
     const page = this.#pages.pageStarting(addr, "generic block");
-    const pages = this.#pages.runPages(page, PageOwner.GENERIC);
     if (this.#debug) {
       // Reported, not repaired: the pages go back (and are poisoned) now.
+      const pages = this.#pages.runWord(page, PageOwner.GENERIC) & RUN_PAGES_MASK;
       const found = this.#checkSlack(page, pages);
       if (found !== "") reportBug(this.#bus, this.#globals, `galloc: ${found}`);
     }
-    this.#pages.freeRun(page, PageOwner.GENERIC);
+    const run = this.#pages.freeRun(page, PageOwner.GENERIC);
+    const pages = run & RUN_PAGES_MASK;
+    if (run & RUN_LAST_APART) this.#slices.takeBackTail(page + pages * PAGE_STRUCT_BYTES);
     add32(this.#bus, this.#globals + G_LARGE_LIVE, -1);
     add32(this.#bus, this.#globals + G_LARGE_PAGES, -pages);
   }
@@ -220,9 +243,13 @@ export class GenericAllocator {
       const record = this.#generalPoolOf(addr);
       if (record !== 0) return this.#slices.liveSliceSize(record, addr);
       const page = this.#pages.pageStarting(addr, "generic block");
-      const pages = this.#pages.runPages(page, PageOwner.GENERIC);
+      const run = this.#pages.runWord(page, PageOwner.GENERIC);
       // With the debug option the slack after the block is its red zone.
-      return this.#debug ? this.#bus.read32(page + PG_LARGE_SIZE) : this.#pageSize * pages;
+      if (this.#debug) return this.#bus.read32(page + PG_LARGE_SIZE);
+      const pages = run & RUN_PAGES_MASK;
+      if ((run & RUN_LAST_APART) === 0) return this.#pageSize * pages;
+      const tail = page + pages * PAGE_STRUCT_BYTES;
+      return this.#pageSize * pages + this.#chunkBytes * this.#slices.heldChunks(tail);
     } catch (error) {
       // The checks are the free path's; a block already free is no double free here.
       if (!(error instanceof DoubleFreeError)) throw error;
@@ -267,6 +294,7 @@ export class GenericAllocator {
     const ownPiles = piles.filter((p) => p.owner === PageOwner.GENERIC);
     const pages = ownPiles.reduce((n, p) => n + (1 << p.order), 0);
     const large = ownPiles.filter((p) => this.#bus.read32(p.page + PG_PRIVATE) !== 0);
+    this.#auditTails(piles, large, problems);
     const live = this.#bus.read32(this.#globals + G_LARGE_LIVE);
     const livePages = this.#bus.read32(this.#globals + G_LARGE_PAGES);
     if (live !== large.length || livePages !== pages) {
@@ -277,9 +305,45 @@ export class GenericAllocator {
     }
     if (this.#debug) {
       for (const { page } of large) {
-        const found = this.#checkSlack(page, this.#bus.read32(page + PG_PRIVATE));
+        const found = this.#checkSlack(page, this.#bus.read32(page + PG_PRIVATE) & RUN_PAGES_MASK);
         if (found !== "") problems.push(`generic allocator: ${found}`);
       }
+    }
+  }
+
+  /**
+   * Checks that each large block whose last page was lent has that page as a
+   * chunk page holding its end, and that each chunk page holding a block's
+   * end is one's last page.
+   */
+  #auditTails(
+    piles: { page: number; order: number; owner: number }[],
+    large: { page: number }[],
+    problems: string[],
+  ): void {
+    const bus = this.#bus;
+    const tails = new Map<number, number>(); // a lent last page -> its block's first page
+    for (const { page } of large) {
+      const run = bus.read32(page + PG_PRIVATE);
+      if (run & RUN_LAST_APART) tails.set(page + (run & RUN_PAGES_MASK) * PAGE_STRUCT_BYTES, page);
+    }
+    for (const { page, owner } of piles) {
+      const chunkPage = owner === PageOwner.SLAB && (bus.read32(page + PG_FLAGS) & PG_SLAB_CHUNKS);
+      if (!chunkPage || this.#slices.heldChunks(page) === 0) continue;
+      if (!tails.delete(page)) {
+        problems.push(
+          `generic allocator: chunk page ${
+            hex32(this.#pages.pageToAddr(page))
+          } holds the end of no large block`,
+        );
+      }
+    }
+    for (const first of tails.values()) {
+      problems.push(
+        `generic allocator: large block ${
+          hex32(this.#pages.pageToAddr(first))
+        }: its last page holds none of its end`,
+      );
     }
   }
 

@@ -15,6 +15,7 @@
  *                           live pages, allocations (64-bit), requested bytes (64-bit)
  *                     0x118 debug reports
  *                     0x120 chunk pages with a free chunk: for GFP_KERNEL pools, for GFP_DMA
+ *                     0x128 lent chunk pages with a free chunk (large blocks' last pages), the same
  *                     0x140 the pool of pools (a pool record)
  *                     0x200 the generic allocator's class pools (pool records)
  *                     0x2200 the vmap-area pool (a pool record)
@@ -94,6 +95,14 @@ export const G_DEBUG_REPORTS = 0x118;
  * at +0 for pools of GFP_KERNEL memory, at +4 for pools of GFP_DMA memory.
  */
 export const G_CHUNK_PAGES = 0x120;
+/**
+ * The first lent chunk page with a free chunk: a large block's last page
+ * (see generic_alloc.ts), two lists as G_CHUNK_PAGES's. A chunk is taken
+ * from them only when G_CHUNK_PAGES's list has none, so that the pages
+ * lent are the last to be pinned by slabs: a lent page that still holds a
+ * slab when its block goes keeps the block's run from merging whole.
+ */
+export const G_LENT_CHUNK_PAGES = 0x128;
 /** The pool of pools' record. */
 export const G_POOL_OF_POOLS = 0x140;
 /** The generic allocator's class pool records, POOL_BYTES apart. */
@@ -205,8 +214,24 @@ export const PG_SLAB_INUSE = 0x14;
 export const PG_SLAB_BUMP = 0x18;
 /** Slab head: the in-use bitmap, when the slab holds 32 slices or fewer. */
 export const PG_SLAB_BITMAP = 0x1C;
-/** Chunk page: which of its chunks are slabs, a bit each (bit i: the i-th chunk). */
+/**
+ * Chunk page: which of its chunks are slabs, a bit each (bit i: the i-th
+ * chunk), and above them (CHUNKS_HELD_SHIFT) which are held by the large
+ * galloc block that ends in the page (see generic_alloc.ts) and on which
+ * chunk list it was lent (CHUNKS_LENT_DMA).
+ */
 export const PG_CHUNK_MASK = 0x0C;
+/**
+ * Chunk page, PG_CHUNK_MASK: the held chunks' bits start here. A large
+ * block's last page lent to the chunk slabs holds the block's end in its
+ * first chunks, which have no head; the others are chunks as any.
+ */
+export const CHUNKS_HELD_SHIFT = 4;
+/**
+ * Chunk page, PG_CHUNK_MASK: a large block's last page lent on the chunk
+ * list of GFP_DMA pools (the block was GFP_DMA), not on GFP_KERNEL's.
+ */
+export const CHUNKS_LENT_DMA = 1 << 8;
 /**
  * Flags bit of a chunk page: an order-0 slab page split into chunks, each
  * chunk a small slab of its own pool with its head in the chunk's last

@@ -71,6 +71,11 @@ export interface ZoneHandle {
   readonly end: number;
 }
 
+/** A run's first private word (see allocRun): its length in pages. */
+export const RUN_PAGES_MASK = 0xFFFF;
+/** A run's first private word: the page after the run was allocated with it and kept apart. */
+export const RUN_LAST_APART = 1 << 16;
+
 /** Boot-time constants the page allocator works from (held in registers). */
 export interface PageAllocatorLayout {
   /** Physical address of the first RAM byte. */
@@ -328,10 +333,14 @@ export class PageAllocator {
    * run is cut from the first stretch of adjacent free piles long enough (see
    * {@link #takeStretch}): what would otherwise fail for fragmentation. The
    * run's first struct page records its length in its first private word
-   * (the other piles' hold 0).
+   * (RUN_PAGES_MASK; the other piles' hold 0).
+   * @param lastApart keep the last page out of the run: the run is `pages` - 1
+   *   pages (RUN_LAST_APART set beside its length), and the page after it an
+   *   order-0 pile whose struct page the caller writes, as its own, before
+   *   anything reads it; with GFP_ZERO only the run is zeroed
    * @returns the run's first struct page, or 0
    */
-  allocRun(flags: number, pages: number, owner: number): number {
+  allocRun(flags: number, pages: number, owner: number, lastApart = false): number {
     const order = Math.ceil(Math.log2(pages));
     const page = this.alloc(flags & ~GFP_ZERO, order, owner);
     let first: number;
@@ -345,13 +354,15 @@ export class PageAllocator {
       [first, end] = stretch;
     }
     const bus = this.#bus;
-    for (const [index, o] of tile(first, first + pages, 0)) {
+    const run = lastApart ? pages - 1 : pages;
+    const word = lastApart ? run | RUN_LAST_APART : run;
+    for (const [index, o] of tile(first, first + run, 0)) {
       bus.write32(this.#pageAt(index) + PG_FLAGS, pageFlags(PageState.ALLOCATED, o, owner));
-      bus.write32(this.#pageAt(index) + PG_PRIVATE, index === first ? pages : 0);
+      bus.write32(this.#pageAt(index) + PG_PRIVATE, index === first ? word : 0);
     }
     const zone = this.#zoneOf(first);
     for (const [index, o] of tile(first + pages, end, 0)) this.#freeToZone(zone, index, o);
-    if (flags & GFP_ZERO) this.#zero(this.#addrAt(first), 0, pages);
+    if (flags & GFP_ZERO) this.#zero(this.#addrAt(first), 0, run);
     return this.#pageAt(first);
   }
 
@@ -392,29 +403,39 @@ export class PageAllocator {
     return undefined;
   }
 
-  /** The length in pages of the run `page` starts, checked as {@link freeRun} checks it. */
-  runPages(page: number, owner: number): number {
+  /**
+   * The first private word of the run `page` starts, checked as
+   * {@link freeRun} checks it: its length (RUN_PAGES_MASK) and whether its
+   * last page was kept apart (RUN_LAST_APART).
+   */
+  runWord(page: number, owner: number): number {
     this.#checkPageStruct(page);
     this.#checkFreeable(page, this.#bus.read32(page + PG_FLAGS), owner);
-    const pages = this.#bus.read32(page + PG_PRIVATE);
-    if (pages === 0) {
+    const word = this.#bus.read32(page + PG_PRIVATE);
+    if (word === 0) {
       throw new InvalidFreeError(
         `${hex32(this.pageToAddr(page))} lies inside a larger block: it starts none`,
         page,
       );
     }
-    return pages;
+    return word;
   }
 
-  /** Frees a run that {@link allocRun} made, pile by pile (each merges with its buddies). */
-  freeRun(page: number, owner: number): void {
-    const pages = this.runPages(page, owner);
+  /**
+   * Frees a run that {@link allocRun} made, pile by pile (each merges with
+   * its buddies); a page it kept apart is the caller's to free.
+   * @returns the run's first private word, as {@link runWord} reads it
+   */
+  freeRun(page: number, owner: number): number {
+    const word = this.runWord(page, owner);
+    const pages = word & RUN_PAGES_MASK;
     const first = this.#indexOf(page);
     if (this.#poison) {
       this.#bus.fill32(this.pageToAddr(page), (pages * this.layout.pageSize) / 4, POISON_FREE);
     }
     const zone = this.#zoneOf(first);
     for (const [index, o] of tile(first, first + pages, 0)) this.#freeToZone(zone, index, o);
+    return word;
   }
 
   /** The physical address of the page a struct page describes. */

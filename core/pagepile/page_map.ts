@@ -9,6 +9,7 @@ import type { Board } from "../../hw/board.ts";
 import { hex32 } from "../../hw/hex.ts";
 import {
   chunkHeadAddress,
+  CHUNKS_HELD_SHIFT,
   CHUNKS_PER_PAGE,
   flagsOrder,
   flagsOwner,
@@ -28,7 +29,7 @@ import {
   POOL_GENERIC,
   POOL_NAME_BYTES,
 } from "./layout.ts";
-import type { PageAllocatorLayout } from "./page_alloc.ts";
+import { type PageAllocatorLayout, RUN_PAGES_MASK } from "./page_alloc.ts";
 import type { PageKind, PageMap } from "../firmware.ts";
 import { PageMapBuilder } from "../page_map_builder.ts";
 
@@ -74,7 +75,7 @@ export function readPageMap(board: Board, layout: PageAllocatorLayout): PageMap 
     } else if (state === PageState.ALLOCATED && owner === PageOwner.SLAB) {
       h = slabHolder(board.debugRead32(page + PG_SLAB_POOL));
     } else if (state === PageState.ALLOCATED && owner === PageOwner.GENERIC) {
-      const runPages = board.debugRead32(page + PG_PRIVATE);
+      const runPages = board.debugRead32(page + PG_PRIVATE) & RUN_PAGES_MASK;
       if (runPages > 0) {
         largeLeft = runPages;
         largeHolder = holder("generic-large", `large galloc block, ${runPages} pages`);
@@ -94,8 +95,9 @@ export function readPageMap(board: Board, layout: PageAllocatorLayout): PageMap 
 
 /**
  * The holder of a chunk page: the pools whose slabs its chunks are, named
- * in chunk order ("chunk page: slabs of 'a', 'b'"), as one holder per such
- * list of names.
+ * in chunk order ("chunk page: slabs of 'a', 'b'"), after the large galloc
+ * block whose end it holds when it is one's last page, as one holder per
+ * such label.
  */
 function chunkPageHolder(
   board: Board,
@@ -112,7 +114,12 @@ function chunkPageHolder(
     const head = chunkHeadAddress(pageAddr, chunk, layout.pageSize);
     names.push(`'${poolName(board, board.debugRead32(head + PG_SLAB_POOL))}'`);
   }
-  return holder("slab", `chunk page: slabs of ${names.join(", ")}`);
+  const slabs = names.length > 0 ? `slabs of ${names.join(", ")}` : "";
+  if (mask >>> CHUNKS_HELD_SHIFT === 0) return holder("slab", `chunk page: ${slabs}`);
+  return holder(
+    "slab",
+    `chunk page: the end of a large galloc block${slabs === "" ? "" : `, ${slabs}`}`,
+  );
 }
 
 /** The holder of a pile that its head's flags alone describe (not a slab, not a large block). */

@@ -42,11 +42,14 @@ import { GFP_ZERO, GFP_ZONE_MASK } from "../gfp.ts";
 import {
   CHUNK_HEAD_BYTES,
   chunkHeadAddress,
+  CHUNKS_HELD_SHIFT,
+  CHUNKS_LENT_DMA,
   CHUNKS_PER_PAGE,
   flagsOrder,
   flagsOwner,
   flagsState,
   G_CHUNK_PAGES,
+  G_LENT_CHUNK_PAGES,
   G_NEXT_POOL_ID,
   G_POOL_OF_POOLS,
   G_POOLS,
@@ -196,6 +199,8 @@ export class SliceAllocator {
     this.#bus.write32(this.#globals + G_NEXT_POOL_ID, 1);
     this.#bus.write32(this.#globals + G_CHUNK_PAGES, 0);
     this.#bus.write32(this.#globals + G_CHUNK_PAGES + 4, 0);
+    this.#bus.write32(this.#globals + G_LENT_CHUNK_PAGES, 0);
+    this.#bus.write32(this.#globals + G_LENT_CHUNK_PAGES + 4, 0);
     this.initPool(this.poolOfPools.address, 0, POOL_BYTES, POOL_OF_POOLS_NAME, POOL_INTERNAL);
   }
 
@@ -494,14 +499,20 @@ export class SliceAllocator {
       if (owner !== PageOwner.SLAB) continue;
       if (bus.read32(page + PG_FLAGS) & PG_SLAB_CHUNKS) {
         const mask = bus.read32(page + PG_CHUNK_MASK);
-        const full = (1 << CHUNKS_PER_PAGE) - 1;
-        if (mask === 0 || (mask & ~full) !== 0) {
+        // Held chunks are the first ones, none of them a slab.
+        const held = (mask >>> CHUNKS_HELD_SHIFT) & ALL_CHUNKS;
+        const known = ALL_CHUNKS | (ALL_CHUNKS << CHUNKS_HELD_SHIFT) | CHUNKS_LENT_DMA;
+        if (
+          (mask & ALL_CHUNKS) === 0 && held === 0 || (mask & ~known) !== 0 ||
+          held === ALL_CHUNKS || (held & (held + 1)) !== 0 || (held & mask) !== 0 ||
+          (held === 0 && (mask & CHUNKS_LENT_DMA) !== 0)
+        ) {
           problems.push(
             `chunk page ${hex32(this.#pages.pageToAddr(page))}: chunk mask ${hex32(mask)}`,
           );
           continue;
         }
-        if (mask !== full) chunkPages.add(page);
+        if (((mask | held) & ALL_CHUNKS) !== ALL_CHUNKS) chunkPages.add(page);
         for (let chunk = 0; chunk < CHUNKS_PER_PAGE; chunk++) {
           if ((mask & (1 << chunk)) === 0) continue;
           const head = this.#chunkHead(page, chunk);
@@ -602,8 +613,10 @@ export class SliceAllocator {
    */
   #auditChunkLists(chunkPages: Set<number>, problems: string[]): void {
     const bus = this.#bus;
-    for (const list of [0, 4]) {
-      const head = this.#globals + G_CHUNK_PAGES + list;
+    for (
+      const list of [G_CHUNK_PAGES, G_CHUNK_PAGES + 4, G_LENT_CHUNK_PAGES, G_LENT_CHUNK_PAGES + 4]
+    ) {
+      const head = this.#globals + list;
       let prev = 0;
       for (let page = bus.read32(head); page !== 0; page = bus.read32(page + PG_NEXT)) {
         if (!chunkPages.delete(page)) {
@@ -859,9 +872,14 @@ export class SliceAllocator {
   #newChunk(record: number, objs: number): number {
     const bus = this.#bus;
     const zone = bus.read32(record + P_GFP) & GFP_ZONE_MASK;
-    const list = this.#chunkList(zone);
+    let list = this.#chunkList(zone);
     let page = bus.read32(list);
     let mask = 0;
+    if (page === 0) {
+      // No chunk page with room: a lent one, before a new page.
+      page = bus.read32(list + LENT_LIST);
+      if (page !== 0) list += LENT_LIST;
+    }
     if (page === 0) {
       page = this.#pages.alloc(zone, 0, PageOwner.SLAB);
       if (page === 0) return 0;
@@ -875,10 +893,12 @@ export class SliceAllocator {
     } else {
       mask = bus.read32(page + PG_CHUNK_MASK);
     }
-    const chunk = 31 - Math.clz32(~mask & (mask + 1)); // the lowest free chunk
+    // The lowest chunk neither a slab nor held by a large block.
+    const taken = mask | (mask >>> CHUNKS_HELD_SHIFT);
+    const chunk = 31 - Math.clz32(~taken & (taken + 1));
     mask |= 1 << chunk;
     bus.write32(page + PG_CHUNK_MASK, mask);
-    if (mask === (1 << CHUNKS_PER_PAGE) - 1) {
+    if (((taken | (1 << chunk)) & ALL_CHUNKS) === ALL_CHUNKS) {
       // Full: off its list, of which it is the head.
       const next = bus.read32(page + PG_NEXT);
       bus.write32(list, next);
@@ -919,10 +939,60 @@ export class SliceAllocator {
       return;
     }
     bus.write32(page + PG_CHUNK_MASK, left);
-    if (mask === (1 << CHUNKS_PER_PAGE) - 1) {
-      // Full before: back on its list, linked as slabs are (next, prev).
-      this.#push(this.#chunkList(bus.read32(record + P_GFP) & GFP_ZONE_MASK), page);
+    if (((mask | (mask >>> CHUNKS_HELD_SHIFT)) & ALL_CHUNKS) === ALL_CHUNKS) {
+      // Full before: back on its list, linked as slabs are (next, prev): a
+      // page still lent on the lent pages' list.
+      const lent = (mask >>> CHUNKS_HELD_SHIFT) & ALL_CHUNKS ? LENT_LIST : 0;
+      this.#push(this.#chunkList(bus.read32(record + P_GFP) & GFP_ZONE_MASK) + lent, page);
     }
+  }
+
+  /**
+   * Makes the page of struct page `page`, the last page of a large block
+   * that reaches into its first `held` chunks (1 to CHUNKS_PER_PAGE - 1), a
+   * chunk page whose other chunks the chunk slabs take: it goes on the
+   * lent pages' list of the pools of the block's zone bits `zone`. O(1).
+   */
+  lendTail(page: number, held: number, zone: number): void {
+    const bus = this.#bus;
+    bus.write32(
+      page + PG_FLAGS,
+      pageFlags(PageState.ALLOCATED, 0, PageOwner.SLAB) | PG_SLAB_CHUNKS,
+    );
+    const list = zone === 0 ? 0 : CHUNKS_LENT_DMA;
+    bus.write32(page + PG_CHUNK_MASK, (((1 << held) - 1) << CHUNKS_HELD_SHIFT) | list);
+    this.#push(this.#chunkList(zone) + LENT_LIST, page);
+  }
+
+  /**
+   * Takes back the chunks a large block held on its last page, lent by
+   * {@link lendTail}, as the block is freed: the page goes back to the page
+   * allocator's hot list when no chunk of it is a slab, else stays a chunk
+   * page as any, moved from the lent pages' list (if it was on it: it was
+   * not full) to the chunk pages'. O(1).
+   */
+  takeBackTail(page: number): void {
+    const bus = this.#bus;
+    const mask = bus.read32(page + PG_CHUNK_MASK);
+    const slabs = mask & ALL_CHUNKS;
+    const list = this.#chunkList(mask & CHUNKS_LENT_DMA);
+    if (slabs === 0) {
+      this.#unlink(list + LENT_LIST, page); // on its list: it had a free chunk
+      this.#pages.freeHot(page, PageOwner.SLAB);
+      return;
+    }
+    bus.write32(page + PG_CHUNK_MASK, slabs);
+    if (((mask | (mask >>> CHUNKS_HELD_SHIFT)) & ALL_CHUNKS) !== ALL_CHUNKS) {
+      this.#unlink(list + LENT_LIST, page);
+    }
+    this.#push(list, page);
+  }
+
+  /** How many chunks a large block holds on the chunk page `page`, its last page: 0 when none. */
+  heldChunks(page: number): number {
+    // The held chunks are the first ones: their bits are the low ones.
+    const mask = this.#bus.read32(page + PG_CHUNK_MASK);
+    return 32 - Math.clz32((mask >>> CHUNKS_HELD_SHIFT) & ALL_CHUNKS);
   }
 
   /** The list of chunk pages with room for pools of the zone bits `zone` (a register sum). */
@@ -1139,6 +1209,10 @@ export class SliceAllocator {
   }
 }
 
+/** From a chunk page list's head to the head of the lent pages' list of the same pools. */
+const LENT_LIST = G_LENT_CHUNK_PAGES - G_CHUNK_PAGES;
+/** A chunk page's mask with every chunk taken. */
+const ALL_CHUNKS = (1 << CHUNKS_PER_PAGE) - 1;
 /** A counts word's slab is small: a chunk, or an order-0 slab of a pool of larger ones. */
 const SMALL_SLAB = 0x8000_0000;
 /** A counts word's slab is large: one of a busy pool's larger slabs. */

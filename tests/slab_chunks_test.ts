@@ -47,26 +47,41 @@ Deno.test("sparse pools share a chunk page: four pools of a few slices hold one 
   allPagesBack(k);
 });
 
-Deno.test("a pool takes chunks until it holds a slab's worth, then page slabs; emptied chunks go back", () => {
+Deno.test("a pool takes four slabs' worth of chunks its objects fill, then page slabs; emptied chunks go back", () => {
   const k = boot(new Board({ ramBytes: 4 * MiB }));
   const pool = k.slice_pool_create(GFP_KERNEL, 64, { name: "growing" })!;
-  // 64-byte slices: 15 a chunk (992 bytes before the chunk's head), 63 a page slab.
-  const slices = Array.from({ length: 4 * 15 + 1 }, () => k.slice_alloc(pool));
+  // 64-byte slices: 15 a chunk (960 of its 1,024 bytes: they fill it to 7/8),
+  // 63 a page slab; four page slabs' worth of chunks is 16.
+  const slices = Array.from({ length: 16 * 15 + 1 }, () => k.slice_alloc(pool));
   const stats = k.poolStats(pool);
-  assertEquals([stats.slabs, stats.totalObjs, stats.objsPerSlab], [5, 4 * 15 + 63, 63]);
-  assertEquals(stats.bytesWasted, 4 * CHUNK + PAGE_SIZE - 61 * 64);
-  // The 61st slice opened a page slab: it starts a page.
-  assertEquals(slices[60] % PAGE_SIZE, 0);
+  assertEquals([stats.slabs, stats.totalObjs, stats.objsPerSlab], [17, 16 * 15 + 63, 63]);
+  assertEquals(stats.bytesWasted, 16 * CHUNK + PAGE_SIZE - 241 * 64);
+  // The 241st slice opened a page slab: it starts a page.
+  assertEquals(slices[240] % PAGE_SIZE, 0);
   assertEquals(k.audit(), []);
   const held = k.pagesInUse();
   // Its chunks are the last three of the page whose first is the pool of
-  // pools' chunk, and the first of a second page: emptying them gives the
-  // second page back, the first stays with the pool records.
-  for (const s of slices.slice(0, 60)) k.slice_free(s, pool);
+  // pools' chunk, three pages whole and the first of a fifth: emptying them
+  // gives four pages back, the first stays with the pool records.
+  for (const s of slices.slice(0, 240)) k.slice_free(s, pool);
   assertEquals(k.poolStats(pool).slabs, 1);
-  assertEquals(held - k.pagesInUse(), 1);
+  assertEquals(held - k.pagesInUse(), 4);
   assertEquals(k.audit(), []);
-  k.slice_free(slices[60], pool);
+  k.slice_free(slices[240], pool);
+  k.slice_pool_recycle(pool);
+  allPagesBack(k);
+});
+
+Deno.test("a pool of objects that leave a chunk half empty takes one slab's worth of chunks", () => {
+  const k = boot(new Board({ ramBytes: 4 * MiB }));
+  // 600-byte slices: 1 a chunk (424 of its bytes unused), 6 a page slab.
+  const pool = k.slice_pool_create(GFP_KERNEL, 600, { name: "loose" })!;
+  const slices = Array.from({ length: 5 }, () => k.slice_alloc(pool));
+  const stats = k.poolStats(pool);
+  // Four chunks of one slice, then a page slab of six.
+  assertEquals([stats.slabs, stats.totalObjs, stats.objsPerSlab], [5, 4 + 6, 6]);
+  assertEquals(k.audit(), []);
+  slices.forEach((s) => k.slice_free(s, pool));
   k.slice_pool_recycle(pool);
   allPagesBack(k);
 });

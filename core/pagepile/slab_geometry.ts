@@ -161,14 +161,23 @@ function roundUp(value: number, to: number): number {
 export const SMALL_PAGE_SLABS = 0x8000;
 
 /**
+ * Slabs' worth of chunks a pool takes before a slab of its order, when its
+ * objects fill a chunk to 7/8 or more: a pool that grows in a burst and
+ * shrinks back keeps its survivors in chunks, a quarter page each, rather
+ * than in page slabs (vm's kernfs pool: 6 objects left in 5 pages).
+ */
+const CHUNK_SLABS_WORTH = 4;
+
+/**
  * A pool's small slabs, as its record keeps them in one word: the slices a
  * small slab holds (bits 0-14), whether small slabs are order-0 pages
  * (SMALL_PAGE_SLABS) or chunks, and how many a pool with no slab of its own
  * order may hold before its next slab is of that order (bits 16-31): as many
- * as fill one of its slabs' bytes. A sparse pool thus takes small slabs
- * until it holds a slab's worth of them, then slabs of its order. Objects a
- * chunk holds take chunks; larger ones, in pools of slabs of 2 pages or
- * more, take order-0 pages; the others none (0).
+ * as fill one of its slabs' bytes, or CHUNK_SLABS_WORTH slabs' bytes of
+ * chunks its objects fill to 7/8. A sparse pool thus takes small slabs
+ * until it holds that many, then slabs of its order. Objects a chunk holds
+ * take chunks; larger ones, in pools of slabs of 2 pages or more, take
+ * order-0 pages; the others none (0).
  * @param geometry the pool's slab layout
  * @param pageSize the page size
  * @returns the small-slabs word
@@ -180,7 +189,12 @@ export function smallSlabs(geometry: SlabGeometry, pageSize: number): number {
     STRUCT_PAGE_BITMAP_SLICES,
     Math.floor((chunkBytes - CHUNK_HEAD_BYTES) / geometry.slotSize),
   );
-  if (chunkObjs > 0) return (chunkObjs | ((slabBytes / chunkBytes) << 16)) >>> 0;
+  if (chunkObjs > 0) {
+    // The chunk bytes no slice takes, its head included: at most an eighth.
+    const fits = (chunkBytes - chunkObjs * geometry.slotSize) * 8 <= chunkBytes;
+    const chunks = ((fits ? CHUNK_SLABS_WORTH : 1) * slabBytes) / chunkBytes;
+    return (chunkObjs | (chunks << 16)) >>> 0;
+  }
   const pageObjs = Math.floor(pageSize / geometry.slotSize);
   // A page of them keeps its bitmap in its struct page, as the pool's slabs do.
   if (geometry.order === 0 || pageObjs === 0 || pageObjs > STRUCT_PAGE_BITMAP_SLICES) return 0;

@@ -13,7 +13,8 @@
  * A slab's size follows its pool's population. A pool holding few slices
  * would pin a whole page, or several (real traces have dozens of caches of
  * a few objects each), so until a pool holds a slab's worth of small slabs
- * its new slab is a small one: a chunk, a quarter of a chunk page which up
+ * (four of chunks its objects fill: see slab_geometry.ts smallSlabs) its
+ * new slab is a small one: a chunk, a quarter of a chunk page which up
  * to four pools share, for objects a chunk holds; an order-0 page for larger
  * objects whose pool's slabs are 2 pages or more. A chunk keeps its head,
  * laid out as a slab head's struct page, in its own last CHUNK_HEAD_BYTES,

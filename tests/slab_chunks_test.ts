@@ -224,3 +224,14 @@ Deno.test("chunks come from a lent page only when no other chunk page has room",
   assertEquals(pageOf(slices[3]), lent);
   assertEquals(k.audit(), []);
 });
+
+Deno.test("the audit finds a lent page marked for the other zone's list", () => {
+  const k = boot(new Board({ ramBytes: 4 * MiB }));
+  const block = k.galloc(GFP_KERNEL, 9208);
+  const page = k.addr_to_page(block + 2 * PAGE_SIZE);
+  const mask = k.board.read32(page + 0x0C);
+  k.board.write32(page + 0x0C, mask | 0x100); // "lent on the DMA list": it is on GFP_KERNEL's
+  assertEquals(k.audit().some((p) => p.includes("is on the wrong list")), true);
+  k.board.write32(page + 0x0C, mask);
+  assertEquals(k.audit(), []);
+});

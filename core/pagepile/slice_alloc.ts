@@ -609,25 +609,34 @@ export class SliceAllocator {
 
   /**
    * Checks the lists of chunk pages with a free chunk: each holds chunk
-   * pages neither full nor empty, linked both ways, and together they hold
-   * every such page mem_map has (`chunkPages`).
+   * pages neither full nor empty, linked both ways, a large block's last
+   * page on the lent pages' list of its zone and no other page there, and
+   * together they hold every such page mem_map has (`chunkPages`).
    */
   #auditChunkLists(chunkPages: Set<number>, problems: string[]): void {
     const bus = this.#bus;
-    for (
-      const list of [G_CHUNK_PAGES, G_CHUNK_PAGES + 4, G_LENT_CHUNK_PAGES, G_LENT_CHUNK_PAGES + 4]
-    ) {
-      const head = this.#globals + list;
-      let prev = 0;
-      for (let page = bus.read32(head); page !== 0; page = bus.read32(page + PG_NEXT)) {
-        if (!chunkPages.delete(page)) {
-          problems.push(`the chunk page list holds ${hex32(page)}, not a chunk page with room`);
-          break;
+    for (const zone of [0, CHUNKS_LENT_DMA]) {
+      for (const lent of [false, true]) {
+        const head = this.#chunkList(zone) + (lent ? LENT_LIST : 0);
+        let prev = 0;
+        for (let page = bus.read32(head); page !== 0; page = bus.read32(page + PG_NEXT)) {
+          if (!chunkPages.delete(page)) {
+            problems.push(`the chunk page list holds ${hex32(page)}, not a chunk page with room`);
+            break;
+          }
+          if (bus.read32(page + PG_PREV) !== prev) {
+            problems.push(`the chunk page list: ${hex32(page)} has a wrong prev link`);
+          }
+          // A lent page holds chunks of its block, and says whether it is on the DMA list.
+          const mask = bus.read32(page + PG_CHUNK_MASK);
+          const held = (mask >>> CHUNKS_HELD_SHIFT) & ALL_CHUNKS;
+          if (lent ? held === 0 || (mask & CHUNKS_LENT_DMA) !== zone : held !== 0) {
+            problems.push(
+              `the chunk page list: ${hex32(page)} is on the wrong list (mask ${hex32(mask)})`,
+            );
+          }
+          prev = page;
         }
-        if (bus.read32(page + PG_PREV) !== prev) {
-          problems.push(`the chunk page list: ${hex32(page)} has a wrong prev link`);
-        }
-        prev = page;
       }
     }
     for (const page of chunkPages) {

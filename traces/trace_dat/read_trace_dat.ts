@@ -27,7 +27,7 @@
  * @module
  */
 
-import { openInput } from "../input_file.ts";
+import { compressionOf, openInput } from "../input_file.ts";
 import { KmemEvents } from "../kmem_events.ts";
 import { TraceInputError } from "../line_reader.ts";
 import type { TraceSink } from "../trace_event.ts";
@@ -42,7 +42,7 @@ import { Kallsyms } from "./kallsyms.ts";
 import { KmemRecords } from "./kmem_records.ts";
 import type { PageLayout } from "./ring_buffer.ts";
 import { type DatLayout, readLayout } from "./sections.ts";
-import { decompressToTemp, wholeFileCompression } from "./whole_file.ts";
+import { decompressToTemp } from "./whole_file.ts";
 
 /** Records delivered between two progress reports and backpressure waits. */
 const BATCH_RECORDS = 4096;
@@ -75,7 +75,7 @@ export async function readTraceDat(
   sink: TraceSink,
   options: ReadTraceOptions = {},
 ): Promise<TraceInfo> {
-  const compression = wholeFileCompression(
+  const compression = compressionOf(
     await open(path, (file) => {
       const head = new Uint8Array(4);
       return head.subarray(0, file.readSync(head) ?? 0);

@@ -9,15 +9,6 @@
 
 import { decompression } from "../input_file.ts";
 
-/** The compression of a file that starts with `head`: "gzip", "zstd", or "" for neither. */
-export function wholeFileCompression(head: Uint8Array): string {
-  if (head.length >= 2 && head[0] === 0x1F && head[1] === 0x8B) return "gzip";
-  if (head.length >= 4 && head[0] === 0x28 && head[1] === 0xB5 && head[2] === 0x2F) {
-    return head[3] === 0xFD ? "zstd" : "";
-  }
-  return "";
-}
-
 /**
  * Decompresses `path` into a new temporary file.
  * @param path the compressed file

@@ -501,7 +501,7 @@ export class SliceAllocator {
       if (bus.read32(page + PG_FLAGS) & PG_SLAB_CHUNKS) {
         const mask = bus.read32(page + PG_CHUNK_MASK);
         // Held chunks are the first ones, none of them a slab.
-        const held = (mask >>> CHUNKS_HELD_SHIFT) & ALL_CHUNKS;
+        const held = heldBits(mask);
         const known = ALL_CHUNKS | (ALL_CHUNKS << CHUNKS_HELD_SHIFT) | CHUNKS_LENT_DMA;
         if (
           (mask & ALL_CHUNKS) === 0 && held === 0 || (mask & ~known) !== 0 ||
@@ -513,7 +513,7 @@ export class SliceAllocator {
           );
           continue;
         }
-        if (((mask | held) & ALL_CHUNKS) !== ALL_CHUNKS) chunkPages.add(page);
+        if (takenBits(mask) !== ALL_CHUNKS) chunkPages.add(page);
         for (let chunk = 0; chunk < CHUNKS_PER_PAGE; chunk++) {
           if ((mask & (1 << chunk)) === 0) continue;
           const head = this.#chunkHead(page, chunk);
@@ -629,7 +629,7 @@ export class SliceAllocator {
           }
           // A lent page holds chunks of its block, and says whether it is on the DMA list.
           const mask = bus.read32(page + PG_CHUNK_MASK);
-          const held = (mask >>> CHUNKS_HELD_SHIFT) & ALL_CHUNKS;
+          const held = heldBits(mask);
           if (lent ? held === 0 || (mask & CHUNKS_LENT_DMA) !== zone : held !== 0) {
             problems.push(
               `the chunk page list: ${hex32(page)} is on the wrong list (mask ${hex32(mask)})`,
@@ -904,11 +904,11 @@ export class SliceAllocator {
       mask = bus.read32(page + PG_CHUNK_MASK);
     }
     // The lowest chunk neither a slab nor held by a large block.
-    const taken = mask | (mask >>> CHUNKS_HELD_SHIFT);
+    const taken = takenBits(mask);
     const chunk = 31 - Math.clz32(~taken & (taken + 1));
     mask |= 1 << chunk;
     bus.write32(page + PG_CHUNK_MASK, mask);
-    if (((taken | (1 << chunk)) & ALL_CHUNKS) === ALL_CHUNKS) {
+    if ((taken | (1 << chunk)) === ALL_CHUNKS) {
       // Full: off its list, of which it is the head.
       const next = bus.read32(page + PG_NEXT);
       bus.write32(list, next);
@@ -949,10 +949,10 @@ export class SliceAllocator {
       return;
     }
     bus.write32(page + PG_CHUNK_MASK, left);
-    if (((mask | (mask >>> CHUNKS_HELD_SHIFT)) & ALL_CHUNKS) === ALL_CHUNKS) {
+    if (takenBits(mask) === ALL_CHUNKS) {
       // Full before: back on its list, linked as slabs are (next, prev): a
       // page still lent on the lent pages' list.
-      const lent = (mask >>> CHUNKS_HELD_SHIFT) & ALL_CHUNKS ? LENT_LIST : 0;
+      const lent = heldBits(mask) !== 0 ? LENT_LIST : 0;
       this.#push(this.#chunkList(bus.read32(record + P_GFP) & GFP_ZONE_MASK) + lent, page);
     }
   }
@@ -992,7 +992,7 @@ export class SliceAllocator {
       return;
     }
     bus.write32(page + PG_CHUNK_MASK, slabs);
-    if (((mask | (mask >>> CHUNKS_HELD_SHIFT)) & ALL_CHUNKS) !== ALL_CHUNKS) {
+    if (takenBits(mask) !== ALL_CHUNKS) {
       this.#unlink(list + LENT_LIST, page);
     }
     this.#push(list, page);
@@ -1002,10 +1002,15 @@ export class SliceAllocator {
   heldChunks(page: number): number {
     // The held chunks are the first ones: their bits are the low ones.
     const mask = this.#bus.read32(page + PG_CHUNK_MASK);
-    return 32 - Math.clz32((mask >>> CHUNKS_HELD_SHIFT) & ALL_CHUNKS);
+    return 32 - Math.clz32(heldBits(mask));
   }
 
-  /** The list of chunk pages with room for pools of the zone bits `zone` (a register sum). */
+  /**
+   * The list of chunk pages with room for pools of the zone bits `zone` (a
+   * register sum): 0 names GFP_KERNEL pools', any other value GFP_DMA's (a
+   * lent page's CHUNKS_LENT_DMA bit among them). The lent pages' list of the
+   * same pools is LENT_LIST past it.
+   */
   #chunkList(zone: number): number {
     return this.#globals + G_CHUNK_PAGES + (zone === 0 ? 0 : 4);
   }
@@ -1223,6 +1228,16 @@ export class SliceAllocator {
 const LENT_LIST = G_LENT_CHUNK_PAGES - G_CHUNK_PAGES;
 /** A chunk page's mask with every chunk taken. */
 const ALL_CHUNKS = (1 << CHUNKS_PER_PAGE) - 1;
+
+/** The chunks of a chunk page's mask held by a large block, a bit each as its slabs' (see PG_CHUNK_MASK). */
+function heldBits(mask: number): number {
+  return (mask >>> CHUNKS_HELD_SHIFT) & ALL_CHUNKS;
+}
+
+/** The chunks of a chunk page's mask that are taken: slabs, or held by a large block. */
+function takenBits(mask: number): number {
+  return (mask | heldBits(mask)) & ALL_CHUNKS;
+}
 /** A counts word's slab is small: a chunk, or an order-0 slab of a pool of larger ones. */
 const SMALL_SLAB = 0x8000_0000;
 /** A counts word's slab is large: one of a busy pool's larger slabs. */

@@ -1,5 +1,10 @@
 import { allPagesBack, promisedAlign } from "./_helpers.ts";
-import { SPARSE_SLAB_ORDER } from "../core/pagepile/slab_geometry.ts";
+import {
+  MAX_SLICE_SIZE,
+  slabGeometry,
+  SPARSE_SLAB_ORDER,
+  STRUCT_PAGE_BITMAP_SLICES,
+} from "../core/pagepile/slab_geometry.ts";
 import { assertEquals, assertThrows, type ErrorClass } from "./_assert.ts";
 import { Shadow } from "./_shadow.ts";
 import {
@@ -47,6 +52,17 @@ Deno.test("slice_alloc() passes the original kernel's test_slice_alloc for sizes
     k.slice_pool_recycle(pool);
   }
   allPagesBack(k);
+});
+
+Deno.test("a slab keeps its bitmap in its last words exactly when it holds more than 32 slices", () => {
+  // The slice allocator finds a slab's bitmap by its slices alone, with no
+  // read of the pool's record for one whose bits are in its head. 124-byte
+  // slots fit 33 to a page, but not with a bitmap word: 32, bits in the head.
+  for (let size = 1; size <= MAX_SLICE_SIZE; size++) {
+    const { objs, bitmapOffset } = slabGeometry(size, 4096);
+    assertEquals(bitmapOffset !== 0, objs > STRUCT_PAGE_BITMAP_SLICES, `${size}-byte objects`);
+  }
+  assertEquals(slabGeometry(124, 4096).objs, 32);
 });
 
 Deno.test("slice_pool_create() takes slabs of order 1 at most, unless that wastes over 1/8 or holds no slice", () => {

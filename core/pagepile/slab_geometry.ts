@@ -64,7 +64,10 @@ export function slabGeometry(objSize: number, pageSize: number): SlabGeometry {
     let bitmapBytes = 0;
     if (objs > STRUCT_PAGE_BITMAP_SLICES) {
       while (objs * slotSize + bitmapWords(objs) * 4 > slabBytes) objs--;
-      bitmapBytes = bitmapWords(objs) * 4;
+      // Squeezed to 32 slices or fewer, their bits fit the struct page after
+      // all: a slab keeps its bitmap in its last words exactly when it holds
+      // more than 32 slices, which is how the slice allocator finds it.
+      if (objs > STRUCT_PAGE_BITMAP_SLICES) bitmapBytes = bitmapWords(objs) * 4;
     }
     const wasteBytes = slabBytes - objs * slotSize;
     if (objs > 0 && (wasteBytes * 8 <= slabBytes || order >= SPARSE_SLAB_ORDER)) {

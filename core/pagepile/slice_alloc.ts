@@ -105,6 +105,7 @@ import {
   slabShape,
   SMALL_PAGE_SLABS,
   smallSlabs,
+  STRUCT_PAGE_BITMAP_SLICES,
 } from "./slab_geometry.ts";
 import {
   type DebugSlot,
@@ -167,6 +168,9 @@ export class SliceAllocator {
   #slabCount = 0;
   #bitmapAt = 0;
   #bitmapBits = 0;
+  /** What #newSlab read for #allocFromNewSlab (the new slab's slices, the pool's gfp flags): registers. */
+  #newObjs = 0;
+  #newGfp = 0;
   /** The pool of pools, whose record is in the kernel globals. */
   readonly poolOfPools: SlicePool;
 
@@ -282,12 +286,8 @@ export class SliceAllocator {
    */
   allocFrom(record: number, owner = 0): number {
     const bus = this.#bus;
-    let slab = bus.read32(record + P_PARTIAL);
-    if (slab === 0) {
-      slab = this.#newSlab(record);
-      if (slab === 0) return 0;
-      this.#push(record + P_PARTIAL, slab);
-    }
+    const slab = bus.read32(record + P_PARTIAL);
+    if (slab === 0) return this.#allocFromNewSlab(record, owner);
     const slot = bus.read32(record + P_SLOT_SIZE);
     const count = bus.read32(slab + PG_SLAB_INUSE);
     const objs = slabObjs(count);
@@ -310,7 +310,7 @@ export class SliceAllocator {
       bus.write32(slab + PG_SLAB_BUMP, bump + 1);
     }
     const index = (slice - base) / slot;
-    const word = this.#bitmapWord(record, slab, base, index);
+    const word = this.#bitmapWord(record, slab, base, index, objs);
     bus.write32(word, bus.read32(word) | (1 << (index & 31)));
     bus.write32(slab + PG_SLAB_INUSE, count + 1);
     if ((count & 0xFFFF) + 1 === objs) this.#unlink(record + P_PARTIAL, slab);
@@ -319,6 +319,32 @@ export class SliceAllocator {
     const gfp = bus.read32(record + P_GFP);
     if (gfp & SLAB_DEBUG) return this.#debugAlloc(record, slice, reused, gfp, owner);
     if (gfp & GFP_ZERO) bus.fill32(slice, slot / 4, 0);
+    return slice;
+  }
+
+  /**
+   * {@link allocFrom} when no slab of the pool has a free slice: its first
+   * slice, from a new slab that #newSlab lays out with that slice already
+   * taken (its counts, bump index and bitmap written once, as a first
+   * allocation would leave them), so that nothing just written is read back;
+   * a slab of one slice is full at once and goes on no list.
+   */
+  #allocFromNewSlab(record: number, owner: number): number {
+    const bus = this.#bus;
+    const slab = this.#newSlab(record);
+    if (slab === 0) return 0;
+    if (this.#newObjs > 1) {
+      // Onto the partial list, which allocFrom found empty: its only slab.
+      bus.write32(slab + PG_NEXT, 0);
+      bus.write32(slab + PG_PREV, 0);
+      bus.write32(record + P_PARTIAL, slab);
+    }
+    bus.write32(record + P_ACTIVE, bus.read32(record + P_ACTIVE) + 1);
+    add64(bus, record + P_ALLOCS, 1);
+    const gfp = this.#newGfp;
+    const slice = this.#baseOf(slab);
+    if (gfp & SLAB_DEBUG) return this.#debugAlloc(record, slice, false, gfp, owner);
+    if (gfp & GFP_ZERO) bus.fill32(slice, bus.read32(record + P_SLOT_SIZE) / 4, 0);
     return slice;
   }
 
@@ -660,7 +686,7 @@ export class SliceAllocator {
     const bump = bus.read32(slab + PG_SLAB_BUMP);
     let set = 0;
     for (let i = 0; i < objs; i++) {
-      if (bus.read32(this.#bitmapWord(record, slab, base, i)) & (1 << (i & 31))) {
+      if (bus.read32(this.#bitmapWord(record, slab, base, i, objs)) & (1 << (i & 31))) {
         set++;
         if (i >= bump) {
           problems.push(`${name}: slice ${i} is marked in use but was never handed out`);
@@ -675,7 +701,7 @@ export class SliceAllocator {
         return;
       }
       const i = (s - base) / slot;
-      if (bus.read32(this.#bitmapWord(record, slab, base, i)) & (1 << (i & 31))) {
+      if (bus.read32(this.#bitmapWord(record, slab, base, i, objs)) & (1 << (i & 31))) {
         problems.push(`${name}: the free list holds slice ${i}, which is marked in use`);
       }
       free++;
@@ -690,7 +716,8 @@ export class SliceAllocator {
     if (bus.read32(record + P_GFP) & SLAB_DEBUG) {
       const layout = debugSlot(bus.read32(record + P_OBJ_SIZE));
       for (let i = 0; i < bump; i++) {
-        const live = (bus.read32(this.#bitmapWord(record, slab, base, i)) & (1 << (i & 31))) !== 0;
+        const live =
+          (bus.read32(this.#bitmapWord(record, slab, base, i, objs)) & (1 << (i & 31))) !== 0;
         const found = this.#debugCheck(layout, base + i * slot, live);
         if (found !== "") problems.push(`${name}: ${found}`);
       }
@@ -791,7 +818,9 @@ export class SliceAllocator {
   }
 
   /**
-   * Takes a new slab and lays it out; 0 when no page is left. A pool with no
+   * Takes a new slab and lays it out with its first slice taken, leaving its
+   * slices and the pool's gfp flags in #newObjs and #newGfp; 0 when no page
+   * is left. A pool with no
    * slab of its own order takes a small one while it holds fewer than its
    * small slabs allow (a chunk, or an order-0 page for a pool of larger
    * slabs); one holding as many slabs as its large-slabs word says takes a
@@ -825,12 +854,13 @@ export class SliceAllocator {
       // No pile that large: one of the pool's own order may still be had.
     }
     const shape = bus.read32(record + P_SLAB_SHAPE);
+    const objs = shapeObjs(shape);
     const slab = this.#newPageSlab(
       record,
       shapeOrder(shape),
-      shapeObjs(shape),
+      objs,
       0,
-      bus.read32(record + P_BITMAP_OFFSET),
+      objs > STRUCT_PAGE_BITMAP_SLICES ? bus.read32(record + P_BITMAP_OFFSET) : 0,
     );
     if (slab !== 0) bus.write32(record + P_NR_SLABS, nrSlabs + 1);
     return slab;
@@ -852,6 +882,8 @@ export class SliceAllocator {
     const gfp = bus.read32(record + P_GFP);
     const slab = this.#pages.alloc(gfp & GFP_ZONE_MASK, order, PageOwner.SLAB);
     if (slab === 0) return 0;
+    this.#newGfp = gfp;
+    this.#newObjs = objs;
     const debug = gfp & SLAB_DEBUG ? PG_SLAB_DEBUG : 0;
     if (debug) bus.write32(slab + PG_FLAGS, bus.read32(slab + PG_FLAGS) | debug);
     const tail = pageFlags(PageState.NONE, 0, PageOwner.SLAB) | debug;
@@ -862,12 +894,13 @@ export class SliceAllocator {
     }
     bus.write32(slab + PG_SLAB_POOL, record);
     bus.write32(slab + PG_SLAB_FREELIST, 0);
-    bus.write32(slab + PG_SLAB_INUSE, ((objs << 16) | kind) >>> 0);
-    bus.write32(slab + PG_SLAB_BUMP, 0);
-    bus.write32(slab + PG_SLAB_BITMAP, 0);
+    // Its first slice, slice 0, taken (see #allocFromNewSlab).
+    bus.write32(slab + PG_SLAB_INUSE, (((objs << 16) | kind) + 1) >>> 0);
+    bus.write32(slab + PG_SLAB_BUMP, 1);
+    bus.write32(slab + PG_SLAB_BITMAP, bitmapOffset === 0 ? 1 : 0);
     if (bitmapOffset !== 0) {
       const bitmap = this.#pages.pageToAddr(slab) + bitmapOffset;
-      for (let i = 0; i < bitmapWords(objs); i++) bus.write32(bitmap + i * 4, 0);
+      for (let i = 0; i < bitmapWords(objs); i++) bus.write32(bitmap + i * 4, i === 0 ? 1 : 0);
     }
     return slab;
   }
@@ -881,7 +914,8 @@ export class SliceAllocator {
    */
   #newChunk(record: number, objs: number): number {
     const bus = this.#bus;
-    const zone = bus.read32(record + P_GFP) & GFP_ZONE_MASK;
+    const gfp = bus.read32(record + P_GFP);
+    const zone = gfp & GFP_ZONE_MASK;
     let list = this.#chunkList(zone);
     let page = bus.read32(list);
     let mask = 0;
@@ -917,9 +951,12 @@ export class SliceAllocator {
     const head = this.#chunkHead(page, chunk);
     bus.write32(head + PG_SLAB_POOL, record);
     bus.write32(head + PG_SLAB_FREELIST, 0);
-    bus.write32(head + PG_SLAB_INUSE, ((objs << 16) | SMALL_SLAB) >>> 0);
-    bus.write32(head + PG_SLAB_BUMP, 0);
-    bus.write32(head + PG_SLAB_BITMAP, 0);
+    // Its first slice taken (see #allocFromNewSlab).
+    bus.write32(head + PG_SLAB_INUSE, (((objs << 16) | SMALL_SLAB) + 1) >>> 0);
+    bus.write32(head + PG_SLAB_BUMP, 1);
+    bus.write32(head + PG_SLAB_BITMAP, 1);
+    this.#newGfp = gfp;
+    this.#newObjs = objs;
     return head;
   }
 
@@ -1153,7 +1190,7 @@ export class SliceAllocator {
       );
     }
     const index = (start - base) / slot;
-    this.#bitmapAt = this.#bitmapWord(record, slab, base, index);
+    this.#bitmapAt = this.#bitmapWord(record, slab, base, index, objs);
     this.#bitmapBits = bus.read32(this.#bitmapAt);
     if ((this.#bitmapBits & (1 << (index & 31))) === 0) {
       throw new DoubleFreeError(
@@ -1164,11 +1201,17 @@ export class SliceAllocator {
     return index;
   }
 
-  #bitmapWord(record: number, slab: number, base: number, index: number): number {
-    // A chunk holds 32 slices at most: its bitmap is in its head.
-    if (slab >= this.#memMapEnd) return slab + PG_SLAB_BITMAP;
-    const offset = this.#bus.read32(record + P_BITMAP_OFFSET);
-    return offset === 0 ? slab + PG_SLAB_BITMAP : base + offset + (index >>> 5) * 4;
+  /**
+   * The address of the bitmap word holding slice `index`'s bit in `slab`, of
+   * `objs` slices: a slab of 32 or fewer (every chunk, small and large slab)
+   * keeps its bits in its head, a larger one in its last words, at the
+   * pool's bitmap offset (see slabGeometry). Told by `objs`, which the
+   * caller read with the slab's counts: no read of the pool's record for a
+   * slab whose bits are in its head.
+   */
+  #bitmapWord(record: number, slab: number, base: number, index: number, objs: number): number {
+    if (objs <= STRUCT_PAGE_BITMAP_SLICES) return slab + PG_SLAB_BITMAP;
+    return base + this.#bus.read32(record + P_BITMAP_OFFSET) + (index >>> 5) * 4;
   }
 
   /** Checks a handle names a live pool record; returns the record's address. */

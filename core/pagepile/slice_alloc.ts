@@ -820,12 +820,11 @@ export class SliceAllocator {
   /**
    * Takes a new slab and lays it out with its first slice taken, leaving its
    * slices and the pool's gfp flags in #newObjs and #newGfp; 0 when no page
-   * is left. A pool with no
-   * slab of its own order takes a small one while it holds fewer than its
-   * small slabs allow (a chunk, or an order-0 page for a pool of larger
-   * slabs); one holding as many slabs as its large-slabs word says takes a
-   * large slab, when the page allocator has such a pile; else a pile of its
-   * order.
+   * is left. A pool with no slab of its own order takes a small one while it
+   * holds fewer than its small slabs allow (a chunk, or an order-0 page for a
+   * pool of larger slabs); one holding as many slabs as its large-slabs word
+   * says takes a large slab, when the page allocator has such a pile; else a
+   * pile of its order.
    */
   #newSlab(record: number): number {
     const bus = this.#bus;

@@ -333,12 +333,8 @@ export class SliceAllocator {
     const bus = this.#bus;
     const slab = this.#newSlab(record);
     if (slab === 0) return 0;
-    if (this.#newObjs > 1) {
-      // Onto the partial list, which allocFrom found empty: its only slab.
-      bus.write32(slab + PG_NEXT, 0);
-      bus.write32(slab + PG_PREV, 0);
-      bus.write32(record + P_PARTIAL, slab);
-    }
+    // Onto the partial list, which allocFrom found empty.
+    if (this.#newObjs > 1) this.#pushOnEmpty(record + P_PARTIAL, slab);
     bus.write32(record + P_ACTIVE, bus.read32(record + P_ACTIVE) + 1);
     add64(bus, record + P_ALLOCS, 1);
     const gfp = this.#newGfp;
@@ -930,9 +926,7 @@ export class SliceAllocator {
         page + PG_FLAGS,
         pageFlags(PageState.ALLOCATED, 0, PageOwner.SLAB) | PG_SLAB_CHUNKS,
       );
-      bus.write32(page + PG_NEXT, 0);
-      bus.write32(page + PG_PREV, 0);
-      bus.write32(list, page);
+      this.#pushOnEmpty(list, page);
     } else {
       mask = bus.read32(page + PG_CHUNK_MASK);
     }
@@ -1243,6 +1237,17 @@ export class SliceAllocator {
     bus.write32(slab + PG_NEXT, first);
     bus.write32(slab + PG_PREV, 0);
     if (first !== 0) bus.write32(first + PG_PREV, slab);
+    bus.write32(head, slab);
+  }
+
+  /**
+   * {@link #push} onto a list its caller just read empty: `slab` its only
+   * member, the head not read again.
+   */
+  #pushOnEmpty(head: number, slab: number): void {
+    const bus = this.#bus;
+    bus.write32(slab + PG_NEXT, 0);
+    bus.write32(slab + PG_PREV, 0);
     bus.write32(head, slab);
   }
 

@@ -134,8 +134,8 @@ Deno.test("the debug options cost bus cycles, and only where they are on", () =>
   // words and 16 poison words); a free +48 (reads the size and 4 red-zone
   // words; writes 16 poison and 3 red-zone words); a page +4,096 (1,024
   // poison words checked at alloc, 1,024 written at free).
-  assertEquals(measure(false), { alloc: 32, free: 28, again: 32, page: 60 });
-  assertEquals(measure(true), { alloc: 46, free: 76, again: 84, page: 4156 });
+  assertEquals(measure(false), { alloc: 28, free: 24, again: 28, page: 60 });
+  assertEquals(measure(true), { alloc: 42, free: 72, again: 80, page: 4156 });
 });
 
 Deno.test("a large galloc block's red zone is the slack of its last page; free pages are audited for poison", () => {

@@ -48,19 +48,20 @@ Deno.test("slice_alloc() and slice_free() cost the same bus cycles with 10 slabs
   }
   // The costliest calls move a slab between lists: a free that empties a
   // slab in the middle of the partial list gives it back to the page
-  // allocator's hot list (26 accesses for 1024-byte slices, 4 a slab, their
-  // bits in the slab's head; 27 for 64-byte ones, 63 a slab, their bitmap in
+  // allocator's hot list (24 accesses for 1024-byte slices, 4 a slab, their
+  // bits in the slab's head; 25 for 64-byte ones, 63 a slab, their bitmap in
   // the slab's last two words, which the pool's record says where: one read
   // more on every call), and the allocation that needs a new slab takes it
-  // from there again and lays out its head with its first slice taken (25
-  // and 28 accesses: nothing it writes is read back). A free from a full
-  // slab is 17 or 18 accesses (18 or 19), a plain allocation 15 (16) and a
-  // plain free 13 (14). (A slab's head keeps its in-use count and its slices
+  // from there again and lays out its head with its first slice taken (21
+  // and 24 accesses: nothing it writes is read back). A free from a full
+  // slab is 15 or 16 accesses (16 or 17), a plain allocation 11 (12) and a
+  // plain free 11 (12). (A slab's head keeps its in-use count and its slices
   // in one word: an allocation and a free read it once, for their checks and
-  // their work alike, as they do the bitmap word.)
+  // their work alike, as they do the bitmap word; the pool keeps no count of
+  // its live slices, which its slabs' counts give.)
   const expected = {
-    1024: { first: [[38, 36, 50, 30], [34, 36, 36, 26]], max: [50, 52] },
-    64: { first: [[40, 38, 56, 32], [36, 38, 38, 28]], max: [56, 54] },
+    1024: { first: [[30, 28, 42, 22], [30, 32, 32, 22]], max: [42, 48] },
+    64: { first: [[32, 30, 48, 24], [32, 34, 34, 24]], max: [48, 50] },
   };
   for (const objSize of [1024, 64] as const) {
     const { alloc, free } = measure(objSize, 10);

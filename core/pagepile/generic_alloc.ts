@@ -16,20 +16,21 @@ import { hex32 } from "../../hw/hex.ts";
 import { DoubleFreeError, InvalidArgumentError, InvalidFreeError } from "../errors.ts";
 import { GFP_DMA, GFP_ZERO, GFP_ZONE_MASK } from "../gfp.ts";
 import {
+  C_ALLOCS,
+  C_REQUESTED,
   CHUNKS_PER_PAGE,
+  CLASS_BYTES,
   G_CLASS_POOLS,
   G_LARGE_ALLOCS,
   G_LARGE_LIVE,
   G_LARGE_PAGES,
   G_LARGE_REQUESTED,
   MAX_ORDER,
-  P_ACTIVE,
   PAGE_STRUCT_BYTES,
   PageOwner,
   PG_FLAGS,
   PG_PRIVATE,
   PG_SLAB_CHUNKS,
-  POOL_BYTES,
   POOL_GENERIC,
   POOL_INTERNAL,
 } from "./layout.ts";
@@ -109,7 +110,7 @@ export class GenericAllocator {
   }
 
   /**
-   * Boot: lays out the class pools' records in the globals, and zeroes the counters.
+   * Boot: lays out the class records in the globals, and zeroes the counters.
    * @param debug give every class red zones, poisoning and owner tags
    */
   format(debug = false): void {
@@ -117,13 +118,18 @@ export class GenericAllocator {
     ZONES.forEach((zone, z) =>
       CLASS_SIZES.forEach((size, c) => {
         const name = `galloc${z === 0 ? "" : "-dma"}-${size}`;
+        const record = this.#classRecord(z, c);
         this.#slices.initPool(
-          this.#classRecord(z, c),
+          record,
           zone.flags | (debug ? SLAB_DEBUG : 0),
           size,
           name,
           POOL_GENERIC | POOL_INTERNAL,
         );
+        for (const offset of [C_ALLOCS, C_REQUESTED]) {
+          this.#bus.write32(record + offset, 0);
+          this.#bus.write32(record + offset + 4, 0);
+        }
       })
     );
     for (const offset of [G_LARGE_LIVE, G_LARGE_PAGES, G_LARGE_ALLOCS, G_LARGE_REQUESTED]) {
@@ -148,7 +154,8 @@ export class GenericAllocator {
       const record = this.#classRecord(zone, classIdx);
       const addr = this.#slices.allocFrom(record, owner);
       if (addr === 0) return 0;
-      this.#slices.addRequested(record, size);
+      add64(this.#bus, record + C_ALLOCS, 1);
+      add64(this.#bus, record + C_REQUESTED, size);
       if (flags & GFP_ZERO) this.#bus.fill32(addr, CLASS_SIZES[classIdx] / 4, 0);
       return addr;
     }
@@ -263,8 +270,9 @@ export class GenericAllocator {
     ZONES.forEach((zone, z) =>
       CLASS_SIZES.forEach((size, c) => {
         const record = this.#classRecord(z, c);
-        const { allocs, requested } = this.#slices.counters(record);
-        const live = this.#bus.read32(record + P_ACTIVE);
+        const allocs = read64(this.#bus, record + C_ALLOCS);
+        const requested = read64(this.#bus, record + C_REQUESTED);
+        const live = this.#slices.liveSlices(record);
         classes.push({
           size,
           zone: zone.name,
@@ -371,6 +379,6 @@ export class GenericAllocator {
   }
 
   #classRecord(zone: number, classIdx: number): number {
-    return this.#globals + G_CLASS_POOLS + (zone * CLASS_SIZES.length + classIdx) * POOL_BYTES;
+    return this.#globals + G_CLASS_POOLS + (zone * CLASS_SIZES.length + classIdx) * CLASS_BYTES;
   }
 }

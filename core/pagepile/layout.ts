@@ -17,7 +17,8 @@
  *                     0x120 chunk pages with a free chunk: for GFP_KERNEL pools, for GFP_DMA
  *                     0x128 lent chunk pages with a free chunk (large blocks' last pages), the same
  *                     0x140 the pool of pools (a pool record)
- *                     0x200 the generic allocator's class pools (pool records)
+ *                     0x200 the generic allocator's class records (CLASS_BYTES each:
+ *                           a pool record, then the class's counters)
  *                     0x2200 the vmap-area pool (a pool record)
  *                     0x2280 the virtual memory allocator's globals (VM_*)
  *                     0x2C00 each zone's lists of hot piles (HOT_ZONE_BYTES each)
@@ -105,7 +106,7 @@ export const G_CHUNK_PAGES = 0x120;
 export const G_LENT_CHUNK_PAGES = 0x128;
 /** The pool of pools' record. */
 export const G_POOL_OF_POOLS = 0x140;
-/** The generic allocator's class pool records, POOL_BYTES apart. */
+/** The generic allocator's class records, CLASS_BYTES apart. */
 export const G_CLASS_POOLS = 0x200;
 /** The vmap-area pool's record. */
 export const G_VMAP_POOL = 0x2200;
@@ -256,7 +257,7 @@ export function chunkHeadAddress(pageAddr: number, chunk: number, pageSize: numb
 }
 
 /**
- * pool record (POOL_BYTES = 0x70), for every slice pool:
+ * pool record (POOL_BYTES = 0x5C), for every slice pool:
  * ```
  * 0x00 magic (poolMagic(record address, id); 0 once recycled)
  * 0x04 obj_size   0x08 slot_size
@@ -272,16 +273,22 @@ export function chunkHeadAddress(pageAddr: number, chunk: number, pageSize: numb
  *      of its order takes before one of its order (bits 16-31); see
  *      slab_geometry.ts smallSlabs
  * 0x28 slabs of the pool's order (bits 0-15) and large slabs (bits 16-31)
- * 0x2C small slabs   0x30 active slices
- * 0x34 next pool   0x38 prev pool   0x3C id
- * 0x40 allocations since boot (64-bit)   0x48 bytes requested since boot (64-bit)
- * 0x50 name: up to 32 bytes of ASCII, NUL-padded
+ * 0x2C small slabs
+ * 0x30 next pool   0x34 prev pool   0x38 id
+ * 0x3C name: up to 32 bytes of ASCII, NUL-padded
  * ```
  * Slabs are piles from the page allocator, or chunks of a chunk page; partial
  * slabs are on the pool's list, linked through their heads' next and prev;
  * full slabs are on no list.
+ *
+ * No count of live slices is kept: an allocation and a free would each pay a
+ * read and a write for it. The slabs' counts words hold it: a full slab's
+ * slices are all live, so the live slices are the slices the pool's slabs
+ * hold less the free ones of its partial slabs (SliceAllocator.liveSlices),
+ * which stats and a recycle read; an empty slab goes back at once, so a pool
+ * with no live slice holds no slab.
  */
-export const POOL_BYTES = 0x70;
+export const POOL_BYTES = 0x5C;
 /** pool: magic word. */
 export const P_MAGIC = 0x00;
 /** pool: object size asked for. */
@@ -306,22 +313,31 @@ export const P_SMALL_SLABS = 0x24;
 export const P_NR_SLABS = 0x28;
 /** pool: number of its small slabs: chunks, or order-0 pages of a pool of larger slabs. */
 export const P_NR_SMALL = 0x2C;
-/** pool: slices handed out and not freed. */
-export const P_ACTIVE = 0x30;
 /** pool: next on the list of all pools. */
-export const P_NEXT = 0x34;
+export const P_NEXT = 0x30;
 /** pool: previous on the list of all pools. */
-export const P_PREV = 0x38;
+export const P_PREV = 0x34;
 /** pool: id. */
-export const P_ID = 0x3C;
-/** pool: allocations since boot, 64-bit. */
-export const P_ALLOCS = 0x40;
-/** pool: bytes requested since boot, 64-bit (generic classes). */
-export const P_REQUESTED = 0x48;
+export const P_ID = 0x38;
 /** pool: name, NUL-padded ASCII. */
-export const P_NAME = 0x50;
+export const P_NAME = 0x3C;
 /** Longest pool name kept, in bytes. */
 export const POOL_NAME_BYTES = 32;
+
+/**
+ * A generic class's record: its pool's record, then its counters, which
+ * only the generic allocator keeps (a slice pool counts no allocations):
+ * ```
+ * 0x00 the class's pool record (POOL_BYTES)
+ * POOL_BYTES + 0x00 allocations since boot (64-bit)
+ * POOL_BYTES + 0x08 bytes requested by them (64-bit)
+ * ```
+ */
+export const CLASS_BYTES = POOL_BYTES + 0x10;
+/** class record: allocations since boot, 64-bit. */
+export const C_ALLOCS = POOL_BYTES;
+/** class record: bytes requested since boot, 64-bit. */
+export const C_REQUESTED = POOL_BYTES + 0x08;
 /** Magic of a live pool record, before mixing in its address and id (see poolMagic). */
 export const POOL_MAGIC = 0x504C_4353;
 

@@ -54,8 +54,6 @@ import {
   G_NEXT_POOL_ID,
   G_POOL_OF_POOLS,
   G_POOLS,
-  P_ACTIVE,
-  P_ALLOCS,
   P_BITMAP_OFFSET,
   P_FLAGS,
   P_GFP,
@@ -69,7 +67,6 @@ import {
   P_OBJ_SIZE,
   P_PARTIAL,
   P_PREV,
-  P_REQUESTED,
   P_SLAB_SHAPE,
   P_SLOT_SIZE,
   P_SMALL_SLABS,
@@ -93,7 +90,6 @@ import {
   poolMagic,
 } from "./layout.ts";
 import { readAscii, writeAscii } from "../ascii_field.ts";
-import { add64, read64 } from "../counters.ts";
 import type { PageAllocator } from "./page_alloc.ts";
 import {
   bitmapWords,
@@ -223,16 +219,23 @@ export class SliceAllocator {
     checkObjSize(objSize);
     const record = this.allocFrom(this.poolOfPools.address);
     if (record === 0) return null;
-    const id = this.#bus.read32(this.#globals + G_NEXT_POOL_ID);
-    this.initPool(record, flags | (debug ? SLAB_DEBUG : 0), objSize, name ?? `pool-${id}`, 0);
+    const id = this.initPool(record, flags | (debug ? SLAB_DEBUG : 0), objSize, name, 0);
     return new SlicePool(record, id);
   }
 
   /**
    * Lays out a pool record at `record` and puts it on the list of all pools.
    * Used for created pools and for the firmware's static ones.
+   * @param name the pool's name; `pool-<id>` when undefined
+   * @returns the pool's id
    */
-  initPool(record: number, flags: number, objSize: number, name: string, poolFlags: number): void {
+  initPool(
+    record: number,
+    flags: number,
+    objSize: number,
+    name: string | undefined,
+    poolFlags: number,
+  ): number {
     const bus = this.#bus;
     // A debug slot holds the object, its red zone and its owner tag.
     const slotBytes = flags & SLAB_DEBUG ? debugSlot(objSize).bytes : objSize;
@@ -255,21 +258,17 @@ export class SliceAllocator {
       [P_SMALL_SLABS, flags & SLAB_DEBUG ? 0 : smallSlabs(geometry, this.#pageSize)],
       [P_NR_SLABS, 0],
       [P_NR_SMALL, 0],
-      [P_ACTIVE, 0],
       [P_ID, id],
-      [P_ALLOCS, 0],
-      [P_ALLOCS + 4, 0],
-      [P_REQUESTED, 0],
-      [P_REQUESTED + 4, 0],
     ];
     for (const [offset, value] of fields) bus.write32(record + offset, value);
-    writeAscii(bus, record + P_NAME, POOL_NAME_BYTES, name);
+    writeAscii(bus, record + P_NAME, POOL_NAME_BYTES, name ?? `pool-${id}`);
     // Link at the head of the list of all pools.
     const head = bus.read32(this.#globals + G_POOLS);
     bus.write32(record + P_NEXT, head);
     bus.write32(record + P_PREV, 0);
     if (head !== 0) bus.write32(head + P_PREV, record);
     bus.write32(this.#globals + G_POOLS, record);
+    return id;
   }
 
   /**
@@ -314,8 +313,6 @@ export class SliceAllocator {
     bus.write32(word, bus.read32(word) | (1 << (index & 31)));
     bus.write32(slab + PG_SLAB_INUSE, count + 1);
     if ((count & 0xFFFF) + 1 === objs) this.#unlink(record + P_PARTIAL, slab);
-    bus.write32(record + P_ACTIVE, bus.read32(record + P_ACTIVE) + 1);
-    add64(bus, record + P_ALLOCS, 1);
     const gfp = bus.read32(record + P_GFP);
     if (gfp & SLAB_DEBUG) return this.#debugAlloc(record, slice, reused, gfp, owner);
     if (gfp & GFP_ZERO) bus.fill32(slice, slot / 4, 0);
@@ -335,8 +332,6 @@ export class SliceAllocator {
     if (slab === 0) return 0;
     // Onto the partial list, which allocFrom found empty.
     if (this.#newObjs > 1) this.#pushOnEmpty(record + P_PARTIAL, slab);
-    bus.write32(record + P_ACTIVE, bus.read32(record + P_ACTIVE) + 1);
-    add64(bus, record + P_ALLOCS, 1);
     const gfp = this.#newGfp;
     const slice = this.#baseOf(slab);
     if (gfp & SLAB_DEBUG) return this.#debugAlloc(record, slice, false, gfp, owner);
@@ -418,8 +413,9 @@ export class SliceAllocator {
         record,
       );
     }
-    const live = bus.read32(record + P_ACTIVE);
-    if (live !== 0) {
+    // An empty slab goes back at once: a pool that holds a slab has a live slice.
+    if (bus.read32(record + P_NR_SLABS) !== 0 || bus.read32(record + P_NR_SMALL) !== 0) {
+      const live = this.liveSlices(record);
       throw new PoolBusyError(
         `pool ${this.#describe(record)} still has ${live} live slice${live === 1 ? "" : "s"}; ` +
           `free them before recycling it`,
@@ -459,10 +455,49 @@ export class SliceAllocator {
     return records;
   }
 
-  /** The figures of one pool, read from its record. */
+  /** The figures of one pool, read from its record and its partial slabs. */
   poolStats(record: number): PoolStats {
     const bus = this.#bus;
     const objSize = bus.read32(record + P_OBJ_SIZE);
+    const held = this.#held(record);
+    const activeObjs = held.objs - this.#freeOnPartial(record, held.slabs);
+    return {
+      id: bus.read32(record + P_ID),
+      address: record,
+      recordBytes: POOL_BYTES,
+      name: this.#name(record),
+      objSize,
+      slotSize: bus.read32(record + P_SLOT_SIZE),
+      objsPerSlab: held.objsPerSlab,
+      pagesPerSlab: held.pagesPerSlab,
+      activeObjs,
+      totalObjs: held.objs,
+      slabs: held.slabs,
+      emptySlabs: 0, // an empty slab goes back at once
+      bytesWasted: held.bytes - activeObjs * objSize,
+      internal: bus.read32(record + P_FLAGS) !== 0,
+    };
+  }
+
+  /**
+   * The slices of pool `record` handed out and not freed: the slices its
+   * slabs hold less the free ones of its partial slabs (a full slab has
+   * none). No count of them is kept; see layout.ts.
+   */
+  liveSlices(record: number): number {
+    const held = this.#held(record);
+    return held.objs - this.#freeOnPartial(record, held.slabs);
+  }
+
+  /** The slabs a pool holds, of its own order, large and small: how many, their slices and bytes. */
+  #held(record: number): {
+    slabs: number;
+    objs: number;
+    bytes: number;
+    objsPerSlab: number;
+    pagesPerSlab: number;
+  } {
+    const bus = this.#bus;
     const shape = bus.read32(record + P_SLAB_SHAPE);
     const objsPerSlab = shapeObjs(shape);
     const order = shapeOrder(shape);
@@ -473,39 +508,32 @@ export class SliceAllocator {
     const small = bus.read32(record + P_NR_SMALL);
     const smallSlabs = bus.read32(record + P_SMALL_SLABS);
     const smallBytes = smallSlabs & SMALL_PAGE_SLABS ? this.#pageSize : this.#chunkBytes;
-    const activeObjs = bus.read32(record + P_ACTIVE);
     return {
-      id: bus.read32(record + P_ID),
-      address: record,
-      recordBytes: POOL_BYTES,
-      name: this.#name(record),
-      objSize,
-      slotSize: bus.read32(record + P_SLOT_SIZE),
+      slabs: slabs + larges + small,
+      objs: slabs * objsPerSlab + larges * shapeObjs(large) +
+        small * (smallSlabs & SMALL_OBJS_MASK),
+      bytes: slabs * (this.#pageSize << order) +
+        larges * (this.#pageSize << shapeOrder(large)) + small * smallBytes,
       objsPerSlab,
       pagesPerSlab: 1 << order,
-      activeObjs,
-      totalObjs: slabs * objsPerSlab + larges * shapeObjs(large) +
-        small * (smallSlabs & SMALL_OBJS_MASK),
-      slabs: slabs + larges + small,
-      emptySlabs: 0, // an empty slab goes back at once
-      bytesWasted: slabs * (this.#pageSize << order) +
-        larges * (this.#pageSize << shapeOrder(large)) + small * smallBytes -
-        activeObjs * objSize,
-      internal: bus.read32(record + P_FLAGS) !== 0,
     };
   }
 
-  /** Allocations since boot and bytes requested since boot, from a record's 64-bit counters. */
-  counters(record: number): { allocs: number; requested: number } {
-    return {
-      allocs: read64(this.#bus, record + P_ALLOCS),
-      requested: read64(this.#bus, record + P_REQUESTED),
-    };
-  }
-
-  /** Adds `bytes` to a pool's bytes-requested counter (the generic allocator's figures). */
-  addRequested(record: number, bytes: number): void {
-    add64(this.#bus, record + P_REQUESTED, bytes);
+  /**
+   * The free slices of a pool's partial slabs, from their counts words. The
+   * walk stops after `slabs` slabs, the most the list can hold (the audit
+   * reports a list that is longer or loops).
+   */
+  #freeOnPartial(record: number, slabs: number): number {
+    const bus = this.#bus;
+    let free = 0;
+    let slab = bus.read32(record + P_PARTIAL);
+    for (let n = 0; slab !== 0 && n < slabs; n++) {
+      const count = bus.read32(slab + PG_SLAB_INUSE);
+      free += slabObjs(count) - (count & 0xFFFF);
+      slab = bus.read32(slab + PG_NEXT);
+    }
+    return free;
   }
 
   /**
@@ -609,10 +637,10 @@ export class SliceAllocator {
         }
         this.#auditSlab(record, slab, objs, slot, inuse, slabName, problems);
       }
-      if (bus.read32(record + P_ACTIVE) !== active) {
-        problems.push(
-          `${name}: active says ${bus.read32(record + P_ACTIVE)}, its slabs hold ${active}`,
-        );
+      // What stats report: the slices held less the partial slabs' free ones.
+      const live = this.liveSlices(record);
+      if (live !== active) {
+        problems.push(`${name}: stats would say ${live} live slices, its slabs hold ${active}`);
       }
       this.#auditList(
         record + P_PARTIAL,
@@ -1082,7 +1110,6 @@ export class SliceAllocator {
     } else {
       this.#push(record + P_PARTIAL, slab);
     }
-    bus.write32(record + P_ACTIVE, bus.read32(record + P_ACTIVE) - 1);
   }
 
   /**

@@ -60,7 +60,7 @@ Deno.test("replayTrace with cortex-m7-d on the boot excerpt: exact cache and cyc
   const t = cache.data.totals;
   assertEquals(
     [t.accesses, t.reads, t.writes, t.misses, t.readMisses, t.writeMisses, t.writeBacks],
-    [103_007, 18_429, 84_578, 9_969, 544, 9_425, 9_351],
+    [102_596, 18_429, 84_167, 9_969, 544, 9_425, 9_351],
   );
   // Dinero's traffic: a 32-byte line per fill and per write-back.
   assertEquals([t.bytesFromMemory, t.bytesToMemory], [9_969 * 32, 9_351 * 32]);

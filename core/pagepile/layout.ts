@@ -257,7 +257,7 @@ export function chunkHeadAddress(pageAddr: number, chunk: number, pageSize: numb
 }
 
 /**
- * pool record (POOL_BYTES = 0x5C), for every slice pool:
+ * pool record (POOL_BYTES = 0x58), for every slice pool:
  * ```
  * 0x00 magic (poolMagic(record address, id); 0 once recycled)
  * 0x04 obj_size   0x08 slot_size
@@ -269,13 +269,12 @@ export function chunkHeadAddress(pageAddr: number, chunk: number, pageSize: numb
  * 0x18 gfp flags  0x1C pool flags (POOL_GENERIC, POOL_INTERNAL)
  * 0x20 partial slabs (list head)
  * 0x24 small slabs: slices per small slab (bits 0-14), whether they are
- *      order-0 pages (bit 15) or chunks, and how many a pool with no slab
- *      of its order takes before one of its order (bits 16-31); see
- *      slab_geometry.ts smallSlabs
+ *      order-0 pages (bit 15) or chunks, how many a pool with no slab of
+ *      its order takes before one of its order (bits 16-23), and how many
+ *      it holds (bits 24-31); see slab_geometry.ts smallSlabs
  * 0x28 slabs of the pool's order (bits 0-15) and large slabs (bits 16-31)
- * 0x2C small slabs
- * 0x30 next pool   0x34 prev pool   0x38 id
- * 0x3C name: up to 32 bytes of ASCII, NUL-padded
+ * 0x2C next pool   0x30 prev pool   0x34 id
+ * 0x38 name: up to 32 bytes of ASCII, ended by a NUL when shorter
  * ```
  * Slabs are piles from the page allocator, or chunks of a chunk page; partial
  * slabs are on the pool's list, linked through their heads' next and prev;
@@ -288,7 +287,7 @@ export function chunkHeadAddress(pageAddr: number, chunk: number, pageSize: numb
  * which stats and a recycle read; an empty slab goes back at once, so a pool
  * with no live slice holds no slab.
  */
-export const POOL_BYTES = 0x5C;
+export const POOL_BYTES = 0x58;
 /** pool: magic word. */
 export const P_MAGIC = 0x00;
 /** pool: object size asked for. */
@@ -307,20 +306,18 @@ export const P_GFP = 0x18;
 export const P_FLAGS = 0x1C;
 /** pool: first partial slab. */
 export const P_PARTIAL = 0x20;
-/** pool: its small slabs' slices, kind and number (see above). */
+/** pool: its small slabs' slices, kind, how many it takes and how many it holds (see above). */
 export const P_SMALL_SLABS = 0x24;
 /** pool: number of slabs of its order (bits 0-15) and of large slabs (bits 16-31). */
 export const P_NR_SLABS = 0x28;
-/** pool: number of its small slabs: chunks, or order-0 pages of a pool of larger slabs. */
-export const P_NR_SMALL = 0x2C;
 /** pool: next on the list of all pools. */
-export const P_NEXT = 0x30;
+export const P_NEXT = 0x2C;
 /** pool: previous on the list of all pools. */
-export const P_PREV = 0x34;
+export const P_PREV = 0x30;
 /** pool: id. */
-export const P_ID = 0x38;
-/** pool: name, NUL-padded ASCII. */
-export const P_NAME = 0x3C;
+export const P_ID = 0x34;
+/** pool: name, ASCII, ended by a NUL when shorter than the field. */
+export const P_NAME = 0x38;
 /** Longest pool name kept, in bytes. */
 export const POOL_NAME_BYTES = 32;
 

@@ -171,14 +171,19 @@ export const SMALL_PAGE_SLABS = 0x8000;
  */
 const CHUNK_SLABS_WORTH = 4;
 
+/** In a pool's small-slabs word: the small slabs it holds, from this bit up (see smallSlabs). */
+export const SMALL_HELD_SHIFT = 24;
+
 /**
  * A pool's small slabs, as its record keeps them in one word: the slices a
  * small slab holds (bits 0-14), whether small slabs are order-0 pages
  * (SMALL_PAGE_SLABS) or chunks, and how many a pool with no slab of its own
- * order may hold before its next slab is of that order (bits 16-31): as many
+ * order may hold before its next slab is of that order (bits 16-23): as many
  * as fill one of its slabs' bytes, or CHUNK_SLABS_WORTH slabs' bytes of
- * chunks its objects fill to 7/8. A sparse pool thus takes small slabs
- * until it holds that many, then slabs of its order. Objects a chunk holds
+ * chunks its objects fill to 7/8, 16 at most. A sparse pool thus takes small
+ * slabs until it holds that many, then slabs of its order. The pool counts
+ * the small slabs it holds in the same word, from SMALL_HELD_SHIFT up (0
+ * here), so that the allocation that takes one reads and writes one word. Objects a chunk holds
  * take chunks; larger ones, in pools of slabs of 2 pages or more, take
  * order-0 pages; the others none (0).
  * @param geometry the pool's slab layout

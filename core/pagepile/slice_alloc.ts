@@ -63,7 +63,6 @@ import {
   P_NAME,
   P_NEXT,
   P_NR_SLABS,
-  P_NR_SMALL,
   P_OBJ_SIZE,
   P_PARTIAL,
   P_PREV,
@@ -99,6 +98,7 @@ import {
   shapeOrder,
   slabGeometry,
   slabShape,
+  SMALL_HELD_SHIFT,
   SMALL_PAGE_SLABS,
   smallSlabs,
   STRUCT_PAGE_BITMAP_SLICES,
@@ -257,7 +257,6 @@ export class SliceAllocator {
       // a chunk page's pools share: debug pools take no chunks.
       [P_SMALL_SLABS, flags & SLAB_DEBUG ? 0 : smallSlabs(geometry, this.#pageSize)],
       [P_NR_SLABS, 0],
-      [P_NR_SMALL, 0],
       [P_ID, id],
     ];
     for (const [offset, value] of fields) bus.write32(record + offset, value);
@@ -414,7 +413,10 @@ export class SliceAllocator {
       );
     }
     // An empty slab goes back at once: a pool that holds a slab has a live slice.
-    if (bus.read32(record + P_NR_SLABS) !== 0 || bus.read32(record + P_NR_SMALL) !== 0) {
+    if (
+      bus.read32(record + P_NR_SLABS) !== 0 ||
+      bus.read32(record + P_SMALL_SLABS) >>> SMALL_HELD_SHIFT !== 0
+    ) {
       const live = this.liveSlices(record);
       throw new PoolBusyError(
         `pool ${this.#describe(record)} still has ${live} live slice${live === 1 ? "" : "s"}; ` +
@@ -505,8 +507,8 @@ export class SliceAllocator {
     const nrSlabs = bus.read32(record + P_NR_SLABS);
     const slabs = nrSlabs & 0xFFFF;
     const larges = nrSlabs >>> 16;
-    const small = bus.read32(record + P_NR_SMALL);
     const smallSlabs = bus.read32(record + P_SMALL_SLABS);
+    const small = smallSlabs >>> SMALL_HELD_SHIFT;
     const smallBytes = smallSlabs & SMALL_PAGE_SLABS ? this.#pageSize : this.#chunkBytes;
     return {
       slabs: slabs + larges + small,
@@ -606,7 +608,7 @@ export class SliceAllocator {
       const counters: [string, number, number][] = [
         ["nr_slabs", nrSlabs & 0xFFFF, held(0)],
         ["nr_large", nrSlabs >>> 16, held(LARGE_SLAB)],
-        ["nr_small", bus.read32(record + P_NR_SMALL), held(SMALL_SLAB)],
+        ["nr_small", bus.read32(record + P_SMALL_SLABS) >>> SMALL_HELD_SHIFT, held(SMALL_SLAB)],
       ];
       for (const [what, says, holds] of counters) {
         if (says !== holds) problems.push(`${name}: ${what} says ${says}, mem_map holds ${holds}`);
@@ -854,15 +856,14 @@ export class SliceAllocator {
     const bus = this.#bus;
     const nrSlabs = bus.read32(record + P_NR_SLABS);
     if (nrSlabs === 0) {
-      const small = bus.read32(record + P_NR_SMALL);
       const smallSlabs = bus.read32(record + P_SMALL_SLABS);
-      if (small < smallSlabs >>> 16) {
+      if (smallSlabs >>> SMALL_HELD_SHIFT < ((smallSlabs >>> 16) & SMALL_LIMIT_MASK)) {
         const objs = smallSlabs & SMALL_OBJS_MASK;
         const slab = smallSlabs & SMALL_PAGE_SLABS
           ? this.#newPageSlab(record, 0, objs, SMALL_SLAB, 0)
           : this.#newChunk(record, objs);
         if (slab === 0) return 0;
-        bus.write32(record + P_NR_SMALL, small + 1);
+        bus.write32(record + P_SMALL_SLABS, smallSlabs + (1 << SMALL_HELD_SHIFT));
         return slab;
       }
     }
@@ -1124,8 +1125,9 @@ export class SliceAllocator {
     else this.#pages.freeHot(slab, PageOwner.SLAB);
     // Its kind, as the counts word #liveIndex read says.
     const kind = (this.#slabCount & SLAB_KIND_MASK) >>> 0;
-    const counter = record + (kind === SMALL_SLAB ? P_NR_SMALL : P_NR_SLABS);
-    bus.write32(counter, bus.read32(counter) - (kind === LARGE_SLAB ? 0x10000 : 1));
+    const counter = record + (kind === SMALL_SLAB ? P_SMALL_SLABS : P_NR_SLABS);
+    const one = kind === SMALL_SLAB ? 1 << SMALL_HELD_SHIFT : kind === LARGE_SLAB ? 0x10000 : 1;
+    bus.write32(counter, bus.read32(counter) - one);
   }
 
   /** A slab's kind for the audit: SMALL_SLAB (every chunk is), LARGE_SLAB or 0. */
@@ -1320,6 +1322,8 @@ const LARGE_SLAB = 0x4000_0000;
 const SLAB_KIND_MASK = 0xC000_0000;
 /** The slices of a small slab, in a pool's small-slabs word. */
 const SMALL_OBJS_MASK = 0x7FFF;
+/** How many small slabs a pool takes, in its small-slabs word from bit 16. */
+const SMALL_LIMIT_MASK = 0xFF;
 
 /** The slices a slab holds, from its counts word (PG_SLAB_INUSE). */
 function slabObjs(count: number): number {

@@ -1,4 +1,6 @@
 import { allPagesBack } from "./_helpers.ts";
+import { CLASS_BYTES, G_CLASS_POOLS, G_VMAP_POOL } from "../core/pagepile/layout.ts";
+import { CLASS_SIZES } from "../core/pagepile/size_classes.ts";
 import { assertEquals, assertThrows, type ErrorClass } from "./_assert.ts";
 import { Shadow } from "./_shadow.ts";
 import {
@@ -19,6 +21,11 @@ import {
 } from "../mod.ts";
 
 const MiB = 1024 * 1024;
+
+Deno.test("the generic classes' records, two zones of them, end before the vmap-area pool's", () => {
+  // Each class record is a pool record and the class's counters, CLASS_BYTES apart in the globals.
+  assertEquals(G_CLASS_POOLS + 2 * CLASS_SIZES.length * CLASS_BYTES <= G_VMAP_POOL, true);
+});
 
 Deno.test("galloc() passes the original kernel's test_galloc", () => {
   const board = new Board({ ramBytes: 64 * MiB });

@@ -2,6 +2,8 @@ import { allPagesBack, promisedAlign } from "./_helpers.ts";
 import {
   MAX_SLICE_SIZE,
   slabGeometry,
+  SMALL_HELD_SHIFT,
+  smallSlabs,
   SPARSE_SLAB_ORDER,
   STRUCT_PAGE_BITMAP_SLICES,
 } from "../core/pagepile/slab_geometry.ts";
@@ -63,6 +65,19 @@ Deno.test("a slab keeps its bitmap in its last words exactly when it holds more 
     assertEquals(bitmapOffset !== 0, objs > STRUCT_PAGE_BITMAP_SLICES, `${size}-byte objects`);
   }
   assertEquals(slabGeometry(124, 4096).objs, 32);
+});
+
+Deno.test("a pool's small-slabs word leaves bits 24-31 to the count of small slabs it holds", () => {
+  // The pool counts its small slabs in the word's top byte, below which the
+  // number it may take lies: for every object size, that number fits bits
+  // 16-23 (16 at most) and the count starts at 0.
+  let most = 0;
+  for (let size = 1; size <= MAX_SLICE_SIZE; size++) {
+    const word = smallSlabs(slabGeometry(size, 4096), 4096);
+    assertEquals(word >>> SMALL_HELD_SHIFT, 0, `${size}-byte objects`);
+    most = Math.max(most, (word >>> 16) & 0xFF);
+  }
+  assertEquals(most, 16);
 });
 
 Deno.test("slice_pool_create() takes slabs of order 1 at most, unless that wastes over 1/8 or holds no slice", () => {

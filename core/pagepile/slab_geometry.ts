@@ -183,9 +183,9 @@ export const SMALL_HELD_SHIFT = 24;
  * chunks its objects fill to 7/8, 16 at most. A sparse pool thus takes small
  * slabs until it holds that many, then slabs of its order. The pool counts
  * the small slabs it holds in the same word, from SMALL_HELD_SHIFT up (0
- * here), so that the allocation that takes one reads and writes one word. Objects a chunk holds
- * take chunks; larger ones, in pools of slabs of 2 pages or more, take
- * order-0 pages; the others none (0).
+ * here), so that the allocation that takes one reads and writes one word.
+ * Objects a chunk holds take chunks; larger ones, in pools of slabs of 2
+ * pages or more, take order-0 pages; the others none (0).
  * @param geometry the pool's slab layout
  * @param pageSize the page size
  * @returns the small-slabs word

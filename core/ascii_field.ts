@@ -20,11 +20,16 @@ export function writeAscii(bus: Board, addr: number, bytes: number, text: string
   for (let i = 0; i < used; i += 4) {
     let word = 0;
     for (let b = 3; b >= 0; b--) {
-      const code = i + b < length ? text.charCodeAt(i + b) : 0;
-      word = (word << 8) | (i + b >= length || (code >= 0x20 && code < 0x7F) ? code : 0x3F);
+      const code = i + b < length ? printable(text.charCodeAt(i + b)) : 0;
+      word = (word << 8) | code;
     }
     bus.write32(addr + i, word >>> 0);
   }
+}
+
+/** A character's code if it is printable ASCII, else "?". */
+function printable(code: number): number {
+  return code >= 0x20 && code < 0x7F ? code : 0x3F;
 }
 
 /** Reads the text of the `bytes`-long field at `addr`, up to its first NUL. */

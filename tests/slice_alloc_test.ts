@@ -2,8 +2,9 @@ import { allPagesBack, promisedAlign } from "./_helpers.ts";
 import {
   MAX_SLICE_SIZE,
   slabGeometry,
-  SMALL_HELD_SHIFT,
   smallSlabs,
+  smallSlabsHeld,
+  smallSlabsLimit,
   SPARSE_SLAB_ORDER,
   STRUCT_PAGE_BITMAP_SLICES,
 } from "../core/pagepile/slab_geometry.ts";
@@ -74,8 +75,8 @@ Deno.test("a pool's small-slabs word leaves bits 24-31 to the count of small sla
   let most = 0;
   for (let size = 1; size <= MAX_SLICE_SIZE; size++) {
     const word = smallSlabs(slabGeometry(size, 4096), 4096);
-    assertEquals(word >>> SMALL_HELD_SHIFT, 0, `${size}-byte objects`);
-    most = Math.max(most, (word >>> 16) & 0xFF);
+    assertEquals(smallSlabsHeld(word), 0, `${size}-byte objects`);
+    most = Math.max(most, smallSlabsLimit(word));
   }
   assertEquals(most, 16);
 });

@@ -171,8 +171,18 @@ export const SMALL_PAGE_SLABS = 0x8000;
  */
 const CHUNK_SLABS_WORTH = 4;
 
-/** In a pool's small-slabs word: the small slabs it holds, from this bit up (see smallSlabs). */
-export const SMALL_HELD_SHIFT = 24;
+/** In a pool's small-slabs word: one small slab held (the count's unit; see smallSlabs). */
+export const SMALL_HELD_ONE = 1 << 24;
+
+/** How many small slabs a pool holds, from its small-slabs word. */
+export function smallSlabsHeld(word: number): number {
+  return word >>> 24;
+}
+
+/** How many small slabs a pool takes before a slab of its order, from its small-slabs word. */
+export function smallSlabsLimit(word: number): number {
+  return (word >>> 16) & 0xFF;
+}
 
 /**
  * A pool's small slabs, as its record keeps them in one word: the slices a
@@ -182,8 +192,9 @@ export const SMALL_HELD_SHIFT = 24;
  * as fill one of its slabs' bytes, or CHUNK_SLABS_WORTH slabs' bytes of
  * chunks its objects fill to 7/8, 16 at most. A sparse pool thus takes small
  * slabs until it holds that many, then slabs of its order. The pool counts
- * the small slabs it holds in the same word, from SMALL_HELD_SHIFT up (0
- * here), so that the allocation that takes one reads and writes one word.
+ * the small slabs it holds in the same word, bits 24-31 (0 here: see
+ * smallSlabsHeld), so that the allocation that takes one reads and writes
+ * one word.
  * Objects a chunk holds take chunks; larger ones, in pools of slabs of 2
  * pages or more, take order-0 pages; the others none (0).
  * @param geometry the pool's slab layout

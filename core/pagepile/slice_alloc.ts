@@ -98,9 +98,11 @@ import {
   shapeOrder,
   slabGeometry,
   slabShape,
-  SMALL_HELD_SHIFT,
+  SMALL_HELD_ONE,
   SMALL_PAGE_SLABS,
   smallSlabs,
+  smallSlabsHeld,
+  smallSlabsLimit,
   STRUCT_PAGE_BITMAP_SLICES,
 } from "./slab_geometry.ts";
 import {
@@ -415,7 +417,7 @@ export class SliceAllocator {
     // An empty slab goes back at once: a pool that holds a slab has a live slice.
     if (
       bus.read32(record + P_NR_SLABS) !== 0 ||
-      bus.read32(record + P_SMALL_SLABS) >>> SMALL_HELD_SHIFT !== 0
+      smallSlabsHeld(bus.read32(record + P_SMALL_SLABS)) !== 0
     ) {
       const live = this.liveSlices(record);
       throw new PoolBusyError(
@@ -462,7 +464,7 @@ export class SliceAllocator {
     const bus = this.#bus;
     const objSize = bus.read32(record + P_OBJ_SIZE);
     const held = this.#held(record);
-    const activeObjs = held.objs - this.#freeOnPartial(record, held.slabs);
+    const activeObjs = this.#live(record, held);
     return {
       id: bus.read32(record + P_ID),
       address: record,
@@ -487,7 +489,11 @@ export class SliceAllocator {
    * none). No count of them is kept; see layout.ts.
    */
   liveSlices(record: number): number {
-    const held = this.#held(record);
+    return this.#live(record, this.#held(record));
+  }
+
+  /** {@link liveSlices} of a pool whose slabs #held has read. */
+  #live(record: number, held: { slabs: number; objs: number }): number {
     return held.objs - this.#freeOnPartial(record, held.slabs);
   }
 
@@ -508,7 +514,7 @@ export class SliceAllocator {
     const slabs = nrSlabs & 0xFFFF;
     const larges = nrSlabs >>> 16;
     const smallSlabs = bus.read32(record + P_SMALL_SLABS);
-    const small = smallSlabs >>> SMALL_HELD_SHIFT;
+    const small = smallSlabsHeld(smallSlabs);
     const smallBytes = smallSlabs & SMALL_PAGE_SLABS ? this.#pageSize : this.#chunkBytes;
     return {
       slabs: slabs + larges + small,
@@ -608,7 +614,7 @@ export class SliceAllocator {
       const counters: [string, number, number][] = [
         ["nr_slabs", nrSlabs & 0xFFFF, held(0)],
         ["nr_large", nrSlabs >>> 16, held(LARGE_SLAB)],
-        ["nr_small", bus.read32(record + P_SMALL_SLABS) >>> SMALL_HELD_SHIFT, held(SMALL_SLAB)],
+        ["nr_small", smallSlabsHeld(bus.read32(record + P_SMALL_SLABS)), held(SMALL_SLAB)],
       ];
       for (const [what, says, holds] of counters) {
         if (says !== holds) problems.push(`${name}: ${what} says ${says}, mem_map holds ${holds}`);
@@ -857,13 +863,13 @@ export class SliceAllocator {
     const nrSlabs = bus.read32(record + P_NR_SLABS);
     if (nrSlabs === 0) {
       const smallSlabs = bus.read32(record + P_SMALL_SLABS);
-      if (smallSlabs >>> SMALL_HELD_SHIFT < ((smallSlabs >>> 16) & SMALL_LIMIT_MASK)) {
+      if (smallSlabsHeld(smallSlabs) < smallSlabsLimit(smallSlabs)) {
         const objs = smallSlabs & SMALL_OBJS_MASK;
         const slab = smallSlabs & SMALL_PAGE_SLABS
           ? this.#newPageSlab(record, 0, objs, SMALL_SLAB, 0)
           : this.#newChunk(record, objs);
         if (slab === 0) return 0;
-        bus.write32(record + P_SMALL_SLABS, smallSlabs + (1 << SMALL_HELD_SHIFT));
+        bus.write32(record + P_SMALL_SLABS, smallSlabs + SMALL_HELD_ONE);
         return slab;
       }
     }
@@ -1126,7 +1132,7 @@ export class SliceAllocator {
     // Its kind, as the counts word #liveIndex read says.
     const kind = (this.#slabCount & SLAB_KIND_MASK) >>> 0;
     const counter = record + (kind === SMALL_SLAB ? P_SMALL_SLABS : P_NR_SLABS);
-    const one = kind === SMALL_SLAB ? 1 << SMALL_HELD_SHIFT : kind === LARGE_SLAB ? 0x10000 : 1;
+    const one = kind === SMALL_SLAB ? SMALL_HELD_ONE : kind === LARGE_SLAB ? 0x10000 : 1;
     bus.write32(counter, bus.read32(counter) - one);
   }
 
@@ -1322,8 +1328,6 @@ const LARGE_SLAB = 0x4000_0000;
 const SLAB_KIND_MASK = 0xC000_0000;
 /** The slices of a small slab, in a pool's small-slabs word. */
 const SMALL_OBJS_MASK = 0x7FFF;
-/** How many small slabs a pool takes, in its small-slabs word from bit 16. */
-const SMALL_LIMIT_MASK = 0xFF;
 
 /** The slices a slab holds, from its counts word (PG_SLAB_INUSE). */
 function slabObjs(count: number): number {
